@@ -1,0 +1,95 @@
+//! Settings, read once from the environment into typed structs.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is not valid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`; unset means the SQLite file `bloodplan.db` in the working directory.
+    pub database_url: String,
+    /// `BLOODPLAN_BIND`
+    pub bind: SocketAddr,
+    /// `BLOODPLAN_SEEDS`: the plans loaded into an empty database.
+    pub seeds_dir: PathBuf,
+    /// `BLOODPLAN_NOW`: the service clock starts here instead of at the real time.
+    pub now: Option<DateTime<Utc>>,
+    pub graphql: GraphqlLimits,
+}
+
+#[derive(Debug, Clone)]
+pub struct GraphqlLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_batch: usize,
+    pub max_body_bytes: usize,
+}
+
+impl Default for GraphqlLimits {
+    fn default() -> Self {
+        GraphqlLimits { max_depth: 10, max_complexity: 2_000, max_batch: 10, max_body_bytes: 256 * 1024 }
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://bloodplan.db?mode=rwc";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let bind = get("BLOODPLAN_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        let bind = bind
+            .parse()
+            .map_err(|e| ConfigError::Invalid { name: "BLOODPLAN_BIND", reason: format!("{e}: {bind}") })?;
+        let now = get("BLOODPLAN_NOW")
+            .map(|text| {
+                DateTime::parse_from_rfc3339(&text).map(|t| t.with_timezone(&Utc)).map_err(|e| {
+                    ConfigError::Invalid { name: "BLOODPLAN_NOW", reason: format!("{e}: expected RFC 3339, got {text}") }
+                })
+            })
+            .transpose()?;
+        Ok(Config {
+            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            bind,
+            seeds_dir: get("BLOODPLAN_SEEDS").map_or_else(|| PathBuf::from("seeds"), PathBuf::from),
+            now,
+            graphql: GraphqlLimits::default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_loopback() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert!(c.now.is_none());
+    }
+
+    #[test]
+    fn bloodplan_now_is_rfc3339_in_any_offset() {
+        let c = config(&[("BLOODPLAN_NOW", "2020-02-01T09:00:00+08:00")]).unwrap();
+        assert_eq!(c.now.unwrap().to_rfc3339(), "2020-02-01T01:00:00+00:00");
+        assert!(config(&[("BLOODPLAN_NOW", "2020-02-01")]).is_err());
+        assert!(config(&[("BLOODPLAN_BIND", "nowhere")]).is_err());
+    }
+}

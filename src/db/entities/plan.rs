@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+/// One year's group donation plan with the figures of its notice.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "plan")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub year: i32,
+    pub document_number: Option<String>,
+    pub title: Option<String>,
+    pub issued_on: Option<Date>,
+    pub donation_target: Option<i64>,
+    pub volume_target_ml: Option<i64>,
+    pub donation_rate_per_thousand: Option<i64>,
+    pub imported_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::plan_quota::Entity")]
+    PlanQuota,
+}
+
+impl Related<super::plan_quota::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PlanQuota.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+/// A quota holder (a county or a unit); it persists across plan years.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "unit")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub name: String,
+    /// `UnitKind::code()`
+    pub kind: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::plan_quota::Entity")]
+    PlanQuota,
+}
+
+impl Related<super::plan_quota::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PlanQuota.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,13 @@
+//! Versioned schema migrations. A migration that has landed is never edited: add a new one.
+use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_plan;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_plan::Migration)]
+    }
+}

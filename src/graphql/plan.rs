@@ -1,0 +1,224 @@
+//! The published plan: readable by anyone.
+use async_graphql::{Context, Enum, Object, SimpleObject, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::types::{SectionGql, UnitKindGql};
+use crate::error::{ApiError, ApiResult};
+use crate::services::plans::{self, PlanView, QuotaRow, SectionSummary, UnitFilter, UnitOrder, UnitView};
+use crate::services::Page;
+use crate::startup::AppState;
+
+#[derive(Default)]
+pub struct PlanQuery;
+
+#[Object]
+impl PlanQuery {
+    /// One year's plan (年度献血计划).
+    async fn plan(&self, ctx: &Context<'_>, year: i32) -> ApiResult<Plan> {
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(Plan(plans::plan_by_year(&state.db, year).await?))
+    }
+
+    /// Every plan loaded, oldest first.
+    async fn plans(&self, ctx: &Context<'_>) -> ApiResult<Vec<Plan>> {
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(plans::all_plans(&state.db).await?.into_iter().map(Plan).collect())
+    }
+
+    /// A quota holder with its quotas across years.
+    async fn unit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Unit> {
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(Unit(plans::unit_by_id(&state.db, parse_id(&id)?).await?))
+    }
+}
+
+pub fn parse_id(id: &ID) -> ApiResult<i32> {
+    id.parse::<i32>().map_err(|_| ApiError::bad_input(format!("无效的编号 \"{}\"", id.as_str())).into())
+}
+
+pub struct Plan(PlanView);
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnitOrderBy {
+    /// As printed: counties, city-level units, enterprises, each by sequence number.
+    #[default]
+    Table,
+    QuotaDesc,
+    QuotaAsc,
+    Name,
+}
+
+#[Object]
+impl Plan {
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+    /// 文号, e.g. 咸政办函〔2019〕83号
+    async fn document_number(&self) -> Option<&str> {
+        self.0.document_number.as_deref()
+    }
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
+    }
+    async fn issued_on(&self) -> Option<NaiveDate> {
+        self.0.issued_on
+    }
+    /// City-wide donations (人次) the notice asks for; group quotas are only part of it.
+    async fn donation_target(&self) -> Option<i64> {
+        self.0.donation_target
+    }
+    async fn volume_target_ml(&self) -> Option<i64> {
+        self.0.volume_target_ml
+    }
+    /// Donations per 1,000 residents the city should exceed.
+    async fn donation_rate_per_thousand(&self) -> Option<i64> {
+        self.0.donation_rate_per_thousand
+    }
+    async fn imported_at(&self) -> DateTime<Utc> {
+        self.0.imported_at
+    }
+    /// What the import reported, e.g. a printed section total that differs from its rows.
+    async fn warnings(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(plans::plan_warnings(&state.db, self.0.id).await?)
+    }
+    async fn sections(&self, ctx: &Context<'_>) -> ApiResult<Vec<PlanSection>> {
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(plans::section_summaries(&state.db, self.0.id).await?.into_iter().map(PlanSection::from).collect())
+    }
+    /// The plan's rows (quota holders), paged and filtered: `first` 1–500 (default 50),
+    /// `offset` default 0, in table order unless `orderBy` says otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn units(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i64>,
+        offset: Option<i64>,
+        section: Option<SectionGql>,
+        kind: Option<UnitKindGql>,
+        name_contains: Option<String>,
+        order_by: Option<UnitOrderBy>,
+    ) -> ApiResult<PlanUnitPage> {
+        let state = ctx.data_unchecked::<AppState>();
+        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
+        let filter = UnitFilter { section: section.map(Into::into), kind: kind.map(Into::into), name_contains };
+        let order = match order_by.unwrap_or_default() {
+            UnitOrderBy::Table => UnitOrder::Table,
+            UnitOrderBy::QuotaDesc => UnitOrder::QuotaDesc,
+            UnitOrderBy::QuotaAsc => UnitOrder::QuotaAsc,
+            UnitOrderBy::Name => UnitOrder::Name,
+        };
+        let (total, rows) = plans::plan_units(&state.db, self.0.id, &filter, order, page).await?;
+        Ok(PlanUnitPage {
+            total_count: total as i64,
+            has_next_page: page.offset + (rows.len() as u64) < total,
+            nodes: rows.into_iter().map(PlanUnit::from).collect(),
+        })
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct PlanSection {
+    kind: SectionGql,
+    /// 各县(市、区) / 市直各单位 / 企业
+    label: String,
+    /// The 合计 as printed in the table.
+    printed_total: Option<i64>,
+    /// What the section's rows add up to.
+    row_total: i64,
+    /// printed_total − row_total, when a total was printed.
+    difference: Option<i64>,
+    unit_count: i64,
+}
+
+impl From<SectionSummary> for PlanSection {
+    fn from(s: SectionSummary) -> Self {
+        PlanSection {
+            kind: s.section.into(),
+            label: s.section.label_zh().to_owned(),
+            printed_total: s.printed_total,
+            row_total: s.row_total,
+            difference: s.printed_total.map(|p| p - s.row_total),
+            unit_count: s.unit_count,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct PlanUnitPage {
+    total_count: i64,
+    has_next_page: bool,
+    nodes: Vec<PlanUnit>,
+}
+
+/// A quota holder's row in one year's plan.
+#[derive(SimpleObject)]
+pub struct PlanUnit {
+    /// The holder's id (stable across years).
+    id: ID,
+    section: SectionGql,
+    seq: i32,
+    name: String,
+    /// 计划人数(人次/年)
+    quota: i32,
+    /// 采血地点
+    site: Option<String>,
+    /// 备注, e.g. 含二级单位
+    note: Option<String>,
+    kind: UnitKindGql,
+}
+
+impl From<QuotaRow> for PlanUnit {
+    fn from(r: QuotaRow) -> Self {
+        PlanUnit {
+            id: ID(r.unit_id.to_string()),
+            section: r.section.into(),
+            seq: r.seq,
+            name: r.name,
+            quota: r.quota,
+            site: r.site,
+            note: r.note,
+            kind: r.kind.into(),
+        }
+    }
+}
+
+pub struct Unit(UnitView);
+
+#[Object]
+impl Unit {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> UnitKindGql {
+        self.0.kind.into()
+    }
+    /// The holder's quota in each plan year it appears in, oldest first.
+    async fn quotas(&self) -> Vec<UnitQuota> {
+        self.0
+            .quotas
+            .iter()
+            .map(|(year, r)| UnitQuota {
+                year: *year,
+                section: r.section.into(),
+                seq: r.seq,
+                quota: r.quota,
+                site: r.site.clone(),
+                note: r.note.clone(),
+            })
+            .collect()
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct UnitQuota {
+    year: i32,
+    section: SectionGql,
+    seq: i32,
+    quota: i32,
+    site: Option<String>,
+    note: Option<String>,
+}

@@ -1,0 +1,26 @@
+//! GraphQL mirrors of the domain's enums.
+use async_graphql::Enum;
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "Section", remote = "crate::domain::Section")]
+pub enum SectionGql {
+    County,
+    CityUnit,
+    Enterprise,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "UnitKind", remote = "crate::domain::UnitKind")]
+pub enum UnitKindGql {
+    University,
+    School,
+    Hospital,
+    Government,
+    Military,
+    Bank,
+    Insurer,
+    Enterprise,
+    Hotel,
+    Retail,
+    Other,
+}

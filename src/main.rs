@@ -1,0 +1,151 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use bloodplan::clock::Clock;
+use bloodplan::config::Config;
+use bloodplan::services::plan_import::{self, ImportError, ImportOptions, ImportReport};
+use bloodplan::startup::Application;
+
+#[derive(Parser)]
+#[command(name = "bloodplan", version, about = "Blood-donation quota planning and collection-vehicle scheduling")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the GraphQL API (migrates, and loads seeds/ into an empty database).
+    Serve {
+        /// Address to listen on [env: BLOODPLAN_BIND] [default: 127.0.0.1:8080]
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+    },
+    /// Load a plan table: its folder, its plan.toml, or its units.csv.
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Treat warnings (such as a printed total that differs from the rows) as errors.
+        #[arg(long)]
+        strict: bool,
+        /// Validate and report without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the rows as the plan of this year (roll last year's table forward).
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// Write the GraphQL SDL (default: schema/schema.graphql; "-" for standard output).
+    ExportSchema {
+        #[arg(long, default_value = "schema/schema.graphql")]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { bind } => {
+            let mut config = Config::from_env()?;
+            if let Some(bind) = bind {
+                config.bind = bind;
+            }
+            let clock = config.now.map_or_else(Clock::system, Clock::starting_at);
+            let app = Application::build(config, clock).await?;
+            app.run_until_stopped().await.context("server failed")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { paths, strict, dry_run, year } => {
+            let config = Config::from_env()?;
+            let table = match plan_import::read_plan(&paths, year) {
+                Ok(table) => table,
+                Err(problems) => return Ok(print_problems(&problems)),
+            };
+            let db = bloodplan::db::connect(&config.database_url).await?;
+            bloodplan::db::migrate(&db).await?;
+            let clock = config.now.map_or_else(Clock::system, Clock::starting_at);
+            match plan_import::import_plan(&db, &clock, &table, ImportOptions { strict, dry_run }).await {
+                Ok(report) => {
+                    print_report(&report);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(ImportError::Invalid(problems)) => Ok(print_problems(&problems)),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::ExportSchema { out } => {
+            let sdl = bloodplan::graphql::sdl();
+            if out.as_os_str() == "-" {
+                print!("{sdl}");
+            } else {
+                std::fs::write(&out, sdl).with_context(|| format!("writing {}", out.display()))?;
+                eprintln!("wrote {}", out.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_problems(problems: &[bloodplan::domain::plan_table::Problem]) -> ExitCode {
+    eprintln!("导入失败, 未写入任何数据。共 {} 处问题:", problems.len());
+    for p in problems {
+        eprintln!("  - {p}");
+    }
+    ExitCode::FAILURE
+}
+
+fn print_report(r: &ImportReport) {
+    let mode = if r.dry_run { "试导入 (--dry-run, 未写入)" } else { "已导入" };
+    println!("{mode} {} 年计划: {} 行", r.year, r.rows);
+    for (section, rows, printed) in &r.section_totals {
+        match printed {
+            Some(p) => println!("  {}: 各行合计 {rows}, 印刷合计 {p}", section.label_zh()),
+            None => println!("  {}: 各行合计 {rows}", section.label_zh()),
+        }
+    }
+    for w in &r.warnings {
+        println!("  警告: {w}");
+    }
+    if !r.changed_anything() {
+        println!("  与数据库中已有的计划相同, 未作任何修改");
+        return;
+    }
+    if r.plan_created {
+        println!("  新建计划年度 {}", r.year);
+    }
+    println!(
+        "  新建单位 {}, 新增计划行 {}, 计划人数变更 {}, 其他修改 {}, 重新分类 {}",
+        r.units_created.len(),
+        r.quotas_added,
+        r.quotas_changed.len(),
+        r.rows_edited,
+        r.units_reclassified.len()
+    );
+    for c in &r.quotas_changed {
+        println!("    {}: {} → {}", c.name, c.from, c.to);
+    }
+    for name in &r.removed_from_plan {
+        println!("  不再在本年度计划中 (已移除其本年度计划, 单位及其历史保留): {name}");
+    }
+}

@@ -1,0 +1,36 @@
+//! Use-cases. Each writing use-case runs in one transaction.
+use sea_orm::DbErr;
+
+pub mod plan_import;
+pub mod plans;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadInput(String),
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// A page request as every list takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub first: u64,
+    pub offset: u64,
+}
+
+impl Page {
+    pub const MAX_FIRST: u64 = 500;
+
+    pub fn new(first: i64, offset: i64) -> Result<Page, ServiceError> {
+        if !(1..=Self::MAX_FIRST as i64).contains(&first) {
+            return Err(ServiceError::BadInput(format!("first 必须在 1 到 {} 之间", Self::MAX_FIRST)));
+        }
+        if offset < 0 {
+            return Err(ServiceError::BadInput("offset 不能为负数".into()));
+        }
+        Ok(Page { first: first as u64, offset: offset as u64 })
+    }
+}

@@ -1,0 +1,414 @@
+//! Loading a plan table into the database: validate everything first, then write it all in
+//! one transaction, changing only what differs so that a re-import is a no-op.
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    Set,
+};
+
+use crate::clock::Clock;
+use crate::db::entities::{plan, plan_quota, plan_section, plan_warning, unit};
+use crate::domain::plan_table::{self, PlanManifest, PlanTable, Problem};
+use crate::domain::Section;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Warnings become errors.
+    pub strict: bool,
+    /// Validate and report, write nothing.
+    pub dry_run: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the plan was not imported: {} problem(s)", .0.len())]
+    Invalid(Vec<Problem>),
+    #[error("the plan was not imported: database error: {0}")]
+    Database(#[from] DbErr),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaChange {
+    pub name: String,
+    pub from: i32,
+    pub to: i32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub year: i32,
+    pub dry_run: bool,
+    pub rows: usize,
+    pub plan_created: bool,
+    /// The plan's own figures, printed totals or warnings changed.
+    pub plan_changed: bool,
+    pub units_created: Vec<String>,
+    pub units_reclassified: Vec<String>,
+    pub quotas_added: usize,
+    pub quotas_changed: Vec<QuotaChange>,
+    /// Rows whose sequence, site or note changed (the quota itself did not).
+    pub rows_edited: usize,
+    /// Holders that had a quota in this year's plan and are no longer in the table. Their
+    /// quota for the year is removed; the holder itself and its history stay.
+    pub removed_from_plan: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Per section: the rows' sum and the printed total.
+    pub section_totals: Vec<(Section, i64, Option<i64>)>,
+}
+
+impl ImportReport {
+    pub fn changed_anything(&self) -> bool {
+        self.plan_created
+            || self.plan_changed
+            || !self.units_created.is_empty()
+            || !self.units_reclassified.is_empty()
+            || self.quotas_added > 0
+            || !self.quotas_changed.is_empty()
+            || self.rows_edited > 0
+            || !self.removed_from_plan.is_empty()
+    }
+}
+
+/// Reads a plan from its folder, its `plan.toml`, its rows file, or both files.
+pub fn read_plan(paths: &[PathBuf], year: Option<i32>) -> Result<PlanTable, Vec<Problem>> {
+    let problem = |file: &Path, message: String| Problem {
+        file: file.display().to_string(),
+        line: None,
+        column: None,
+        message,
+    };
+    let mut manifest_path = None;
+    let mut rows_path = None;
+    for path in paths {
+        if path.is_dir() {
+            let toml = path.join("plan.toml");
+            if toml.is_file() {
+                manifest_path = Some(toml);
+            } else {
+                rows_path = Some(path.join("units.csv"));
+            }
+        } else {
+            match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+                Some("toml") => manifest_path = Some(path.clone()),
+                Some("csv") => rows_path = Some(path.clone()),
+                _ => return Err(vec![problem(path, "不支持的文件类型: 请给出计划目录、plan.toml 或 .csv 文件".into())]),
+            }
+        }
+    }
+    let manifest = match &manifest_path {
+        Some(path) => {
+            let text = std::fs::read(path).map_err(|e| vec![problem(path, format!("无法读取: {e}"))])?;
+            let text = plan_table::decode_text(&path.display().to_string(), &text).map_err(|p| vec![p])?;
+            plan_table::parse_manifest(&path.display().to_string(), &text)?
+        }
+        None => PlanManifest::default(),
+    };
+    let rows_path = match (rows_path, &manifest_path, &manifest.units_file) {
+        (Some(rows), _, _) => rows,
+        (None, Some(toml), Some(file)) => toml.parent().unwrap_or(Path::new(".")).join(file),
+        (None, Some(toml), None) => return Err(vec![problem(toml, "未指定计划行文件 (units = \"units.csv\")".into())]),
+        (None, None, _) => return Err(vec![problem(Path::new("."), "未给出计划文件".into())]),
+    };
+    let file = rows_path.display().to_string();
+    let bytes = std::fs::read(&rows_path).map_err(|e| vec![problem(&rows_path, format!("无法读取: {e}"))])?;
+    let text = plan_table::decode_text(&file, &bytes).map_err(|p| vec![p])?;
+    let (rows, problems) = plan_table::parse_rows(&file, &text);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    plan_table::check_plan(&file, manifest, rows, year)
+}
+
+/// Writes a checked plan table. On any error nothing is written.
+pub async fn import_plan(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    table: &PlanTable,
+    options: ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    if options.strict && !table.warnings.is_empty() {
+        return Err(ImportError::Invalid(
+            table
+                .warnings
+                .iter()
+                .map(|w| Problem { file: "plan".into(), line: None, column: None, message: w.message.clone() })
+                .collect(),
+        ));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let mut report = write_plan(&txn, clock, table).await?;
+    report.dry_run = options.dry_run;
+    if options.dry_run {
+        txn.rollback().await?;
+    } else {
+        txn.commit().await?;
+    }
+    Ok(report)
+}
+
+async fn write_plan(txn: &DatabaseTransaction, clock: &Clock, table: &PlanTable) -> Result<ImportReport, DbErr> {
+    let now = clock.now();
+    let m = &table.manifest;
+    let mut report = ImportReport {
+        year: table.year,
+        rows: table.rows.len(),
+        warnings: table.warnings.iter().map(|w| w.message.clone()).collect(),
+        section_totals: Section::ALL
+            .into_iter()
+            .map(|s| (s, table.row_total(s), m.printed_totals.get(&s).copied()))
+            .collect(),
+        ..Default::default()
+    };
+
+    let figures = |mut a: plan::ActiveModel| {
+        a.document_number = Set(m.document_number.clone());
+        a.title = Set(m.title.clone());
+        a.issued_on = Set(m.issued_on);
+        a.donation_target = Set(m.donation_target);
+        a.volume_target_ml = Set(m.volume_target_ml);
+        a.donation_rate_per_thousand = Set(m.donation_rate_per_thousand);
+        a.imported_at = Set(now);
+        a
+    };
+    let existing = plan::Entity::find().filter(plan::Column::Year.eq(table.year)).one(txn).await?;
+    let plan = match existing {
+        None => {
+            report.plan_created = true;
+            figures(plan::ActiveModel { year: Set(table.year), ..Default::default() }).insert(txn).await?
+        }
+        Some(p) => {
+            let same = p.document_number == m.document_number
+                && p.title == m.title
+                && p.issued_on == m.issued_on
+                && p.donation_target == m.donation_target
+                && p.volume_target_ml == m.volume_target_ml
+                && p.donation_rate_per_thousand == m.donation_rate_per_thousand;
+            if same {
+                p
+            } else {
+                report.plan_changed = true;
+                figures(p.into()).update(txn).await?
+            }
+        }
+    };
+
+    let units = upsert_units(txn, table, now, &mut report).await?;
+    write_quotas(txn, plan.id, table, &units, &mut report).await?;
+    report.plan_changed |= write_printed_totals(txn, plan.id, &m.printed_totals).await?;
+    report.plan_changed |= write_warnings(txn, plan.id, table).await?;
+    if report.changed_anything() && !report.plan_created {
+        let mut touched: plan::ActiveModel = plan.into();
+        touched.imported_at = Set(now);
+        touched.update(txn).await?;
+    }
+    Ok(report)
+}
+
+async fn upsert_units(
+    txn: &DatabaseTransaction,
+    table: &PlanTable,
+    now: chrono::DateTime<chrono::Utc>,
+    report: &mut ImportReport,
+) -> Result<HashMap<String, unit::Model>, DbErr> {
+    let names: Vec<&str> = table.rows.iter().map(|r| r.name.as_str()).collect();
+    let mut units: HashMap<String, unit::Model> = HashMap::new();
+    for chunk in names.chunks(500) {
+        for u in unit::Entity::find().filter(unit::Column::Name.is_in(chunk.iter().copied())).all(txn).await? {
+            units.insert(u.name.clone(), u);
+        }
+    }
+    for row in &table.rows {
+        match units.get(&row.name) {
+            None => {
+                let created = unit::ActiveModel {
+                    name: Set(row.name.clone()),
+                    kind: Set(row.kind.code().to_owned()),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                report.units_created.push(row.name.clone());
+                units.insert(row.name.clone(), created);
+            }
+            Some(u) if u.kind != row.kind.code() => {
+                let mut changed: unit::ActiveModel = u.clone().into();
+                changed.kind = Set(row.kind.code().to_owned());
+                let changed = changed.update(txn).await?;
+                report.units_reclassified.push(row.name.clone());
+                units.insert(row.name.clone(), changed);
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(units)
+}
+
+async fn write_quotas(
+    txn: &DatabaseTransaction,
+    plan_id: i32,
+    table: &PlanTable,
+    units: &HashMap<String, unit::Model>,
+    report: &mut ImportReport,
+) -> Result<(), DbErr> {
+    let existing = plan_quota::Entity::find()
+        .filter(plan_quota::Column::PlanId.eq(plan_id))
+        .find_also_related(unit::Entity)
+        .all(txn)
+        .await?;
+    let wanted: HashSet<i32> = table.rows.iter().map(|r| units[&r.name].id).collect();
+    let mut by_unit: HashMap<i32, plan_quota::Model> = HashMap::new();
+    for (quota, holder) in existing {
+        if wanted.contains(&quota.unit_id) {
+            by_unit.insert(quota.unit_id, quota);
+        } else {
+            report.removed_from_plan.push(holder.map_or_else(|| quota.unit_id.to_string(), |u| u.name));
+            plan_quota::Entity::delete_by_id(quota.id).exec(txn).await?;
+        }
+    }
+    // Rows that move to another position first step aside to a temporary sequence number, so
+    // that the unique (plan, section, seq) index holds at every statement, even when two
+    // rows swap places.
+    for row in &table.rows {
+        if let Some(q) = by_unit.get(&units[&row.name].id) {
+            if q.section != row.section.code() || q.seq != row.seq {
+                let mut aside: plan_quota::ActiveModel = q.clone().into();
+                aside.seq = Set(-q.id);
+                by_unit.insert(q.unit_id, aside.update(txn).await?);
+            }
+        }
+    }
+    for row in &table.rows {
+        let unit_id = units[&row.name].id;
+        match by_unit.get(&unit_id) {
+            None => {
+                plan_quota::ActiveModel {
+                    plan_id: Set(plan_id),
+                    unit_id: Set(unit_id),
+                    section: Set(row.section.code().to_owned()),
+                    seq: Set(row.seq),
+                    quota: Set(row.quota),
+                    site: Set(row.site.clone()),
+                    note: Set(row.note.clone()),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                report.quotas_added += 1;
+            }
+            Some(q) => {
+                let same_place = q.section == row.section.code() && q.seq == row.seq;
+                if same_place && q.quota == row.quota && q.site == row.site && q.note == row.note {
+                    continue;
+                }
+                if q.quota != row.quota {
+                    report.quotas_changed.push(QuotaChange { name: row.name.clone(), from: q.quota, to: row.quota });
+                } else {
+                    report.rows_edited += 1;
+                }
+                let mut changed: plan_quota::ActiveModel = q.clone().into();
+                changed.section = Set(row.section.code().to_owned());
+                changed.seq = Set(row.seq);
+                changed.quota = Set(row.quota);
+                changed.site = Set(row.site.clone());
+                changed.note = Set(row.note.clone());
+                changed.update(txn).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn write_printed_totals(
+    txn: &DatabaseTransaction,
+    plan_id: i32,
+    printed: &BTreeMap<Section, i64>,
+) -> Result<bool, DbErr> {
+    let stored = plan_section::Entity::find().filter(plan_section::Column::PlanId.eq(plan_id)).all(txn).await?;
+    let stored: BTreeMap<String, i64> = stored.into_iter().map(|s| (s.section, s.printed_total)).collect();
+    let wanted: BTreeMap<String, i64> = printed.iter().map(|(s, t)| (s.code().to_owned(), *t)).collect();
+    if stored == wanted {
+        return Ok(false);
+    }
+    plan_section::Entity::delete_many().filter(plan_section::Column::PlanId.eq(plan_id)).exec(txn).await?;
+    for (section, total) in wanted {
+        plan_section::ActiveModel {
+            plan_id: Set(plan_id),
+            section: Set(section),
+            printed_total: Set(total),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(true)
+}
+
+async fn write_warnings(txn: &DatabaseTransaction, plan_id: i32, table: &PlanTable) -> Result<bool, DbErr> {
+    let stored = plan_warning::Entity::find().filter(plan_warning::Column::PlanId.eq(plan_id)).all(txn).await?;
+    let stored: Vec<(Option<String>, String)> = stored.into_iter().map(|w| (w.section, w.message)).collect();
+    let wanted: Vec<(Option<String>, String)> = table
+        .warnings
+        .iter()
+        .map(|w| (w.section.map(|s| s.code().to_owned()), w.message.clone()))
+        .collect();
+    if stored == wanted {
+        return Ok(false);
+    }
+    plan_warning::Entity::delete_many().filter(plan_warning::Column::PlanId.eq(plan_id)).exec(txn).await?;
+    for (section, message) in wanted {
+        plan_warning::ActiveModel { plan_id: Set(plan_id), section: Set(section), message: Set(message), ..Default::default() }
+            .insert(txn)
+            .await?;
+    }
+    Ok(true)
+}
+
+/// Loads every plan folder under `seeds_dir` (each holding a `plan.toml`) when the database
+/// has no plan yet, so that a first `serve` needs no other step.
+pub async fn seed_if_empty(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    seeds_dir: &Path,
+) -> Result<Vec<ImportReport>, SeedError> {
+    use sea_orm::PaginatorTrait;
+    if plan::Entity::find().count(db).await? > 0 {
+        return Ok(Vec::new());
+    }
+    let mut folders: Vec<PathBuf> = match std::fs::read_dir(seeds_dir) {
+        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join("plan.toml").is_file()).collect(),
+        Err(e) => {
+            tracing::warn!(dir = %seeds_dir.display(), error = %e, "no seed plans to load; starting with an empty database");
+            return Ok(Vec::new());
+        }
+    };
+    folders.sort();
+    let mut reports = Vec::new();
+    for folder in folders {
+        let table = read_plan(&[folder.clone()], None).map_err(|problems| SeedError::Invalid {
+            folder: folder.display().to_string(),
+            problems: problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+        })?;
+        match import_plan(db, clock, &table, ImportOptions::default()).await {
+            Ok(report) => reports.push(report),
+            // Another instance seeding the same empty database at the same moment won the race.
+            Err(ImportError::Database(e)) if crate::db::is_unique_violation(&e) => {
+                tracing::info!(year = table.year, "seed plan already loaded by another instance");
+            }
+            Err(e) => return Err(SeedError::Import(e)),
+        }
+    }
+    Ok(reports)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("seed plan in {folder} is invalid:\n{problems}")]
+    Invalid { folder: String, problems: String },
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}

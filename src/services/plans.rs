@@ -1,0 +1,227 @@
+//! Reading plans: figures, section totals, the rows of a year and a holder across years.
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::ExprTrait;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Order,
+};
+
+use super::{Page, ServiceError};
+use crate::db::entities::{plan, plan_quota, plan_section, plan_warning, unit};
+use crate::domain::{Section, UnitKind};
+
+#[derive(Debug, Clone)]
+pub struct PlanView {
+    pub id: i32,
+    pub year: i32,
+    pub document_number: Option<String>,
+    pub title: Option<String>,
+    pub issued_on: Option<NaiveDate>,
+    pub donation_target: Option<i64>,
+    pub volume_target_ml: Option<i64>,
+    pub donation_rate_per_thousand: Option<i64>,
+    pub imported_at: DateTime<Utc>,
+}
+
+impl From<plan::Model> for PlanView {
+    fn from(m: plan::Model) -> Self {
+        PlanView {
+            id: m.id,
+            year: m.year,
+            document_number: m.document_number,
+            title: m.title,
+            issued_on: m.issued_on,
+            donation_target: m.donation_target,
+            volume_target_ml: m.volume_target_ml,
+            donation_rate_per_thousand: m.donation_rate_per_thousand,
+            imported_at: m.imported_at,
+        }
+    }
+}
+
+pub async fn plan_by_year(db: &impl ConnectionTrait, year: i32) -> Result<PlanView, ServiceError> {
+    plan::Entity::find()
+        .filter(plan::Column::Year.eq(year))
+        .one(db)
+        .await?
+        .map(PlanView::from)
+        .ok_or_else(|| ServiceError::NotFound(format!("没有 {year} 年的献血计划")))
+}
+
+pub async fn all_plans(db: &impl ConnectionTrait) -> Result<Vec<PlanView>, ServiceError> {
+    let plans = plan::Entity::find().order_by_asc(plan::Column::Year).all(db).await?;
+    Ok(plans.into_iter().map(PlanView::from).collect())
+}
+
+pub async fn plan_warnings(db: &impl ConnectionTrait, plan_id: i32) -> Result<Vec<String>, ServiceError> {
+    let rows = plan_warning::Entity::find()
+        .filter(plan_warning::Column::PlanId.eq(plan_id))
+        .order_by_asc(plan_warning::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|w| w.message).collect())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionSummary {
+    pub section: Section,
+    pub printed_total: Option<i64>,
+    pub row_total: i64,
+    pub unit_count: i64,
+}
+
+#[derive(FromQueryResult)]
+struct SectionSum {
+    section: String,
+    row_total: i64,
+    unit_count: i64,
+}
+
+/// Every section, in table order, with its printed total and what its rows add up to.
+pub async fn section_summaries(
+    db: &impl ConnectionTrait,
+    plan_id: i32,
+) -> Result<Vec<SectionSummary>, ServiceError> {
+    let sums = plan_quota::Entity::find()
+        .select_only()
+        .column(plan_quota::Column::Section)
+        .column_as(Expr::col(plan_quota::Column::Quota).sum().cast_as("BIGINT"), "row_total")
+        .column_as(Expr::col(plan_quota::Column::Id).count(), "unit_count")
+        .filter(plan_quota::Column::PlanId.eq(plan_id))
+        .group_by(plan_quota::Column::Section)
+        .into_model::<SectionSum>()
+        .all(db)
+        .await?;
+    let printed = plan_section::Entity::find()
+        .filter(plan_section::Column::PlanId.eq(plan_id))
+        .all(db)
+        .await?;
+    Ok(Section::ALL
+        .into_iter()
+        .map(|section| {
+            let sum = sums.iter().find(|s| s.section == section.code());
+            SectionSummary {
+                section,
+                printed_total: printed.iter().find(|p| p.section == section.code()).map(|p| p.printed_total),
+                row_total: sum.map_or(0, |s| s.row_total),
+                unit_count: sum.map_or(0, |s| s.unit_count),
+            }
+        })
+        .collect())
+}
+
+/// A holder's row in one year's plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaRow {
+    pub unit_id: i32,
+    pub name: String,
+    pub kind: UnitKind,
+    pub plan_id: i32,
+    pub section: Section,
+    pub seq: i32,
+    pub quota: i32,
+    pub site: Option<String>,
+    pub note: Option<String>,
+}
+
+fn quota_row(q: plan_quota::Model, u: unit::Model) -> Result<QuotaRow, ServiceError> {
+    let section = Section::parse(&q.section)
+        .ok_or_else(|| ServiceError::Database(sea_orm::DbErr::Custom(format!("bad section {}", q.section))))?;
+    let kind = UnitKind::parse(&u.kind)
+        .ok_or_else(|| ServiceError::Database(sea_orm::DbErr::Custom(format!("bad unit kind {}", u.kind))))?;
+    Ok(QuotaRow {
+        unit_id: u.id,
+        name: u.name,
+        kind,
+        plan_id: q.plan_id,
+        section,
+        seq: q.seq,
+        quota: q.quota,
+        site: q.site,
+        note: q.note,
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UnitFilter {
+    pub section: Option<Section>,
+    pub kind: Option<UnitKind>,
+    pub name_contains: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnitOrder {
+    /// The order of the printed table: counties, city-level units, enterprises, by sequence.
+    #[default]
+    Table,
+    QuotaDesc,
+    QuotaAsc,
+    Name,
+}
+
+pub async fn plan_units(
+    db: &impl ConnectionTrait,
+    plan_id: i32,
+    filter: &UnitFilter,
+    order: UnitOrder,
+    page: Page,
+) -> Result<(u64, Vec<QuotaRow>), ServiceError> {
+    let query = plan_quota::Entity::find()
+        .inner_join(unit::Entity)
+        .filter(plan_quota::Column::PlanId.eq(plan_id))
+        .apply_if(filter.section, |q, s| q.filter(plan_quota::Column::Section.eq(s.code())))
+        .apply_if(filter.kind, |q, k| q.filter(unit::Column::Kind.eq(k.code())))
+        .apply_if(filter.name_contains.as_deref().filter(|s| !s.is_empty()), |q, s| {
+            q.filter(unit::Column::Name.contains(s))
+        });
+    let total = query.clone().count(db).await?;
+    // The section order of the table is not alphabetical, so it is spelled out.
+    let section_rank = Expr::case(plan_quota::Column::Section.eq(Section::County.code()), 0)
+        .case(plan_quota::Column::Section.eq(Section::CityUnit.code()), 1)
+        .finally(2);
+    let ordered = match order {
+        UnitOrder::Table => query.order_by(Into::<Expr>::into(section_rank), Order::Asc).order_by_asc(plan_quota::Column::Seq),
+        UnitOrder::QuotaDesc => query.order_by_desc(plan_quota::Column::Quota).order_by_asc(plan_quota::Column::Id),
+        UnitOrder::QuotaAsc => query.order_by_asc(plan_quota::Column::Quota).order_by_asc(plan_quota::Column::Id),
+        UnitOrder::Name => query.order_by_asc(unit::Column::Name).order_by_asc(plan_quota::Column::Id),
+    };
+    let rows = ordered
+        .select_also(unit::Entity)
+        .offset(page.offset)
+        .limit(page.first)
+        .all(db)
+        .await?;
+    let rows = rows
+        .into_iter()
+        .filter_map(|(q, u)| u.map(|u| quota_row(q, u)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((total, rows))
+}
+
+#[derive(Debug, Clone)]
+pub struct UnitView {
+    pub id: i32,
+    pub name: String,
+    pub kind: UnitKind,
+    /// The holder's quotas, with the year of each, oldest first.
+    pub quotas: Vec<(i32, QuotaRow)>,
+}
+
+pub async fn unit_by_id(db: &impl ConnectionTrait, id: i32) -> Result<UnitView, ServiceError> {
+    let not_found = || ServiceError::NotFound(format!("没有编号为 {id} 的献血单位"));
+    let unit = unit::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
+    let kind = UnitKind::parse(&unit.kind).ok_or_else(not_found)?;
+    let quotas = plan_quota::Entity::find()
+        .filter(plan_quota::Column::UnitId.eq(id))
+        .find_also_related(plan::Entity)
+        .order_by_asc(plan::Column::Year)
+        .all(db)
+        .await?;
+    let mut rows = Vec::with_capacity(quotas.len());
+    for (quota, plan) in quotas {
+        let Some(plan) = plan else { continue };
+        rows.push((plan.year, quota_row(quota, unit.clone())?));
+    }
+    Ok(UnitView { id: unit.id, name: unit.name, kind, quotas: rows })
+}

@@ -1,0 +1,117 @@
+//! Building and running the application: database, schema, routes.
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::Server;
+use sea_orm::{DatabaseConnection, DbErr};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::services::plan_import;
+use crate::{db, graphql, http};
+
+/// What every request handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub clock: Clock,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database: {0}")]
+    Database(#[from] DbErr),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot load the seed plans: {0}")]
+    Seeds(String),
+}
+
+pub struct Application {
+    addr: SocketAddr,
+    acceptor: poem::listener::TcpAcceptor,
+    state: AppState,
+    config: Config,
+}
+
+impl Application {
+    /// Connects, migrates, seeds an empty database and binds the listener (port 0 picks a
+    /// free port), so that tests run the real application.
+    pub async fn build(config: Config, clock: Clock) -> Result<Application, StartupError> {
+        // sqlx and the HTTP stack may link different rustls crypto providers; pick one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let db = db::connect(&config.database_url).await?;
+        db::migrate(&db).await?;
+        let state = AppState { db, clock };
+        seed_if_empty(&state, &config).await?;
+        let acceptor = TcpListener::bind(config.bind)
+            .into_acceptor()
+            .await
+            .map_err(|source| StartupError::Bind { addr: config.bind, source })?;
+        let addr = acceptor
+            .local_addr()
+            .into_iter()
+            .find_map(|a| a.as_socket_addr().copied())
+            .unwrap_or(config.bind);
+        Ok(Application { addr, acceptor, state, config })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send) -> std::io::Result<()> {
+        let limits = &self.config.graphql;
+        let schema = graphql::build_schema(Some(self.state.clone()), limits);
+        let app = http::routes(schema, limits.max_body_bytes, limits.max_batch);
+        tracing::info!(address = %self.addr, "serving GraphQL at http://{}/graphql", self.addr);
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, stop, Some(Duration::from_secs(10)))
+            .await
+    }
+}
+
+async fn seed_if_empty(state: &AppState, config: &Config) -> Result<(), StartupError> {
+    let loaded = plan_import::seed_if_empty(&state.db, &state.clock, &config.seeds_dir)
+        .await
+        .map_err(|e| StartupError::Seeds(e.to_string()))?;
+    for report in loaded {
+        tracing::info!(year = report.year, rows = report.rows, "loaded the seed plan into an empty database");
+        for warning in &report.warnings {
+            tracing::warn!(year = report.year, "{warning}");
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

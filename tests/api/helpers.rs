@@ -1,0 +1,195 @@
+//! Shared test helpers: a fresh database per test, the real app on a random port, and a
+//! GraphQL client.
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use bloodplan::clock::Clock;
+use bloodplan::config::Config;
+use bloodplan::startup::Application;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{json, Value};
+
+/// When set (e.g. `postgres://postgres@127.0.0.1:5432/postgres`), every test gets its own
+/// fresh PostgreSQL database on that server; otherwise its own SQLite file.
+pub const POSTGRES_ENV: &str = "BLOODPLAN_TEST_POSTGRES";
+
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres")
+    }
+}
+
+pub async fn fresh_database() -> TestDatabase {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    match std::env::var(POSTGRES_ENV).ok().filter(|v| !v.is_empty()) {
+        Some(admin_url) => {
+            let name = format!(
+                "bloodplan_test_{}_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::SeqCst),
+                chrono::Utc::now().timestamp_micros() % 1_000_000_000
+            );
+            let admin = Database::connect(&admin_url)
+                .await
+                .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but PostgreSQL is unreachable: {e}"));
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+            TestDatabase { url: format!("{base}/{name}"), _dir: None }
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("bloodplan.db").display());
+            TestDatabase { url, _dir: Some(dir) }
+        }
+    }
+}
+
+pub fn seeds_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds")
+}
+
+/// 2020-02-01 09:00 in Xianning: before the spring term of the 2020 plan year.
+pub fn demo_now() -> chrono::DateTime<chrono::Utc> {
+    "2020-02-01T09:00:00+08:00".parse::<chrono::DateTime<chrono::FixedOffset>>().unwrap().into()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub clock: Clock,
+    pub database: TestDatabase,
+}
+
+pub struct AppOptions {
+    pub seeds: Option<PathBuf>,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions { seeds: Some(seeds_dir()) }
+    }
+}
+
+/// The real application with the 2020 plan loaded, on a random loopback port.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(AppOptions::default()).await
+}
+
+/// The real application on an empty database.
+pub async fn spawn_empty_app() -> TestApp {
+    spawn_app_with(AppOptions { seeds: None }).await
+}
+
+pub async fn spawn_app_with(options: AppOptions) -> TestApp {
+    let database = fresh_database().await;
+    let mut config = Config::from_lookup(|_| None).expect("default config");
+    config.database_url = database.url.clone();
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    config.seeds_dir = options.seeds.unwrap_or_else(|| PathBuf::from("/nonexistent-seeds"));
+    let clock = Clock::manual(demo_now());
+    let app = Application::build(config, clock.clone()).await.expect("application builds");
+    let address = format!("http://{}", app.address());
+    let db = app.state().db.clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp { address, client: reqwest::Client::new(), db, clock, database }
+}
+
+impl TestApp {
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql", self.address)
+    }
+
+    /// Posts one GraphQL operation and returns the whole JSON answer.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(self.graphql_url())
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request reaches the server");
+        assert_eq!(response.status(), 200, "GraphQL answers 200");
+        response.json().await.expect("JSON answer")
+    }
+
+    /// Posts and asserts there was no error; returns `data`.
+    pub async fn gql_ok(&self, query: &str, variables: Value) -> Value {
+        let answer = self.gql(query, variables).await;
+        assert!(answer.get("errors").is_none(), "unexpected errors: {answer:#}");
+        answer["data"].clone()
+    }
+
+    /// Counts the rows of a table.
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count query")
+            .expect("one row");
+        row.try_get::<i64>("", "n").expect("count")
+    }
+
+    /// Every row of every table, in a stable order, to prove a failed write changed nothing.
+    pub async fn snapshot(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for table in ["unit", "plan", "plan_quota", "plan_section", "plan_warning"] {
+            let rows = self
+                .db
+                .query_all_raw(Statement::from_string(
+                    self.db.get_database_backend(),
+                    format!("SELECT * FROM {table} ORDER BY id"),
+                ))
+                .await
+                .expect("snapshot query");
+            for row in rows {
+                let columns = row.column_names();
+                let values: Vec<String> = columns
+                    .iter()
+                    .map(|c| {
+                        row.try_get::<Option<i64>>("", c)
+                            .map(|v| format!("{v:?}"))
+                            .or_else(|_| row.try_get::<Option<String>>("", c).map(|v| format!("{v:?}")))
+                            .or_else(|_| row.try_get::<Option<i32>>("", c).map(|v| format!("{v:?}")))
+                            .or_else(|_| {
+                                row.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", c).map(|v| format!("{v:?}"))
+                            })
+                            .or_else(|_| row.try_get::<Option<chrono::NaiveDate>>("", c).map(|v| format!("{v:?}")))
+                            .unwrap_or_else(|e| panic!("cannot read {table}.{c}: {e}"))
+                    })
+                    .collect();
+                lines.push(format!("{table}: {}", values.join(" | ")));
+            }
+        }
+        lines
+    }
+}
+
+/// The `extensions.code` of the first error of an answer.
+pub fn error_code(answer: &Value) -> Option<&str> {
+    answer["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// Runs the `bloodplan` binary against the test's database.
+pub fn bloodplan_cli(database: &TestDatabase, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_bloodplan"))
+        .args(args)
+        .env("DATABASE_URL", &database.url)
+        .env("BLOODPLAN_NOW", "2020-02-01T09:00:00+08:00")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("bloodplan binary runs")
+}
