@@ -2,7 +2,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::domain::auth::LockoutPolicy;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -21,6 +23,20 @@ pub struct Config {
     /// `BLOODPLAN_NOW`: the service clock starts here instead of at the real time.
     pub now: Option<DateTime<Utc>>,
     pub graphql: GraphqlLimits,
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct AuthSettings {
+    /// `BLOODPLAN_TOKEN_TTL_HOURS`, default 12.
+    pub token_ttl: TimeDelta,
+    pub lockout: LockoutPolicy,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings { token_ttl: TimeDelta::hours(12), lockout: LockoutPolicy::default() }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -57,12 +73,19 @@ impl Config {
                 })
             })
             .transpose()?;
+        let token_ttl_hours = match get("BLOODPLAN_TOKEN_TTL_HOURS") {
+            None => 12,
+            Some(text) => text.parse::<i64>().ok().filter(|h| (1..=24 * 30).contains(h)).ok_or_else(|| {
+                ConfigError::Invalid { name: "BLOODPLAN_TOKEN_TTL_HOURS", reason: format!("expected 1–720 hours, got {text}") }
+            })?,
+        };
         Ok(Config {
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind,
             seeds_dir: get("BLOODPLAN_SEEDS").map_or_else(|| PathBuf::from("seeds"), PathBuf::from),
             now,
             graphql: GraphqlLimits::default(),
+            auth: AuthSettings { token_ttl: TimeDelta::hours(token_ttl_hours), ..AuthSettings::default() },
         })
     }
 }
@@ -91,5 +114,7 @@ mod tests {
         assert_eq!(c.now.unwrap().to_rfc3339(), "2020-02-01T01:00:00+00:00");
         assert!(config(&[("BLOODPLAN_NOW", "2020-02-01")]).is_err());
         assert!(config(&[("BLOODPLAN_BIND", "nowhere")]).is_err());
+        assert_eq!(config(&[("BLOODPLAN_TOKEN_TTL_HOURS", "8")]).unwrap().auth.token_ttl, TimeDelta::hours(8));
+        assert!(config(&[("BLOODPLAN_TOKEN_TTL_HOURS", "0")]).is_err());
     }
 }

@@ -7,65 +7,69 @@ use async_graphql::ErrorExtensions;
 
 use crate::services::ServiceError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorCode {
-    BadInput,
-    NotFound,
-    Unauthenticated,
-    Forbidden,
-    Conflict,
-    Internal,
-}
-
-impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::BadInput => "BAD_INPUT",
-            ErrorCode::NotFound => "NOT_FOUND",
-            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
-            ErrorCode::Forbidden => "FORBIDDEN",
-            ErrorCode::Conflict => "CONFLICT",
-            ErrorCode::Internal => "INTERNAL",
-        }
-    }
+/// The codes every part of the API shares; rules add their own (e.g. `SLOT_TAKEN`).
+pub mod code {
+    pub const BAD_INPUT: &str = "BAD_INPUT";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const INTERNAL: &str = "INTERNAL";
 }
 
 #[derive(Debug)]
 pub struct ApiError {
-    pub code: ErrorCode,
+    pub code: &'static str,
     pub message: String,
+    /// Why a token was refused (`TOKEN_EXPIRED`, `TOKEN_REVOKED`, `TOKEN_INVALID`).
+    pub reason: Option<&'static str>,
 }
 
 impl ApiError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into() }
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { code, message: message.into(), reason: None }
     }
 
     pub fn bad_input(message: impl Into<String>) -> Self {
-        ApiError::new(ErrorCode::BadInput, message)
+        ApiError::new(code::BAD_INPUT, message)
+    }
+
+    pub fn unauthenticated(reason: Option<&'static str>, message: impl Into<String>) -> Self {
+        ApiError { code: code::UNAUTHENTICATED, message: message.into(), reason }
+    }
+
+    pub fn forbidden() -> Self {
+        ApiError::new(code::FORBIDDEN, "您没有执行此操作的权限")
     }
 
     /// Logs the cause and shows the client only that something went wrong on our side.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error while serving a request");
-        ApiError::new(ErrorCode::Internal, "服务器内部错误, 请稍后再试; 如果问题持续, 请联系市献血办")
+        ApiError::new(code::INTERNAL, "服务器内部错误, 请稍后再试; 如果问题持续, 请联系市献血办")
     }
 }
 
 impl From<ServiceError> for ApiError {
     fn from(err: ServiceError) -> Self {
         match err {
-            ServiceError::NotFound(message) => ApiError::new(ErrorCode::NotFound, message),
-            ServiceError::BadInput(message) => ApiError::new(ErrorCode::BadInput, message),
+            ServiceError::NotFound(message) => ApiError::new(code::NOT_FOUND, message),
+            ServiceError::BadInput(message) => ApiError::new(code::BAD_INPUT, message),
+            ServiceError::Forbidden => ApiError::forbidden(),
+            ServiceError::Rejected { code, message } => ApiError::new(code, message),
             ServiceError::Database(cause) => ApiError::internal(&cause),
+            ServiceError::Internal(cause) => ApiError::internal(&cause),
         }
     }
 }
 
 impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
-        let code = err.code.as_str();
-        async_graphql::Error::new(err.message).extend_with(|_, ext| ext.set("code", code))
+        let (code, reason) = (err.code, err.reason);
+        async_graphql::Error::new(err.message).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let Some(reason) = reason {
+                ext.set("reason", reason);
+            }
+        })
     }
 }
 

@@ -7,6 +7,9 @@ use clap::{Parser, Subcommand};
 
 use bloodplan::clock::Clock;
 use bloodplan::config::Config;
+use bloodplan::domain::auth::Role;
+use bloodplan::services::accounts::{self, NewUser};
+use bloodplan::services::audit::Performer;
 use bloodplan::services::plan_import::{self, ImportError, ImportOptions, ImportReport};
 use bloodplan::startup::Application;
 
@@ -39,11 +42,38 @@ enum Command {
         #[arg(long)]
         year: Option<i32>,
     },
+    /// Manage accounts from the command line (the first office account is made here).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Write the GraphQL SDL (default: schema/schema.graphql; "-" for standard output).
     ExportSchema {
         #[arg(long, default_value = "schema/schema.graphql")]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// office, liaison or station
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The quota holder (id or exact name) a liaison acts for.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Read the password from standard input (its first line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| format!("unknown role {text}: expected office, liaison or station"))
 }
 
 fn main() -> ExitCode {
@@ -85,13 +115,43 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = bloodplan::db::connect(&config.database_url).await?;
             bloodplan::db::migrate(&db).await?;
             let clock = config.now.map_or_else(Clock::system, Clock::starting_at);
-            match plan_import::import_plan(&db, &clock, &table, ImportOptions { strict, dry_run }).await {
+            match plan_import::import_plan(&db, &clock, Performer::System("cli"), &table, ImportOptions { strict, dry_run }).await {
                 Ok(report) => {
                     print_report(&report);
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(ImportError::Invalid(problems)) => Ok(print_problems(&problems)),
                 Err(e) => Err(e.into()),
+            }
+        }
+        Command::User { command: UserCommand::Add { username, role, unit, password_stdin: _ } } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let config = Config::from_env()?;
+            let db = bloodplan::db::connect(&config.database_url).await?;
+            bloodplan::db::migrate(&db).await?;
+            let clock = config.now.map_or_else(Clock::system, Clock::starting_at);
+            let unit_id = match unit {
+                Some(unit) => match accounts::find_unit_id(&db, &unit).await {
+                    Ok(id) => Some(id),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                },
+                None => None,
+            };
+            let new = NewUser { username, password, role, unit_id };
+            match accounts::create_user(&db, &clock, Performer::System("cli"), new).await {
+                Ok(user) => {
+                    println!("created {} user {} (id {})", user.role, user.username, user.id);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::FAILURE)
+                }
             }
         }
         Command::ExportSchema { out } => {

@@ -7,7 +7,7 @@ use poem::Server;
 use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{AuthSettings, Config};
 use crate::services::plan_import;
 use crate::{db, graphql, http};
 
@@ -16,6 +16,7 @@ use crate::{db, graphql, http};
 pub struct AppState {
     pub db: DatabaseConnection,
     pub clock: Clock,
+    pub auth: AuthSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +44,7 @@ impl Application {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let db = db::connect(&config.database_url).await?;
         db::migrate(&db).await?;
-        let state = AppState { db, clock };
+        let state = AppState { db, clock, auth: config.auth };
         seed_if_empty(&state, &config).await?;
         let acceptor = TcpListener::bind(config.bind)
             .into_acceptor()
@@ -73,7 +74,7 @@ impl Application {
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send) -> std::io::Result<()> {
         let limits = &self.config.graphql;
         let schema = graphql::build_schema(Some(self.state.clone()), limits);
-        let app = http::routes(schema, limits.max_body_bytes, limits.max_batch);
+        let app = http::routes(schema, self.state.clone(), limits.max_body_bytes, limits.max_batch);
         tracing::info!(address = %self.addr, "serving GraphQL at http://{}/graphql", self.addr);
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, stop, Some(Duration::from_secs(10)))

@@ -1,19 +1,26 @@
-//! The GraphQL schema: thin resolvers that call one service and map its error.
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+//! The GraphQL schema: thin resolvers that authorise, call one service and map its error.
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::config::GraphqlLimits;
 use crate::startup::AppState;
 
+mod accounts;
+mod audit;
+pub mod auth;
+mod contacts;
 mod plan;
 pub mod types;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(plan::PlanQuery);
+pub struct QueryRoot(plan::PlanQuery, accounts::AccountQuery, contacts::ContactQuery, audit::AuditQuery);
 
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(accounts::AccountMutation, contacts::ContactMutation);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 pub fn build_schema(state: Option<AppState>, limits: &GraphqlLimits) -> AppSchema {
-    let builder = Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity);
     match state {

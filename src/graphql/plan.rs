@@ -185,6 +185,12 @@ impl From<QuotaRow> for PlanUnit {
 
 pub struct Unit(UnitView);
 
+impl From<UnitView> for Unit {
+    fn from(v: UnitView) -> Self {
+        Unit(v)
+    }
+}
+
 #[Object]
 impl Unit {
     async fn id(&self) -> ID {
@@ -195,6 +201,10 @@ impl Unit {
     }
     async fn kind(&self) -> UnitKindGql {
         self.0.kind.into()
+    }
+    /// The liaison contact: for the office and the station, and the holder's own liaisons.
+    async fn contact(&self, ctx: &Context<'_>) -> ApiResult<Option<super::contacts::UnitContact>> {
+        super::contacts::contact_field(ctx, self.0.id).await
     }
     /// The holder's quota in each plan year it appears in, oldest first.
     async fn quotas(&self) -> Vec<UnitQuota> {

@@ -24,3 +24,14 @@ pub enum UnitKindGql {
     Retail,
     Other,
 }
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "Role", remote = "crate::domain::auth::Role")]
+pub enum RoleGql {
+    /// 市献血办
+    Office,
+    /// 单位联络员
+    Liaison,
+    /// 血站工作人员
+    Station,
+}

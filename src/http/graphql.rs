@@ -12,11 +12,15 @@ use poem::web::{Data, Html};
 use poem::{handler, Body, IntoResponse, Request, Response};
 use serde_json::json;
 
+use crate::graphql::auth::RequestAuth;
 use crate::graphql::AppSchema;
+use crate::services::accounts;
+use crate::startup::AppState;
 
 #[derive(Clone)]
 pub struct GraphqlHttp {
     pub schema: AppSchema,
+    pub state: AppState,
     pub max_body_bytes: usize,
     pub max_batch: usize,
 }
@@ -78,7 +82,32 @@ pub async fn graphql_post(req: &Request, body: Body, Data(gql): Data<&GraphqlHtt
             &format!("一次最多提交 {} 个操作", gql.max_batch),
         );
     }
-    json_response(&gql.schema.execute_batch(batch).await)
+    let auth = match request_auth(req, &gql.state).await {
+        Ok(auth) => auth,
+        Err(response) => return response,
+    };
+    json_response(&gql.schema.execute_batch(batch.data(auth)).await)
+}
+
+/// Resolves `Authorization: Bearer <token>` once for the whole request.
+async fn request_auth(req: &Request, state: &AppState) -> Result<RequestAuth, Response> {
+    let Some(header) = req.headers().get(header::AUTHORIZATION) else { return Ok(RequestAuth::Anonymous) };
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|h| h.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty());
+    let Some(token) = token else { return Ok(RequestAuth::Refused(accounts::TokenProblem::Invalid)) };
+    match accounts::authenticate(&state.db, &state.clock, token).await {
+        Ok(Ok((actor, token_hash))) => Ok(RequestAuth::User { actor, token_hash }),
+        Ok(Err(problem)) => Ok(RequestAuth::Refused(problem)),
+        Err(e) => {
+            tracing::error!(error = %e, "could not check a bearer token");
+            Err(error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "服务器内部错误"))
+        }
+    }
 }
 
 /// GraphiQL for people; read-only queries for scripts. A mutation over GET gets 405.
@@ -102,7 +131,11 @@ pub async fn graphql_get(req: &Request, Data(gql): Data<&GraphqlHttp>) -> Respon
                     .to_string(),
             );
     }
-    json_response(&BatchResponse::Single(gql.schema.execute(request).await))
+    let auth = match request_auth(req, &gql.state).await {
+        Ok(auth) => auth,
+        Err(response) => return response,
+    };
+    json_response(&BatchResponse::Single(gql.schema.execute(request.data(auth)).await))
 }
 
 /// True when every operation in the document is a query. Unparseable documents count as

@@ -2,12 +2,13 @@
 use poem::{get, EndpointExt, Route};
 
 use crate::graphql::AppSchema;
+use crate::startup::AppState;
 
 mod graphql;
 
-pub fn routes(schema: AppSchema, max_body_bytes: usize, max_batch: usize) -> impl poem::Endpoint {
+pub fn routes(schema: AppSchema, state: AppState, max_body_bytes: usize, max_batch: usize) -> impl poem::Endpoint {
     Route::new()
         .at("/graphql", get(graphql::graphql_get).post(graphql::graphql_post))
         .at("/health", get(graphql::health))
-        .data(graphql::GraphqlHttp { schema, max_body_bytes, max_batch })
+        .data(graphql::GraphqlHttp { schema, state, max_body_bytes, max_batch })
 }

@@ -1,6 +1,9 @@
 //! Use-cases. Each writing use-case runs in one transaction.
 use sea_orm::DbErr;
 
+pub mod accounts;
+pub mod audit;
+pub mod contacts;
 pub mod plan_import;
 pub mod plans;
 
@@ -10,8 +13,22 @@ pub enum ServiceError {
     NotFound(String),
     #[error("{0}")]
     BadInput(String),
+    /// The caller may not do this. Says nothing about the object, so ids cannot be probed.
+    #[error("forbidden")]
+    Forbidden,
+    /// A rule said no, with the rule's own code (e.g. `USERNAME_TAKEN`, `SLOT_TAKEN`).
+    #[error("{code}: {message}")]
+    Rejected { code: &'static str, message: String },
     #[error("database error: {0}")]
     Database(#[from] DbErr),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn rejected(code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Rejected { code, message: message.into() }
+    }
 }
 
 /// A page request as every list takes it.

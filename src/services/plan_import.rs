@@ -8,6 +8,7 @@ use sea_orm::{
     Set,
 };
 
+use super::audit::{self, Change, Performer};
 use crate::clock::Clock;
 use crate::db::entities::{plan, plan_quota, plan_section, plan_warning, unit};
 use crate::domain::plan_table::{self, PlanManifest, PlanTable, Problem};
@@ -59,6 +60,23 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// What the audit trail keeps of an import.
+    pub fn summary_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "year": self.year,
+            "rows": self.rows,
+            "planCreated": self.plan_created,
+            "unitsCreated": self.units_created.len(),
+            "quotasAdded": self.quotas_added,
+            "quotasChanged": self.quotas_changed.iter()
+                .map(|c| serde_json::json!({ "name": c.name, "from": c.from, "to": c.to }))
+                .collect::<Vec<_>>(),
+            "rowsEdited": self.rows_edited,
+            "removedFromPlan": self.removed_from_plan,
+            "warnings": self.warnings,
+        })
+    }
+
     pub fn changed_anything(&self) -> bool {
         self.plan_created
             || self.plan_changed
@@ -125,6 +143,7 @@ pub fn read_plan(paths: &[PathBuf], year: Option<i32>) -> Result<PlanTable, Vec<
 pub async fn import_plan(
     db: &DatabaseConnection,
     clock: &Clock,
+    by: Performer<'_>,
     table: &PlanTable,
     options: ImportOptions,
 ) -> Result<ImportReport, ImportError> {
@@ -140,6 +159,21 @@ pub async fn import_plan(
     let txn = crate::db::begin_write(db).await?;
     let mut report = write_plan(&txn, clock, table).await?;
     report.dry_run = options.dry_run;
+    if report.changed_anything() {
+        audit::record(
+            &txn,
+            clock,
+            Change {
+                entity: "plan",
+                entity_id: Some(table.year.to_string()),
+                action: if report.plan_created { "import" } else { "reimport" },
+                before: None,
+                after: Some(report.summary_json()),
+                by,
+            },
+        )
+        .await?;
+    }
     if options.dry_run {
         txn.rollback().await?;
     } else {
@@ -391,7 +425,7 @@ pub async fn seed_if_empty(
             folder: folder.display().to_string(),
             problems: problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
         })?;
-        match import_plan(db, clock, &table, ImportOptions::default()).await {
+        match import_plan(db, clock, Performer::System("seed"), &table, ImportOptions::default()).await {
             Ok(report) => reports.push(report),
             // Another instance seeding the same empty database at the same moment won the race.
             Err(ImportError::Database(e)) if crate::db::is_unique_violation(&e) => {

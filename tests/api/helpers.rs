@@ -91,6 +91,8 @@ pub async fn spawn_empty_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: AppOptions) -> TestApp {
+    // Internal errors are logged, never shown to clients: a failing test prints them.
+    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn,sqlx=error").try_init();
     let database = fresh_database().await;
     let mut config = Config::from_lookup(|_| None).expect("default config");
     config.database_url = database.url.clone();
@@ -109,17 +111,19 @@ impl TestApp {
         format!("{}/graphql", self.address)
     }
 
-    /// Posts one GraphQL operation and returns the whole JSON answer.
-    pub async fn gql(&self, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
-            .post(self.graphql_url())
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request reaches the server");
+    /// Posts one GraphQL operation, with a bearer token if given, and returns the answer.
+    async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self.client.post(self.graphql_url()).json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request reaches the server");
         assert_eq!(response.status(), 200, "GraphQL answers 200");
         response.json().await.expect("JSON answer")
+    }
+
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.post(None, query, variables).await
     }
 
     /// Posts and asserts there was no error; returns `data`.
@@ -146,7 +150,9 @@ impl TestApp {
     /// Every row of every table, in a stable order, to prove a failed write changed nothing.
     pub async fn snapshot(&self) -> Vec<String> {
         let mut lines = Vec::new();
-        for table in ["unit", "plan", "plan_quota", "plan_section", "plan_warning"] {
+        for table in [
+            "unit", "plan", "plan_quota", "plan_section", "plan_warning", "app_user", "auth_token", "unit_contact", "audit_log",
+        ] {
             let rows = self
                 .db
                 .query_all_raw(Statement::from_string(
@@ -164,6 +170,7 @@ impl TestApp {
                             .map(|v| format!("{v:?}"))
                             .or_else(|_| row.try_get::<Option<String>>("", c).map(|v| format!("{v:?}")))
                             .or_else(|_| row.try_get::<Option<i32>>("", c).map(|v| format!("{v:?}")))
+                            .or_else(|_| row.try_get::<Option<bool>>("", c).map(|v| format!("{v:?}")))
                             .or_else(|_| {
                                 row.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", c).map(|v| format!("{v:?}"))
                             })
@@ -192,4 +199,58 @@ pub fn bloodplan_cli(database: &TestDatabase, args: &[&str]) -> std::process::Ou
         .env("RUST_LOG", "warn")
         .output()
         .expect("bloodplan binary runs")
+}
+
+/// The password every test account gets.
+pub const PASSWORD: &str = "献血光荣-2020-xianning";
+
+impl TestApp {
+    /// Creates an account directly (as the command line would) and returns its id.
+    pub async fn create_user(&self, username: &str, role: bloodplan::domain::auth::Role, unit: Option<&str>) -> i32 {
+        use bloodplan::services::{accounts, audit::Performer};
+        let unit_id = match unit {
+            Some(name) => Some(accounts::find_unit_id(&self.db, name).await.expect("unit exists")),
+            None => None,
+        };
+        let new = accounts::NewUser { username: username.into(), password: PASSWORD.into(), role, unit_id };
+        accounts::create_user(&self.db, &self.clock, Performer::System("test"), new).await.expect("user created").id
+    }
+
+    /// Logs in over GraphQL and returns the bearer token.
+    pub async fn login(&self, username: &str) -> String {
+        let data = self
+            .gql_ok(
+                "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }",
+                json!({ "u": username, "p": PASSWORD }),
+            )
+            .await;
+        data["login"]["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates an account and logs it in.
+    pub async fn user_token(&self, username: &str, role: bloodplan::domain::auth::Role, unit: Option<&str>) -> String {
+        self.create_user(username, role, unit).await;
+        self.login(username).await
+    }
+
+    /// Posts one operation with `Authorization: Bearer <token>`.
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.post(Some(token), query, variables).await
+    }
+
+    pub async fn gql_ok_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let answer = self.gql_as(token, query, variables).await;
+        assert!(answer.get("errors").is_none(), "unexpected errors: {answer:#}");
+        answer["data"].clone()
+    }
+
+    /// The id of a quota holder of the 2020 plan, by name.
+    pub async fn unit_id(&self, name: &str) -> String {
+        bloodplan::services::accounts::find_unit_id(&self.db, name).await.expect("unit exists").to_string()
+    }
+}
+
+/// The `extensions.reason` of the first error of an answer.
+pub fn error_reason(answer: &Value) -> Option<&str> {
+    answer["errors"][0]["extensions"]["reason"].as_str()
 }

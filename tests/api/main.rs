@@ -1,7 +1,11 @@
 //! One integration-test binary: each module is an area of the API, driven over HTTP.
 mod helpers;
 
+mod access_matrix;
+mod accounts;
+mod audit;
 mod backend;
+mod contacts;
 mod http_safety;
 mod import;
 mod plan;

@@ -1,6 +1,11 @@
 //! Entities, owned by hand: never regenerated over.
+pub mod app_user;
+pub mod audit_log;
+pub mod auth_token;
+pub mod login_throttle;
 pub mod plan;
 pub mod plan_quota;
 pub mod plan_section;
 pub mod plan_warning;
 pub mod unit;
+pub mod unit_contact;

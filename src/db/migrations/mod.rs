@@ -2,12 +2,13 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_plan;
+mod m20261128_000002_accounts;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_plan::Migration)]
+        vec![Box::new(m20261128_000001_plan::Migration), Box::new(m20261128_000002_accounts::Migration)]
     }
 }

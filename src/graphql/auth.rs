@@ -1,0 +1,47 @@
+//! Who is asking: resolved once per HTTP request from its bearer token.
+use async_graphql::Context;
+
+use crate::domain::auth::{Actor, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::services::accounts::TokenProblem;
+
+#[derive(Debug, Clone)]
+pub enum RequestAuth {
+    Anonymous,
+    User { actor: Actor, token_hash: String },
+    /// A token was presented and refused; only public fields still answer.
+    Refused(TokenProblem),
+}
+
+fn auth<'a>(ctx: &'a Context<'_>) -> &'a RequestAuth {
+    ctx.data_opt::<RequestAuth>().unwrap_or(&RequestAuth::Anonymous)
+}
+
+/// The signed-in user, or `UNAUTHENTICATED` (with the token's problem as `reason`).
+pub fn signed_in<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a Actor> {
+    match auth(ctx) {
+        RequestAuth::User { actor, .. } => Ok(actor),
+        RequestAuth::Anonymous => Err(ApiError::unauthenticated(None, "请先登录").into()),
+        RequestAuth::Refused(problem) => Err(ApiError::unauthenticated(Some(problem.reason()), problem.message()).into()),
+    }
+}
+
+/// The signed-in user if their role is one of `roles`, else `UNAUTHENTICATED` or `FORBIDDEN`.
+pub fn require<'a>(ctx: &'a Context<'_>, roles: &[Role]) -> ApiResult<&'a Actor> {
+    let actor = signed_in(ctx)?;
+    if actor.is(roles) {
+        Ok(actor)
+    } else {
+        Err(ApiError::forbidden().into())
+    }
+}
+
+pub fn token_hash<'a>(ctx: &'a Context<'_>) -> Option<&'a str> {
+    match auth(ctx) {
+        RequestAuth::User { token_hash, .. } => Some(token_hash),
+        _ => None,
+    }
+}
+
+pub const ANY_ROLE: &[Role] = &[Role::Office, Role::Liaison, Role::Station];
+pub const OFFICE: &[Role] = &[Role::Office];

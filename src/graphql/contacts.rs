@@ -1,0 +1,87 @@
+//! Quota holders' liaison contacts.
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use super::auth::{self, ANY_ROLE};
+use super::plan::parse_id;
+use crate::domain::auth::Role;
+use crate::error::ApiResult;
+use crate::services::contacts::{self, ContactInput, ContactView};
+use crate::services::Page;
+use crate::startup::AppState;
+
+#[derive(Default)]
+pub struct ContactQuery;
+
+#[Object]
+impl ContactQuery {
+    /// Contacts the caller may see: all of them for the office and the station, a liaison's
+    /// own holder's for a liaison.
+    async fn unit_contacts(&self, ctx: &Context<'_>, first: Option<i64>, offset: Option<i64>) -> ApiResult<UnitContactPage> {
+        let actor = auth::require(ctx, ANY_ROLE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
+        let (total, rows) = contacts::list(&state.db, actor, page).await?;
+        Ok(UnitContactPage { total_count: total as i64, nodes: rows.into_iter().map(UnitContact::from).collect() })
+    }
+}
+
+#[derive(Default)]
+pub struct ContactMutation;
+
+#[derive(InputObject)]
+pub struct UnitContactInput {
+    name: String,
+    /// A mobile number or a landline with area code, e.g. 0715-8123456.
+    phone: String,
+    email: String,
+}
+
+#[Object]
+impl ContactMutation {
+    /// Sets a holder's liaison contact (the office, or that holder's own liaisons).
+    async fn update_unit_contact(&self, ctx: &Context<'_>, unit_id: ID, input: UnitContactInput) -> ApiResult<UnitContact> {
+        let actor = auth::require(ctx, &[Role::Office, Role::Liaison])?;
+        let state = ctx.data_unchecked::<AppState>();
+        let input = ContactInput { name: input.name, phone: input.phone, email: input.email };
+        let saved = contacts::update_unit_contact(&state.db, &state.clock, actor, parse_id(&unit_id)?, input).await?;
+        Ok(saved.into())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct UnitContactPage {
+    total_count: i64,
+    nodes: Vec<UnitContact>,
+}
+
+/// A holder's liaison contact; `id` is the holder's id.
+#[derive(SimpleObject)]
+pub struct UnitContact {
+    id: ID,
+    unit_name: String,
+    name: String,
+    phone: String,
+    email: String,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<ContactView> for UnitContact {
+    fn from(v: ContactView) -> Self {
+        UnitContact {
+            id: ID(v.unit_id.to_string()),
+            unit_name: v.unit_name,
+            name: v.name,
+            phone: v.phone,
+            email: v.email,
+            updated_at: v.updated_at,
+        }
+    }
+}
+
+/// The `contact` field of a holder, for whoever may read it.
+pub async fn contact_field(ctx: &Context<'_>, unit_id: i32) -> ApiResult<Option<UnitContact>> {
+    let actor = auth::signed_in(ctx)?;
+    let state = ctx.data_unchecked::<AppState>();
+    Ok(contacts::contact_of(&state.db, actor, unit_id).await?.map(UnitContact::from))
+}

@@ -1,0 +1,452 @@
+//! Users, logins and bearer tokens.
+//!
+//! Tokens are 32 random bytes shown once to the client; only their SHA-256 is stored, so a
+//! copy of the database lets nobody sign in. Failed logins are counted per username, known
+//! or not, in the database, so the count holds across server processes.
+use rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::audit::{self, Change, Performer};
+use super::{Page, ServiceError};
+use crate::clock::Clock;
+use crate::config::AuthSettings;
+use crate::db::entities::{app_user, auth_token, login_throttle, unit};
+use crate::domain::auth::{check_password_policy, check_username, Actor, LoginGate, Role};
+
+pub mod codes {
+    pub const INVALID_CREDENTIALS: &str = "INVALID_CREDENTIALS";
+    pub const ACCOUNT_DISABLED: &str = "ACCOUNT_DISABLED";
+    pub const ACCOUNT_LOCKED: &str = "ACCOUNT_LOCKED";
+    pub const LOGIN_THROTTLED: &str = "LOGIN_THROTTLED";
+    pub const USERNAME_TAKEN: &str = "USERNAME_TAKEN";
+    pub const CANNOT_DISABLE_SELF: &str = "CANNOT_DISABLE_SELF";
+}
+
+/// Why a presented token does not sign anyone in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    Invalid,
+    Expired,
+    Revoked,
+}
+
+impl TokenProblem {
+    pub fn reason(self) -> &'static str {
+        match self {
+            TokenProblem::Invalid => "TOKEN_INVALID",
+            TokenProblem::Expired => "TOKEN_EXPIRED",
+            TokenProblem::Revoked => "TOKEN_REVOKED",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            TokenProblem::Invalid => "登录凭证无效, 请重新登录",
+            TokenProblem::Expired => "登录已过期, 请重新登录",
+            TokenProblem::Revoked => "登录已失效 (已退出或账号已停用), 请重新登录",
+        }
+    }
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+async fn hash_password(password: String) -> Result<String, ServiceError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(e.to_string()))?
+    .map_err(|e| ServiceError::Internal(format!("password hashing failed: {e}")))
+}
+
+/// Verifies against `hash`, or against a fixed dummy when the user is unknown, so that both
+/// answers take as long.
+async fn verify_password(password: String, hash: Option<String>) -> Result<bool, ServiceError> {
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
+    tokio::task::spawn_blocking(move || {
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| DUMMY.to_owned());
+        let ok = PasswordHash::new(&hash)
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false);
+        known && ok
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+pub fn actor_of(user: &app_user::Model) -> Result<Actor, ServiceError> {
+    let role = Role::parse(&user.role).ok_or_else(|| ServiceError::Internal(format!("bad role {}", user.role)))?;
+    Ok(Actor { user_id: user.id, username: user.username.clone(), role, unit_id: user.unit_id })
+}
+
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub actor: Actor,
+}
+
+pub async fn login(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    settings: &AuthSettings,
+    username: &str,
+    password: &str,
+) -> Result<IssuedToken, ServiceError> {
+    let username = username.trim();
+    let now = clock.now();
+    let policy = settings.lockout;
+    let throttle = login_throttle::Entity::find_by_id(username.to_owned()).one(db).await?;
+    let (failures, last) = throttle.map_or((0, None), |t| (t.failures.max(0) as u32, Some(t.last_failure_at)));
+    let failures = policy.failures_after_expiry(failures, last, now);
+    match policy.gate(failures, last, now) {
+        LoginGate::Open => {}
+        LoginGate::Throttled { until } => return Err(throttled(until)),
+        LoginGate::Locked { until } => return Err(locked(until)),
+    }
+
+    let user = app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(db).await?;
+    let verified = verify_password(password.to_owned(), user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let Some(user) = user.filter(|_| verified) else {
+        let failures = record_failure(db, username, failures, now).await?;
+        if failures >= policy.lock_after {
+            return Err(locked(now + policy.lock_for));
+        }
+        return Err(ServiceError::rejected(codes::INVALID_CREDENTIALS, "用户名或密码错误"));
+    };
+    if user.disabled {
+        return Err(ServiceError::rejected(codes::ACCOUNT_DISABLED, "该账号已被停用, 请联系市献血办"));
+    }
+
+    let token = new_token();
+    let expires_at = now + settings.token_ttl;
+    let actor = actor_of(&user)?;
+    let txn = crate::db::begin_write(db).await?;
+    login_throttle::Entity::delete_by_id(username.to_owned()).exec(&txn).await?;
+    auth_token::ActiveModel {
+        user_id: Set(user.id),
+        token_hash: Set(hash_token(&token)),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        clock,
+        Change {
+            entity: "session",
+            entity_id: Some(user.id.to_string()),
+            action: "login",
+            before: None,
+            after: Some(json!({ "expiresAt": expires_at })),
+            by: Performer::User(&actor),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(IssuedToken { token, expires_at, actor })
+}
+
+fn local_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Asia::Shanghai).format("%H:%M:%S").to_string()
+}
+
+fn throttled(until: DateTime<Utc>) -> ServiceError {
+    ServiceError::rejected(codes::LOGIN_THROTTLED, format!("登录失败次数过多, 请于 {} 之后再试", local_time(until)))
+}
+
+fn locked(until: DateTime<Utc>) -> ServiceError {
+    ServiceError::rejected(
+        codes::ACCOUNT_LOCKED,
+        format!("登录失败次数过多, 该用户名已被暂时锁定, 请于 {} 之后再试或联系市献血办", local_time(until)),
+    )
+}
+
+/// Counts one failure atomically in the database; returns the new count.
+async fn record_failure(
+    db: &DatabaseConnection,
+    username: &str,
+    counted: u32,
+    now: DateTime<Utc>,
+) -> Result<u32, ServiceError> {
+    // Failures older than the lock window are forgotten: the count starts again from one.
+    let mut on_conflict = OnConflict::column(login_throttle::Column::Username);
+    if counted == 0 {
+        on_conflict.value(login_throttle::Column::Failures, Expr::value(1));
+    } else {
+        on_conflict.value(login_throttle::Column::Failures, sea_orm::ExprTrait::add(Expr::col((login_throttle::Entity, login_throttle::Column::Failures)), 1));
+    }
+    on_conflict.update_column(login_throttle::Column::LastFailureAt);
+    login_throttle::Entity::insert(login_throttle::ActiveModel {
+        username: Set(username.to_owned()),
+        failures: Set(1),
+        last_failure_at: Set(now),
+    })
+    .on_conflict(on_conflict)
+    .exec(db)
+    .await?;
+    let row = login_throttle::Entity::find_by_id(username.to_owned()).one(db).await?;
+    Ok(row.map_or(1, |r| r.failures.max(0) as u32))
+}
+
+/// Resolves a bearer token to the user it signs in.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    clock: &Clock,
+    token: &str,
+) -> Result<Result<(Actor, String), TokenProblem>, ServiceError> {
+    let token_hash = hash_token(token);
+    let found = auth_token::Entity::find()
+        .filter(auth_token::Column::TokenHash.eq(token_hash.as_str()))
+        .find_also_related(app_user::Entity)
+        .one(db)
+        .await?;
+    let Some((token, Some(user))) = found else { return Ok(Err(TokenProblem::Invalid)) };
+    if token.revoked_at.is_some() || user.disabled {
+        return Ok(Err(TokenProblem::Revoked));
+    }
+    if token.expires_at <= clock.now() {
+        return Ok(Err(TokenProblem::Expired));
+    }
+    Ok(Ok((actor_of(&user)?, token_hash)))
+}
+
+/// Revokes the live tokens that `which` selects.
+async fn revoke_tokens(
+    txn: &impl ConnectionTrait,
+    which: sea_orm::sea_query::SimpleExpr,
+    clock: &Clock,
+) -> Result<(), ServiceError> {
+    auth_token::Entity::update_many()
+        .col_expr(auth_token::Column::RevokedAt, Expr::value(clock.now()))
+        .filter(which)
+        .filter(auth_token::Column::RevokedAt.is_null())
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+pub async fn logout(db: &DatabaseConnection, clock: &Clock, actor: &Actor, token_hash: &str) -> Result<(), ServiceError> {
+    let txn = crate::db::begin_write(db).await?;
+    revoke_tokens(&txn, auth_token::Column::TokenHash.eq(token_hash), clock).await?;
+    audit::record(
+        &txn,
+        clock,
+        Change {
+            entity: "session",
+            entity_id: Some(actor.user_id.to_string()),
+            action: "logout",
+            before: None,
+            after: None,
+            by: Performer::User(actor),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+    pub unit_id: Option<i32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserView {
+    pub id: i32,
+    pub username: String,
+    pub role: Role,
+    pub unit_id: Option<i32>,
+    pub unit_name: Option<String>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+fn user_json(u: &app_user::Model) -> serde_json::Value {
+    json!({ "username": u.username, "role": u.role, "unitId": u.unit_id, "disabled": u.disabled })
+}
+
+async fn user_view(db: &impl ConnectionTrait, u: app_user::Model) -> Result<UserView, ServiceError> {
+    let unit_name = match u.unit_id {
+        Some(id) => unit::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
+        None => None,
+    };
+    let role = actor_of(&u)?.role;
+    Ok(UserView {
+        id: u.id,
+        username: u.username,
+        role,
+        unit_id: u.unit_id,
+        unit_name,
+        disabled: u.disabled,
+        created_at: u.created_at,
+    })
+}
+
+/// Creates an account: by the office through the API, or from the command line.
+pub async fn create_user(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    by: Performer<'_>,
+    new: NewUser,
+) -> Result<UserView, ServiceError> {
+    let username = new.username.trim().to_owned();
+    check_username(&username).map_err(ServiceError::BadInput)?;
+    check_password_policy(&new.password).map_err(ServiceError::BadInput)?;
+    match (new.role, new.unit_id) {
+        (Role::Liaison, None) => return Err(ServiceError::BadInput("联络员账号必须绑定一个献血单位或县(市、区)".into())),
+        (Role::Office | Role::Station, Some(_)) => {
+            return Err(ServiceError::BadInput("只有联络员账号可以绑定献血单位".into()))
+        }
+        _ => {}
+    }
+    let hash = hash_password(new.password).await?;
+    let txn = crate::db::begin_write(db).await?;
+    if let Some(unit_id) = new.unit_id {
+        if unit::Entity::find_by_id(unit_id).one(&txn).await?.is_none() {
+            return Err(ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位")));
+        }
+    }
+    let created = app_user::ActiveModel {
+        username: Set(username.clone()),
+        password_hash: Set(hash),
+        role: Set(new.role.code().to_owned()),
+        unit_id: Set(new.unit_id),
+        disabled: Set(false),
+        created_at: Set(clock.now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| {
+        if crate::db::is_unique_violation(&e) {
+            ServiceError::rejected(codes::USERNAME_TAKEN, format!("用户名 \"{username}\" 已被使用"))
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(
+        &txn,
+        clock,
+        Change {
+            entity: "user",
+            entity_id: Some(created.id.to_string()),
+            action: "create",
+            before: None,
+            after: Some(user_json(&created)),
+            by,
+        },
+    )
+    .await?;
+    let view = user_view(&txn, created).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Disabling a user also revokes every token they hold.
+pub async fn set_user_disabled(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    user_id: i32,
+    disabled: bool,
+) -> Result<UserView, ServiceError> {
+    if actor.role != Role::Office {
+        return Err(ServiceError::Forbidden);
+    }
+    if actor.user_id == user_id && disabled {
+        return Err(ServiceError::rejected(codes::CANNOT_DISABLE_SELF, "不能停用自己的账号"));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let user = app_user::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {user_id} 的用户")))?;
+    if user.disabled == disabled {
+        let view = user_view(&txn, user).await?;
+        return Ok(view);
+    }
+    let before = user_json(&user);
+    let mut changed: app_user::ActiveModel = user.into();
+    changed.disabled = Set(disabled);
+    let changed = changed.update(&txn).await?;
+    if disabled {
+        revoke_tokens(&txn, auth_token::Column::UserId.eq(user_id), clock).await?;
+    }
+    audit::record(
+        &txn,
+        clock,
+        Change {
+            entity: "user",
+            entity_id: Some(user_id.to_string()),
+            action: if disabled { "disable" } else { "enable" },
+            before: Some(before),
+            after: Some(user_json(&changed)),
+            by: Performer::User(actor),
+        },
+    )
+    .await?;
+    let view = user_view(&txn, changed).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+pub async fn user_by_id(db: &DatabaseConnection, id: i32) -> Result<UserView, ServiceError> {
+    let user = app_user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {id} 的用户")))?;
+    user_view(db, user).await
+}
+
+pub async fn list_users(db: &DatabaseConnection, page: Page) -> Result<(u64, Vec<UserView>), ServiceError> {
+    let total = app_user::Entity::find().count(db).await?;
+    let users = app_user::Entity::find()
+        .order_by_asc(app_user::Column::Id)
+        .offset(page.offset)
+        .limit(page.first)
+        .all(db)
+        .await?;
+    let mut views = Vec::with_capacity(users.len());
+    for u in users {
+        views.push(user_view(db, u).await?);
+    }
+    Ok((total, views))
+}
+
+/// Finds a quota holder by id or by exact name, for the command line.
+pub async fn find_unit_id(db: &DatabaseConnection, id_or_name: &str) -> Result<i32, ServiceError> {
+    let by_id = match id_or_name.trim().parse::<i32>() {
+        Ok(id) => unit::Entity::find_by_id(id).one(db).await?,
+        Err(_) => None,
+    };
+    let found = match by_id {
+        Some(u) => Some(u),
+        None => unit::Entity::find().filter(unit::Column::Name.eq(id_or_name.trim())).one(db).await?,
+    };
+    found.map(|u| u.id).ok_or_else(|| ServiceError::NotFound(format!("没有名为或编号为 \"{id_or_name}\" 的献血单位")))
+}

@@ -1,0 +1,116 @@
+//! The audit trail: every write appends one record in the same transaction as the write.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set,
+};
+use serde_json::Value;
+
+use super::{Page, ServiceError};
+use crate::clock::Clock;
+use crate::db::entities::audit_log;
+use crate::domain::auth::Actor;
+
+/// Who made a write: a signed-in user, or the command line / the service itself.
+#[derive(Debug, Clone, Copy)]
+pub enum Performer<'a> {
+    User(&'a Actor),
+    System(&'static str),
+}
+
+impl<'a> From<&'a Actor> for Performer<'a> {
+    fn from(actor: &'a Actor) -> Self {
+        Performer::User(actor)
+    }
+}
+
+/// One write to record.
+pub struct Change<'a> {
+    pub entity: &'static str,
+    pub entity_id: Option<String>,
+    pub action: &'static str,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub by: Performer<'a>,
+}
+
+pub async fn record(db: &impl ConnectionTrait, clock: &Clock, change: Change<'_>) -> Result<(), sea_orm::DbErr> {
+    let (user_id, actor) = match change.by {
+        Performer::User(a) => (Some(a.user_id), a.username.clone()),
+        Performer::System(name) => (None, name.to_owned()),
+    };
+    audit_log::ActiveModel {
+        at: Set(clock.now()),
+        actor_user_id: Set(user_id),
+        actor: Set(actor),
+        entity: Set(change.entity.to_owned()),
+        entity_id: Set(change.entity_id),
+        action: Set(change.action.to_owned()),
+        before: Set(change.before.map(|v| v.to_string())),
+        after: Set(change.after.map(|v| v.to_string())),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub user_id: Option<i32>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_user_id: Option<i32>,
+    pub actor: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub action: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// Newest first. Only the office reads the trail; the resolver checks that.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    page: Page,
+) -> Result<(u64, Vec<AuditEntry>), ServiceError> {
+    let query = audit_log::Entity::find()
+        .apply_if(filter.entity.clone(), |q, e| q.filter(audit_log::Column::Entity.eq(e)))
+        .apply_if(filter.entity_id.clone(), |q, e| q.filter(audit_log::Column::EntityId.eq(e)))
+        .apply_if(filter.user_id, |q, u| q.filter(audit_log::Column::ActorUserId.eq(u)))
+        .apply_if(filter.from, |q, t| q.filter(audit_log::Column::At.gte(t)))
+        .apply_if(filter.to, |q, t| q.filter(audit_log::Column::At.lt(t)));
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_desc(audit_log::Column::Id)
+        .offset(page.offset)
+        .limit(page.first)
+        .all(db)
+        .await?;
+    let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+    Ok((
+        total,
+        rows.into_iter()
+            .map(|r| AuditEntry {
+                id: r.id,
+                at: r.at,
+                actor_user_id: r.actor_user_id,
+                actor: r.actor,
+                entity: r.entity,
+                entity_id: r.entity_id,
+                action: r.action,
+                before: parse(r.before),
+                after: parse(r.after),
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,139 @@
+//! Quota holders' liaison contacts: editable by the office and the holder's own liaisons.
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde_json::json;
+
+use super::audit::{self, Change, Performer};
+use super::{Page, ServiceError};
+use crate::clock::Clock;
+use crate::db::entities::{unit, unit_contact};
+use crate::domain::auth::{Actor, Role};
+use crate::domain::contact::Contact;
+
+#[derive(Debug, Clone)]
+pub struct ContactView {
+    pub unit_id: i32,
+    pub unit_name: String,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The office and the station see every holder's contact; a liaison only their own.
+pub fn may_read(actor: &Actor, unit_id: i32) -> bool {
+    matches!(actor.role, Role::Office | Role::Station) || actor.may_act_for_unit(unit_id)
+}
+
+fn view(c: unit_contact::Model, unit_name: String) -> ContactView {
+    ContactView {
+        unit_id: c.unit_id,
+        unit_name,
+        name: c.name,
+        phone: c.phone,
+        email: c.email,
+        updated_at: c.updated_at,
+    }
+}
+
+pub async fn contact_of(db: &DatabaseConnection, actor: &Actor, unit_id: i32) -> Result<Option<ContactView>, ServiceError> {
+    if !may_read(actor, unit_id) {
+        return Err(ServiceError::Forbidden);
+    }
+    let found = unit_contact::Entity::find()
+        .filter(unit_contact::Column::UnitId.eq(unit_id))
+        .find_also_related(unit::Entity)
+        .one(db)
+        .await?;
+    Ok(found.map(|(c, u)| view(c, u.map(|u| u.name).unwrap_or_default())))
+}
+
+/// Every contact the caller may see, by holder id.
+pub async fn list(db: &DatabaseConnection, actor: &Actor, page: Page) -> Result<(u64, Vec<ContactView>), ServiceError> {
+    let mut query = unit_contact::Entity::find();
+    if actor.role == Role::Liaison {
+        query = query.filter(unit_contact::Column::UnitId.eq(actor.unit_id.unwrap_or(-1)));
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_asc(unit_contact::Column::UnitId)
+        .offset(page.offset)
+        .limit(page.first)
+        .find_also_related(unit::Entity)
+        .all(db)
+        .await?;
+    Ok((total, rows.into_iter().map(|(c, u)| view(c, u.map(|u| u.name).unwrap_or_default())).collect()))
+}
+
+pub struct ContactInput {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+pub async fn update_unit_contact(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    unit_id: i32,
+    input: ContactInput,
+) -> Result<ContactView, ServiceError> {
+    // Checked before anything is looked up, so a liaison learns nothing about other ids.
+    if !actor.may_act_for_unit(unit_id) {
+        return Err(ServiceError::Forbidden);
+    }
+    let contact = Contact::parse(&input.name, &input.phone, &input.email).map_err(|problems| {
+        ServiceError::BadInput(problems.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join("; "))
+    })?;
+    let txn = crate::db::begin_write(db).await?;
+    let holder = unit::Entity::find_by_id(unit_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位")))?;
+    let before = unit_contact::Entity::find().filter(unit_contact::Column::UnitId.eq(unit_id)).one(&txn).await?;
+    let now = clock.now();
+    unit_contact::Entity::insert(unit_contact::ActiveModel {
+        unit_id: Set(unit_id),
+        name: Set(contact.name.clone()),
+        phone: Set(contact.phone.clone()),
+        email: Set(contact.email.clone()),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(unit_contact::Column::UnitId)
+            .update_columns([
+                unit_contact::Column::Name,
+                unit_contact::Column::Phone,
+                unit_contact::Column::Email,
+                unit_contact::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec(&txn)
+    .await?;
+    let as_json = |name: &str, phone: &str, email: &str| json!({ "name": name, "phone": phone, "email": email });
+    audit::record(
+        &txn,
+        clock,
+        Change {
+            entity: "unit_contact",
+            entity_id: Some(unit_id.to_string()),
+            action: if before.is_some() { "update" } else { "create" },
+            before: before.as_ref().map(|b| as_json(&b.name, &b.phone, &b.email)),
+            after: Some(as_json(&contact.name, &contact.phone, &contact.email)),
+            by: Performer::User(actor),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ContactView {
+        unit_id,
+        unit_name: holder.name,
+        name: contact.name,
+        phone: contact.phone,
+        email: contact.email,
+        updated_at: now,
+    })
+}
