@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::auth::LockoutPolicy;
+use crate::domain::booking::BookingPolicy;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -24,6 +25,11 @@ pub struct Config {
     pub now: Option<DateTime<Utc>>,
     pub graphql: GraphqlLimits,
     pub auth: AuthSettings,
+    /// `BLOODPLAN_LEAD_TIME_DAYS` (default 2) and `BLOODPLAN_LIAISON_CUTOFF_DAYS` (default 3).
+    pub booking: BookingPolicy,
+    /// `BLOODPLAN_PUBLIC_URL`: how clients reach this server, for calendar links. Default
+    /// `http://` + the bind address.
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +85,18 @@ impl Config {
                 ConfigError::Invalid { name: "BLOODPLAN_TOKEN_TTL_HOURS", reason: format!("expected 1–720 hours, got {text}") }
             })?,
         };
+        let days = |name: &'static str, default: i64| -> Result<i64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(text) => text.parse::<i64>().ok().filter(|d| (0..=60).contains(d)).ok_or_else(|| {
+                    ConfigError::Invalid { name, reason: format!("expected 0–60 days, got {text}") }
+                }),
+            }
+        };
+        let booking = BookingPolicy {
+            lead_time_days: days("BLOODPLAN_LEAD_TIME_DAYS", 2)?,
+            liaison_cutoff_days: days("BLOODPLAN_LIAISON_CUTOFF_DAYS", 3)?,
+        };
         Ok(Config {
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind,
@@ -86,6 +104,8 @@ impl Config {
             now,
             graphql: GraphqlLimits::default(),
             auth: AuthSettings { token_ttl: TimeDelta::hours(token_ttl_hours), ..AuthSettings::default() },
+            booking,
+            public_url: get("BLOODPLAN_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
         })
     }
 }

@@ -8,7 +8,9 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::clock::Clock;
 use crate::config::{AuthSettings, Config};
+use crate::domain::work_calendar::WorkCalendar;
 use crate::services::plan_import;
+use crate::services::visits::BookingSettings;
 use crate::{db, graphql, http};
 
 /// What every request handler may use.
@@ -17,6 +19,9 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub clock: Clock,
     pub auth: AuthSettings,
+    pub booking: BookingSettings,
+    /// Where clients reach this server, for links such as calendar feeds.
+    pub public_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,8 +49,6 @@ impl Application {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let db = db::connect(&config.database_url).await?;
         db::migrate(&db).await?;
-        let state = AppState { db, clock, auth: config.auth };
-        seed_if_empty(&state, &config).await?;
         let acceptor = TcpListener::bind(config.bind)
             .into_acceptor()
             .await
@@ -55,6 +58,15 @@ impl Application {
             .into_iter()
             .find_map(|a| a.as_socket_addr().copied())
             .unwrap_or(config.bind);
+        let calendar = load_holidays(&config.seeds_dir.join("holidays"))?;
+        let state = AppState {
+            db,
+            clock,
+            auth: config.auth,
+            booking: BookingSettings { policy: config.booking, calendar: std::sync::Arc::new(calendar) },
+            public_url: config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
+        };
+        seed_if_empty(&state, &config).await?;
         Ok(Application { addr, acceptor, state, config })
     }
 
@@ -93,6 +105,23 @@ async fn seed_if_empty(state: &AppState, config: &Config) -> Result<(), StartupE
         }
     }
     Ok(())
+}
+
+/// Reads every `*.toml` of public holidays and make-up working days (one file per year).
+fn load_holidays(dir: &std::path::Path) -> Result<WorkCalendar, StartupError> {
+    let mut calendar = WorkCalendar::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        tracing::warn!(dir = %dir.display(), "no holiday calendar: every weekday counts as a working day");
+        return Ok(calendar);
+    };
+    let mut files: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+    files.sort();
+    for file in files {
+        let text = std::fs::read_to_string(&file).map_err(|e| StartupError::Seeds(format!("{}: {e}", file.display())))?;
+        let year = WorkCalendar::parse(&text).map_err(|e| StartupError::Seeds(format!("{}: {e}", file.display())))?;
+        calendar.merge(year).map_err(|e| StartupError::Seeds(format!("{}: {e}", file.display())))?;
+    }
+    Ok(calendar)
 }
 
 async fn shutdown_signal() {

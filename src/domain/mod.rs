@@ -1,9 +1,13 @@
 //! Plain rules of the domain: no database, no GraphQL.
 pub mod auth;
+pub mod booking;
 pub mod contact;
+pub mod ics;
 pub mod plan_table;
 pub mod section;
 pub mod unit_kind;
+pub mod visit;
+pub mod work_calendar;
 
 pub use section::Section;
 pub use unit_kind::UnitKind;

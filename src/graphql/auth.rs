@@ -45,3 +45,4 @@ pub fn token_hash<'a>(ctx: &'a Context<'_>) -> Option<&'a str> {
 
 pub const ANY_ROLE: &[Role] = &[Role::Office, Role::Liaison, Role::Station];
 pub const OFFICE: &[Role] = &[Role::Office];
+pub const STAFF: &[Role] = &[Role::Office, Role::Station];

@@ -10,12 +10,26 @@ pub mod auth;
 mod contacts;
 mod plan;
 pub mod types;
+mod vehicles;
+mod visits;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(plan::PlanQuery, accounts::AccountQuery, contacts::ContactQuery, audit::AuditQuery);
+pub struct QueryRoot(
+    plan::PlanQuery,
+    accounts::AccountQuery,
+    contacts::ContactQuery,
+    audit::AuditQuery,
+    vehicles::VehicleQuery,
+    visits::VisitQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(accounts::AccountMutation, contacts::ContactMutation);
+pub struct MutationRoot(
+    accounts::AccountMutation,
+    contacts::ContactMutation,
+    vehicles::VehicleMutation,
+    visits::VisitMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

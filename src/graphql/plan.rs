@@ -206,6 +206,14 @@ impl Unit {
     async fn contact(&self, ctx: &Context<'_>) -> ApiResult<Option<super::contacts::UnitContact>> {
         super::contacts::contact_field(ctx, self.0.id).await
     }
+    /// An iCalendar feed of the holder's visits for phone calendars (its liaisons, the office
+    /// and the station).
+    async fn calendar_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        let actor = super::auth::signed_in(ctx)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let token = crate::services::calendars::unit_calendar_token(&state.db, actor, self.0.id).await?;
+        Ok(format!("{}/calendar/units/{token}.ics", state.public_url))
+    }
     /// The holder's quota in each plan year it appears in, oldest first.
     async fn quotas(&self) -> Vec<UnitQuota> {
         self.0

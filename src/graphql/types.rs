@@ -35,3 +35,24 @@ pub enum RoleGql {
     /// 血站工作人员
     Station,
 }
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "Session", remote = "crate::domain::visit::Session")]
+pub enum SessionGql {
+    /// 上午
+    Morning,
+    /// 下午
+    Afternoon,
+    /// 全天: both halves
+    FullDay,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "VisitStatus", remote = "crate::domain::visit::VisitStatus")]
+pub enum VisitStatusGql {
+    Requested,
+    Confirmed,
+    Completed,
+    Cancelled,
+    NoShow,
+}

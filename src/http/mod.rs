@@ -4,11 +4,15 @@ use poem::{get, EndpointExt, Route};
 use crate::graphql::AppSchema;
 use crate::startup::AppState;
 
+mod calendar;
 mod graphql;
 
 pub fn routes(schema: AppSchema, state: AppState, max_body_bytes: usize, max_batch: usize) -> impl poem::Endpoint {
     Route::new()
         .at("/graphql", get(graphql::graphql_get).post(graphql::graphql_post))
         .at("/health", get(graphql::health))
+        .at("/calendar/vehicles/:file", get(calendar::vehicle_ics))
+        .at("/calendar/units/:file", get(calendar::unit_ics))
+        .data(state.clone())
         .data(graphql::GraphqlHttp { schema, state, max_body_bytes, max_batch })
 }

@@ -3,7 +3,7 @@
 //! Tokens are 32 random bytes shown once to the client; only their SHA-256 is stored, so a
 //! copy of the database lets nobody sign in. Failed logins are counted per username, known
 //! or not, in the database, so the count holds across server processes.
-use rand_core::{OsRng, RngCore};
+use rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use chrono::{DateTime, Utc};
@@ -62,11 +62,6 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
 
 async fn hash_password(password: String) -> Result<String, ServiceError> {
     tokio::task::spawn_blocking(move || {
@@ -137,7 +132,7 @@ pub async fn login(
         return Err(ServiceError::rejected(codes::ACCOUNT_DISABLED, "该账号已被停用, 请联系市献血办"));
     }
 
-    let token = new_token();
+    let token = super::random_token();
     let expires_at = now + settings.token_ttl;
     let actor = actor_of(&user)?;
     let txn = crate::db::begin_write(db).await?;

@@ -3,9 +3,12 @@ use sea_orm::DbErr;
 
 pub mod accounts;
 pub mod audit;
+pub mod calendars;
 pub mod contacts;
 pub mod plan_import;
 pub mod plans;
+pub mod vehicles;
+pub mod visits;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -29,6 +32,14 @@ impl ServiceError {
     pub fn rejected(code: &'static str, message: impl Into<String>) -> Self {
         ServiceError::Rejected { code, message: message.into() }
     }
+}
+
+/// 32 random bytes from the operating system, hex-encoded: bearer tokens, calendar links.
+pub(crate) fn random_token() -> String {
+    use rand_core::RngCore;
+    let mut bytes = [0u8; 32];
+    rand_core::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }
 
 /// A page request as every list takes it.

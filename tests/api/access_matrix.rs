@@ -27,16 +27,29 @@ enum Caller {
 }
 const CALLERS: [Caller; 4] = [Caller::Anonymous, Caller::Office, Caller::Liaison, Caller::Station];
 
+/// Objects made beforehand, one per caller (indexed like `CALLERS`) where a row consumes one.
 struct Fixture {
     hbust: String,
     victim: String,
+    vehicle: String,
+    to_cancel: Vec<String>,
+    to_confirm: Vec<String>,
+    to_reschedule: Vec<String>,
+    to_mark_no_show: Vec<String>,
+    blackouts: Vec<String>,
+}
+
+/// A working day in March 2020 for each caller: week `week`, weekday `caller` (Mon–Thu).
+fn day(week: u32, caller: usize) -> String {
+    let start = chrono::NaiveDate::from_ymd_opt(2020, 3, 2).unwrap();
+    (start + chrono::Days::new(u64::from(week) * 7 + caller as u64)).to_string()
 }
 
 struct Row {
     field: &'static str,
     mutation: bool,
     document: &'static str,
-    variables: fn(&Fixture, &str) -> Value,
+    variables: fn(&Fixture, usize) -> Value,
     /// Anonymous, office, liaison (of 湖北科技学院), station.
     expect: [Outcome; 4],
 }
@@ -77,6 +90,83 @@ fn matrix() -> Vec<Row> {
             document: "mutation($u: ID!) { updateUnitContact(unitId: $u, input: { name: \"张老师\", phone: \"13907151234\", email: \"z@hbust.edu.cn\" }) { id } }",
             variables: |f, _| json!({ "u": f.hbust }),
             expect: [UNAUTH, Allowed, Allowed, FORBID],
+        },
+        Row {
+            field: "createVehicle",
+            mutation: true,
+            document: "mutation($n: String!) { createVehicle(input: { name: $n, capacityPerDay: 60 }) { id } }",
+            variables: |_, who| json!({ "n": format!("鄂L矩阵{who}") }),
+            expect: [UNAUTH, Allowed, FORBID, Allowed],
+        },
+        Row {
+            field: "updateVehicle",
+            mutation: true,
+            document: "mutation($id: ID!) { updateVehicle(id: $id, input: { capacityPerDay: 60 }) { id } }",
+            variables: |f, _| json!({ "id": f.vehicle }),
+            expect: [UNAUTH, Allowed, FORBID, Allowed],
+        },
+        Row {
+            field: "addVehicleBlackout",
+            mutation: true,
+            document: "mutation($v: ID!, $d: NaiveDate!) { addVehicleBlackout(vehicleId: $v, from: $d, to: $d, reason: \"保养\") { id } }",
+            variables: |f, who| json!({ "v": f.vehicle, "d": day(30, who) }),
+            expect: [UNAUTH, Allowed, FORBID, Allowed],
+        },
+        Row {
+            field: "removeVehicleBlackout",
+            mutation: true,
+            document: "mutation($id: ID!) { removeVehicleBlackout(id: $id) }",
+            variables: |f, who| json!({ "id": f.blackouts[who] }),
+            expect: [UNAUTH, Allowed, FORBID, Allowed],
+        },
+        Row {
+            field: "bookVisit",
+            mutation: true,
+            document: "mutation($u: ID!, $v: ID!, $d: NaiveDate!) { bookVisit(input: { unitId: $u, vehicleId: $v, date: $d, session: MORNING, expectedDonors: 20 }) { id } }",
+            variables: |f, who| json!({ "u": f.hbust, "v": f.vehicle, "d": day(2, who) }),
+            expect: [UNAUTH, Allowed, Allowed, FORBID],
+        },
+        Row {
+            field: "confirmVisit",
+            mutation: true,
+            document: "mutation($id: ID!) { confirmVisit(id: $id) { id } }",
+            variables: |f, who| json!({ "id": f.to_confirm[who] }),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
+            field: "cancelVisit",
+            mutation: true,
+            document: "mutation($id: ID!) { cancelVisit(id: $id, reason: \"改期\") { id } }",
+            variables: |f, who| json!({ "id": f.to_cancel[who] }),
+            expect: [UNAUTH, Allowed, Allowed, FORBID],
+        },
+        Row {
+            field: "rescheduleVisit",
+            mutation: true,
+            document: "mutation($id: ID!, $d: NaiveDate!) { rescheduleVisit(id: $id, input: { date: $d, session: AFTERNOON }) { id } }",
+            variables: |f, who| json!({ "id": f.to_reschedule[who], "d": day(7, who) }),
+            expect: [UNAUTH, Allowed, Allowed, FORBID],
+        },
+        Row {
+            field: "markVisitNoShow",
+            mutation: true,
+            document: "mutation($id: ID!) { markVisitNoShow(id: $id) { id } }",
+            variables: |f, who| json!({ "id": f.to_mark_no_show[who] }),
+            expect: [UNAUTH, Allowed, FORBID, Allowed],
+        },
+        Row {
+            field: "visits",
+            mutation: false,
+            document: "{ visits { totalCount } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, Allowed, Allowed],
+        },
+        Row {
+            field: "availability",
+            mutation: false,
+            document: "{ availability(from: \"2020-03-02\", to: \"2020-03-06\") { date } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, Allowed, Allowed],
         },
         Row {
             field: "me",
@@ -127,12 +217,48 @@ async fn every_mutation_and_private_query_answers_each_role_as_specified() {
     app.create_user("station", Role::Station, None).await;
     app.create_user("matrix", Role::Station, None).await;
     let victim = app.create_user("victim", Role::Station, None).await.to_string();
-    let fixture = Fixture { hbust: app.unit_id("湖北科技学院").await, victim };
+    let office = app.login("office").await;
+    let hbust = app.unit_id("湖北科技学院").await;
+    let vehicle = app.create_vehicle(&office, "鄂L采血01").await;
+    let book = |week: u32, who: usize| {
+        let (app, office, hbust, vehicle) = (&app, &office, &hbust, &vehicle);
+        async move { app.book(office, hbust, vehicle, &day(week, who), "MORNING", 20).await }
+    };
+    let mut fixture = Fixture {
+        hbust: hbust.clone(),
+        victim,
+        vehicle: vehicle.clone(),
+        to_cancel: Vec::new(),
+        to_confirm: Vec::new(),
+        to_reschedule: Vec::new(),
+        to_mark_no_show: Vec::new(),
+        blackouts: Vec::new(),
+    };
+    for who in 0..CALLERS.len() {
+        fixture.to_cancel.push(book(3, who).await);
+        fixture.to_confirm.push(book(4, who).await);
+        fixture.to_reschedule.push(book(6, who).await);
+        let no_show = book(0, who).await;
+        app.gql_ok_as(&office, "mutation($id: ID!) { confirmVisit(id: $id) { id } }", json!({ "id": no_show })).await;
+        fixture.to_mark_no_show.push(no_show);
+        let blackout = app
+            .gql_ok_as(
+                &office,
+                "mutation($v: ID!, $d: NaiveDate!) { addVehicleBlackout(vehicleId: $v, from: $d, to: $d, reason: \"年检\") { id } }",
+                json!({ "v": vehicle, "d": day(31, who) }),
+            )
+            .await;
+        fixture.blackouts.push(blackout["addVehicleBlackout"]["id"].as_str().unwrap().to_owned());
+    }
+    // The no-show visits (2020-03-02 to 05) are due once the clock reaches 03-06; every other
+    // visit is still weeks away, beyond the liaison's cut-off.
+    app.clock.set("2020-03-06T10:00:00+08:00".parse::<chrono::DateTime<chrono::FixedOffset>>().unwrap().into());
 
     let mut failures = Vec::new();
     for row in matrix() {
         for (caller, expected) in CALLERS.into_iter().zip(row.expect) {
-            let variables = (row.variables)(&fixture, &format!("{caller:?}").to_lowercase());
+            let who = CALLERS.iter().position(|c| format!("{c:?}") == format!("{caller:?}")).unwrap();
+            let variables = (row.variables)(&fixture, who);
             let answer = match token_for(&app, caller).await {
                 Some(token) => app.gql_as(&token, row.document, variables).await,
                 None => app.gql(row.document, variables).await,

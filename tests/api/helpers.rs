@@ -254,3 +254,29 @@ impl TestApp {
 pub fn error_reason(answer: &Value) -> Option<&str> {
     answer["errors"][0]["extensions"]["reason"].as_str()
 }
+
+impl TestApp {
+    /// Creates a vehicle over GraphQL (as the office or the station) and returns its id.
+    pub async fn create_vehicle(&self, token: &str, name: &str) -> String {
+        let data = self
+            .gql_ok_as(
+                token,
+                "mutation($n: String!) { createVehicle(input: { name: $n, capacityPerDay: 60 }) { id name } }",
+                json!({ "n": name }),
+            )
+            .await;
+        data["createVehicle"]["id"].as_str().expect("vehicle id").to_owned()
+    }
+
+    /// Books a visit over GraphQL and returns its id; panics if the booking is refused.
+    pub async fn book(&self, token: &str, unit: &str, vehicle: &str, date: &str, session: &str, expected: i32) -> String {
+        let data = self.gql_ok_as(token, BOOK, book_vars(unit, vehicle, date, session, expected)).await;
+        data["bookVisit"]["id"].as_str().expect("visit id").to_owned()
+    }
+}
+
+pub const BOOK: &str = "mutation($i: BookVisitInput!) { bookVisit(input: $i) { id status warnings } }";
+
+pub fn book_vars(unit: &str, vehicle: &str, date: &str, session: &str, expected: i32) -> Value {
+    json!({ "i": { "unitId": unit, "vehicleId": vehicle, "date": date, "session": session, "expectedDonors": expected } })
+}

@@ -3,12 +3,17 @@ use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_plan;
 mod m20261128_000002_accounts;
+mod m20261128_000003_visits;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_plan::Migration), Box::new(m20261128_000002_accounts::Migration)]
+        vec![
+            Box::new(m20261128_000001_plan::Migration),
+            Box::new(m20261128_000002_accounts::Migration),
+            Box::new(m20261128_000003_visits::Migration),
+        ]
     }
 }

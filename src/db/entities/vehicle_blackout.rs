@@ -1,0 +1,19 @@
+use sea_orm::entity::prelude::*;
+
+/// A period (inclusive) in which one vehicle is not available, e.g. maintenance.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "vehicle_blackout")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub vehicle_id: i32,
+    pub from_date: Date,
+    pub to_date: Date,
+    pub reason: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,47 @@
+use sea_orm::entity::prelude::*;
+
+/// A collection vehicle at a quota holder on a date and session.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "visit")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub unit_id: i32,
+    pub vehicle_id: i32,
+    pub date: Date,
+    /// `Session::code()`
+    pub session: String,
+    /// `VisitStatus::code()`
+    pub status: String,
+    pub expected_donors: i32,
+    pub site_contact: Option<String>,
+    pub note: Option<String>,
+    pub cancel_reason: Option<String>,
+    /// The requester's idempotency key; cleared when the visit is cancelled.
+    pub client_key: Option<String>,
+    pub requested_by: Option<i32>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::unit::Entity", from = "Column::UnitId", to = "super::unit::Column::Id")]
+    Unit,
+    #[sea_orm(belongs_to = "super::vehicle::Entity", from = "Column::VehicleId", to = "super::vehicle::Column::Id")]
+    Vehicle,
+}
+
+impl Related<super::unit::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Unit.def()
+    }
+}
+
+impl Related<super::vehicle::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Vehicle.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,268 @@
+//! Visits: booking, confirming, moving, cancelling; availability.
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::auth::{self, ANY_ROLE, STAFF};
+use super::plan::parse_id;
+use super::types::{SectionGql, SessionGql, VisitStatusGql};
+use super::vehicles::Vehicle;
+use crate::domain::auth::Role;
+use crate::error::ApiResult;
+use crate::services::audit::{self, AuditFilter};
+use crate::services::visits::{self, BookingInput, RescheduleInput, VisitFilter, VisitView};
+use crate::services::{vehicles, Page};
+use crate::startup::AppState;
+
+#[derive(Default)]
+pub struct VisitQuery;
+
+#[Object]
+impl VisitQuery {
+    /// Free vehicle sessions in `[from, to]` (at most 92 days), for picking a slot.
+    async fn availability(
+        &self,
+        ctx: &Context<'_>,
+        from: NaiveDate,
+        to: NaiveDate,
+        vehicle_id: Option<ID>,
+    ) -> ApiResult<Vec<FreeSession>> {
+        auth::require(ctx, ANY_ROLE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let vehicle_id = vehicle_id.as_ref().map(parse_id).transpose()?;
+        let free = visits::availability(&state.db, &state.booking, from, to, vehicle_id).await?;
+        Ok(free
+            .into_iter()
+            .map(|f| FreeSession { vehicle_id: f.vehicle_id, date: f.date, session: f.session.into() })
+            .collect())
+    }
+
+    /// Visits in date order: all of them for the office and the station, a liaison's own.
+    #[allow(clippy::too_many_arguments)]
+    async fn visits(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        status: Option<Vec<VisitStatusGql>>,
+        section: Option<SectionGql>,
+        unit_id: Option<ID>,
+        vehicle_id: Option<ID>,
+        first: Option<i64>,
+        offset: Option<i64>,
+    ) -> ApiResult<VisitPage> {
+        let actor = auth::require(ctx, ANY_ROLE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
+        let filter = VisitFilter {
+            from,
+            to,
+            statuses: status.unwrap_or_default().into_iter().map(Into::into).collect(),
+            section: section.map(Into::into),
+            unit_id: unit_id.as_ref().map(parse_id).transpose()?,
+            vehicle_id: vehicle_id.as_ref().map(parse_id).transpose()?,
+        };
+        let (total, rows) = visits::list_visits(&state.db, actor, &filter, page).await?;
+        Ok(VisitPage { total_count: total as i64, nodes: rows.into_iter().map(Visit::from).collect() })
+    }
+
+    async fn visit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Visit> {
+        let actor = auth::require(ctx, ANY_ROLE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(visits::visit_by_id(&state.db, actor, parse_id(&id)?).await?.into())
+    }
+}
+
+#[derive(Default)]
+pub struct VisitMutation;
+
+#[derive(InputObject)]
+pub struct BookVisitInput {
+    unit_id: ID,
+    vehicle_id: ID,
+    date: NaiveDate,
+    session: SessionGql,
+    expected_donors: i32,
+    /// Who meets the vehicle on site, with a phone number.
+    site_contact: Option<String>,
+    note: Option<String>,
+    /// Repeating a request with the same key returns the first answer instead of booking twice.
+    client_key: Option<String>,
+    /// Office only: book inside the lead time, giving the reason (audited).
+    lead_time_override: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RescheduleVisitInput {
+    date: NaiveDate,
+    session: SessionGql,
+    /// Another vehicle; default the same.
+    vehicle_id: Option<ID>,
+    expected_donors: Option<i32>,
+    lead_time_override: Option<String>,
+}
+
+#[Object]
+impl VisitMutation {
+    /// Requests a vehicle visit for a holder (its liaison, or the office).
+    async fn book_visit(&self, ctx: &Context<'_>, input: BookVisitInput) -> ApiResult<Visit> {
+        let actor = auth::require(ctx, &[Role::Office, Role::Liaison])?;
+        let state = ctx.data_unchecked::<AppState>();
+        let input = BookingInput {
+            unit_id: parse_id(&input.unit_id)?,
+            vehicle_id: parse_id(&input.vehicle_id)?,
+            date: input.date,
+            session: input.session.into(),
+            expected_donors: input.expected_donors,
+            site_contact: input.site_contact,
+            note: input.note,
+            client_key: input.client_key,
+            lead_time_override: input.lead_time_override,
+        };
+        Ok(visits::book_visit(&state.db, &state.clock, &state.booking, actor, input).await?.into())
+    }
+
+    /// Accepts a requested visit (office).
+    async fn confirm_visit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Visit> {
+        let actor = auth::require(ctx, auth::OFFICE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(visits::confirm_visit(&state.db, &state.clock, actor, parse_id(&id)?).await?.into())
+    }
+
+    /// Cancels a visit and frees its session at once.
+    async fn cancel_visit(&self, ctx: &Context<'_>, id: ID, reason: String) -> ApiResult<Visit> {
+        let actor = auth::require(ctx, &[Role::Office, Role::Liaison])?;
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(visits::cancel_visit(&state.db, &state.clock, &state.booking, actor, parse_id(&id)?, reason).await?.into())
+    }
+
+    /// Moves a visit to another date, session or vehicle.
+    async fn reschedule_visit(&self, ctx: &Context<'_>, id: ID, input: RescheduleVisitInput) -> ApiResult<Visit> {
+        let actor = auth::require(ctx, &[Role::Office, Role::Liaison])?;
+        let state = ctx.data_unchecked::<AppState>();
+        let input = RescheduleInput {
+            date: input.date,
+            session: input.session.into(),
+            vehicle_id: input.vehicle_id.as_ref().map(parse_id).transpose()?,
+            expected_donors: input.expected_donors,
+            lead_time_override: input.lead_time_override,
+        };
+        Ok(visits::reschedule_visit(&state.db, &state.clock, &state.booking, actor, parse_id(&id)?, input).await?.into())
+    }
+
+    /// The vehicle went and the donors did not come (office and station).
+    async fn mark_visit_no_show(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Visit> {
+        let actor = auth::require(ctx, STAFF)?;
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(visits::mark_no_show(&state.db, &state.clock, actor, parse_id(&id)?).await?.into())
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct FreeSession {
+    #[graphql(skip)]
+    vehicle_id: i32,
+    date: NaiveDate,
+    session: SessionGql,
+}
+
+#[async_graphql::ComplexObject]
+impl FreeSession {
+    async fn vehicle(&self, ctx: &Context<'_>) -> ApiResult<Vehicle> {
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(Vehicle(vehicles::find(&state.db, self.vehicle_id).await?))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct VisitPage {
+    total_count: i64,
+    nodes: Vec<Visit>,
+}
+
+pub struct Visit(VisitView);
+
+impl From<VisitView> for Visit {
+    fn from(v: VisitView) -> Self {
+        Visit(v)
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct VisitChange {
+    at: DateTime<Utc>,
+    actor: String,
+    action: String,
+    before: Option<async_graphql::Json<serde_json::Value>>,
+    after: Option<async_graphql::Json<serde_json::Value>>,
+}
+
+#[Object]
+impl Visit {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn unit_id(&self) -> ID {
+        ID(self.0.unit_id.to_string())
+    }
+    async fn unit_name(&self) -> &str {
+        &self.0.unit_name
+    }
+    async fn vehicle(&self, ctx: &Context<'_>) -> ApiResult<Vehicle> {
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(Vehicle(vehicles::find(&state.db, self.0.vehicle_id).await?))
+    }
+    async fn vehicle_name(&self) -> &str {
+        &self.0.vehicle_name
+    }
+    async fn date(&self) -> NaiveDate {
+        self.0.date
+    }
+    async fn session(&self) -> SessionGql {
+        self.0.session.into()
+    }
+    async fn status(&self) -> VisitStatusGql {
+        self.0.status.into()
+    }
+    async fn expected_donors(&self) -> i32 {
+        self.0.expected_donors
+    }
+    async fn site_contact(&self) -> Option<&str> {
+        self.0.site_contact.as_deref()
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    async fn cancel_reason(&self) -> Option<&str> {
+        self.0.cancel_reason.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// On a booking: expected donors beyond what the holder's quota still needs (welcome, but
+    /// worth knowing).
+    async fn warnings(&self) -> &[String] {
+        &self.0.warnings
+    }
+    /// Every change to this visit, oldest first (office only).
+    async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<VisitChange>> {
+        auth::require(ctx, auth::OFFICE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let filter = AuditFilter { entity: Some("visit".into()), entity_id: Some(self.0.id.to_string()), ..Default::default() };
+        let (_, mut rows) = audit::list(&state.db, &filter, Page { first: 500, offset: 0 }).await?;
+        rows.reverse();
+        Ok(rows
+            .into_iter()
+            .map(|r| VisitChange {
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                before: r.before.map(async_graphql::Json),
+                after: r.after.map(async_graphql::Json),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,260 @@
+//! Collection vehicles and their blackout periods, managed by the office and the station.
+use chrono::NaiveDate;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde_json::json;
+
+use super::audit::{self, Change, Performer};
+use super::ServiceError;
+use crate::clock::Clock;
+use crate::db::entities::{vehicle, vehicle_blackout, visit};
+use crate::domain::auth::{Actor, Role};
+use crate::domain::visit::VisitStatus;
+
+pub mod codes {
+    pub const VEHICLE_NAME_TAKEN: &str = "VEHICLE_NAME_TAKEN";
+    pub const BLACKOUT_CONFLICT: &str = "BLACKOUT_CONFLICT";
+}
+
+pub const DEFAULT_CAPACITY_PER_DAY: i32 = 60;
+pub const DEFAULT_HOME_STATION: &str = "咸宁市中心血站";
+const MAX_CAPACITY_PER_DAY: i32 = 500;
+
+fn require_staff(actor: &Actor) -> Result<(), ServiceError> {
+    if actor.is(&[Role::Office, Role::Station]) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
+
+fn vehicle_json(v: &vehicle::Model) -> serde_json::Value {
+    json!({ "name": v.name, "capacityPerDay": v.capacity_per_day, "homeStation": v.home_station, "active": v.active })
+}
+
+fn check_fields(name: &str, capacity: i32, home_station: &str) -> Result<(), ServiceError> {
+    if name.trim().is_empty() || name.chars().count() > 100 {
+        return Err(ServiceError::BadInput("车辆名称或车牌不能为空, 且不超过 100 个字".into()));
+    }
+    if !(1..=MAX_CAPACITY_PER_DAY).contains(&capacity) {
+        return Err(ServiceError::BadInput(format!("每日采血人数上限须在 1 到 {MAX_CAPACITY_PER_DAY} 之间")));
+    }
+    if home_station.trim().is_empty() {
+        return Err(ServiceError::BadInput("所属血站不能为空".into()));
+    }
+    Ok(())
+}
+
+fn name_taken(e: sea_orm::DbErr, name: &str) -> ServiceError {
+    if crate::db::is_unique_violation(&e) {
+        ServiceError::rejected(codes::VEHICLE_NAME_TAKEN, format!("已有名为 \"{name}\" 的采血车"))
+    } else {
+        e.into()
+    }
+}
+
+pub struct VehicleInput {
+    pub name: String,
+    pub capacity_per_day: Option<i32>,
+    pub home_station: Option<String>,
+}
+
+pub async fn create_vehicle(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    input: VehicleInput,
+) -> Result<vehicle::Model, ServiceError> {
+    require_staff(actor)?;
+    let name = input.name.trim().to_owned();
+    let capacity = input.capacity_per_day.unwrap_or(DEFAULT_CAPACITY_PER_DAY);
+    let home = input.home_station.map_or_else(|| DEFAULT_HOME_STATION.to_owned(), |h| h.trim().to_owned());
+    check_fields(&name, capacity, &home)?;
+    let txn = crate::db::begin_write(db).await?;
+    let created = vehicle::ActiveModel {
+        name: Set(name.clone()),
+        capacity_per_day: Set(capacity),
+        home_station: Set(home),
+        active: Set(true),
+        calendar_token: Set(super::random_token()),
+        created_at: Set(clock.now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| name_taken(e, &name))?;
+    audit::record(
+        &txn,
+        clock,
+        Change {
+            entity: "vehicle",
+            entity_id: Some(created.id.to_string()),
+            action: "create",
+            before: None,
+            after: Some(vehicle_json(&created)),
+            by: Performer::User(actor),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub struct VehicleChanges {
+    pub name: Option<String>,
+    pub capacity_per_day: Option<i32>,
+    pub home_station: Option<String>,
+    pub active: Option<bool>,
+}
+
+pub async fn update_vehicle(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    id: i32,
+    changes: VehicleChanges,
+) -> Result<vehicle::Model, ServiceError> {
+    require_staff(actor)?;
+    let txn = crate::db::begin_write(db).await?;
+    let current = find(&txn, id).await?;
+    let name = changes.name.map_or_else(|| current.name.clone(), |n| n.trim().to_owned());
+    let capacity = changes.capacity_per_day.unwrap_or(current.capacity_per_day);
+    let home = changes.home_station.map_or_else(|| current.home_station.clone(), |h| h.trim().to_owned());
+    check_fields(&name, capacity, &home)?;
+    let before = vehicle_json(&current);
+    let mut changed: vehicle::ActiveModel = current.into();
+    changed.name = Set(name.clone());
+    changed.capacity_per_day = Set(capacity);
+    changed.home_station = Set(home);
+    if let Some(active) = changes.active {
+        changed.active = Set(active);
+    }
+    let changed = changed.update(&txn).await.map_err(|e| name_taken(e, &name))?;
+    audit::record(
+        &txn,
+        clock,
+        Change {
+            entity: "vehicle",
+            entity_id: Some(id.to_string()),
+            action: "update",
+            before: Some(before),
+            after: Some(vehicle_json(&changed)),
+            by: Performer::User(actor),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(changed)
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<vehicle::Model, ServiceError> {
+    vehicle::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {id} 的采血车")))
+}
+
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<vehicle::Model>, ServiceError> {
+    Ok(vehicle::Entity::find().order_by_asc(vehicle::Column::Id).all(db).await?)
+}
+
+pub async fn blackouts_of(db: &impl ConnectionTrait, vehicle_id: i32) -> Result<Vec<vehicle_blackout::Model>, ServiceError> {
+    Ok(vehicle_blackout::Entity::find()
+        .filter(vehicle_blackout::Column::VehicleId.eq(vehicle_id))
+        .order_by_asc(vehicle_blackout::Column::FromDate)
+        .all(db)
+        .await?)
+}
+
+pub struct BlackoutInput {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub reason: String,
+}
+
+/// Takes a vehicle out of service for a period. Refused while live visits fall in it: they
+/// must be moved or cancelled first, so that nobody is left expecting a vehicle.
+pub async fn add_blackout(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    vehicle_id: i32,
+    input: BlackoutInput,
+) -> Result<vehicle_blackout::Model, ServiceError> {
+    require_staff(actor)?;
+    if input.from > input.to {
+        return Err(ServiceError::BadInput("停用开始日期不能晚于结束日期".into()));
+    }
+    let reason = input.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(ServiceError::BadInput("请填写停用原因".into()));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    find(&txn, vehicle_id).await?;
+    let clashes = visit::Entity::find()
+        .filter(visit::Column::VehicleId.eq(vehicle_id))
+        .filter(visit::Column::Date.between(input.from, input.to))
+        .filter(visit::Column::Status.is_in([VisitStatus::Requested.code(), VisitStatus::Confirmed.code()]))
+        .order_by_asc(visit::Column::Date)
+        .all(&txn)
+        .await?;
+    if !clashes.is_empty() {
+        let dates: Vec<String> = clashes.iter().map(|v| v.date.to_string()).collect();
+        return Err(ServiceError::rejected(
+            codes::BLACKOUT_CONFLICT,
+            format!("该车在此期间已有 {} 次出车安排 ({}), 请先改期或取消", clashes.len(), dates.join(", ")),
+        ));
+    }
+    let created = vehicle_blackout::ActiveModel {
+        vehicle_id: Set(vehicle_id),
+        from_date: Set(input.from),
+        to_date: Set(input.to),
+        reason: Set(reason),
+        created_at: Set(clock.now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        clock,
+        Change {
+            entity: "vehicle_blackout",
+            entity_id: Some(created.id.to_string()),
+            action: "create",
+            before: None,
+            after: Some(json!({ "vehicleId": vehicle_id, "from": created.from_date, "to": created.to_date, "reason": created.reason })),
+            by: Performer::User(actor),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn remove_blackout(db: &DatabaseConnection, clock: &Clock, actor: &Actor, id: i32) -> Result<(), ServiceError> {
+    require_staff(actor)?;
+    let txn = crate::db::begin_write(db).await?;
+    let found = vehicle_blackout::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {id} 的停用记录")))?;
+    vehicle_blackout::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        clock,
+        Change {
+            entity: "vehicle_blackout",
+            entity_id: Some(id.to_string()),
+            action: "delete",
+            before: Some(json!({ "vehicleId": found.vehicle_id, "from": found.from_date, "to": found.to_date, "reason": found.reason })),
+            after: None,
+            by: Performer::User(actor),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
