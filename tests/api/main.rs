@@ -10,3 +10,5 @@ mod http_safety;
 mod import;
 mod plan;
 mod schema;
+mod visit_concurrency;
+mod visits;
