@@ -11,4 +11,5 @@ mod import;
 mod plan;
 mod schema;
 mod visit_concurrency;
+mod visit_properties;
 mod visits;

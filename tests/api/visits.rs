@@ -1,7 +1,7 @@
 //! Booking a collection vehicle: the lifecycle, the rules, availability, idempotency, .ics.
 use bloodplan::domain::auth::Role;
 use chrono::{DateTime, FixedOffset};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::helpers::{book_vars, error_code, spawn_app, TestApp, BOOK};
 
