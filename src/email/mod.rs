@@ -1,0 +1,19 @@
+//! Email: settings, an SMTP client that tells a retryable failure from a final one, and
+//! the Chinese reminders the office sends.
+//!
+//! No database here: an outbox and a worker that sends from it build on these pieces. A
+//! template renders a [`RenderedEmail`]; [`OutgoingEmail::new`] addresses it; and
+//! [`Mailer::send`] hands it over, answering [`SendError::Transient`] (retry later) or
+//! [`SendError::Permanent`] (give up on this message).
+pub mod config;
+mod format;
+pub mod mailer;
+pub mod templates;
+
+pub use config::{EmailConfig, OfficeContact, SmtpCredentials, SmtpSecurity, SmtpSettings};
+pub use format::{date_weekday_zh, date_zh};
+pub use mailer::{Mailer, OutgoingEmail, SendError};
+pub use templates::{
+    behind_schedule_digest, term_reminder, visit_reminder, Digest, DigestRow, DonorAges, RenderedEmail, TermReminder,
+    VisitReminder,
+};
