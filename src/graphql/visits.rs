@@ -46,6 +46,7 @@ impl VisitQuery {
         status: Option<Vec<VisitStatusGql>>,
         section: Option<SectionGql>,
         unit_id: Option<ID>,
+        #[graphql(desc = "A county's name (e.g. 咸安): that county's own visits.")] county: Option<String>,
         vehicle_id: Option<ID>,
         first: Option<i64>,
         offset: Option<i64>,
@@ -53,12 +54,16 @@ impl VisitQuery {
         let actor = auth::require(ctx, ANY_ROLE)?;
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
+        let county = match county {
+            Some(name) => Some(visits::county_unit_id(&state.db, &name).await?),
+            None => None,
+        };
         let filter = VisitFilter {
             from,
             to,
             statuses: status.unwrap_or_default().into_iter().map(Into::into).collect(),
             section: section.map(Into::into),
-            unit_id: unit_id.as_ref().map(parse_id).transpose()?,
+            unit_id: county.or(unit_id.as_ref().map(parse_id).transpose()?),
             vehicle_id: vehicle_id.as_ref().map(parse_id).transpose()?,
         };
         let (total, rows) = visits::list_visits(&state.db, actor, &filter, page).await?;

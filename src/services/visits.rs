@@ -571,6 +571,17 @@ pub async fn list_visits(
     Ok((total, views))
 }
 
+/// The holder id of a county (section `COUNTY`) by its name.
+pub async fn county_unit_id(db: &DatabaseConnection, name: &str) -> Result<i32, ServiceError> {
+    let found = plan_quota::Entity::find()
+        .inner_join(unit::Entity)
+        .filter(plan_quota::Column::Section.eq(Section::County.code()))
+        .filter(unit::Column::Name.eq(name.trim()))
+        .one(db)
+        .await?;
+    found.map(|q| q.unit_id).ok_or_else(|| ServiceError::NotFound(format!("没有名为 \"{name}\" 的县(市、区)")))
+}
+
 pub const MAX_RANGE_DAYS: i64 = 92;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

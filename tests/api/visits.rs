@@ -189,6 +189,14 @@ async fn a_liaison_may_change_a_visit_until_three_days_before_and_the_office_any
     assert_eq!(by_section["visits"]["totalCount"], 1);
     let counties = b.app.gql_ok_as(&b.office, "{ visits(section: COUNTY) { totalCount } }", json!({})).await;
     assert_eq!(counties["visits"]["totalCount"], 0);
+    let xianan = b.app.unit_id("咸安").await;
+    b.app.book(&b.office, &xianan, &b.vehicle, "2020-03-12", "AFTERNOON", 30).await;
+    let county = b.app.gql_ok_as(&b.office, "{ visits(county: \"咸安\") { totalCount nodes { unitName date } } }", json!({})).await;
+    assert_eq!(county["visits"], json!({ "totalCount": 1, "nodes": [{ "unitName": "咸安", "date": "2020-03-12" }] }));
+    let counties = b.app.gql_ok_as(&b.office, "{ visits(section: COUNTY) { totalCount } }", json!({})).await;
+    assert_eq!(counties["visits"]["totalCount"], 1);
+    let unknown = b.app.gql_as(&b.office, "{ visits(county: \"武汉\") { totalCount } }", json!({})).await;
+    assert_eq!(error_code(&unknown), Some("NOT_FOUND"));
 }
 
 #[tokio::test]
