@@ -296,7 +296,7 @@ async fn with_warnings(db: &DatabaseConnection, clock: &Clock, mut v: VisitView)
     let year = v.date.year();
     let Some(quota) = quota_in_year(db, v.unit_id, year).await? else { return Ok(v) };
     let booked_before = booked_donors(db, v.unit_id, year, clock.today(), Some(v.id)).await?;
-    if v.status.is_live() && v.status != VisitStatus::Cancelled {
+    if v.status.is_live() {
         if let Some(w) = booking::remaining_quota_warning(i64::from(quota), booked_before, i64::from(v.expected_donors)) {
             v.warnings.push(w);
         }
@@ -327,12 +327,14 @@ pub async fn booked_donors(
     Ok(sum.flatten().unwrap_or(0))
 }
 
-/// Loads a visit for a change by `actor`: the office any, a liaison only their own.
+/// Loads a visit for a change by `actor` (whose role the caller has checked): the office and
+/// the station any, a liaison only their own — and a liaison cannot tell a missing visit
+/// from someone else's.
 async fn visit_for_change(txn: &DatabaseTransaction, actor: &Actor, id: i32) -> Result<visit::Model, ServiceError> {
-    let found = visit::Entity::find_by_id(id).one(txn).await?;
-    match found {
-        Some(v) if actor.may_act_for_unit(v.unit_id) => Ok(v),
-        None if actor.role == Role::Office => Err(ServiceError::NotFound(format!("没有编号为 {id} 的采血活动"))),
+    let staff = actor.is(&[Role::Office, Role::Station]);
+    match visit::Entity::find_by_id(id).one(txn).await? {
+        Some(v) if staff || actor.may_act_for_unit(v.unit_id) => Ok(v),
+        None if staff => Err(ServiceError::NotFound(format!("没有编号为 {id} 的采血活动"))),
         _ => Err(ServiceError::Forbidden),
     }
 }
@@ -432,8 +434,7 @@ pub async fn mark_no_show(db: &DatabaseConnection, clock: &Clock, actor: &Actor,
     if visit.is_some_and(|v| v.date > clock.today()) {
         return Err(ServiceError::rejected("VISIT_NOT_YET_DUE", "采血日期未到, 不能登记为未到场"));
     }
-    let office_view = Actor { role: Role::Office, ..actor.clone() };
-    set_status(db, clock, &office_view, id, VisitStatus::NoShow, "no_show").await
+    set_status(db, clock, actor, id, VisitStatus::NoShow, "no_show").await
 }
 
 pub struct RescheduleInput {

@@ -56,6 +56,8 @@ async fn a_liaison_books_the_office_confirms_and_the_history_is_kept() {
     assert_eq!(confirmed["confirmVisit"], json!({ "id": id, "status": "CONFIRMED" }));
     let again = b.app.gql_as(&b.office, "mutation($id: ID!) { confirmVisit(id: $id) { id } }", json!({ "id": id })).await;
     assert_eq!(error_code(&again), Some("INVALID_TRANSITION"));
+    let early = b.app.gql_as(&b.station, "mutation($id: ID!) { markVisitNoShow(id: $id) { id } }", json!({ "id": id })).await;
+    assert_eq!(error_code(&early), Some("VISIT_NOT_YET_DUE"));
 
     let moved = b
         .app
