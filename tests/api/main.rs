@@ -10,6 +10,7 @@ mod http_safety;
 mod import;
 mod plan;
 mod schema;
+mod serve;
 mod visit_concurrency;
 mod visit_properties;
 mod visits;
