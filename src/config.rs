@@ -30,6 +30,9 @@ pub struct Config {
     /// `BLOODPLAN_PUBLIC_URL`: how clients reach this server, for calendar links. Default
     /// `http://` + the bind address.
     pub public_url: Option<String>,
+    /// `BLOODPLAN_BEHIND_MARGIN_POINTS` (default 10): how many percentage points a holder's
+    /// collected share may trail the elapsed share of the year before it is behind schedule.
+    pub behind_margin_points: i64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +100,12 @@ impl Config {
             lead_time_days: days("BLOODPLAN_LEAD_TIME_DAYS", 2)?,
             liaison_cutoff_days: days("BLOODPLAN_LIAISON_CUTOFF_DAYS", 3)?,
         };
+        let behind_margin_points = match get("BLOODPLAN_BEHIND_MARGIN_POINTS") {
+            None => crate::domain::fulfilment::DEFAULT_BEHIND_MARGIN_POINTS,
+            Some(text) => text.parse::<i64>().ok().filter(|p| (0..=100).contains(p)).ok_or_else(|| {
+                ConfigError::Invalid { name: "BLOODPLAN_BEHIND_MARGIN_POINTS", reason: format!("expected 0–100 points, got {text}") }
+            })?,
+        };
         Ok(Config {
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind,
@@ -106,6 +115,7 @@ impl Config {
             auth: AuthSettings { token_ttl: TimeDelta::hours(token_ttl_hours), ..AuthSettings::default() },
             booking,
             public_url: get("BLOODPLAN_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
+            behind_margin_points,
         })
     }
 }
@@ -136,5 +146,13 @@ mod tests {
         assert!(config(&[("BLOODPLAN_BIND", "nowhere")]).is_err());
         assert_eq!(config(&[("BLOODPLAN_TOKEN_TTL_HOURS", "8")]).unwrap().auth.token_ttl, TimeDelta::hours(8));
         assert!(config(&[("BLOODPLAN_TOKEN_TTL_HOURS", "0")]).is_err());
+    }
+
+    #[test]
+    fn the_behind_schedule_margin_defaults_to_10_points_and_takes_0_to_100() {
+        assert_eq!(config(&[]).unwrap().behind_margin_points, 10);
+        assert_eq!(config(&[("BLOODPLAN_BEHIND_MARGIN_POINTS", "15")]).unwrap().behind_margin_points, 15);
+        assert!(config(&[("BLOODPLAN_BEHIND_MARGIN_POINTS", "101")]).is_err());
+        assert!(config(&[("BLOODPLAN_BEHIND_MARGIN_POINTS", "-1")]).is_err());
     }
 }

@@ -10,6 +10,8 @@ use bloodplan::config::Config;
 use bloodplan::domain::auth::Role;
 use bloodplan::services::accounts::{self, NewUser};
 use bloodplan::services::audit::Performer;
+use bloodplan::services::exports::{self, ExportFormat};
+use bloodplan::services::fulfilment;
 use bloodplan::services::plan_import::{self, ImportError, ImportOptions, ImportReport};
 use bloodplan::startup::Application;
 
@@ -47,11 +49,37 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Write a report for reporting upward.
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
     /// Write the GraphQL SDL (default: schema/schema.graphql; "-" for standard output).
     ExportSchema {
         #[arg(long, default_value = "schema/schema.graphql")]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Every holder's fulfilment of a year's plan, as the office sends it upward.
+    Fulfilment {
+        #[arg(long)]
+        year: i32,
+        /// xlsx or csv
+        #[arg(long, value_parser = parse_format)]
+        format: ExportFormat,
+        #[arg(long)]
+        out: PathBuf,
+        /// The figures as of this date (default today, or the year's last day once it is over).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+}
+
+fn parse_format(text: &str) -> Result<ExportFormat, String> {
+    ExportFormat::parse(text).ok_or_else(|| format!("unknown format {text}: expected xlsx or csv"))
 }
 
 #[derive(Subcommand)]
@@ -153,6 +181,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Export { what: ExportCommand::Fulfilment { year, format, out, as_of } } => {
+            let config = Config::from_env()?;
+            let db = bloodplan::db::connect(&config.database_url).await?;
+            bloodplan::db::migrate(&db).await?;
+            let clock = config.now.map_or_else(Clock::system, Clock::starting_at);
+            let as_of = as_of.unwrap_or_else(|| fulfilment::default_as_of(year, clock.today()));
+            let report = match fulfilment::fulfilment(&db, year, as_of, config.behind_margin_points).await {
+                Ok(report) => report,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let body = exports::render(&report, format)?;
+            std::fs::write(&out, body).with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("wrote {} ({} 年, 统计截至 {as_of}, {} 个单位)", out.display(), year, report.units.len());
+            Ok(ExitCode::SUCCESS)
         }
         Command::ExportSchema { out } => {
             let sdl = bloodplan::graphql::sdl();

@@ -22,6 +22,8 @@ pub struct AppState {
     pub booking: BookingSettings,
     /// Where clients reach this server, for links such as calendar feeds.
     pub public_url: String,
+    /// Percentage points a holder may trail the year before it is behind schedule.
+    pub behind_margin_points: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +67,7 @@ impl Application {
             auth: config.auth,
             booking: BookingSettings { policy: config.booking, calendar: std::sync::Arc::new(calendar) },
             public_url: config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
+            behind_margin_points: config.behind_margin_points,
         };
         seed_if_empty(&state, &config).await?;
         Ok(Application { addr, acceptor, state, config })

@@ -1,7 +1,9 @@
 //! Plain rules of the domain: no database, no GraphQL.
 pub mod auth;
 pub mod booking;
+pub mod collection;
 pub mod contact;
+pub mod fulfilment;
 pub mod ics;
 pub mod plan_table;
 pub mod section;

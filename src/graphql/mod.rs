@@ -6,8 +6,10 @@ use crate::startup::AppState;
 
 mod accounts;
 mod audit;
+mod collections;
 pub mod auth;
 mod contacts;
+mod fulfilment;
 mod plan;
 pub mod types;
 mod vehicles;
@@ -21,6 +23,8 @@ pub struct QueryRoot(
     audit::AuditQuery,
     vehicles::VehicleQuery,
     visits::VisitQuery,
+    collections::CollectionQuery,
+    fulfilment::FulfilmentQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -29,6 +33,7 @@ pub struct MutationRoot(
     contacts::ContactMutation,
     vehicles::VehicleMutation,
     visits::VisitMutation,
+    collections::CollectionMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -56,3 +56,14 @@ pub enum VisitStatusGql {
     Cancelled,
     NoShow,
 }
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "CollectionSite", remote = "crate::domain::collection::CollectionSite")]
+pub enum CollectionSiteGql {
+    /// 献血单位: a vehicle at the holder
+    AtUnit,
+    /// 中心血站
+    CentralStation,
+    /// 献血屋
+    DonationHouse,
+}

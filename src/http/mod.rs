@@ -5,6 +5,7 @@ use crate::graphql::AppSchema;
 use crate::startup::AppState;
 
 mod calendar;
+mod exports;
 mod graphql;
 
 pub fn routes(schema: AppSchema, state: AppState, max_body_bytes: usize, max_batch: usize) -> impl poem::Endpoint {
@@ -13,6 +14,7 @@ pub fn routes(schema: AppSchema, state: AppState, max_body_bytes: usize, max_bat
         .at("/health", get(graphql::health))
         .at("/calendar/vehicles/:file", get(calendar::vehicle_ics))
         .at("/calendar/units/:file", get(calendar::unit_ics))
+        .at("/exports/:file", get(exports::fulfilment_export))
         .data(state.clone())
         .data(graphql::GraphqlHttp { schema, state, max_body_bytes, max_batch })
 }

@@ -37,6 +37,8 @@ struct Fixture {
     to_reschedule: Vec<String>,
     to_mark_no_show: Vec<String>,
     blackouts: Vec<String>,
+    to_record: Vec<String>,
+    to_correct: Vec<String>,
 }
 
 /// A working day in March 2020 for each caller: week `week`, weekday `caller` (Mon–Thu).
@@ -155,6 +157,34 @@ fn matrix() -> Vec<Row> {
             expect: [UNAUTH, Allowed, FORBID, Allowed],
         },
         Row {
+            field: "recordCollection",
+            mutation: true,
+            document: "mutation($v: ID!, $d: NaiveDate!) { recordCollection(input: { visitId: $v, date: $d, bags200: 10, bags300: 5, bags400: 20, deferred: 3 }) { id } }",
+            variables: |f, who| json!({ "v": f.to_record[who], "d": day(0, who) }),
+            expect: [UNAUTH, Allowed, FORBID, Allowed],
+        },
+        Row {
+            field: "correctCollection",
+            mutation: true,
+            document: "mutation($id: ID!, $u: ID!) { correctCollection(id: $id, reason: \"miscounted\", input: { unitId: $u, site: CENTRAL_STATION, date: \"2020-03-05\", bags200: 12 }) { id } }",
+            variables: |f, who| json!({ "id": f.to_correct[who], "u": f.hbust }),
+            expect: [UNAUTH, Allowed, FORBID, Allowed],
+        },
+        Row {
+            field: "fulfilment",
+            mutation: false,
+            document: "{ fulfilment(year: 2020) { collectedDonations units { totalCount } } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, Allowed, Allowed],
+        },
+        Row {
+            field: "collections",
+            mutation: false,
+            document: "{ collections { totalCount } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, Allowed, Allowed],
+        },
+        Row {
             field: "visits",
             mutation: false,
             document: "{ visits { totalCount } }",
@@ -233,6 +263,8 @@ async fn every_mutation_and_private_query_answers_each_role_as_specified() {
         to_reschedule: Vec::new(),
         to_mark_no_show: Vec::new(),
         blackouts: Vec::new(),
+        to_record: Vec::new(),
+        to_correct: Vec::new(),
     };
     for who in 0..CALLERS.len() {
         fixture.to_cancel.push(book(3, who).await);
@@ -241,6 +273,7 @@ async fn every_mutation_and_private_query_answers_each_role_as_specified() {
         let no_show = book(0, who).await;
         app.gql_ok_as(&office, "mutation($id: ID!) { confirmVisit(id: $id) { id } }", json!({ "id": no_show })).await;
         fixture.to_mark_no_show.push(no_show);
+        fixture.to_record.push(app.book(&office, &hbust, &vehicle, &day(0, who), "AFTERNOON", 20).await);
         let blackout = app
             .gql_ok_as(
                 &office,
@@ -253,6 +286,17 @@ async fn every_mutation_and_private_query_answers_each_role_as_specified() {
     // The no-show visits (2020-03-02 to 05) are due once the clock reaches 03-06; every other
     // visit is still weeks away, beyond the liaison's cut-off.
     app.clock.set("2020-03-06T10:00:00+08:00".parse::<chrono::DateTime<chrono::FixedOffset>>().unwrap().into());
+    let office = app.login("office").await;
+    for _ in CALLERS {
+        let made = app
+            .gql_ok_as(
+                &office,
+                "mutation($u: ID!) { recordCollection(input: { unitId: $u, site: CENTRAL_STATION, date: \"2020-03-05\", bags200: 10 }) { id } }",
+                json!({ "u": hbust }),
+            )
+            .await;
+        fixture.to_correct.push(made["recordCollection"]["id"].as_str().unwrap().to_owned());
+    }
 
     let mut failures = Vec::new();
     for row in matrix() {

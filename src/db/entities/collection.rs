@@ -1,0 +1,50 @@
+use sea_orm::entity::prelude::*;
+
+/// A collection record's current figures: the ones fulfilment counts.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "collection")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub unit_id: i32,
+    /// The visit collected at; none for a fixed site.
+    #[sea_orm(unique)]
+    pub visit_id: Option<i32>,
+    /// `CollectionSite::code()`
+    pub site: String,
+    pub date: Date,
+    /// The date's year and month, stored to group by month on every backend.
+    pub year: i32,
+    pub month: i32,
+    pub bags200: i32,
+    pub bags300: i32,
+    pub bags400: i32,
+    pub donations: i32,
+    pub volume_ml: i32,
+    pub deferred: i32,
+    pub type_a: Option<i32>,
+    pub type_b: Option<i32>,
+    pub type_o: Option<i32>,
+    pub type_ab: Option<i32>,
+    pub rh_negative: Option<i32>,
+    pub note: Option<String>,
+    /// The number of the revision these figures come from (1 = as first recorded).
+    pub revision: i32,
+    pub recorded_by: Option<i32>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::unit::Entity", from = "Column::UnitId", to = "super::unit::Column::Id")]
+    Unit,
+}
+
+impl Related<super::unit::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Unit.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

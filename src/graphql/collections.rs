@@ -1,0 +1,264 @@
+//! Collections: recording what was collected, correcting it, reading it and its history.
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::auth::{self, ANY_ROLE, STAFF};
+use super::plan::parse_id;
+use super::types::CollectionSiteGql;
+use crate::domain::collection::{BloodTypes, CollectionSite, Counts};
+use crate::error::{ApiError, ApiResult};
+use crate::services::collections::{self, CollectionFilter, CollectionInput, CollectionView, RevisionView, Source};
+use crate::services::Page;
+use crate::startup::AppState;
+
+#[derive(InputObject)]
+pub struct BloodTypeCountsInput {
+    a: i32,
+    b: i32,
+    o: i32,
+    ab: i32,
+    rh_negative: i32,
+}
+
+/// What was collected. A vehicle visit's record names `visitId`; donors of a holder who
+/// gave at a fixed site (the central station or a donation house) name `unitId` and `site`.
+#[derive(InputObject)]
+pub struct RecordCollectionInput {
+    visit_id: Option<ID>,
+    unit_id: Option<ID>,
+    /// Default AT_UNIT with a visit; CENTRAL_STATION or DONATION_HOUSE without.
+    site: Option<CollectionSiteGql>,
+    date: NaiveDate,
+    /// Donations of 200 mL (one bag is one donation, 人次).
+    #[graphql(default)]
+    bags200: i32,
+    #[graphql(default)]
+    bags300: i32,
+    /// 400 mL is the legal maximum of one donation: no larger bag exists here.
+    #[graphql(default)]
+    bags400: i32,
+    /// Donors deferred at screening.
+    #[graphql(default)]
+    deferred: i32,
+    blood_types: Option<BloodTypeCountsInput>,
+    note: Option<String>,
+}
+
+impl RecordCollectionInput {
+    fn into_service(self) -> ApiResult<CollectionInput> {
+        let site = self.site.map(CollectionSite::from);
+        let source = match (self.visit_id.as_ref(), self.unit_id.as_ref()) {
+            (Some(visit), None) if site.is_none_or(|s| s == CollectionSite::AtUnit) => Source::Visit(parse_id(visit)?),
+            (None, Some(unit)) => match site {
+                Some(site) if site != CollectionSite::AtUnit => Source::FixedSite { unit_id: parse_id(unit)?, site },
+                _ => return Err(ApiError::bad_input("没有采血活动的记录须注明采血地点: CENTRAL_STATION 或 DONATION_HOUSE").into()),
+            },
+            _ => return Err(ApiError::bad_input("请指定采血活动 (visitId), 或指定单位 (unitId) 和固定采血地点 (site), 二者选一").into()),
+        };
+        Ok(CollectionInput {
+            source,
+            date: self.date,
+            counts: Counts {
+                bags200: self.bags200,
+                bags300: self.bags300,
+                bags400: self.bags400,
+                deferred: self.deferred,
+                blood_types: self.blood_types.map(|t| BloodTypes { a: t.a, b: t.b, o: t.o, ab: t.ab, rh_negative: t.rh_negative }),
+            },
+            note: self.note,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct CollectionQuery;
+
+#[Object]
+impl CollectionQuery {
+    /// One collection record with its revisions: staff any, a liaison their own holder's.
+    async fn collection(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Collection> {
+        let actor = auth::require(ctx, ANY_ROLE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(Collection(collections::collection_by_id(&state.db, actor, parse_id(&id)?).await?))
+    }
+
+    /// Collection records in date order; a liaison sees only their own holder's.
+    async fn collections(
+        &self,
+        ctx: &Context<'_>,
+        year: Option<i32>,
+        unit_id: Option<ID>,
+        visit_id: Option<ID>,
+        first: Option<i64>,
+        offset: Option<i64>,
+    ) -> ApiResult<CollectionPage> {
+        let actor = auth::require(ctx, ANY_ROLE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
+        let filter = CollectionFilter {
+            year,
+            unit_id: unit_id.as_ref().map(parse_id).transpose()?,
+            visit_id: visit_id.as_ref().map(parse_id).transpose()?,
+        };
+        let (total, rows) = collections::list_collections(&state.db, actor, &filter, page).await?;
+        Ok(CollectionPage {
+            total_count: total as i64,
+            has_next_page: page.offset + (rows.len() as u64) < total,
+            nodes: rows.into_iter().map(Collection).collect(),
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct CollectionMutation;
+
+#[Object]
+impl CollectionMutation {
+    /// Records what a visit (or a fixed site) collected; a visit becomes COMPLETED (station,
+    /// office).
+    async fn record_collection(&self, ctx: &Context<'_>, input: RecordCollectionInput) -> ApiResult<Collection> {
+        let actor = auth::require(ctx, STAFF)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let input = input.into_service()?;
+        Ok(Collection(collections::record_collection(&state.db, &state.clock, actor, input).await?))
+    }
+
+    /// Replaces a record's figures with a new revision, giving the reason; only the latest
+    /// revision counts, earlier ones stay readable (station, office).
+    async fn correct_collection(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+        input: RecordCollectionInput,
+    ) -> ApiResult<Collection> {
+        let actor = auth::require(ctx, STAFF)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let input = input.into_service()?;
+        Ok(Collection(collections::correct_collection(&state.db, &state.clock, actor, parse_id(&id)?, reason, input).await?))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CollectionPage {
+    total_count: i64,
+    has_next_page: bool,
+    nodes: Vec<Collection>,
+}
+
+#[derive(SimpleObject)]
+pub struct BloodTypeCounts {
+    a: i32,
+    b: i32,
+    o: i32,
+    ab: i32,
+    rh_negative: i32,
+}
+
+fn types(c: &Counts) -> Option<BloodTypeCounts> {
+    c.blood_types.map(|t| BloodTypeCounts { a: t.a, b: t.b, o: t.o, ab: t.ab, rh_negative: t.rh_negative })
+}
+
+/// The figures a record and each of its revisions share.
+#[derive(SimpleObject)]
+pub struct CollectionRevision {
+    revision: i32,
+    site: CollectionSiteGql,
+    date: NaiveDate,
+    bags200: i32,
+    bags300: i32,
+    bags400: i32,
+    donations: i64,
+    volume_ml: i64,
+    deferred: i32,
+    blood_types: Option<BloodTypeCounts>,
+    note: Option<String>,
+    /// Why this revision replaced the one before; none for the first.
+    reason: Option<String>,
+    recorded_at: DateTime<Utc>,
+}
+
+impl From<RevisionView> for CollectionRevision {
+    fn from(r: RevisionView) -> Self {
+        CollectionRevision {
+            revision: r.revision,
+            site: r.site.into(),
+            date: r.date,
+            bags200: r.counts.bags200,
+            bags300: r.counts.bags300,
+            bags400: r.counts.bags400,
+            donations: r.counts.donations(),
+            volume_ml: r.counts.volume_ml(),
+            deferred: r.counts.deferred,
+            blood_types: types(&r.counts),
+            note: r.note,
+            reason: r.reason,
+            recorded_at: r.recorded_at,
+        }
+    }
+}
+
+/// A collection record (采血记录) with the figures of its latest revision.
+pub struct Collection(CollectionView);
+
+#[Object]
+impl Collection {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn unit_id(&self) -> ID {
+        ID(self.0.unit_id.to_string())
+    }
+    async fn unit_name(&self) -> &str {
+        &self.0.unit_name
+    }
+    async fn visit_id(&self) -> Option<ID> {
+        self.0.visit_id.map(|v| ID(v.to_string()))
+    }
+    async fn site(&self) -> CollectionSiteGql {
+        self.0.site.into()
+    }
+    async fn date(&self) -> NaiveDate {
+        self.0.date
+    }
+    async fn bags200(&self) -> i32 {
+        self.0.counts.bags200
+    }
+    async fn bags300(&self) -> i32 {
+        self.0.counts.bags300
+    }
+    async fn bags400(&self) -> i32 {
+        self.0.counts.bags400
+    }
+    /// 人次: one per bag.
+    async fn donations(&self) -> i64 {
+        self.0.counts.donations()
+    }
+    async fn volume_ml(&self) -> i64 {
+        self.0.counts.volume_ml()
+    }
+    async fn deferred(&self) -> i32 {
+        self.0.counts.deferred
+    }
+    async fn blood_types(&self) -> Option<BloodTypeCounts> {
+        types(&self.0.counts)
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// The latest revision's number (1 = never corrected).
+    async fn revision(&self) -> i32 {
+        self.0.revision
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Every revision, oldest first.
+    async fn revisions(&self, ctx: &Context<'_>) -> ApiResult<Vec<CollectionRevision>> {
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(collections::revisions(&state.db, self.0.id).await?.into_iter().map(Into::into).collect())
+    }
+}

@@ -1,0 +1,91 @@
+//! `GET /exports/fulfilment.xlsx?year=2020[&asOf=2020-06-30]` and `.csv`: the office's
+//! report upward. Office only, by bearer token: 401 without a valid one, 403 for other roles.
+use chrono::NaiveDate;
+use poem::http::{header, StatusCode};
+use poem::web::{Data, Path, Query};
+use poem::{handler, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::domain::auth::Role;
+use crate::services::exports::{self, ExportFormat};
+use crate::services::{accounts, fulfilment, ServiceError};
+use crate::startup::AppState;
+
+#[derive(Deserialize)]
+pub struct ExportParams {
+    year: Option<i32>,
+    #[serde(rename = "asOf")]
+    as_of: Option<NaiveDate>,
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    let response = Response::builder().status(status).content_type("application/json");
+    let response = if status == StatusCode::UNAUTHORIZED {
+        response.header(header::WWW_AUTHENTICATE, "Bearer")
+    } else {
+        response
+    };
+    response.body(body.to_string())
+}
+
+fn bearer(req: &Request) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
+}
+
+#[handler]
+pub async fn fulfilment_export(
+    req: &Request,
+    Path(file): Path<String>,
+    Query(params): Query<ExportParams>,
+    Data(state): Data<&AppState>,
+) -> Response {
+    let Some(token) = bearer(req) else { return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "请先登录") };
+    let actor = match accounts::authenticate(&state.db, &state.clock, token).await {
+        Ok(Ok((actor, _))) => actor,
+        Ok(Err(problem)) => return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", problem.message()),
+        Err(e) => return internal(&e),
+    };
+    if actor.role != Role::Office {
+        return error(StatusCode::FORBIDDEN, "FORBIDDEN", "您没有执行此操作的权限");
+    }
+    let format = match file.as_str() {
+        "fulfilment.xlsx" => ExportFormat::Xlsx,
+        "fulfilment.csv" => ExportFormat::Csv,
+        _ => return error(StatusCode::NOT_FOUND, "NOT_FOUND", "没有这个导出文件"),
+    };
+    let Some(year) = params.year else { return error(StatusCode::BAD_REQUEST, "BAD_INPUT", "请指定年度 year") };
+    let as_of = params.as_of.unwrap_or_else(|| fulfilment::default_as_of(year, state.clock.today()));
+    let report = match fulfilment::fulfilment(&state.db, year, as_of, state.behind_margin_points).await {
+        Ok(report) => report,
+        Err(ServiceError::NotFound(message)) => return error(StatusCode::NOT_FOUND, "NOT_FOUND", &message),
+        Err(e) => return internal(&e),
+    };
+    match exports::render(&report, format) {
+        Ok(body) => Response::builder()
+            .content_type(format.content_type())
+            .header(header::CONTENT_DISPOSITION, format!("attachment; filename=\"fulfilment-{year}.{}\"", extension(format)))
+            .body(body),
+        Err(e) => internal(&e),
+    }
+}
+
+fn extension(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::Csv => "csv",
+        ExportFormat::Xlsx => "xlsx",
+    }
+}
+
+fn internal(cause: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %cause, "could not build an export");
+    error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "服务器内部错误")
+}

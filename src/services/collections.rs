@@ -1,0 +1,425 @@
+//! Recording what a visit (or a fixed site) collected, and correcting it by revision.
+//!
+//! A visit has at most one collection: the unique index on `collection.visit_id` decides,
+//! so of two concurrent `recordCollection` for one visit exactly one lands and the other
+//! gets `COLLECTION_EXISTS`. A correction inserts the next revision number; the unique index
+//! on (collection, revision) turns a lost race into `COLLECTION_CHANGED`. Nothing here
+//! checks and then writes.
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+};
+use serde_json::json;
+
+use super::audit::{self, Change, Performer};
+use super::{Page, ServiceError};
+use crate::clock::Clock;
+use crate::db::entities::{collection, collection_revision, unit, vehicle, visit};
+use crate::domain::auth::{Actor, Role};
+use crate::domain::collection::{self as rules, BloodTypes, CollectionRejection, CollectionSite, Counts};
+use crate::domain::visit::VisitStatus;
+
+pub mod codes {
+    pub const COLLECTION_EXISTS: &str = "COLLECTION_EXISTS";
+    pub const COLLECTION_CHANGED: &str = "COLLECTION_CHANGED";
+    pub const VISIT_MISMATCH: &str = "VISIT_MISMATCH";
+}
+
+fn rejection(r: CollectionRejection) -> ServiceError {
+    ServiceError::rejected(r.code(), r.to_string())
+}
+
+/// Where the blood was given: a visit, or a holder's donors at a fixed site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Visit(i32),
+    FixedSite { unit_id: i32, site: CollectionSite },
+}
+
+#[derive(Debug, Clone)]
+pub struct CollectionInput {
+    pub source: Source,
+    pub date: NaiveDate,
+    pub counts: Counts,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RevisionView {
+    pub revision: i32,
+    pub site: CollectionSite,
+    pub date: NaiveDate,
+    pub counts: Counts,
+    pub note: Option<String>,
+    pub reason: Option<String>,
+    pub recorded_by: Option<i32>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CollectionView {
+    pub id: i32,
+    pub unit_id: i32,
+    pub unit_name: String,
+    pub visit_id: Option<i32>,
+    pub site: CollectionSite,
+    pub date: NaiveDate,
+    pub counts: Counts,
+    pub note: Option<String>,
+    pub revision: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn blood_types(a: Option<i32>, b: Option<i32>, o: Option<i32>, ab: Option<i32>, rh: Option<i32>) -> Option<BloodTypes> {
+    Some(BloodTypes { a: a?, b: b?, o: o?, ab: ab?, rh_negative: rh? })
+}
+
+fn counts_of(m: &collection::Model) -> Counts {
+    Counts {
+        bags200: m.bags200,
+        bags300: m.bags300,
+        bags400: m.bags400,
+        deferred: m.deferred,
+        blood_types: blood_types(m.type_a, m.type_b, m.type_o, m.type_ab, m.rh_negative),
+    }
+}
+
+fn site_of(code: &str) -> CollectionSite {
+    CollectionSite::parse(code).unwrap_or(CollectionSite::AtUnit)
+}
+
+fn view_with(m: collection::Model, unit_name: String) -> CollectionView {
+    CollectionView {
+        id: m.id,
+        unit_id: m.unit_id,
+        unit_name,
+        visit_id: m.visit_id,
+        site: site_of(&m.site),
+        date: m.date,
+        counts: counts_of(&m),
+        note: m.note,
+        revision: m.revision,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+async fn view(db: &impl ConnectionTrait, m: collection::Model) -> Result<CollectionView, ServiceError> {
+    let name = unit::Entity::find_by_id(m.unit_id).one(db).await?.map(|u| u.name).unwrap_or_default();
+    Ok(view_with(m, name))
+}
+
+fn collection_json(m: &collection::Model) -> serde_json::Value {
+    json!({
+        "unitId": m.unit_id, "visitId": m.visit_id, "site": m.site, "date": m.date, "revision": m.revision,
+        "bags200": m.bags200, "bags300": m.bags300, "bags400": m.bags400, "donations": m.donations,
+        "volumeMl": m.volume_ml, "deferred": m.deferred, "typeA": m.type_a, "typeB": m.type_b,
+        "typeO": m.type_o, "typeAb": m.type_ab, "rhNegative": m.rh_negative, "note": m.note,
+    })
+}
+
+fn clean(text: Option<String>, max: usize, what: &str) -> Result<Option<String>, ServiceError> {
+    match text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+        Some(t) if t.chars().count() > max => Err(ServiceError::BadInput(format!("{what}不能超过 {max} 个字"))),
+        other => Ok(other),
+    }
+}
+
+/// What a source resolves to inside the transaction: the holder, the site and the visit.
+struct Resolved {
+    unit_id: i32,
+    site: CollectionSite,
+    visit: Option<visit::Model>,
+}
+
+/// Checks everything about an input that does not depend on an existing record.
+async fn resolve(txn: &DatabaseTransaction, today: NaiveDate, input: &CollectionInput) -> Result<Resolved, ServiceError> {
+    rules::check_counts(&input.counts).map_err(rejection)?;
+    let resolved = match input.source {
+        Source::Visit(visit_id) => {
+            let v = visit::Entity::find_by_id(visit_id)
+                .one(txn)
+                .await?
+                .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {visit_id} 的采血活动")))?;
+            if v.status == VisitStatus::Cancelled.code() {
+                return Err(rejection(CollectionRejection::VisitCancelled));
+            }
+            let capacity = vehicle::Entity::find_by_id(v.vehicle_id).one(txn).await?.map_or(0, |c| c.capacity_per_day);
+            rules::check_visit_collection(&input.counts, input.date, v.date, capacity).map_err(rejection)?;
+            Resolved { unit_id: v.unit_id, site: CollectionSite::AtUnit, visit: Some(v) }
+        }
+        Source::FixedSite { unit_id, site } => {
+            if site == CollectionSite::AtUnit {
+                return Err(ServiceError::BadInput("在献血单位采血须指定采血活动 (visitId)".into()));
+            }
+            if unit::Entity::find_by_id(unit_id).one(txn).await?.is_none() {
+                return Err(ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位")));
+            }
+            Resolved { unit_id, site, visit: None }
+        }
+    };
+    rules::check_date(input.date, today).map_err(rejection)?;
+    Ok(resolved)
+}
+
+fn figures(model: &mut collection::ActiveModel, input: &CollectionInput, note: Option<String>) {
+    let c = &input.counts;
+    let t = c.blood_types;
+    model.date = Set(input.date);
+    model.year = Set(input.date.year());
+    model.month = Set(input.date.month() as i32);
+    model.bags200 = Set(c.bags200);
+    model.bags300 = Set(c.bags300);
+    model.bags400 = Set(c.bags400);
+    // A record is at most a vehicle's day or a site's day: far below i32::MAX millilitres.
+    model.donations = Set(c.donations() as i32);
+    model.volume_ml = Set(c.volume_ml() as i32);
+    model.deferred = Set(c.deferred);
+    model.type_a = Set(t.map(|t| t.a));
+    model.type_b = Set(t.map(|t| t.b));
+    model.type_o = Set(t.map(|t| t.o));
+    model.type_ab = Set(t.map(|t| t.ab));
+    model.rh_negative = Set(t.map(|t| t.rh_negative));
+    model.note = Set(note);
+}
+
+async fn insert_revision(
+    txn: &DatabaseTransaction,
+    m: &collection::Model,
+    reason: Option<String>,
+    actor: &Actor,
+    at: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let inserted = collection_revision::ActiveModel {
+        collection_id: Set(m.id),
+        revision: Set(m.revision),
+        site: Set(m.site.clone()),
+        date: Set(m.date),
+        bags200: Set(m.bags200),
+        bags300: Set(m.bags300),
+        bags400: Set(m.bags400),
+        deferred: Set(m.deferred),
+        type_a: Set(m.type_a),
+        type_b: Set(m.type_b),
+        type_o: Set(m.type_o),
+        type_ab: Set(m.type_ab),
+        rh_negative: Set(m.rh_negative),
+        note: Set(m.note.clone()),
+        reason: Set(reason),
+        recorded_by: Set(Some(actor.user_id)),
+        recorded_at: Set(at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await;
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(e) if crate::db::is_unique_violation(&e) => Err(ServiceError::rejected(
+            codes::COLLECTION_CHANGED,
+            "该采血记录刚刚已被他人更正, 请刷新后再更正",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Records a collection; a visit's collection also marks the visit completed.
+pub async fn record_collection(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    input: CollectionInput,
+) -> Result<CollectionView, ServiceError> {
+    if !actor.is(&[Role::Office, Role::Station]) {
+        return Err(ServiceError::Forbidden);
+    }
+    let note = clean(input.note.clone(), 500, "备注")?;
+    let txn = crate::db::begin_write(db).await?;
+    let resolved = resolve(&txn, clock.today(), &input).await?;
+    let now = clock.now();
+    let mut model = collection::ActiveModel {
+        unit_id: Set(resolved.unit_id),
+        visit_id: Set(resolved.visit.as_ref().map(|v| v.id)),
+        site: Set(resolved.site.code().to_owned()),
+        revision: Set(1),
+        recorded_by: Set(Some(actor.user_id)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    figures(&mut model, &input, note);
+    // The insert comes before the visit's status change so that a second record for the
+    // visit always meets the unique index and gets COLLECTION_EXISTS, whichever came first.
+    let created = model.insert(&txn).await.map_err(|e| {
+        if crate::db::is_unique_violation(&e) {
+            ServiceError::rejected(codes::COLLECTION_EXISTS, "该采血活动已有采血记录; 如需修改, 请提交更正")
+        } else {
+            e.into()
+        }
+    })?;
+    if let Some(v) = resolved.visit {
+        let status = VisitStatus::parse(&v.status).unwrap_or(VisitStatus::Requested);
+        status.transition(VisitStatus::Completed).map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
+        let mut done: visit::ActiveModel = v.into();
+        done.status = Set(VisitStatus::Completed.code().to_owned());
+        done.updated_at = Set(now);
+        done.update(&txn).await?;
+    }
+    insert_revision(&txn, &created, None, actor, now).await?;
+    audit::record(
+        &txn,
+        clock,
+        Change {
+            entity: "collection",
+            entity_id: Some(created.id.to_string()),
+            action: "record",
+            before: None,
+            after: Some(collection_json(&created)),
+            by: Performer::User(actor),
+        },
+    )
+    .await?;
+    let v = view(&txn, created).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+/// Replaces a record's figures with a new revision; the old ones stay in its history.
+pub async fn correct_collection(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    id: i32,
+    reason: String,
+    input: CollectionInput,
+) -> Result<CollectionView, ServiceError> {
+    if !actor.is(&[Role::Office, Role::Station]) {
+        return Err(ServiceError::Forbidden);
+    }
+    let reason = clean(Some(reason), 500, "更正原因")?.ok_or_else(|| ServiceError::BadInput("请填写更正原因".into()))?;
+    let note = clean(input.note.clone(), 500, "备注")?;
+    let txn = crate::db::begin_write(db).await?;
+    let current = collection::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {id} 的采血记录")))?;
+    // A correction fixes the figures; it does not move a record to another visit or holder.
+    let same_source = match input.source {
+        Source::Visit(visit_id) => current.visit_id == Some(visit_id),
+        Source::FixedSite { unit_id, .. } => current.visit_id.is_none() && current.unit_id == unit_id,
+    };
+    if !same_source {
+        return Err(ServiceError::rejected(codes::VISIT_MISMATCH, "更正不能改变采血记录所属的采血活动或单位"));
+    }
+    let resolved = resolve(&txn, clock.today(), &input).await?;
+    let now = clock.now();
+    let mut changed: collection::ActiveModel = current.clone().into();
+    figures(&mut changed, &input, note);
+    changed.site = Set(resolved.site.code().to_owned());
+    changed.revision = Set(current.revision + 1);
+    changed.recorded_by = Set(Some(actor.user_id));
+    changed.updated_at = Set(now);
+    let changed = changed.update(&txn).await?;
+    insert_revision(&txn, &changed, Some(reason.clone()), actor, now).await?;
+    let mut after = collection_json(&changed);
+    after["reason"] = json!(reason);
+    audit::record(
+        &txn,
+        clock,
+        Change {
+            entity: "collection",
+            entity_id: Some(changed.id.to_string()),
+            action: "correct",
+            before: Some(collection_json(&current)),
+            after: Some(after),
+            by: Performer::User(actor),
+        },
+    )
+    .await?;
+    let v = view(&txn, changed).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+/// Whether `actor` may read the details of `unit_id`'s collections.
+fn may_read(actor: &Actor, unit_id: i32) -> bool {
+    actor.is(&[Role::Office, Role::Station]) || actor.may_act_for_unit(unit_id)
+}
+
+pub async fn collection_by_id(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<CollectionView, ServiceError> {
+    match collection::Entity::find_by_id(id).one(db).await? {
+        Some(m) if may_read(actor, m.unit_id) => view(db, m).await,
+        None if actor.is(&[Role::Office, Role::Station]) => Err(ServiceError::NotFound(format!("没有编号为 {id} 的采血记录"))),
+        _ => Err(ServiceError::Forbidden),
+    }
+}
+
+/// Every revision of a record, oldest first.
+pub async fn revisions(db: &DatabaseConnection, collection_id: i32) -> Result<Vec<RevisionView>, ServiceError> {
+    let rows = collection_revision::Entity::find()
+        .filter(collection_revision::Column::CollectionId.eq(collection_id))
+        .order_by_asc(collection_revision::Column::Revision)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RevisionView {
+            revision: r.revision,
+            site: site_of(&r.site),
+            date: r.date,
+            counts: Counts {
+                bags200: r.bags200,
+                bags300: r.bags300,
+                bags400: r.bags400,
+                deferred: r.deferred,
+                blood_types: blood_types(r.type_a, r.type_b, r.type_o, r.type_ab, r.rh_negative),
+            },
+            note: r.note,
+            reason: r.reason,
+            recorded_by: r.recorded_by,
+            recorded_at: r.recorded_at,
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CollectionFilter {
+    pub year: Option<i32>,
+    pub unit_id: Option<i32>,
+    pub visit_id: Option<i32>,
+}
+
+/// Records in date order. A liaison sees only their own holder's, whatever the filter says;
+/// asking for another holder's is refused rather than silently emptied.
+pub async fn list_collections(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    filter: &CollectionFilter,
+    page: Page,
+) -> Result<(u64, Vec<CollectionView>), ServiceError> {
+    let unit_id = match actor.role {
+        Role::Liaison => {
+            let own = actor.unit_id.ok_or(ServiceError::Forbidden)?;
+            if filter.unit_id.is_some_and(|u| u != own) {
+                return Err(ServiceError::Forbidden);
+            }
+            Some(own)
+        }
+        _ => filter.unit_id,
+    };
+    let query = collection::Entity::find()
+        .apply_if(filter.year, |q, y| q.filter(collection::Column::Year.eq(y)))
+        .apply_if(unit_id, |q, u| q.filter(collection::Column::UnitId.eq(u)))
+        .apply_if(filter.visit_id, |q, v| q.filter(collection::Column::VisitId.eq(v)));
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_asc(collection::Column::Date)
+        .order_by_asc(collection::Column::Id)
+        .offset(page.offset)
+        .limit(page.first)
+        .find_also_related(unit::Entity)
+        .all(db)
+        .await?;
+    Ok((total, rows.into_iter().map(|(m, u)| view_with(m, u.map(|u| u.name).unwrap_or_default())).collect()))
+}

@@ -1,0 +1,172 @@
+//! Fulfilment tables for reporting upward: CSV and Excel, one row per holder.
+//!
+//! Headers are Chinese, as the office's superiors read them; numbers are written as numbers
+//! (not text) so that the receiving spreadsheet can sum them.
+use rust_xlsxwriter::{Format, Workbook, Worksheet};
+
+use super::fulfilment::{Fulfilment, Progress, UnitProgress};
+use super::ServiceError;
+
+/// The holder columns, in order.
+pub const UNIT_HEADERS: [&str; 11] = [
+    "计划安排",
+    "序号",
+    "单位",
+    "计划人数(人次)",
+    "已预约人数",
+    "已采血人次",
+    "已采血量(毫升)",
+    "完成率(%)",
+    "剩余人次",
+    "进度滞后",
+    "统计截至",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn parse(text: &str) -> Option<ExportFormat> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "csv" => Some(ExportFormat::Csv),
+            "xlsx" => Some(ExportFormat::Xlsx),
+            _ => None,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+/// A share as a percentage with two decimals, e.g. 2.19 for 35 of 1,600.
+fn percent(p: &Progress) -> f64 {
+    (p.share * 10_000.0).round() / 100.0
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "是"
+    } else {
+        "否"
+    }
+}
+
+pub fn render(f: &Fulfilment, format: ExportFormat) -> Result<Vec<u8>, ServiceError> {
+    match format {
+        ExportFormat::Csv => csv(f),
+        ExportFormat::Xlsx => xlsx(f),
+    }
+}
+
+/// UTF-8 with a byte-order mark: without it Excel reads the Chinese headers as GBK.
+pub fn csv(f: &Fulfilment) -> Result<Vec<u8>, ServiceError> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        let internal = |e: csv::Error| ServiceError::Internal(e.to_string());
+        w.write_record(UNIT_HEADERS).map_err(internal)?;
+        for u in &f.units {
+            let p = &u.progress;
+            w.write_record([
+                u.section.label_zh().to_owned(),
+                u.seq.to_string(),
+                u.name.clone(),
+                p.quota.to_string(),
+                p.booked_donors.to_string(),
+                p.collected_donations.to_string(),
+                p.collected_volume_ml.to_string(),
+                format!("{:.2}", percent(p)),
+                p.remaining.to_string(),
+                yes_no(p.behind_schedule).to_owned(),
+                f.as_of.to_string(),
+            ])
+            .map_err(internal)?;
+        }
+        w.flush().map_err(|e| ServiceError::Internal(e.to_string()))?;
+    }
+    Ok(out)
+}
+
+fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> ServiceError {
+    ServiceError::Internal(format!("xlsx: {e}"))
+}
+
+/// A summary sheet (city and sections against the notice's targets), then a sheet per section.
+pub fn xlsx(f: &Fulfilment) -> Result<Vec<u8>, ServiceError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let summary = book.add_worksheet();
+    summary.set_name("汇总").map_err(xlsx_error)?;
+    let title = format!("{} 年团体无偿献血计划完成情况 (统计截至 {})", f.plan.year, f.as_of);
+    summary.write_string_with_format(0, 0, &title, &bold).map_err(xlsx_error)?;
+    let headers = ["范围", "计划人数(人次)", "已预约人数", "已采血人次", "已采血量(毫升)", "完成率(%)", "剩余人次", "进度滞后"];
+    for (c, h) in headers.iter().enumerate() {
+        summary.write_string_with_format(2, c as u16, *h, &bold).map_err(xlsx_error)?;
+    }
+    let mut row = 3u32;
+    let mut summary_row = |label: &str, p: &Progress, row: u32| -> Result<(), rust_xlsxwriter::XlsxError> {
+        summary.write_string(row, 0, label)?;
+        for (c, n) in [p.quota, p.booked_donors, p.collected_donations, p.collected_volume_ml].iter().enumerate() {
+            summary.write_number(row, 1 + c as u16, *n as f64)?;
+        }
+        summary.write_number(row, 5, percent(p))?;
+        summary.write_number(row, 6, p.remaining as f64)?;
+        summary.write_string(row, 7, yes_no(p.behind_schedule))?;
+        Ok(())
+    };
+    for s in &f.by_section {
+        summary_row(s.section.label_zh(), &s.progress, row).map_err(xlsx_error)?;
+        row += 1;
+    }
+    summary_row("团体计划合计", &f.city, row).map_err(xlsx_error)?;
+    row += 2;
+    let targets = [
+        ("全市献血人次目标", f.plan.donation_target, f.city.collected_donations),
+        ("全市献血量目标(毫升)", f.plan.volume_target_ml, f.city.collected_volume_ml),
+    ];
+    for (label, target, collected) in targets {
+        summary.write_string(row, 0, label).map_err(xlsx_error)?;
+        if let Some(t) = target {
+            summary.write_number(row, 1, t as f64).map_err(xlsx_error)?;
+        }
+        summary.write_number(row, 3, collected as f64).map_err(xlsx_error)?;
+        row += 1;
+    }
+
+    for s in &f.by_section {
+        let sheet = book.add_worksheet();
+        sheet.set_name(s.section.label_zh()).map_err(xlsx_error)?;
+        for (c, h) in UNIT_HEADERS.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(xlsx_error)?;
+        }
+        let units = f.units.iter().filter(|u| u.section == s.section);
+        for (i, u) in units.enumerate() {
+            let r = 1 + i as u32;
+            unit_row(sheet, r, u, f).map_err(xlsx_error)?;
+        }
+        sheet.set_column_width(2, 30).map_err(xlsx_error)?;
+    }
+    book.save_to_buffer().map_err(xlsx_error)
+}
+
+fn unit_row(sheet: &mut Worksheet, r: u32, u: &UnitProgress, f: &Fulfilment) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let p = &u.progress;
+    sheet.write_string(r, 0, u.section.label_zh())?;
+    sheet.write_number(r, 1, f64::from(u.seq))?;
+    sheet.write_string(r, 2, &u.name)?;
+    for (c, n) in [p.quota, p.booked_donors, p.collected_donations, p.collected_volume_ml].iter().enumerate() {
+        sheet.write_number(r, 3 + c as u16, *n as f64)?;
+    }
+    sheet.write_number(r, 7, percent(p))?;
+    sheet.write_number(r, 8, p.remaining as f64)?;
+    sheet.write_string(r, 9, yes_no(p.behind_schedule))?;
+    sheet.write_string(r, 10, f.as_of.to_string())?;
+    Ok(())
+}

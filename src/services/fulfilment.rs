@@ -1,0 +1,307 @@
+//! How every quota is being fulfilled, as of a date.
+//!
+//! Collections are summed by the database (one GROUP BY per question); what comes back is
+//! one row per holder, a few hundred at most, which are rolled up into sections, counties
+//! and the city, sorted and filtered here.
+use chrono::{Datelike, NaiveDate};
+use sea_orm::sea_query::Expr;
+use sea_orm::ExprTrait;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait};
+
+use super::plans::{self, PlanView};
+use super::{Page, ServiceError};
+use crate::db::entities::{collection, plan_quota, unit, visit};
+use crate::domain::auth::{Actor, Role};
+use crate::domain::fulfilment as rules;
+use crate::domain::visit::VisitStatus;
+use crate::domain::{Section, UnitKind};
+
+/// The figures every level shares: a holder, a section, a county, the city.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Progress {
+    pub quota: i64,
+    pub booked_donors: i64,
+    pub collected_donations: i64,
+    pub collected_volume_ml: i64,
+    pub share: f64,
+    pub remaining: i64,
+    pub behind_schedule: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    pub elapsed_days: i64,
+    pub days_in_year: i64,
+    pub margin_points: i64,
+}
+
+impl Progress {
+    fn of(quota: i64, booked: i64, donations: i64, volume: i64, s: Schedule) -> Progress {
+        Progress {
+            quota,
+            booked_donors: booked,
+            collected_donations: donations,
+            collected_volume_ml: volume,
+            share: rules::share(donations, quota),
+            remaining: rules::remaining(quota, donations),
+            behind_schedule: rules::behind_schedule(donations, quota, s.elapsed_days, s.days_in_year, s.margin_points),
+        }
+    }
+
+    fn sum<'a>(rows: impl Iterator<Item = &'a Progress>, s: Schedule) -> Progress {
+        let (mut q, mut b, mut d, mut v) = (0, 0, 0, 0);
+        for p in rows {
+            q += p.quota;
+            b += p.booked_donors;
+            d += p.collected_donations;
+            v += p.collected_volume_ml;
+        }
+        Progress::of(q, b, d, v, s)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UnitProgress {
+    pub unit_id: i32,
+    pub name: String,
+    pub kind: UnitKind,
+    pub section: Section,
+    pub seq: i32,
+    pub progress: Progress,
+}
+
+#[derive(Debug, Clone)]
+pub struct SectionProgress {
+    pub section: Section,
+    pub unit_count: i64,
+    pub behind_count: i64,
+    pub progress: Progress,
+}
+
+#[derive(Debug, Clone)]
+pub struct Fulfilment {
+    pub plan: PlanView,
+    pub as_of: NaiveDate,
+    pub schedule: Schedule,
+    /// The group plan: every holder's quota and what they collected.
+    pub city: Progress,
+    pub by_section: Vec<SectionProgress>,
+    /// The county holders (section COUNTY), in table order.
+    pub by_county: Vec<UnitProgress>,
+    /// Every holder in table order; [`Fulfilment::units`] filters, sorts and pages it.
+    pub units: Vec<UnitProgress>,
+}
+
+#[derive(FromQueryResult)]
+struct UnitSums {
+    unit_id: i32,
+    donations: Option<i64>,
+    volume: Option<i64>,
+}
+
+#[derive(FromQueryResult)]
+struct UnitBooked {
+    unit_id: i32,
+    booked: Option<i64>,
+}
+
+/// Figures of `year` as of `as_of` (collections dated up to that day, counted with their
+/// latest revision; bookings still to come after it).
+pub async fn fulfilment(
+    db: &impl ConnectionTrait,
+    year: i32,
+    as_of: NaiveDate,
+    margin_points: i64,
+) -> Result<Fulfilment, ServiceError> {
+    let plan = plans::plan_by_year(db, year).await?;
+    let (elapsed_days, days_in_year) = rules::elapsed_days(year, as_of);
+    let schedule = Schedule { elapsed_days, days_in_year, margin_points };
+    let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(as_of);
+
+    let rows = plan_quota::Entity::find()
+        .filter(plan_quota::Column::PlanId.eq(plan.id))
+        .find_also_related(unit::Entity)
+        .all(db)
+        .await?;
+    let collected = collection::Entity::find()
+        .select_only()
+        .column(collection::Column::UnitId)
+        .column_as(Expr::col(collection::Column::Donations).sum().cast_as("BIGINT"), "donations")
+        .column_as(Expr::col(collection::Column::VolumeMl).sum().cast_as("BIGINT"), "volume")
+        .filter(collection::Column::Year.eq(year))
+        .filter(collection::Column::Date.lte(as_of))
+        .group_by(collection::Column::UnitId)
+        .into_model::<UnitSums>()
+        .all(db)
+        .await?;
+    let booked = visit::Entity::find()
+        .select_only()
+        .column(visit::Column::UnitId)
+        .column_as(Expr::col(visit::Column::ExpectedDonors).sum().cast_as("BIGINT"), "booked")
+        .filter(visit::Column::Date.gt(as_of))
+        .filter(visit::Column::Date.lte(year_end))
+        .filter(visit::Column::Status.is_in([VisitStatus::Requested.code(), VisitStatus::Confirmed.code()]))
+        .group_by(visit::Column::UnitId)
+        .into_model::<UnitBooked>()
+        .all(db)
+        .await?;
+
+    let mut units = Vec::with_capacity(rows.len());
+    for (q, u) in rows {
+        let Some(u) = u else { continue };
+        let section = Section::parse(&q.section).ok_or_else(|| ServiceError::Internal(format!("bad section {}", q.section)))?;
+        let kind = UnitKind::parse(&u.kind).ok_or_else(|| ServiceError::Internal(format!("bad unit kind {}", u.kind)))?;
+        let sums = collected.iter().find(|c| c.unit_id == u.id);
+        let booked = booked.iter().find(|b| b.unit_id == u.id).and_then(|b| b.booked).unwrap_or(0);
+        let progress = Progress::of(
+            i64::from(q.quota),
+            booked,
+            sums.and_then(|s| s.donations).unwrap_or(0),
+            sums.and_then(|s| s.volume).unwrap_or(0),
+            schedule,
+        );
+        units.push(UnitProgress { unit_id: u.id, name: u.name, kind, section, seq: q.seq, progress });
+    }
+    units.sort_by_key(|u| (section_rank(u.section), u.seq, u.unit_id));
+
+    let by_section = Section::ALL
+        .into_iter()
+        .map(|section| {
+            let rows: Vec<&UnitProgress> = units.iter().filter(|u| u.section == section).collect();
+            SectionProgress {
+                section,
+                unit_count: rows.len() as i64,
+                behind_count: rows.iter().filter(|u| u.progress.behind_schedule).count() as i64,
+                progress: Progress::sum(rows.iter().map(|u| &u.progress), schedule),
+            }
+        })
+        .collect::<Vec<_>>();
+    let by_county = units.iter().filter(|u| u.section == Section::County).cloned().collect();
+    let city = Progress::sum(units.iter().map(|u| &u.progress), schedule);
+    Ok(Fulfilment { plan, as_of, schedule, city, by_section, by_county, units })
+}
+
+fn section_rank(s: Section) -> usize {
+    Section::ALL.iter().position(|x| *x == s).unwrap_or(usize::MAX)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProgressFilter {
+    pub section: Option<Section>,
+    pub kind: Option<UnitKind>,
+    pub behind_schedule: Option<bool>,
+    pub name_contains: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProgressOrder {
+    #[default]
+    Table,
+    ShareAsc,
+    ShareDesc,
+    RemainingDesc,
+    Name,
+}
+
+impl Fulfilment {
+    /// The holder rows `actor` may see in detail: all for the office and the station, a
+    /// liaison's own only.
+    pub fn visible_units(&self, actor: &Actor) -> Vec<&UnitProgress> {
+        self.units
+            .iter()
+            .filter(|u| actor.role != Role::Liaison || actor.unit_id == Some(u.unit_id))
+            .collect()
+    }
+
+    pub fn units(&self, actor: &Actor, filter: &ProgressFilter, order: ProgressOrder, page: Page) -> (u64, Vec<UnitProgress>) {
+        let needle = filter.name_contains.as_deref().filter(|s| !s.is_empty());
+        let mut rows: Vec<&UnitProgress> = self
+            .visible_units(actor)
+            .into_iter()
+            .filter(|u| filter.section.is_none_or(|s| u.section == s))
+            .filter(|u| filter.kind.is_none_or(|k| u.kind == k))
+            .filter(|u| filter.behind_schedule.is_none_or(|b| u.progress.behind_schedule == b))
+            .filter(|u| needle.is_none_or(|n| u.name.contains(n)))
+            .collect();
+        // Shares compare by cross-multiplication so that ties are exact; ids break ties.
+        let share_cmp = |a: &&UnitProgress, b: &&UnitProgress| {
+            let l = i128::from(a.progress.collected_donations) * i128::from(Ord::max(b.progress.quota, 1));
+            let r = i128::from(b.progress.collected_donations) * i128::from(Ord::max(a.progress.quota, 1));
+            l.cmp(&r)
+        };
+        match order {
+            ProgressOrder::Table => {}
+            ProgressOrder::ShareAsc => rows.sort_by(|a, b| share_cmp(a, b).then(a.unit_id.cmp(&b.unit_id))),
+            ProgressOrder::ShareDesc => rows.sort_by(|a, b| share_cmp(b, a).then(a.unit_id.cmp(&b.unit_id))),
+            ProgressOrder::RemainingDesc => {
+                rows.sort_by(|a, b| b.progress.remaining.cmp(&a.progress.remaining).then(a.unit_id.cmp(&b.unit_id)))
+            }
+            ProgressOrder::Name => rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.unit_id.cmp(&b.unit_id))),
+        }
+        let total = rows.len() as u64;
+        let page = rows.into_iter().skip(page.offset as usize).take(page.first as usize).cloned().collect();
+        (total, page)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthTotal {
+    pub month: u32,
+    pub donations: i64,
+    pub volume_ml: i64,
+}
+
+#[derive(FromQueryResult)]
+struct MonthSums {
+    month: i32,
+    donations: Option<i64>,
+    volume: Option<i64>,
+}
+
+/// Twelve months of `year` (empty months as zeros), city-wide or for one holder. A liaison
+/// may ask for the city or their own holder.
+pub async fn monthly(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    year: i32,
+    unit_id: Option<i32>,
+    as_of: Option<NaiveDate>,
+) -> Result<Vec<MonthTotal>, ServiceError> {
+    if let Some(u) = unit_id {
+        if actor.role == Role::Liaison && actor.unit_id != Some(u) {
+            return Err(ServiceError::Forbidden);
+        }
+    }
+    let sums = collection::Entity::find()
+        .select_only()
+        .column(collection::Column::Month)
+        .column_as(Expr::col(collection::Column::Donations).sum().cast_as("BIGINT"), "donations")
+        .column_as(Expr::col(collection::Column::VolumeMl).sum().cast_as("BIGINT"), "volume")
+        .filter(collection::Column::Year.eq(year))
+        .apply_if(unit_id, |q, u| q.filter(collection::Column::UnitId.eq(u)))
+        .apply_if(as_of, |q, d| q.filter(collection::Column::Date.lte(d)))
+        .group_by(collection::Column::Month)
+        .into_model::<MonthSums>()
+        .all(db)
+        .await?;
+    Ok((1..=12)
+        .map(|month| {
+            let s = sums.iter().find(|s| s.month == month as i32);
+            MonthTotal {
+                month,
+                donations: s.and_then(|s| s.donations).unwrap_or(0),
+                volume_ml: s.and_then(|s| s.volume).unwrap_or(0),
+            }
+        })
+        .collect())
+}
+
+/// The as-of date a query means when it names none: today, but never past the year's end
+/// (a finished year is reported whole).
+pub fn default_as_of(year: i32, today: NaiveDate) -> NaiveDate {
+    if today.year() > year {
+        NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today)
+    } else {
+        today
+    }
+}
