@@ -121,7 +121,7 @@ pub fn check_counts(c: &Counts) -> Result<(), CollectionRejection> {
         named.extend([("A 型人数", t.a), ("B 型人数", t.b), ("O 型人数", t.o), ("AB 型人数", t.ab), ("RhD 阴性人数", t.rh_negative)]);
     }
     if let Some((name, _)) = named.iter().find(|(_, n)| *n < 0) {
-        return Err(CollectionRejection::NegativeCount(*name));
+        return Err(CollectionRejection::NegativeCount(name));
     }
     if let Some(t) = &c.blood_types {
         let types = i64::from(t.a) + i64::from(t.b) + i64::from(t.o) + i64::from(t.ab);
