@@ -6,6 +6,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::auth::LockoutPolicy;
 use crate::domain::booking::BookingPolicy;
+use crate::email::{EmailConfig, OfficeContact};
+use crate::services::outbox::OutboxSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -30,6 +32,15 @@ pub struct Config {
     /// `BLOODPLAN_PUBLIC_URL`: how clients reach this server, for calendar links. Default
     /// `http://` + the bind address.
     pub public_url: Option<String>,
+    /// `SMTP_URL`, `MAIL_FROM`, `OFFICE_CONTACT_*`; `None` when `SMTP_URL` is unset, and
+    /// reminders then wait in the outbox.
+    pub email: Option<EmailConfig>,
+    /// The office's contact in every email; from the email settings, or else from
+    /// `OFFICE_CONTACT_*` alone so that queued reminders still name the office.
+    pub office: OfficeContact,
+    /// `REMINDER_MAX_ATTEMPTS`, `REMINDER_PERMANENT_ATTEMPTS`, `REMINDER_BACKOFF_SECONDS`,
+    /// `REMINDER_POLL_SECONDS`.
+    pub outbox: OutboxSettings,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -97,7 +108,35 @@ impl Config {
             lead_time_days: days("BLOODPLAN_LEAD_TIME_DAYS", 2)?,
             liaison_cutoff_days: days("BLOODPLAN_LIAISON_CUTOFF_DAYS", 3)?,
         };
+        let email = EmailConfig::from_lookup(&get)?;
+        let office = match &email {
+            Some(e) => e.office.clone(),
+            None => OfficeContact {
+                name: get("OFFICE_CONTACT_NAME").unwrap_or_else(|| crate::email::config::DEFAULT_OFFICE_NAME.to_owned()),
+                phone: get("OFFICE_CONTACT_PHONE").unwrap_or_default(),
+                email: get("OFFICE_CONTACT_EMAIL").unwrap_or_default(),
+            },
+        };
+        let number = |name: &'static str, default: i64, range: std::ops::RangeInclusive<i64>| -> Result<i64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(text) => text.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| ConfigError::Invalid {
+                    name,
+                    reason: format!("expected {} to {}, got {text}", range.start(), range.end()),
+                }),
+            }
+        };
+        let outbox = OutboxSettings {
+            max_attempts: number("REMINDER_MAX_ATTEMPTS", 5, 1..=100)? as i32,
+            permanent_attempts: number("REMINDER_PERMANENT_ATTEMPTS", 1, 1..=100)? as i32,
+            backoff_base: TimeDelta::seconds(number("REMINDER_BACKOFF_SECONDS", 60, 1..=86_400)?),
+            poll_interval: std::time::Duration::from_secs(number("REMINDER_POLL_SECONDS", 30, 1..=3_600)? as u64),
+            ..OutboxSettings::default()
+        };
         Ok(Config {
+            email,
+            office,
+            outbox,
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind,
             seeds_dir: get("BLOODPLAN_SEEDS").map_or_else(|| PathBuf::from("seeds"), PathBuf::from),

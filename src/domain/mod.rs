@@ -4,6 +4,7 @@ pub mod booking;
 pub mod contact;
 pub mod ics;
 pub mod plan_table;
+pub mod reminders;
 pub mod section;
 pub mod unit_kind;
 pub mod visit;

@@ -9,6 +9,7 @@ mod audit;
 pub mod auth;
 mod contacts;
 mod plan;
+mod reminders;
 pub mod types;
 mod vehicles;
 mod visits;
@@ -21,6 +22,7 @@ pub struct QueryRoot(
     audit::AuditQuery,
     vehicles::VehicleQuery,
     visits::VisitQuery,
+    reminders::ReminderQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -29,6 +31,7 @@ pub struct MutationRoot(
     contacts::ContactMutation,
     vehicles::VehicleMutation,
     visits::VisitMutation,
+    reminders::ReminderMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -5,8 +5,10 @@ pub mod accounts;
 pub mod audit;
 pub mod calendars;
 pub mod contacts;
+pub mod outbox;
 pub mod plan_import;
 pub mod plans;
+pub mod reminders;
 pub mod vehicles;
 pub mod visits;
 

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 mod m20261128_000001_plan;
 mod m20261128_000002_accounts;
 mod m20261128_000003_visits;
+mod m20261128_000005_reminders;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_plan::Migration),
             Box::new(m20261128_000002_accounts::Migration),
             Box::new(m20261128_000003_visits::Migration),
+            Box::new(m20261128_000005_reminders::Migration),
         ]
     }
 }
