@@ -332,3 +332,29 @@ async fn term_dates_out_of_order_or_for_a_non_university_are_refused() {
     let data = app.gql_ok_as(&office, "{ termCalendar(year: 2020) { unitId springStart } }", json!({})).await;
     assert_eq!(data["termCalendar"], json!([{ "unitId": null, "springStart": "2020-02-24" }, { "unitId": hbust, "springStart": "2020-03-02" }]));
 }
+
+#[tokio::test]
+async fn the_worker_inside_serve_sends_a_queued_message_without_being_asked() {
+    let smtp = TestSmtpServer::start();
+    let app = spawn_app_with(AppOptions {
+        smtp_port: Some(smtp.port),
+        configure: |c| {
+            c.outbox.run_worker = true;
+            c.outbox.poll_interval = std::time::Duration::from_millis(200);
+        },
+        ..AppOptions::default()
+    })
+    .await;
+    let txn = bloodplan::db::begin_write(&app.db).await.unwrap();
+    outbox_service::enqueue(&txn, &app.clock, &message(1)).await.unwrap();
+    txn.commit().await.unwrap();
+    // Real time here is only the worker's poll interval, a fraction of a second.
+    for _ in 0..50 {
+        if !smtp.messages().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(smtp.messages().len(), 1);
+    assert_eq!(outbox_rows(&app).await[0].status, "SENT");
+}
