@@ -6,6 +6,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::auth::LockoutPolicy;
 use crate::domain::booking::BookingPolicy;
+use crate::email::{EmailConfig, OfficeContact};
+use crate::services::outbox::OutboxSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -33,6 +35,15 @@ pub struct Config {
     /// `BLOODPLAN_BEHIND_MARGIN_POINTS` (default 10): how many percentage points a holder's
     /// collected share may trail the elapsed share of the year before it is behind schedule.
     pub behind_margin_points: i64,
+    /// `SMTP_URL`, `MAIL_FROM`, `OFFICE_CONTACT_*`; `None` when `SMTP_URL` is unset, and
+    /// reminders then wait in the outbox.
+    pub email: Option<EmailConfig>,
+    /// The office's contact in every email; from the email settings, or else from
+    /// `OFFICE_CONTACT_*` alone so that queued reminders still name the office.
+    pub office: OfficeContact,
+    /// `REMINDER_MAX_ATTEMPTS`, `REMINDER_PERMANENT_ATTEMPTS`, `REMINDER_BACKOFF_SECONDS`,
+    /// `REMINDER_POLL_SECONDS`.
+    pub outbox: OutboxSettings,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -106,7 +117,35 @@ impl Config {
                 ConfigError::Invalid { name: "BLOODPLAN_BEHIND_MARGIN_POINTS", reason: format!("expected 0–100 points, got {text}") }
             })?,
         };
+        let email = EmailConfig::from_lookup(&get)?;
+        let office = match &email {
+            Some(e) => e.office.clone(),
+            None => OfficeContact {
+                name: get("OFFICE_CONTACT_NAME").unwrap_or_else(|| crate::email::config::DEFAULT_OFFICE_NAME.to_owned()),
+                phone: get("OFFICE_CONTACT_PHONE").unwrap_or_default(),
+                email: get("OFFICE_CONTACT_EMAIL").unwrap_or_default(),
+            },
+        };
+        let number = |name: &'static str, default: i64, range: std::ops::RangeInclusive<i64>| -> Result<i64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(text) => text.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| ConfigError::Invalid {
+                    name,
+                    reason: format!("expected {} to {}, got {text}", range.start(), range.end()),
+                }),
+            }
+        };
+        let outbox = OutboxSettings {
+            max_attempts: number("REMINDER_MAX_ATTEMPTS", 5, 1..=100)? as i32,
+            permanent_attempts: number("REMINDER_PERMANENT_ATTEMPTS", 1, 1..=100)? as i32,
+            backoff_base: TimeDelta::seconds(number("REMINDER_BACKOFF_SECONDS", 60, 1..=86_400)?),
+            poll_interval: std::time::Duration::from_secs(number("REMINDER_POLL_SECONDS", 30, 1..=3_600)? as u64),
+            ..OutboxSettings::default()
+        };
         Ok(Config {
+            email,
+            office,
+            outbox,
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind,
             seeds_dir: get("BLOODPLAN_SEEDS").map_or_else(|| PathBuf::from("seeds"), PathBuf::from),

@@ -54,6 +54,11 @@ enum Command {
         #[command(subcommand)]
         what: ExportCommand,
     },
+    /// Reminders: see what is due, or queue and send it now.
+    Remind {
+        #[command(subcommand)]
+        command: RemindCommand,
+    },
     /// Write the GraphQL SDL (default: schema/schema.graphql; "-" for standard output).
     ExportSchema {
         #[arg(long, default_value = "schema/schema.graphql")]
@@ -98,6 +103,18 @@ enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum RemindCommand {
+    /// Print the reminders that would be queued on a date, writing nothing.
+    Preview {
+        /// The day to plan for [default: today in Asia/Shanghai]
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
+    /// Queue the reminders due now and send every message due (needs SMTP_URL to send).
+    RunOnce,
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -200,6 +217,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("wrote {} ({} 年, 统计截至 {as_of}, {} 个单位)", out.display(), year, report.units.len());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Remind { command } => remind(command).await,
         Command::ExportSchema { out } => {
             let sdl = bloodplan::graphql::sdl();
             if out.as_os_str() == "-" {
@@ -211,6 +229,40 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Builds the application without serving, so the CLI plans with the same settings.
+async fn remind(command: RemindCommand) -> anyhow::Result<ExitCode> {
+    use bloodplan::services::{outbox, reminders};
+    let mut config = Config::from_env()?;
+    // Port 0: the CLI must not fight a running server for its port.
+    config.bind = "127.0.0.1:0".parse()?;
+    let clock = config.now.map_or_else(Clock::system, Clock::starting_at);
+    let app = Application::build(config, clock.clone()).await?;
+    let state = app.state();
+    match command {
+        RemindCommand::Preview { date } => {
+            let day = date.unwrap_or_else(|| clock.today());
+            let planned = reminders::plan_reminders(&state.db, &state.reminders, day).await?;
+            println!("{day} 应发送的提醒 (预览, 未写入): {} 封", planned.len());
+            for m in &planned {
+                println!("  [{}] {} <{}>: {}", m.dedup_key, m.recipient_name.as_deref().unwrap_or(""), m.recipient, m.email.subject);
+            }
+        }
+        RemindCommand::RunOnce => {
+            let queued = reminders::enqueue_due(&state.db, &clock, &state.reminders).await?;
+            println!("新加入发件箱: {queued} 封");
+            match &state.mailer {
+                Some(mailer) => {
+                    let me = format!("cli-{}", std::process::id());
+                    let r = outbox::run_once(&state.db, &clock, mailer, &state.outbox, &me).await?;
+                    println!("已发送 {}, 稍后重试 {}, 失败 {}, 已撤销 {}", r.sent, r.retrying, r.failed, r.cancelled);
+                }
+                None => println!("未设置 SMTP_URL: 邮件留在发件箱中, 配置后再发送"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_problems(problems: &[bloodplan::domain::plan_table::Problem]) -> ExitCode {

@@ -9,7 +9,10 @@ use sea_orm::{DatabaseConnection, DbErr};
 use crate::clock::Clock;
 use crate::config::{AuthSettings, Config};
 use crate::domain::work_calendar::WorkCalendar;
+use crate::email::Mailer;
+use crate::services::outbox::{self, OutboxSettings};
 use crate::services::plan_import;
+use crate::services::reminders::{self, ReminderContext};
 use crate::services::visits::BookingSettings;
 use crate::{db, graphql, http};
 
@@ -24,6 +27,11 @@ pub struct AppState {
     pub public_url: String,
     /// Percentage points a holder may trail the year before it is behind schedule.
     pub behind_margin_points: i64,
+    /// The scheduler's settings: booking rules for free sessions, the office's contact.
+    pub reminders: ReminderContext,
+    /// `None` without `SMTP_URL`: reminders are queued but not sent.
+    pub mailer: Option<Mailer>,
+    pub outbox: OutboxSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +42,8 @@ pub enum StartupError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("cannot load the seed plans: {0}")]
     Seeds(String),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 pub struct Application {
@@ -61,12 +71,18 @@ impl Application {
             .find_map(|a| a.as_socket_addr().copied())
             .unwrap_or(config.bind);
         let calendar = load_holidays(&config.seeds_dir.join("holidays"))?;
+        let booking = BookingSettings { policy: config.booking, calendar: std::sync::Arc::new(calendar) };
+        let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        let mailer = config.email.as_ref().map(|e| Mailer::new(&e.smtp, e.from.clone())).transpose()?;
         let state = AppState {
             db,
             clock,
             auth: config.auth,
-            booking: BookingSettings { policy: config.booking, calendar: std::sync::Arc::new(calendar) },
-            public_url: config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
+            reminders: ReminderContext { booking: booking.clone(), office: config.office.clone(), public_url: public_url.clone() },
+            booking,
+            public_url,
+            mailer,
+            outbox: config.outbox.clone(),
             behind_margin_points: config.behind_margin_points,
         };
         seed_if_empty(&state, &config).await?;
@@ -91,9 +107,46 @@ impl Application {
         let schema = graphql::build_schema(Some(self.state.clone()), limits);
         let app = http::routes(schema, self.state.clone(), limits.max_body_bytes, limits.max_batch);
         tracing::info!(address = %self.addr, "serving GraphQL at http://{}/graphql", self.addr);
-        Server::new_with_acceptor(self.acceptor)
+        // Its own task: a slow or dead SMTP server never holds up a request.
+        let worker = self.state.outbox.run_worker.then(|| tokio::spawn(reminder_worker(self.state.clone())));
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, stop, Some(Duration::from_secs(10)))
-            .await
+            .await;
+        // A send cut short here stays claimed until its lease runs out, then goes again.
+        if let Some(worker) = worker {
+            worker.abort();
+        }
+        served
+    }
+}
+
+/// How often `serve` asks the scheduler what is due; enqueueing twice is harmless.
+const SCHEDULE_EVERY: Duration = Duration::from_secs(300);
+
+/// Enqueues due reminders every few minutes and sends due messages every poll interval.
+async fn reminder_worker(state: AppState) {
+    let me = format!("serve-{}-{}", std::process::id(), &crate::services::random_token()[..8]);
+    if state.mailer.is_none() {
+        tracing::warn!("SMTP_URL is not set: reminders are queued in the outbox and sent once it is configured");
+    }
+    let mut last_schedule: Option<std::time::Instant> = None;
+    loop {
+        if last_schedule.is_none_or(|t| t.elapsed() >= SCHEDULE_EVERY) {
+            last_schedule = Some(std::time::Instant::now());
+            match reminders::enqueue_due(&state.db, &state.clock, &state.reminders).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(count = n, "queued reminders"),
+                Err(e) => tracing::error!(error = %e, "the reminder scheduler failed"),
+            }
+        }
+        if let Some(mailer) = &state.mailer {
+            match outbox::run_once(&state.db, &state.clock, mailer, &state.outbox, &me).await {
+                Ok(r) if r.sent + r.retrying + r.failed + r.cancelled > 0 => tracing::info!(?r, "outbox worker round"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "the outbox worker failed"),
+            }
+        }
+        tokio::time::sleep(state.outbox.poll_interval).await;
     }
 }
 

@@ -6,6 +6,7 @@ pub mod contact;
 pub mod fulfilment;
 pub mod ics;
 pub mod plan_table;
+pub mod reminders;
 pub mod section;
 pub mod unit_kind;
 pub mod visit;

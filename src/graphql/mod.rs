@@ -11,6 +11,7 @@ pub mod auth;
 mod contacts;
 mod fulfilment;
 mod plan;
+mod reminders;
 pub mod types;
 mod vehicles;
 mod visits;
@@ -25,6 +26,7 @@ pub struct QueryRoot(
     visits::VisitQuery,
     collections::CollectionQuery,
     fulfilment::FulfilmentQuery,
+    reminders::ReminderQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -34,6 +36,7 @@ pub struct MutationRoot(
     vehicles::VehicleMutation,
     visits::VisitMutation,
     collections::CollectionMutation,
+    reminders::ReminderMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

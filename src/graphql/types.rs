@@ -67,3 +67,24 @@ pub enum CollectionSiteGql {
     /// 献血屋
     DonationHouse,
 }
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "ReminderKind", remote = "crate::domain::reminders::ReminderKind")]
+pub enum ReminderKindGql {
+    /// 开学前提醒高校预约采血车
+    Term,
+    /// 采血车到访前提醒单位做好准备
+    Visit,
+    /// 每周进度落后单位汇总 (发给市献血办)
+    Digest,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "OutboxStatus", remote = "crate::domain::reminders::OutboxStatus")]
+pub enum OutboxStatusGql {
+    Pending,
+    Sending,
+    Sent,
+    Failed,
+    Cancelled,
+}

@@ -8,8 +8,10 @@ pub mod collections;
 pub mod contacts;
 pub mod exports;
 pub mod fulfilment;
+pub mod outbox;
 pub mod plan_import;
 pub mod plans;
+pub mod reminders;
 pub mod vehicles;
 pub mod visits;
 

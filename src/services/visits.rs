@@ -390,6 +390,8 @@ pub async fn cancel_visit(
     changed.client_key = Set(None);
     changed.updated_at = Set(clock.now());
     let changed = changed.update(&txn).await?;
+    // Its reminders go with it; the worker checks the visit again before sending anyway.
+    super::outbox::cancel_for_visit(&txn, id, "采血活动已取消").await?;
     record_change(&txn, clock, actor, "cancel", &current, &changed).await?;
     let v = view(&txn, changed).await?;
     txn.commit().await?;
@@ -498,6 +500,8 @@ pub async fn reschedule_visit(
     changed.updated_at = Set(clock.now());
     let changed = changed.update(&txn).await?;
     take_slots(&txn, &changed, input.session).await?;
+    // A reminder names the old date: withdraw it; the new date gets its own.
+    super::outbox::cancel_for_visit(&txn, id, "采血活动已改期").await?;
     record_change(&txn, clock, actor, "reschedule", &current, &changed).await?;
     let v = view(&txn, changed).await?;
     txn.commit().await?;

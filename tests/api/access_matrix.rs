@@ -39,6 +39,8 @@ struct Fixture {
     blackouts: Vec<String>,
     to_record: Vec<String>,
     to_correct: Vec<String>,
+    /// A FAILED outbox message for the office to re-send.
+    failed_message: String,
 }
 
 /// A working day in March 2020 for each caller: week `week`, weekday `caller` (Mon–Thu).
@@ -185,6 +187,48 @@ fn matrix() -> Vec<Row> {
             expect: [UNAUTH, Allowed, Allowed, Allowed],
         },
         Row {
+            field: "setTermCalendar",
+            mutation: true,
+            document: "mutation { setTermCalendar(input: { year: 2020, springStart: \"2020-02-24\", springEnd: \"2020-07-10\", autumnStart: \"2020-09-01\", autumnEnd: \"2021-01-15\" }) { year } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
+            field: "setReminderRule",
+            mutation: true,
+            document: "mutation { setReminderRule(kind: TERM, offsets: [21, 7], enabled: true) { kind } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
+            field: "resendMessage",
+            mutation: true,
+            document: "mutation($id: ID!) { resendMessage(id: $id) { id status } }",
+            variables: |f, _| json!({ "id": f.failed_message }),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
+            field: "outbox",
+            mutation: false,
+            document: "{ outbox(first: 50, status: FAILED) { totalCount } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
+            field: "reminderRules",
+            mutation: false,
+            document: "{ reminderRules { kind } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
+            field: "termCalendar",
+            mutation: false,
+            document: "{ termCalendar(year: 2020) { year } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
             field: "visits",
             mutation: false,
             document: "{ visits { totalCount } }",
@@ -229,6 +273,30 @@ fn matrix() -> Vec<Row> {
     ]
 }
 
+/// Queues one message and marks it FAILED, as the worker does after its last attempt.
+async fn failed_message(app: &TestApp) -> String {
+    use bloodplan::db::entities::outbox;
+    use bloodplan::services::outbox::{enqueue, NewMessage};
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let message = NewMessage {
+        dedup_key: "matrix".into(),
+        kind: bloodplan::domain::reminders::ReminderKind::Term,
+        recipient: "nobody@example.org".into(),
+        recipient_name: None,
+        email: bloodplan::email::RenderedEmail { subject: "s".into(), text: "t".into(), html: "h".into() },
+        visit: None,
+    };
+    let txn = bloodplan::db::begin_write(&app.db).await.unwrap();
+    enqueue(&txn, &app.clock, &message).await.unwrap();
+    txn.commit().await.unwrap();
+    let row = outbox::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let id = row.id;
+    let mut row: outbox::ActiveModel = row.into();
+    row.status = Set("FAILED".into());
+    row.update(&app.db).await.unwrap();
+    id.to_string()
+}
+
 async fn token_for(app: &TestApp, caller: Caller) -> Option<String> {
     let username = match caller {
         Caller::Anonymous => return None,
@@ -265,6 +333,7 @@ async fn every_mutation_and_private_query_answers_each_role_as_specified() {
         blackouts: Vec::new(),
         to_record: Vec::new(),
         to_correct: Vec::new(),
+        failed_message: failed_message(&app).await,
     };
     for who in 0..CALLERS.len() {
         fixture.to_cancel.push(book(3, who).await);

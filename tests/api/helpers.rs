@@ -63,6 +63,8 @@ pub fn demo_now() -> chrono::DateTime<chrono::Utc> {
 }
 
 pub struct TestApp {
+    /// The running application's state: tests call services (the outbox worker) with it.
+    pub state: bloodplan::startup::AppState,
     pub address: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
@@ -72,12 +74,28 @@ pub struct TestApp {
 
 pub struct AppOptions {
     pub seeds: Option<PathBuf>,
+    /// Sends email to a test SMTP server on this loopback port.
+    pub smtp_port: Option<u16>,
+    /// Last changes to the configuration, e.g. the outbox's attempts.
+    pub configure: fn(&mut Config),
 }
 
 impl Default for AppOptions {
     fn default() -> Self {
-        AppOptions { seeds: Some(seeds_dir()) }
+        AppOptions { seeds: Some(seeds_dir()), smtp_port: None, configure: |_| {} }
     }
+}
+
+/// The email settings of a test: a plain SMTP server on loopback, a short timeout.
+pub fn test_email_config(port: u16) -> bloodplan::email::EmailConfig {
+    let url = format!("smtp://127.0.0.1:{port}?timeout=5");
+    let vars = move |name: &str| match name {
+        "SMTP_URL" => Some(url.clone()),
+        "MAIL_FROM" => Some("市献血办 <xianning-blood@example.org>".to_owned()),
+        "OFFICE_CONTACT_PHONE" => Some("0715-8888888".to_owned()),
+        _ => None,
+    };
+    bloodplan::email::EmailConfig::from_lookup(vars).expect("email config").expect("SMTP_URL set")
 }
 
 /// The real application with the 2020 plan loaded, on a random loopback port.
@@ -87,7 +105,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// The real application on an empty database.
 pub async fn spawn_empty_app() -> TestApp {
-    spawn_app_with(AppOptions { seeds: None }).await
+    spawn_app_with(AppOptions { seeds: None, ..AppOptions::default() }).await
 }
 
 pub async fn spawn_app_with(options: AppOptions) -> TestApp {
@@ -98,12 +116,21 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     config.database_url = database.url.clone();
     config.bind = "127.0.0.1:0".parse().unwrap();
     config.seeds_dir = options.seeds.unwrap_or_else(|| PathBuf::from("/nonexistent-seeds"));
+    if let Some(port) = options.smtp_port {
+        let email = test_email_config(port);
+        config.office = email.office.clone();
+        config.email = Some(email);
+    }
+    // Tests drive the outbox worker themselves, with the manual clock: no background loop.
+    config.outbox.run_worker = false;
+    (options.configure)(&mut config);
     let clock = Clock::manual(demo_now());
     let app = Application::build(config, clock.clone()).await.expect("application builds");
     let address = format!("http://{}", app.address());
     let db = app.state().db.clone();
+    let state = app.state().clone();
     tokio::spawn(app.run_until(std::future::pending()));
-    TestApp { address, client: reqwest::Client::new(), db, clock, database }
+    TestApp { state, address, client: reqwest::Client::new(), db, clock, database }
 }
 
 impl TestApp {

@@ -5,6 +5,7 @@ mod m20261128_000001_plan;
 mod m20261128_000002_accounts;
 mod m20261128_000003_visits;
 mod m20261128_000004_collections;
+mod m20261128_000005_reminders;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_accounts::Migration),
             Box::new(m20261128_000003_visits::Migration),
             Box::new(m20261128_000004_collections::Migration),
+            Box::new(m20261128_000005_reminders::Migration),
         ]
     }
 }

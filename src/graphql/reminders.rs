@@ -1,0 +1,175 @@
+//! Term calendars, reminder rules and the outbox (office only).
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::auth::{self, OFFICE};
+use super::plan::parse_id;
+use super::types::{OutboxStatusGql, ReminderKindGql};
+use crate::domain::reminders::TermDates;
+use crate::error::ApiResult;
+use crate::services::outbox::{self, MessageView};
+use crate::services::reminders::{self, RuleView, TermCalendarView};
+use crate::services::Page;
+use crate::startup::AppState;
+
+#[derive(Default)]
+pub struct ReminderQuery;
+
+#[Object]
+impl ReminderQuery {
+    /// A year's term dates: the default first, then each university's own.
+    async fn term_calendar(&self, ctx: &Context<'_>, year: i32) -> ApiResult<Vec<TermCalendar>> {
+        auth::require(ctx, OFFICE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(reminders::term_calendars(&state.db, year).await?.into_iter().map(TermCalendar::from).collect())
+    }
+
+    async fn reminder_rules(&self, ctx: &Context<'_>) -> ApiResult<Vec<ReminderRule>> {
+        auth::require(ctx, OFFICE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(reminders::rules(&state.db).await?.into_iter().map(ReminderRule::from).collect())
+    }
+
+    /// Queued and sent emails, newest first.
+    async fn outbox(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i64>,
+        offset: Option<i64>,
+        status: Option<OutboxStatusGql>,
+    ) -> ApiResult<OutboxPage> {
+        auth::require(ctx, OFFICE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
+        let (total, rows) = outbox::list(&state.db, status.map(Into::into), page).await?;
+        Ok(OutboxPage { total_count: total as i64, nodes: rows.into_iter().map(OutboxMessage::from).collect() })
+    }
+}
+
+#[derive(InputObject)]
+pub struct TermCalendarInput {
+    year: i32,
+    /// A university's own dates; without it, the default of every university.
+    unit_id: Option<ID>,
+    spring_start: NaiveDate,
+    spring_end: NaiveDate,
+    autumn_start: NaiveDate,
+    autumn_end: NaiveDate,
+}
+
+#[derive(Default)]
+pub struct ReminderMutation;
+
+#[Object]
+impl ReminderMutation {
+    async fn set_term_calendar(&self, ctx: &Context<'_>, input: TermCalendarInput) -> ApiResult<TermCalendar> {
+        let actor = auth::require(ctx, OFFICE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let unit_id = input.unit_id.as_ref().map(parse_id).transpose()?;
+        let dates = TermDates {
+            spring_start: input.spring_start,
+            spring_end: input.spring_end,
+            autumn_start: input.autumn_start,
+            autumn_end: input.autumn_end,
+        };
+        Ok(reminders::set_term_calendar(&state.db, &state.clock, actor, input.year, unit_id, dates).await?.into())
+    }
+
+    /// Days before the event (for the digest: the weekday, 1 = Monday), and on or off.
+    async fn set_reminder_rule(
+        &self,
+        ctx: &Context<'_>,
+        kind: ReminderKindGql,
+        offsets: Vec<i64>,
+        enabled: bool,
+    ) -> ApiResult<ReminderRule> {
+        let actor = auth::require(ctx, OFFICE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(reminders::set_rule(&state.db, &state.clock, actor, kind.into(), &offsets, enabled).await?.into())
+    }
+
+    /// Queues a FAILED message again, with its attempts counted from zero.
+    async fn resend_message(&self, ctx: &Context<'_>, id: ID) -> ApiResult<OutboxMessage> {
+        let actor = auth::require(ctx, OFFICE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(outbox::resend(&state.db, &state.clock, actor, parse_id(&id)?).await?.into())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct TermCalendar {
+    year: i32,
+    /// Empty for the default.
+    unit_id: Option<ID>,
+    spring_start: NaiveDate,
+    spring_end: NaiveDate,
+    autumn_start: NaiveDate,
+    autumn_end: NaiveDate,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<TermCalendarView> for TermCalendar {
+    fn from(v: TermCalendarView) -> Self {
+        TermCalendar {
+            year: v.year,
+            unit_id: v.unit_id.map(|u| ID(u.to_string())),
+            spring_start: v.dates.spring_start,
+            spring_end: v.dates.spring_end,
+            autumn_start: v.dates.autumn_start,
+            autumn_end: v.dates.autumn_end,
+            updated_at: v.updated_at,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ReminderRule {
+    kind: ReminderKindGql,
+    offsets: Vec<i64>,
+    enabled: bool,
+}
+
+impl From<RuleView> for ReminderRule {
+    fn from(v: RuleView) -> Self {
+        ReminderRule { kind: v.kind.into(), offsets: v.offsets, enabled: v.enabled }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct OutboxPage {
+    total_count: i64,
+    nodes: Vec<OutboxMessage>,
+}
+
+#[derive(SimpleObject)]
+pub struct OutboxMessage {
+    id: ID,
+    kind: String,
+    recipient: String,
+    recipient_name: Option<String>,
+    subject: String,
+    status: OutboxStatusGql,
+    attempts: i32,
+    last_error: Option<String>,
+    next_attempt_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+}
+
+impl From<MessageView> for OutboxMessage {
+    fn from(v: MessageView) -> Self {
+        OutboxMessage {
+            id: ID(v.id.to_string()),
+            kind: v.kind,
+            recipient: v.recipient,
+            recipient_name: v.recipient_name,
+            subject: v.subject,
+            status: v.status.into(),
+            attempts: v.attempts,
+            last_error: v.last_error,
+            next_attempt_at: v.next_attempt_at,
+            created_at: v.created_at,
+            sent_at: v.sent_at,
+        }
+    }
+}

@@ -1,0 +1,434 @@
+//! Term calendars, reminder rules, and the scheduler that decides which reminders are due
+//! on a day and writes them to the outbox.
+//!
+//! Remaining quota is quota − expected donors of the holder's live (requested or confirmed)
+//! visits of the year, until recorded collections exist; a university with no visits
+//! has its whole quota left.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde_json::json;
+
+use super::audit::{self, Change, Performer};
+use super::outbox::{self, NewMessage};
+use super::visits::{self, BookingSettings};
+use super::ServiceError;
+use crate::clock::Clock;
+use crate::db::entities::{plan, plan_quota, reminder_rule, term_calendar, unit, unit_contact, vehicle, visit};
+use crate::domain::auth::Actor;
+use crate::domain::reminders::{self as rules, ReminderKind, TermDates};
+use crate::domain::visit::{Session, VisitStatus};
+use crate::domain::{Section, UnitKind};
+use crate::email::{
+    behind_schedule_digest, term_reminder, visit_reminder, Digest, DigestRow, DonorAges, OfficeContact, TermReminder,
+    VisitReminder,
+};
+
+/// What the scheduler needs besides the database.
+#[derive(Debug, Clone)]
+pub struct ReminderContext {
+    pub booking: BookingSettings,
+    pub office: OfficeContact,
+    /// Where liaisons book, for the "how to book" line.
+    pub public_url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TermCalendarView {
+    pub year: i32,
+    pub unit_id: Option<i32>,
+    pub dates: TermDates,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn calendar_view(m: term_calendar::Model) -> TermCalendarView {
+    TermCalendarView {
+        year: m.year,
+        unit_id: (m.unit_id != 0).then_some(m.unit_id),
+        dates: TermDates {
+            spring_start: m.spring_start,
+            spring_end: m.spring_end,
+            autumn_start: m.autumn_start,
+            autumn_end: m.autumn_end,
+        },
+        updated_at: m.updated_at,
+    }
+}
+
+/// Sets a year's default term dates, or one university's own (`unit_id`). Office only.
+pub async fn set_term_calendar(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    year: i32,
+    unit_id: Option<i32>,
+    dates: TermDates,
+) -> Result<TermCalendarView, ServiceError> {
+    dates.check(year).map_err(ServiceError::BadInput)?;
+    let txn = crate::db::begin_write(db).await?;
+    if let Some(id) = unit_id {
+        let found = unit::Entity::find_by_id(id).one(&txn).await?;
+        let found = found.ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {id} 的献血单位")))?;
+        if found.kind != UnitKind::University.code() {
+            return Err(ServiceError::rejected("NOT_A_UNIVERSITY", format!("{} 不是高校, 不能设置学期日期", found.name)));
+        }
+    }
+    let scope = unit_id.unwrap_or(0);
+    let before = term_calendar::Entity::find()
+        .filter(term_calendar::Column::Year.eq(year))
+        .filter(term_calendar::Column::UnitId.eq(scope))
+        .one(&txn)
+        .await?;
+    term_calendar::Entity::insert(term_calendar::ActiveModel {
+        year: Set(year),
+        unit_id: Set(scope),
+        spring_start: Set(dates.spring_start),
+        spring_end: Set(dates.spring_end),
+        autumn_start: Set(dates.autumn_start),
+        autumn_end: Set(dates.autumn_end),
+        updated_at: Set(clock.now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([term_calendar::Column::Year, term_calendar::Column::UnitId])
+            .update_columns([
+                term_calendar::Column::SpringStart,
+                term_calendar::Column::SpringEnd,
+                term_calendar::Column::AutumnStart,
+                term_calendar::Column::AutumnEnd,
+                term_calendar::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    let as_json = |d: &TermDates| {
+        json!({ "springStart": d.spring_start, "springEnd": d.spring_end, "autumnStart": d.autumn_start, "autumnEnd": d.autumn_end })
+    };
+    audit::record(
+        &txn,
+        clock,
+        Change {
+            entity: "term_calendar",
+            entity_id: Some(format!("{year}:{scope}")),
+            action: if before.is_some() { "update" } else { "create" },
+            before: before.map(|b| as_json(&calendar_view(b).dates)),
+            after: Some(as_json(&dates)),
+            by: Performer::User(actor),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(TermCalendarView { year, unit_id, dates, updated_at: clock.now() })
+}
+
+/// The default of a year, then every university's own.
+pub async fn term_calendars(db: &DatabaseConnection, year: i32) -> Result<Vec<TermCalendarView>, ServiceError> {
+    let rows = term_calendar::Entity::find()
+        .filter(term_calendar::Column::Year.eq(year))
+        .order_by_asc(term_calendar::Column::UnitId)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(calendar_view).collect())
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleView {
+    pub kind: ReminderKind,
+    pub offsets: Vec<i64>,
+    pub enabled: bool,
+}
+
+pub async fn rules(db: &impl ConnectionTrait) -> Result<Vec<RuleView>, ServiceError> {
+    let rows = reminder_rule::Entity::find().order_by_asc(reminder_rule::Column::Id).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(RuleView { kind: ReminderKind::parse(&r.kind)?, offsets: rules::parse_offsets(&r.offsets), enabled: r.enabled })
+        })
+        .collect())
+}
+
+pub async fn set_rule(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    kind: ReminderKind,
+    offsets: &[i64],
+    enabled: bool,
+) -> Result<RuleView, ServiceError> {
+    let offsets = kind.check_offsets(offsets).map_err(ServiceError::BadInput)?;
+    let txn = crate::db::begin_write(db).await?;
+    let current = reminder_rule::Entity::find().filter(reminder_rule::Column::Kind.eq(kind.code())).one(&txn).await?;
+    let current = current.ok_or_else(|| ServiceError::Internal(format!("reminder rule {} missing", kind.code())))?;
+    let mut row: reminder_rule::ActiveModel = current.clone().into();
+    row.offsets = Set(rules::format_offsets(&offsets));
+    row.enabled = Set(enabled);
+    row.updated_at = Set(clock.now());
+    row.update(&txn).await?;
+    audit::record(
+        &txn,
+        clock,
+        Change {
+            entity: "reminder_rule",
+            entity_id: Some(kind.code().to_owned()),
+            action: "update",
+            before: Some(json!({ "offsets": current.offsets, "enabled": current.enabled })),
+            after: Some(json!({ "offsets": rules::format_offsets(&offsets), "enabled": enabled })),
+            by: Performer::User(actor),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(RuleView { kind, offsets, enabled })
+}
+
+/// Reads the facts of `today` and returns the messages due, without writing anything.
+pub async fn plan_reminders(
+    db: &DatabaseConnection,
+    ctx: &ReminderContext,
+    today: NaiveDate,
+) -> Result<Vec<NewMessage>, ServiceError> {
+    let mut planned = Vec::new();
+    for rule in rules(db).await?.into_iter().filter(|r| r.enabled) {
+        match rule.kind {
+            ReminderKind::Term => planned.extend(term_reminders(db, ctx, today, &rule.offsets).await?),
+            ReminderKind::Visit => planned.extend(visit_reminders(db, ctx, today, &rule.offsets).await?),
+            ReminderKind::Digest => planned.extend(digest(db, ctx, today, &rule.offsets).await?),
+        }
+    }
+    Ok(planned)
+}
+
+async fn contacts(db: &DatabaseConnection) -> Result<HashMap<i32, unit_contact::Model>, ServiceError> {
+    Ok(unit_contact::Entity::find().all(db).await?.into_iter().map(|c| (c.unit_id, c)).collect())
+}
+
+/// Each holder's quota in the plan of `year`, with its section.
+async fn quotas(db: &DatabaseConnection, year: i32) -> Result<HashMap<i32, plan_quota::Model>, ServiceError> {
+    let rows = plan_quota::Entity::find().inner_join(plan::Entity).filter(plan::Column::Year.eq(year)).all(db).await?;
+    Ok(rows.into_iter().map(|q| (q.unit_id, q)).collect())
+}
+
+fn booking_hint(ctx: &ReminderContext) -> String {
+    format!(
+        "登录献血计划系统 {} 在线预约采血车, 或致电 {} 与{}联系。",
+        ctx.public_url, ctx.office.phone, ctx.office.name
+    )
+}
+
+async fn term_reminders(
+    db: &DatabaseConnection,
+    ctx: &ReminderContext,
+    today: NaiveDate,
+    offsets: &[i64],
+) -> Result<Vec<NewMessage>, ServiceError> {
+    let calendars = term_calendar::Entity::find()
+        .filter(term_calendar::Column::Year.between(today.year() - 1, today.year() + 1))
+        .all(db)
+        .await?;
+    if calendars.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dates_of = |unit_id: i32, year: i32| {
+        let find = |scope: i32| calendars.iter().find(|c| c.year == year && c.unit_id == scope);
+        find(unit_id).or_else(|| find(0)).map(|c| calendar_view(c.clone()).dates)
+    };
+    let universities =
+        unit::Entity::find().filter(unit::Column::Kind.eq(UnitKind::University.code())).order_by_asc(unit::Column::Id).all(db).await?;
+    let contacts = contacts(db).await?;
+    let mut free_by_start = HashMap::new();
+    let mut planned = Vec::new();
+    for year in today.year() - 1..=today.year() + 1 {
+        let quotas = quotas(db, year).await?;
+        for u in &universities {
+            let (Some(dates), Some(quota), Some(contact)) = (dates_of(u.id, year), quotas.get(&u.id), contacts.get(&u.id)) else {
+                continue;
+            };
+            for (term, start, end) in dates.terms() {
+                let Some(offset) = rules::due_offset(start, today, offsets) else { continue };
+                // A visit in the week before the term already serves it.
+                let booked = visit::Entity::find()
+                    .filter(visit::Column::UnitId.eq(u.id))
+                    .filter(visit::Column::Status.is_in([VisitStatus::Confirmed.code(), VisitStatus::Completed.code()]))
+                    .filter(visit::Column::Date.between(start - TimeDelta::days(7), end))
+                    .one(db)
+                    .await?;
+                if booked.is_some() {
+                    continue;
+                }
+                let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(start);
+                let remaining = i64::from(quota.quota) - visits::booked_donors(db, u.id, year, jan1, None).await?;
+                if !free_by_start.contains_key(&start) {
+                    let free = visits::availability(db, &ctx.booking, start - TimeDelta::days(7), start + TimeDelta::days(7), None).await?;
+                    free_by_start.insert(start, free);
+                }
+                let free_sessions = free_by_start[&start]
+                    .iter()
+                    .take(12)
+                    .map(|f| (f.date, f.vehicle_name.clone(), f.session.label_zh().to_owned()))
+                    .collect();
+                let email = term_reminder(
+                    &TermReminder {
+                        unit_name: u.name.clone(),
+                        liaison_name: Some(contact.name.clone()),
+                        term_label: term.label_zh(year),
+                        term_start: start,
+                        remaining_quota: remaining,
+                        free_sessions,
+                        booking_hint: booking_hint(ctx),
+                    },
+                    &ctx.office,
+                );
+                planned.push(NewMessage {
+                    dedup_key: rules::term_key(u.id, year, term, offset),
+                    kind: ReminderKind::Term,
+                    recipient: contact.email.clone(),
+                    recipient_name: Some(contact.name.clone()),
+                    email,
+                    visit: None,
+                });
+            }
+        }
+    }
+    Ok(planned)
+}
+
+async fn visit_reminders(
+    db: &DatabaseConnection,
+    ctx: &ReminderContext,
+    today: NaiveDate,
+    offsets: &[i64],
+) -> Result<Vec<NewMessage>, ServiceError> {
+    let horizon = offsets.iter().copied().max().unwrap_or(0);
+    let upcoming = visit::Entity::find()
+        .filter(visit::Column::Status.eq(VisitStatus::Confirmed.code()))
+        .filter(visit::Column::Date.gt(today))
+        .filter(visit::Column::Date.lte(today + TimeDelta::days(horizon)))
+        .order_by_asc(visit::Column::Id)
+        .find_also_related(unit::Entity)
+        .all(db)
+        .await?;
+    let contacts = contacts(db).await?;
+    let mut planned = Vec::new();
+    for (v, u) in upcoming {
+        let (Some(u), Some(contact)) = (u, contacts.get(&v.unit_id)) else { continue };
+        let Some(offset) = rules::due_offset(v.date, today, offsets) else { continue };
+        let vehicle_name = vehicle::Entity::find_by_id(v.vehicle_id).one(db).await?.map(|x| x.name).unwrap_or_default();
+        let session = Session::parse(&v.session).unwrap_or(Session::FullDay);
+        let email = visit_reminder(
+            &VisitReminder {
+                unit_name: u.name.clone(),
+                liaison_name: Some(contact.name.clone()),
+                date: v.date,
+                session_label: session.label_zh().to_owned(),
+                vehicle_name,
+                expected_donors: i64::from(v.expected_donors),
+                site_contact: v.site_contact.clone(),
+                note: v.note.clone(),
+                donor_ages: DonorAges::NOTICE_2020,
+            },
+            &ctx.office,
+        );
+        planned.push(NewMessage {
+            dedup_key: rules::visit_key(v.unit_id, v.id, v.date, &v.session, offset),
+            kind: ReminderKind::Visit,
+            recipient: contact.email.clone(),
+            recipient_name: Some(contact.name.clone()),
+            email,
+            visit: Some((v.id, v.date, v.session.clone())),
+        });
+    }
+    Ok(planned)
+}
+
+/// On the digest's weekday: holders whose completed visits' donors, as a share of the
+/// quota, lag behind the share of the year gone by.
+async fn digest(
+    db: &DatabaseConnection,
+    ctx: &ReminderContext,
+    today: NaiveDate,
+    weekdays: &[i64],
+) -> Result<Vec<NewMessage>, ServiceError> {
+    if !weekdays.contains(&i64::from(today.weekday().number_from_monday())) || ctx.office.email.is_empty() {
+        return Ok(Vec::new());
+    }
+    let year = today.year();
+    let quotas = quotas(db, year).await?;
+    if quotas.is_empty() {
+        return Ok(Vec::new());
+    }
+    let days_in_year = if NaiveDate::from_ymd_opt(year, 2, 29).is_some() { 366.0 } else { 365.0 };
+    let expected_percent = f64::from(today.ordinal()) / days_in_year * 100.0;
+    let completed = visit::Entity::find()
+        .filter(visit::Column::Status.eq(VisitStatus::Completed.code()))
+        .filter(visit::Column::Date.between(NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today), today))
+        .all(db)
+        .await?;
+    let mut collected: HashMap<i32, i64> = HashMap::new();
+    for v in completed {
+        *collected.entry(v.unit_id).or_default() += i64::from(v.expected_donors);
+    }
+    let names: HashMap<i32, String> = unit::Entity::find().all(db).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let mut rows: Vec<DigestRow> = quotas
+        .values()
+        .filter(|q| q.quota > 0)
+        .map(|q| {
+            let got = collected.get(&q.unit_id).copied().unwrap_or(0);
+            DigestRow {
+                name: names.get(&q.unit_id).cloned().unwrap_or_default(),
+                section_label: Section::parse(&q.section).map_or_else(|| q.section.clone(), |s| s.label_zh().to_owned()),
+                quota: i64::from(q.quota),
+                collected: got,
+                share_percent: got as f64 / f64::from(q.quota) * 100.0,
+                expected_percent,
+            }
+        })
+        .filter(|r| r.share_percent < r.expected_percent)
+        .collect();
+    // The largest gap first, then by name so the order is stable.
+    rows.sort_by(|a, b| {
+        (b.expected_percent - b.share_percent).total_cmp(&(a.expected_percent - a.share_percent)).then(a.name.cmp(&b.name))
+    });
+    let email = behind_schedule_digest(&Digest { as_of: today, year, rows }, &ctx.office);
+    Ok(vec![NewMessage {
+        dedup_key: rules::digest_key(today),
+        kind: ReminderKind::Digest,
+        recipient: ctx.office.email.clone(),
+        recipient_name: Some(ctx.office.name.clone()),
+        email,
+        visit: None,
+    }])
+}
+
+/// Plans the reminders of today and writes the new ones to the outbox, each in one
+/// transaction with its audit record. Returns how many were new.
+pub async fn enqueue_due(db: &DatabaseConnection, clock: &Clock, ctx: &ReminderContext) -> Result<u32, ServiceError> {
+    let mut added = 0;
+    for message in plan_reminders(db, ctx, clock.today()).await? {
+        let txn = crate::db::begin_write(db).await?;
+        if !outbox::enqueue(&txn, clock, &message).await? {
+            continue;
+        }
+        audit::record(
+            &txn,
+            clock,
+            Change {
+                entity: "outbox",
+                entity_id: Some(message.dedup_key.clone()),
+                action: "enqueue",
+                before: None,
+                after: Some(json!({ "kind": message.kind.code(), "recipient": message.recipient, "subject": message.email.subject })),
+                by: Performer::System("reminders"),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        added += 1;
+    }
+    Ok(added)
+}

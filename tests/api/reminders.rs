@@ -1,0 +1,360 @@
+//! Reminders: the term calendar, the scheduler, the outbox and its worker, against a real
+//! SMTP server on loopback and the manual clock.
+use std::collections::HashMap;
+
+use bloodplan::db::entities::outbox;
+use bloodplan::domain::auth::Role;
+use bloodplan::domain::reminders::ReminderKind;
+use bloodplan::email::{Mailer, RenderedEmail};
+use bloodplan::services::outbox::{self as outbox_service, NewMessage, SendReport};
+use bloodplan::services::reminders;
+use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+
+use crate::helpers::{bloodplan_cli, spawn_app_with, AppOptions, TestApp};
+use crate::smtp_server::{free_port, TestSmtpServer};
+
+const SET_TERMS: &str = r#"mutation { setTermCalendar(input: { year: 2020, springStart: "2020-02-24", springEnd: "2020-07-10", autumnStart: "2020-09-01", autumnEnd: "2021-01-15" }) { year } }"#;
+const SET_CONTACT: &str = "mutation($u: ID!, $e: String!) { updateUnitContact(unitId: $u, input: { name: \"张老师\", phone: \"13907151234\", email: $e }) { id } }";
+const DIGEST_OFF: &str = "mutation { setReminderRule(kind: DIGEST, offsets: [1], enabled: false) { enabled } }";
+const HBUST: &str = "湖北科技学院";
+
+fn at(text: &str) -> DateTime<Utc> {
+    text.parse::<DateTime<FixedOffset>>().unwrap().into()
+}
+
+async fn app_sending_to(port: u16) -> TestApp {
+    spawn_app_with(AppOptions { smtp_port: Some(port), ..AppOptions::default() }).await
+}
+
+/// The office's token, with the 2020 terms set and a contact for each named holder.
+async fn office_with_terms(app: &TestApp, contacts: &[(&str, &str)]) -> String {
+    let office = app.user_token("office", Role::Office, None).await;
+    app.gql_ok_as(&office, SET_TERMS, json!({})).await;
+    // 2020-02-03 is a Monday, the digest's day: most tests look at the liaisons' mail only.
+    app.gql_ok_as(&office, DIGEST_OFF, json!({})).await;
+    for (unit, email) in contacts {
+        let id = app.unit_id(unit).await;
+        app.gql_ok_as(&office, SET_CONTACT, json!({ "u": id, "e": email })).await;
+    }
+    office
+}
+
+/// One scheduler run and one worker run, as `bloodplan remind run-once` does them.
+async fn run_once(app: &TestApp) -> (u32, SendReport) {
+    let s = &app.state;
+    let queued = reminders::enqueue_due(&s.db, &app.clock, &s.reminders).await.expect("scheduler runs");
+    let mailer = s.mailer.as_ref().expect("SMTP configured");
+    let report = outbox_service::run_once(&s.db, &app.clock, mailer, &s.outbox, "test").await.expect("worker runs");
+    (queued, report)
+}
+
+async fn outbox_rows(app: &TestApp) -> Vec<outbox::Model> {
+    outbox::Entity::find().all(&app.db).await.unwrap()
+}
+
+#[tokio::test]
+async fn on_february_3_only_the_university_without_a_confirmed_visit_gets_one_term_reminder_naming_its_remaining_2800() {
+    let smtp = TestSmtpServer::start();
+    let app = app_sending_to(smtp.port).await;
+    let office = office_with_terms(
+        &app,
+        &[
+            (HBUST, "liaison@hbust.example.edu.cn"),
+            ("咸宁职业技术学院", "liaison@xnvc.example.edu.cn"),
+            ("湖北科技学院附属第二医院", "liaison@hospital.example.cn"),
+        ],
+    )
+    .await;
+    // 咸宁职业技术学院 already has a confirmed visit in the spring term.
+    let vehicle = app.create_vehicle(&office, "鄂L采血01").await;
+    let xnvc = app.unit_id("咸宁职业技术学院").await;
+    let visit = app.book(&office, &xnvc, &vehicle, "2020-03-03", "MORNING", 25).await;
+    app.gql_ok_as(&office, "mutation($id: ID!) { confirmVisit(id: $id) { id } }", json!({ "id": visit })).await;
+    let rule = app.gql_ok_as(&office, "mutation { setReminderRule(kind: DIGEST, offsets: [1], enabled: true) { kind offsets enabled } }", json!({})).await;
+    assert_eq!(rule["setReminderRule"], json!({ "kind": "DIGEST", "offsets": [1], "enabled": true }));
+
+    app.clock.set(at("2020-02-02T09:00:00+08:00"));
+    assert_eq!(run_once(&app).await.0, 0, "nothing is due 22 days before the term");
+
+    app.clock.set(at("2020-02-03T09:00:00+08:00"));
+    let (queued, report) = run_once(&app).await;
+    assert_eq!((queued, report.sent), (2, 2), "one term reminder and, on a Monday, the office's digest");
+    let (to_office, messages): (Vec<_>, Vec<_>) =
+        smtp.messages().into_iter().partition(|m| m.to == vec!["xianning-blood@example.org".to_string()]);
+    assert_eq!(to_office.len(), 1);
+    assert!(to_office[0].subject.starts_with("【咸宁市献血办】2020年献血计划进度周报(截至2020年2月3日)"), "{}", to_office[0].subject);
+    assert!(to_office[0].text.contains("湖北科技学院"), "{}", to_office[0].text);
+    assert_eq!(messages.len(), 1, "only 湖北科技学院 gets a term reminder");
+    let m = &messages[0];
+    assert_eq!(m.to, vec!["liaison@hbust.example.edu.cn".to_string()]);
+    assert_eq!(m.subject, "【咸宁市献血办】湖北科技学院: 2020年春季学期开学前请预约采血车");
+    for body in [&m.text, &m.html] {
+        assert!(body.contains("湖北科技学院") && body.contains("2800"), "{body}");
+        assert!(body.contains("0715-8888888"), "the office's phone from the configuration: {body}");
+    }
+    assert!(m.text.contains("鄂L采血01"), "free sessions around the term start are listed: {}", m.text);
+
+    // Later the same day, the scheduler and the worker find nothing new.
+    app.clock.advance(TimeDelta::hours(3));
+    assert_eq!(run_once(&app).await, (0, SendReport::default()));
+    assert_eq!(smtp.messages().len(), 2);
+    assert_eq!(app.count("outbox").await, 2);
+}
+
+#[tokio::test]
+async fn a_message_queued_while_smtp_is_down_is_delivered_exactly_once_when_it_comes_back() {
+    let port = free_port();
+    let app = app_sending_to(port).await;
+    office_with_terms(&app, &[(HBUST, "liaison@hbust.example.edu.cn")]).await;
+    app.clock.set(at("2020-02-03T09:00:00+08:00"));
+
+    let (queued, report) = run_once(&app).await;
+    assert_eq!((queued, report), (1, SendReport { retrying: 1, ..Default::default() }));
+    let row = &outbox_rows(&app).await[0];
+    assert_eq!((row.status.as_str(), row.attempts), ("PENDING", 1));
+    assert!(row.last_error.is_some());
+    assert_eq!(row.next_attempt_at, app.clock.now() + TimeDelta::seconds(60), "the first retry waits the base backoff");
+
+    let smtp = TestSmtpServer::start_on(port);
+    assert_eq!(run_once(&app).await.1, SendReport::default(), "not before its backoff is over");
+    app.clock.advance(TimeDelta::seconds(61));
+    assert_eq!(run_once(&app).await.1, SendReport { sent: 1, ..Default::default() });
+    app.clock.advance(TimeDelta::hours(1));
+    assert_eq!(run_once(&app).await.1, SendReport::default());
+    assert_eq!(smtp.messages().len(), 1);
+    let row = &outbox_rows(&app).await[0];
+    assert_eq!((row.status.as_str(), row.attempts, row.last_error.as_deref()), ("SENT", 2, None));
+}
+
+#[tokio::test]
+async fn a_550_fails_the_message_after_the_configured_attempts_and_the_office_can_queue_it_again() {
+    let smtp = TestSmtpServer::start_rejecting(550);
+    let app = spawn_app_with(AppOptions {
+        smtp_port: Some(smtp.port),
+        configure: |c| c.outbox.permanent_attempts = 2,
+        ..AppOptions::default()
+    })
+    .await;
+    let _office = office_with_terms(&app, &[(HBUST, "liaison@hbust.example.edu.cn")]).await;
+    app.clock.set(at("2020-02-03T09:00:00+08:00"));
+
+    assert_eq!(run_once(&app).await.1, SendReport { retrying: 1, ..Default::default() });
+    app.clock.advance(TimeDelta::minutes(2));
+    assert_eq!(run_once(&app).await.1, SendReport { failed: 1, ..Default::default() });
+    app.clock.advance(TimeDelta::days(1));
+    assert_eq!(run_once(&app).await.1, SendReport::default(), "a failed message is not retried by itself");
+    let office = app.login("office").await;
+
+    let page = app
+        .gql_ok_as(&office, "{ outbox(first: 50, status: FAILED) { totalCount nodes { id recipient subject status attempts lastError } } }", json!({}))
+        .await;
+    let node = &page["outbox"]["nodes"][0];
+    assert_eq!(page["outbox"]["totalCount"], 1);
+    assert_eq!((node["status"].as_str(), node["attempts"].as_i64()), (Some("FAILED"), Some(2)));
+    assert_eq!(node["recipient"], "liaison@hbust.example.edu.cn");
+    assert!(node["lastError"].as_str().unwrap().contains("550"), "{node}");
+
+    let resent = app
+        .gql_ok_as(&office, "mutation($id: ID!) { resendMessage(id: $id) { id status attempts } }", json!({ "id": node["id"] }))
+        .await;
+    assert_eq!(resent["resendMessage"]["status"], "PENDING");
+    assert_eq!(resent["resendMessage"]["attempts"], 0);
+    let again = app.gql_as(&office, "mutation($id: ID!) { resendMessage(id: $id) { id } }", json!({ "id": node["id"] })).await;
+    assert_eq!(crate::helpers::error_code(&again), Some("NOT_FAILED"));
+}
+
+fn message(i: usize) -> NewMessage {
+    NewMessage {
+        dedup_key: format!("load:{i}"),
+        kind: ReminderKind::Term,
+        recipient: format!("liaison{i}@example.edu.cn"),
+        recipient_name: Some(format!("联络员{i}")),
+        email: RenderedEmail { subject: format!("提醒 {i}"), text: format!("正文 {i}"), html: format!("<p>正文 {i}</p>") },
+        visit: None,
+    }
+}
+
+#[tokio::test]
+async fn two_workers_on_one_database_deliver_each_of_200_messages_exactly_once() {
+    let smtp = TestSmtpServer::start();
+    let app = app_sending_to(smtp.port).await;
+    let txn = bloodplan::db::begin_write(&app.db).await.unwrap();
+    for i in 0..200 {
+        assert!(outbox_service::enqueue(&txn, &app.clock, &message(i)).await.unwrap());
+    }
+    // The same keys again insert nothing.
+    assert!(!outbox_service::enqueue(&txn, &app.clock, &message(7)).await.unwrap());
+    txn.commit().await.unwrap();
+
+    let mut workers = Vec::new();
+    for name in ["worker-a", "worker-b"] {
+        // Each worker has its own connection pool, as a second `serve` process would.
+        let db = bloodplan::db::connect(&app.database.url).await.unwrap();
+        let (clock, settings) = (app.clock.clone(), app.state.outbox.clone());
+        let mailer = Mailer::new(&crate::helpers::test_email_config(smtp.port).smtp, "市献血办 <xianning-blood@example.org>".parse().unwrap()).unwrap();
+        workers.push(tokio::spawn(async move { outbox_service::run_once(&db, &clock, &mailer, &settings, name).await.unwrap() }));
+    }
+    let mut total = 0;
+    for w in workers {
+        total += w.await.unwrap().sent;
+    }
+    assert_eq!(total, 200);
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for m in smtp.messages() {
+        *seen.entry(m.subject).or_default() += 1;
+    }
+    assert_eq!(seen.len(), 200);
+    assert!(seen.values().all(|n| *n == 1), "a message went out twice: {seen:?}");
+    let sent = outbox::Entity::find().filter(outbox::Column::Status.eq("SENT")).all(&app.db).await.unwrap();
+    assert_eq!(sent.len(), 200);
+}
+
+#[tokio::test]
+async fn a_claim_left_by_a_crashed_worker_is_sent_once_its_lease_is_over() {
+    let smtp = TestSmtpServer::start();
+    let app = app_sending_to(smtp.port).await;
+    let txn = bloodplan::db::begin_write(&app.db).await.unwrap();
+    outbox_service::enqueue(&txn, &app.clock, &message(1)).await.unwrap();
+    txn.commit().await.unwrap();
+    // A worker claims and dies before sending.
+    assert_eq!(outbox_service::claim(&app.db, &app.clock, "crashed", 10).await.unwrap().len(), 1);
+    let s = &app.state;
+    let mailer = s.mailer.as_ref().unwrap();
+    assert_eq!(outbox_service::run_once(&s.db, &app.clock, mailer, &s.outbox, "b").await.unwrap(), SendReport::default());
+    app.clock.advance(TimeDelta::minutes(6));
+    assert_eq!(outbox_service::run_once(&s.db, &app.clock, mailer, &s.outbox, "b").await.unwrap().sent, 1);
+    assert_eq!(smtp.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn a_cancelled_or_moved_visit_never_gets_the_old_visits_reminder() {
+    let smtp = TestSmtpServer::start();
+    let app = app_sending_to(smtp.port).await;
+    let office = office_with_terms(&app, &[(HBUST, "liaison@hbust.example.edu.cn")]).await;
+    let vehicle = app.create_vehicle(&office, "鄂L采血01").await;
+    let hbust = app.unit_id(HBUST).await;
+    let confirm = "mutation($id: ID!) { confirmVisit(id: $id) { id } }";
+    let cancelled = app.book(&office, &hbust, &vehicle, "2020-03-02", "MORNING", 25).await;
+    let moved = app.book(&office, &hbust, &vehicle, "2020-03-03", "MORNING", 25).await;
+    let kept = app.book(&office, &hbust, &vehicle, "2020-03-04", "MORNING", 25).await;
+    for id in [&cancelled, &moved, &kept] {
+        app.gql_ok_as(&office, confirm, json!({ "id": id })).await;
+    }
+
+    // Cancelled before its reminder is due (2020-02-28): nothing is ever queued for it.
+    app.gql_ok_as(&office, "mutation($id: ID!) { cancelVisit(id: $id, reason: \"改期\") { id } }", json!({ "id": cancelled })).await;
+    app.clock.set(at("2020-02-28T09:00:00+08:00"));
+    let (queued, report) = run_once(&app).await;
+    assert_eq!((queued, report.sent), (0, 0));
+
+    // Queued on 02-29 for 03-03, then moved to 03-10 before the worker sends it.
+    app.clock.set(at("2020-02-29T09:00:00+08:00"));
+    let s = &app.state;
+    assert_eq!(reminders::enqueue_due(&s.db, &app.clock, &s.reminders).await.unwrap(), 1);
+    let office = app.login("office").await;
+    app.gql_ok_as(
+        &office,
+        "mutation($id: ID!) { rescheduleVisit(id: $id, input: { date: \"2020-03-10\", session: MORNING }) { id } }",
+        json!({ "id": moved }),
+    )
+    .await;
+    // And 03-04's reminder, queued 03-01, is withdrawn behind the service's back: the
+    // worker's own check before sending still stops it.
+    app.clock.set(at("2020-03-01T09:00:00+08:00"));
+    assert_eq!(reminders::enqueue_due(&s.db, &app.clock, &s.reminders).await.unwrap(), 1);
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, sea_orm::sea_query::Expr::value("PENDING"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    bloodplan::db::entities::visit::Entity::update_many()
+        .col_expr(bloodplan::db::entities::visit::Column::Status, sea_orm::sea_query::Expr::value("CANCELLED"))
+        .filter(bloodplan::db::entities::visit::Column::Id.eq(kept.parse::<i32>().unwrap()))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let report = outbox_service::run_once(&s.db, &app.clock, s.mailer.as_ref().unwrap(), &s.outbox, "w").await.unwrap();
+    assert_eq!((report.sent, report.cancelled), (0, 2));
+    assert!(smtp.messages().is_empty());
+
+    // The moved visit gets the reminder of its new date, on 03-07.
+    app.clock.set(at("2020-03-07T09:00:00+08:00"));
+    let (queued, report) = run_once(&app).await;
+    assert_eq!((queued, report.sent), (1, 1));
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].subject.contains("3月10日"), "{}", messages[0].subject);
+    assert!(messages[0].text.contains("预计献血 25 人次"), "expected donors: {}", messages[0].text);
+}
+
+#[tokio::test]
+async fn remind_preview_prints_what_is_due_on_a_date_and_writes_nothing() {
+    let app = app_sending_to(free_port()).await;
+    office_with_terms(&app, &[(HBUST, "liaison@hbust.example.edu.cn")]).await;
+    let before = app.count("outbox").await;
+    let output = bloodplan_cli(&app.database, &["remind", "preview", "--date", "2020-02-03"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("1 封") && stdout.contains("liaison@hbust.example.edu.cn"), "{stdout}");
+    assert!(stdout.contains("湖北科技学院"), "{stdout}");
+    assert_eq!((before, app.count("outbox").await), (0, 0));
+}
+
+#[tokio::test]
+async fn term_dates_out_of_order_or_for_a_non_university_are_refused() {
+    let app = spawn_app_with(AppOptions::default()).await;
+    let office = app.user_token("office", Role::Office, None).await;
+    let bad = app
+        .gql_as(&office, r#"mutation { setTermCalendar(input: { year: 2020, springStart: "2020-07-24", springEnd: "2020-07-10", autumnStart: "2020-09-01", autumnEnd: "2021-01-15" }) { year } }"#, json!({}))
+        .await;
+    assert_eq!(crate::helpers::error_code(&bad), Some("BAD_INPUT"));
+    let hospital = app.unit_id("湖北科技学院附属第二医院").await;
+    let refused = app
+        .gql_as(
+            &office,
+            r#"mutation($u: ID!) { setTermCalendar(input: { year: 2020, unitId: $u, springStart: "2020-02-24", springEnd: "2020-07-10", autumnStart: "2020-09-01", autumnEnd: "2021-01-15" }) { year } }"#,
+            json!({ "u": hospital }),
+        )
+        .await;
+    assert_eq!(crate::helpers::error_code(&refused), Some("NOT_A_UNIVERSITY"));
+    // An override takes the place of the default for that university only.
+    let hbust = app.unit_id(HBUST).await;
+    app.gql_ok_as(&office, SET_TERMS, json!({})).await;
+    app.gql_ok_as(
+        &office,
+        r#"mutation($u: ID!) { setTermCalendar(input: { year: 2020, unitId: $u, springStart: "2020-03-02", springEnd: "2020-07-10", autumnStart: "2020-09-07", autumnEnd: "2021-01-15" }) { year } }"#,
+        json!({ "u": hbust }),
+    )
+    .await;
+    app.gql_ok_as(&office, SET_TERMS, json!({})).await;
+    let data = app.gql_ok_as(&office, "{ termCalendar(year: 2020) { unitId springStart } }", json!({})).await;
+    assert_eq!(data["termCalendar"], json!([{ "unitId": null, "springStart": "2020-02-24" }, { "unitId": hbust, "springStart": "2020-03-02" }]));
+}
+
+#[tokio::test]
+async fn the_worker_inside_serve_sends_a_queued_message_without_being_asked() {
+    let smtp = TestSmtpServer::start();
+    let app = spawn_app_with(AppOptions {
+        smtp_port: Some(smtp.port),
+        configure: |c| {
+            c.outbox.run_worker = true;
+            c.outbox.poll_interval = std::time::Duration::from_millis(200);
+        },
+        ..AppOptions::default()
+    })
+    .await;
+    let txn = bloodplan::db::begin_write(&app.db).await.unwrap();
+    outbox_service::enqueue(&txn, &app.clock, &message(1)).await.unwrap();
+    txn.commit().await.unwrap();
+    // Real time here is only the worker's poll interval, a fraction of a second.
+    for _ in 0..50 {
+        if !smtp.messages().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(smtp.messages().len(), 1);
+    assert_eq!(outbox_rows(&app).await[0].status, "SENT");
+}
