@@ -358,3 +358,48 @@ async fn the_worker_inside_serve_sends_a_queued_message_without_being_asked() {
     assert_eq!(smtp.messages().len(), 1);
     assert_eq!(outbox_rows(&app).await[0].status, "SENT");
 }
+
+/// `bloodplan remind run-once` at `now`, with or without an SMTP server.
+fn remind_cli(app: &TestApp, now: &str, smtp_port: Option<u16>) -> (bool, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bloodplan"));
+    command
+        .args(["remind", "run-once"])
+        .env("DATABASE_URL", &app.database.url)
+        .env("BLOODPLAN_NOW", now)
+        .env("BLOODPLAN_SEEDS", crate::helpers::seeds_dir())
+        .env("OFFICE_CONTACT_PHONE", "0715-8123456")
+        .env("RUST_LOG", "warn")
+        .env_remove("SMTP_URL");
+    if let Some(port) = smtp_port {
+        command.env("SMTP_URL", format!("smtp://127.0.0.1:{port}")).env("MAIL_FROM", "咸宁市献血办 <office@xianning-blood.example.org>");
+    }
+    let out = command.output().expect("bloodplan runs");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+#[tokio::test]
+async fn remind_run_once_on_the_command_line_queues_without_smtp_and_sends_once_with_it() {
+    let smtp = TestSmtpServer::start();
+    let app = crate::helpers::spawn_app().await;
+    office_with_terms(&app, &[(HBUST, "liaison@hbust.example.edu.cn")]).await;
+
+    let (ok, out) = remind_cli(&app, "2020-02-03T09:00:00+08:00", None);
+    assert!(ok, "{out}");
+    assert!(out.contains("新加入发件箱: 1 封") && out.contains("未设置 SMTP_URL"), "{out}");
+    let rows = outbox_rows(&app).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].status, "PENDING", "without SMTP the reminder waits in the outbox");
+    assert!(smtp.messages().is_empty());
+
+    let (ok, out) = remind_cli(&app, "2020-02-03T09:05:00+08:00", Some(smtp.port));
+    assert!(ok, "{out}");
+    assert!(out.contains("新加入发件箱: 0 封") && out.contains("已发送 1"), "{out}");
+    let received = smtp.messages();
+    assert_eq!(received.len(), 1);
+    assert!(received[0].subject.contains(HBUST), "{}", received[0].subject);
+    assert!(received[0].text.contains("2800"));
+
+    let (ok, out) = remind_cli(&app, "2020-02-03T09:10:00+08:00", Some(smtp.port));
+    assert!(ok && out.contains("已发送 0"), "{out}");
+    assert_eq!(smtp.messages().len(), 1, "a second run sends nothing new");
+}
