@@ -1,8 +1,9 @@
 //! The small pieces every template shares: Chinese dates, HTML escaping, the footer, the
 //! page around an HTML body, and plain-text tables that line up in a monospace font.
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate};
 
 use super::config::OfficeContact;
+use crate::domain::work_calendar::weekday_zh;
 
 /// `2020年2月24日`
 pub fn date_zh(date: NaiveDate) -> String {
@@ -11,16 +12,7 @@ pub fn date_zh(date: NaiveDate) -> String {
 
 /// `2020年3月2日(星期一)`
 pub fn date_weekday_zh(date: NaiveDate) -> String {
-    let weekday = match date.weekday() {
-        Weekday::Mon => "星期一",
-        Weekday::Tue => "星期二",
-        Weekday::Wed => "星期三",
-        Weekday::Thu => "星期四",
-        Weekday::Fri => "星期五",
-        Weekday::Sat => "星期六",
-        Weekday::Sun => "星期日",
-    };
-    format!("{}({weekday})", date_zh(date))
+    format!("{}({})", date_zh(date), weekday_zh(date))
 }
 
 /// `17.9%`; a share of a zero quota has no meaning and shows as `-`.
