@@ -410,6 +410,10 @@ async fn set_status(
     let txn = crate::db::begin_write(db).await?;
     let current = visit_for_change(&txn, actor, id).await?;
     status_of(&current).transition(to).map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
+    // Read inside the transaction: a concurrent move cannot slip a future visit past this.
+    if to == VisitStatus::NoShow && current.date > clock.today() {
+        return Err(ServiceError::rejected("VISIT_NOT_YET_DUE", "采血日期未到, 不能登记为未到场"));
+    }
     let mut changed: visit::ActiveModel = current.clone().into();
     changed.status = Set(to.code().to_owned());
     changed.updated_at = Set(clock.now());
@@ -431,10 +435,6 @@ pub async fn confirm_visit(db: &DatabaseConnection, clock: &Clock, actor: &Actor
 pub async fn mark_no_show(db: &DatabaseConnection, clock: &Clock, actor: &Actor, id: i32) -> Result<VisitView, ServiceError> {
     if !actor.is(&[Role::Office, Role::Station]) {
         return Err(ServiceError::Forbidden);
-    }
-    let visit = visit::Entity::find_by_id(id).one(db).await?;
-    if visit.is_some_and(|v| v.date > clock.today()) {
-        return Err(ServiceError::rejected("VISIT_NOT_YET_DUE", "采血日期未到, 不能登记为未到场"));
     }
     set_status(db, clock, actor, id, VisitStatus::NoShow, "no_show").await
 }
