@@ -94,7 +94,8 @@ async fn main() -> anyhow::Result<()> {
     let db = app.state().db.clone();
     tokio::spawn(app.run_until(std::future::pending()));
 
-    let new = NewUser { username: "office".into(), password: PASSWORD.into(), role: Role::Office, unit_id: None };
+    let new =
+        NewUser { username: "office".into(), password: PASSWORD.into(), role: Role::Office, unit_id: None };
     accounts::create_user(&db, &clock, Performer::System("load"), new).await?;
     let client = reqwest::Client::new();
     let login: Value = client
@@ -112,7 +113,10 @@ async fn main() -> anyhow::Result<()> {
         let v: Value = client
             .post(&url)
             .bearer_auth(&token)
-            .json(&gql("mutation($n: String!) { createVehicle(input: { name: $n }) { id } }", json!({ "n": format!("鄂L采血{i:02}") })))
+            .json(&gql(
+                "mutation($n: String!) { createVehicle(input: { name: $n }) { id } }",
+                json!({ "n": format!("鄂L采血{i:02}") }),
+            ))
             .send()
             .await?
             .json()
@@ -126,19 +130,40 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .json()
         .await?;
-    let units: Vec<String> =
-        units["data"]["plan"]["units"]["nodes"].as_array().expect("units").iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect();
+    let units: Vec<String> = units["data"]["plan"]["units"]["nodes"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_owned())
+        .collect();
     let no_errors: fn(&Value) -> bool = |a| a.get("errors").is_none();
     let book = "mutation($i: BookVisitInput!) { bookVisit(input: $i) { id } }";
 
     let mut reports = Vec::new();
     let plan = gql("{ plan(year: 2020) { year sections { kind printedTotal rowTotal } units(first: 500) { totalCount nodes { id section seq name quota site note kind } } } }", json!({}));
-    reports.push(run("plan(year: 2020), all 157 rows", &client, &url, &token, vec![plan; 2000], 32, no_errors).await);
-    let availability = gql("{ availability(from: \"2020-03-01\", to: \"2020-03-31\") { date session } }", json!({}));
-    reports.push(run("availability, 10 vehicles × 31 days", &client, &url, &token, vec![availability; 1000], 32, no_errors).await);
+    reports.push(
+        run("plan(year: 2020), all 157 rows", &client, &url, &token, vec![plan; 2000], 32, no_errors).await,
+    );
+    let availability =
+        gql("{ availability(from: \"2020-03-01\", to: \"2020-03-31\") { date session } }", json!({}));
+    reports.push(
+        run(
+            "availability, 10 vehicles × 31 days",
+            &client,
+            &url,
+            &token,
+            vec![availability; 1000],
+            32,
+            no_errors,
+        )
+        .await,
+    );
     // Distinct slots: every booking succeeds.
-    let holidays = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/holidays/2020.toml"))?;
-    let calendar = bloodplan::domain::work_calendar::WorkCalendar::parse(&holidays).map_err(anyhow::Error::msg)?;
+    let holidays = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/holidays/2020.toml"),
+    )?;
+    let calendar =
+        bloodplan::domain::work_calendar::WorkCalendar::parse(&holidays).map_err(anyhow::Error::msg)?;
     let working_days: Vec<String> = (0..120)
         .map(|d| chrono::NaiveDate::from_ymd_opt(2020, 3, 2).unwrap() + chrono::Days::new(d))
         .filter(|d| calendar.is_working_day(*d) && d.to_string() != "2020-06-01")
@@ -156,8 +181,11 @@ async fn main() -> anyhow::Result<()> {
     let contended: Vec<Value> = (0..500)
         .map(|i| gql(book, json!({ "i": { "unitId": units[i % units.len()], "vehicleId": vehicles[0], "date": "2020-06-01", "session": "FULL_DAY", "expectedDonors": 20 } })))
         .collect();
-    let taken: fn(&Value) -> bool = |a| a.get("errors").is_none() || a["errors"][0]["extensions"]["code"] == "SLOT_TAKEN";
-    reports.push(run("bookVisit, 500 racing for one session", &client, &url, &token, contended, 32, taken).await);
+    let taken: fn(&Value) -> bool =
+        |a| a.get("errors").is_none() || a["errors"][0]["extensions"]["code"] == "SLOT_TAKEN";
+    reports.push(
+        run("bookVisit, 500 racing for one session", &client, &url, &token, contended, 32, taken).await,
+    );
 
     println!("| scenario | requests | concurrency | req/s | p50 ms | p95 ms | p99 ms | unexpected errors |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");

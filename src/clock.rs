@@ -12,7 +12,10 @@ pub struct Clock(Arc<Source>);
 enum Source {
     System,
     /// Starts at a chosen instant and runs at real speed: `BLOODPLAN_NOW` for demonstrations.
-    Anchored { start: DateTime<Utc>, since: Instant },
+    Anchored {
+        start: DateTime<Utc>,
+        since: Instant,
+    },
     /// Stands still until a test moves it.
     Manual(Mutex<DateTime<Utc>>),
 }

@@ -89,15 +89,23 @@ impl Config {
         let now = get("BLOODPLAN_NOW")
             .map(|text| {
                 DateTime::parse_from_rfc3339(&text).map(|t| t.with_timezone(&Utc)).map_err(|e| {
-                    ConfigError::Invalid { name: "BLOODPLAN_NOW", reason: format!("{e}: expected RFC 3339, got {text}") }
+                    ConfigError::Invalid {
+                        name: "BLOODPLAN_NOW",
+                        reason: format!("{e}: expected RFC 3339, got {text}"),
+                    }
                 })
             })
             .transpose()?;
         let token_ttl_hours = match get("BLOODPLAN_TOKEN_TTL_HOURS") {
             None => 12,
-            Some(text) => text.parse::<i64>().ok().filter(|h| (1..=24 * 30).contains(h)).ok_or_else(|| {
-                ConfigError::Invalid { name: "BLOODPLAN_TOKEN_TTL_HOURS", reason: format!("expected 1–720 hours, got {text}") }
-            })?,
+            Some(text) => {
+                text.parse::<i64>().ok().filter(|h| (1..=24 * 30).contains(h)).ok_or_else(|| {
+                    ConfigError::Invalid {
+                        name: "BLOODPLAN_TOKEN_TTL_HOURS",
+                        reason: format!("expected 1–720 hours, got {text}"),
+                    }
+                })?
+            }
         };
         let days = |name: &'static str, default: i64| -> Result<i64, ConfigError> {
             match get(name) {
@@ -114,24 +122,33 @@ impl Config {
         let behind_margin_points = match get("BLOODPLAN_BEHIND_MARGIN_POINTS") {
             None => crate::domain::fulfilment::DEFAULT_BEHIND_MARGIN_POINTS,
             Some(text) => text.parse::<i64>().ok().filter(|p| (0..=100).contains(p)).ok_or_else(|| {
-                ConfigError::Invalid { name: "BLOODPLAN_BEHIND_MARGIN_POINTS", reason: format!("expected 0–100 points, got {text}") }
+                ConfigError::Invalid {
+                    name: "BLOODPLAN_BEHIND_MARGIN_POINTS",
+                    reason: format!("expected 0–100 points, got {text}"),
+                }
             })?,
         };
         let email = EmailConfig::from_lookup(&get)?;
         let office = match &email {
             Some(e) => e.office.clone(),
             None => OfficeContact {
-                name: get("OFFICE_CONTACT_NAME").unwrap_or_else(|| crate::email::config::DEFAULT_OFFICE_NAME.to_owned()),
+                name: get("OFFICE_CONTACT_NAME")
+                    .unwrap_or_else(|| crate::email::config::DEFAULT_OFFICE_NAME.to_owned()),
                 phone: get("OFFICE_CONTACT_PHONE").unwrap_or_default(),
                 email: get("OFFICE_CONTACT_EMAIL").unwrap_or_default(),
             },
         };
-        let number = |name: &'static str, default: i64, range: std::ops::RangeInclusive<i64>| -> Result<i64, ConfigError> {
+        let number = |name: &'static str,
+                      default: i64,
+                      range: std::ops::RangeInclusive<i64>|
+         -> Result<i64, ConfigError> {
             match get(name) {
                 None => Ok(default),
-                Some(text) => text.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| ConfigError::Invalid {
-                    name,
-                    reason: format!("expected {} to {}, got {text}", range.start(), range.end()),
+                Some(text) => text.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                    ConfigError::Invalid {
+                        name,
+                        reason: format!("expected {} to {}, got {text}", range.start(), range.end()),
+                    }
                 }),
             }
         };
@@ -139,7 +156,9 @@ impl Config {
             max_attempts: number("REMINDER_MAX_ATTEMPTS", 5, 1..=100)? as i32,
             permanent_attempts: number("REMINDER_PERMANENT_ATTEMPTS", 1, 1..=100)? as i32,
             backoff_base: TimeDelta::seconds(number("REMINDER_BACKOFF_SECONDS", 60, 1..=86_400)?),
-            poll_interval: std::time::Duration::from_secs(number("REMINDER_POLL_SECONDS", 30, 1..=3_600)? as u64),
+            poll_interval: std::time::Duration::from_secs(
+                number("REMINDER_POLL_SECONDS", 30, 1..=3_600)? as u64
+            ),
             ..OutboxSettings::default()
         };
         Ok(Config {
@@ -165,7 +184,8 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|name| vars.get(name).cloned())
     }
 
@@ -183,7 +203,10 @@ mod tests {
         assert_eq!(c.now.unwrap().to_rfc3339(), "2020-02-01T01:00:00+00:00");
         assert!(config(&[("BLOODPLAN_NOW", "2020-02-01")]).is_err());
         assert!(config(&[("BLOODPLAN_BIND", "nowhere")]).is_err());
-        assert_eq!(config(&[("BLOODPLAN_TOKEN_TTL_HOURS", "8")]).unwrap().auth.token_ttl, TimeDelta::hours(8));
+        assert_eq!(
+            config(&[("BLOODPLAN_TOKEN_TTL_HOURS", "8")]).unwrap().auth.token_ttl,
+            TimeDelta::hours(8)
+        );
         assert!(config(&[("BLOODPLAN_TOKEN_TTL_HOURS", "0")]).is_err());
     }
 

@@ -16,7 +16,11 @@ use bloodplan::services::plan_import::{self, ImportError, ImportOptions, ImportR
 use bloodplan::startup::Application;
 
 #[derive(Parser)]
-#[command(name = "bloodplan", version, about = "Blood-donation quota planning and collection-vehicle scheduling")]
+#[command(
+    name = "bloodplan",
+    version,
+    about = "Blood-donation quota planning and collection-vehicle scheduling"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -160,7 +164,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = bloodplan::db::connect(&config.database_url).await?;
             bloodplan::db::migrate(&db).await?;
             let clock = config.now.map_or_else(Clock::system, Clock::starting_at);
-            match plan_import::import_plan(&db, &clock, Performer::System("cli"), &table, ImportOptions { strict, dry_run }).await {
+            match plan_import::import_plan(
+                &db,
+                &clock,
+                Performer::System("cli"),
+                &table,
+                ImportOptions { strict, dry_run },
+            )
+            .await
+            {
                 Ok(report) => {
                     print_report(&report);
                     Ok(ExitCode::SUCCESS)
@@ -214,7 +226,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let body = exports::render(&report, format)?;
             std::fs::write(&out, body).with_context(|| format!("writing {}", out.display()))?;
-            eprintln!("wrote {} ({} 年, 统计截至 {as_of}, {} 个单位)", out.display(), year, report.units.len());
+            eprintln!(
+                "wrote {} ({} 年, 统计截至 {as_of}, {} 个单位)",
+                out.display(),
+                year,
+                report.units.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Remind { command } => remind(command).await,
@@ -246,7 +263,13 @@ async fn remind(command: RemindCommand) -> anyhow::Result<ExitCode> {
             let planned = reminders::plan_reminders(&state.db, &state.reminders, day).await?;
             println!("{day} 应发送的提醒 (预览, 未写入): {} 封", planned.len());
             for m in &planned {
-                println!("  [{}] {} <{}>: {}", m.dedup_key, m.recipient_name.as_deref().unwrap_or(""), m.recipient, m.email.subject);
+                println!(
+                    "  [{}] {} <{}>: {}",
+                    m.dedup_key,
+                    m.recipient_name.as_deref().unwrap_or(""),
+                    m.recipient,
+                    m.email.subject
+                );
             }
         }
         RemindCommand::RunOnce => {
@@ -256,7 +279,10 @@ async fn remind(command: RemindCommand) -> anyhow::Result<ExitCode> {
                 Some(mailer) => {
                     let me = format!("cli-{}", std::process::id());
                     let r = outbox::run_once(&state.db, &clock, mailer, &state.outbox, &me).await?;
-                    println!("已发送 {}, 稍后重试 {}, 失败 {}, 已撤销 {}", r.sent, r.retrying, r.failed, r.cancelled);
+                    println!(
+                        "已发送 {}, 稍后重试 {}, 失败 {}, 已撤销 {}",
+                        r.sent, r.retrying, r.failed, r.cancelled
+                    );
                 }
                 None => println!("未设置 SMTP_URL: 邮件留在发件箱中, 配置后再发送"),
             }

@@ -78,7 +78,11 @@ impl Application {
             db,
             clock,
             auth: config.auth,
-            reminders: ReminderContext { booking: booking.clone(), office: config.office.clone(), public_url: public_url.clone() },
+            reminders: ReminderContext {
+                booking: booking.clone(),
+                office: config.office.clone(),
+                public_url: public_url.clone(),
+            },
             booking,
             public_url,
             mailer,
@@ -127,7 +131,9 @@ const SCHEDULE_EVERY: Duration = Duration::from_secs(300);
 async fn reminder_worker(state: AppState) {
     let me = format!("serve-{}-{}", std::process::id(), &crate::services::random_token()[..8]);
     if state.mailer.is_none() {
-        tracing::warn!("SMTP_URL is not set: reminders are queued in the outbox and sent once it is configured");
+        tracing::warn!(
+            "SMTP_URL is not set: reminders are queued in the outbox and sent once it is configured"
+        );
     }
     let mut last_schedule: Option<std::time::Instant> = None;
     loop {
@@ -141,7 +147,9 @@ async fn reminder_worker(state: AppState) {
         }
         if let Some(mailer) = &state.mailer {
             match outbox::run_once(&state.db, &state.clock, mailer, &state.outbox, &me).await {
-                Ok(r) if r.sent + r.retrying + r.failed + r.cancelled > 0 => tracing::info!(?r, "outbox worker round"),
+                Ok(r) if r.sent + r.retrying + r.failed + r.cancelled > 0 => {
+                    tracing::info!(?r, "outbox worker round")
+                }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "the outbox worker failed"),
             }
@@ -170,11 +178,16 @@ fn load_holidays(dir: &std::path::Path) -> Result<WorkCalendar, StartupError> {
         tracing::warn!(dir = %dir.display(), "no holiday calendar: every weekday counts as a working day");
         return Ok(calendar);
     };
-    let mut files: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
     files.sort();
     for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|e| StartupError::Seeds(format!("{}: {e}", file.display())))?;
-        let year = WorkCalendar::parse(&text).map_err(|e| StartupError::Seeds(format!("{}: {e}", file.display())))?;
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| StartupError::Seeds(format!("{}: {e}", file.display())))?;
+        let year = WorkCalendar::parse(&text)
+            .map_err(|e| StartupError::Seeds(format!("{}: {e}", file.display())))?;
         calendar.merge(year).map_err(|e| StartupError::Seeds(format!("{}: {e}", file.display())))?;
     }
     Ok(calendar)

@@ -102,8 +102,12 @@ impl Default for LockoutPolicy {
 pub enum LoginGate {
     Open,
     /// Too many recent failures: try again after this instant.
-    Throttled { until: DateTime<Utc> },
-    Locked { until: DateTime<Utc> },
+    Throttled {
+        until: DateTime<Utc>,
+    },
+    Locked {
+        until: DateTime<Utc>,
+    },
 }
 
 impl LockoutPolicy {
@@ -127,7 +131,12 @@ impl LockoutPolicy {
 
     /// Failures older than the lock period are forgotten, so a lock that ran out, or a
     /// mistyped password last week, starts the count afresh.
-    pub fn failures_after_expiry(&self, failures: u32, last_failure: Option<DateTime<Utc>>, now: DateTime<Utc>) -> u32 {
+    pub fn failures_after_expiry(
+        &self,
+        failures: u32,
+        last_failure: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> u32 {
         match last_failure {
             Some(last) if now < last + self.lock_for => failures,
             _ => 0,

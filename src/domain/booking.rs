@@ -111,11 +111,7 @@ pub fn check_booking(
         return Err(BookingRejection::NotAWorkingDay { date });
     }
     if let Some(b) = vehicle_blackouts.iter().find(|b| b.covers(date)) {
-        return Err(BookingRejection::VehicleBlackout {
-            from: b.from,
-            to: b.to,
-            reason: b.reason.clone(),
-        });
+        return Err(BookingRejection::VehicleBlackout { from: b.from, to: b.to, reason: b.reason.clone() });
     }
     let lead_limit = add_days(today, policy.lead_time_days);
     if !req.lead_time_override && date < lead_limit {
@@ -150,10 +146,7 @@ pub fn may_change_visit(
     if today <= deadline {
         Ok(())
     } else {
-        Err(BookingRejection::ChangeCutoffPassed {
-            cutoff_days: policy.liaison_cutoff_days,
-            deadline,
-        })
+        Err(BookingRejection::ChangeCutoffPassed { cutoff_days: policy.liaison_cutoff_days, deadline })
     }
 }
 
@@ -255,11 +248,7 @@ mod tests {
         d(2020, 3, 2)
     }
 
-    fn check(
-        req: &BookingRequest,
-        today: NaiveDate,
-        blackouts: &[Blackout],
-    ) -> Result<(), BookingRejection> {
+    fn check(req: &BookingRequest, today: NaiveDate, blackouts: &[Blackout]) -> Result<(), BookingRejection> {
         check_booking(req, today, &cal2020(), blackouts, BookingPolicy::default())
     }
 

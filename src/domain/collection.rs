@@ -19,7 +19,8 @@ pub enum CollectionSite {
 }
 
 impl CollectionSite {
-    pub const ALL: [CollectionSite; 3] = [CollectionSite::AtUnit, CollectionSite::CentralStation, CollectionSite::DonationHouse];
+    pub const ALL: [CollectionSite; 3] =
+        [CollectionSite::AtUnit, CollectionSite::CentralStation, CollectionSite::DonationHouse];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -103,9 +104,8 @@ impl CollectionRejection {
     pub fn code(&self) -> &'static str {
         match self {
             CollectionRejection::NegativeCount(_) => "NEGATIVE_COUNT",
-            CollectionRejection::BloodTypesDontAddUp { .. } | CollectionRejection::RhNegativeAboveDonations { .. } => {
-                "COUNTS_DONT_ADD_UP"
-            }
+            CollectionRejection::BloodTypesDontAddUp { .. }
+            | CollectionRejection::RhNegativeAboveDonations { .. } => "COUNTS_DONT_ADD_UP",
             CollectionRejection::OverCapacity { .. } => "OVER_CAPACITY",
             CollectionRejection::DateInFuture { .. } => "DATE_IN_FUTURE",
             CollectionRejection::VisitCancelled => "VISIT_CANCELLED",
@@ -116,9 +116,20 @@ impl CollectionRejection {
 
 /// Checks the figures on their own: nothing negative, blood types that cover every donation.
 pub fn check_counts(c: &Counts) -> Result<(), CollectionRejection> {
-    let mut named = vec![("200 毫升袋数", c.bags200), ("300 毫升袋数", c.bags300), ("400 毫升袋数", c.bags400), ("暂缓献血人数", c.deferred)];
+    let mut named = vec![
+        ("200 毫升袋数", c.bags200),
+        ("300 毫升袋数", c.bags300),
+        ("400 毫升袋数", c.bags400),
+        ("暂缓献血人数", c.deferred),
+    ];
     if let Some(t) = &c.blood_types {
-        named.extend([("A 型人数", t.a), ("B 型人数", t.b), ("O 型人数", t.o), ("AB 型人数", t.ab), ("RhD 阴性人数", t.rh_negative)]);
+        named.extend([
+            ("A 型人数", t.a),
+            ("B 型人数", t.b),
+            ("O 型人数", t.o),
+            ("AB 型人数", t.ab),
+            ("RhD 阴性人数", t.rh_negative),
+        ]);
     }
     if let Some((name, _)) = named.iter().find(|(_, n)| *n < 0) {
         return Err(CollectionRejection::NegativeCount(name));
@@ -129,7 +140,10 @@ pub fn check_counts(c: &Counts) -> Result<(), CollectionRejection> {
             return Err(CollectionRejection::BloodTypesDontAddUp { types, donations: c.donations() });
         }
         if i64::from(t.rh_negative) > c.donations() {
-            return Err(CollectionRejection::RhNegativeAboveDonations { rh_negative: t.rh_negative.into(), donations: c.donations() });
+            return Err(CollectionRejection::RhNegativeAboveDonations {
+                rh_negative: t.rh_negative.into(),
+                donations: c.donations(),
+            });
         }
     }
     Ok(())
@@ -155,7 +169,10 @@ pub fn check_visit_collection(
         return Err(CollectionRejection::DateNotVisitDate { date, visit_date });
     }
     if c.donations() > i64::from(capacity_per_day) {
-        return Err(CollectionRejection::OverCapacity { donations: c.donations(), capacity: capacity_per_day });
+        return Err(CollectionRejection::OverCapacity {
+            donations: c.donations(),
+            capacity: capacity_per_day,
+        });
     }
     Ok(())
 }
@@ -195,7 +212,10 @@ mod tests {
         c.blood_types = Some(BloodTypes { a: 10, b: 8, o: 12, ab: 5, rh_negative: 1 });
         assert_eq!(check_counts(&c), Ok(()));
         c.blood_types = Some(BloodTypes { a: 10, b: 8, o: 12, ab: 4, rh_negative: 1 });
-        assert_eq!(check_counts(&c), Err(CollectionRejection::BloodTypesDontAddUp { types: 34, donations: 35 }));
+        assert_eq!(
+            check_counts(&c),
+            Err(CollectionRejection::BloodTypesDontAddUp { types: 34, donations: 35 })
+        );
         c.blood_types = Some(BloodTypes { a: 10, b: 8, o: 12, ab: 5, rh_negative: 36 });
         assert_eq!(check_counts(&c).unwrap_err().code(), "COUNTS_DONT_ADD_UP");
     }
@@ -209,7 +229,8 @@ mod tests {
     #[test]
     fn sixty_donations_fit_a_sixty_donor_vehicle_and_sixty_one_do_not() {
         assert_eq!(check_visit_collection(&counts(20, 20, 20), d("2020-03-02"), d("2020-03-02"), 60), Ok(()));
-        let err = check_visit_collection(&counts(21, 20, 20), d("2020-03-02"), d("2020-03-02"), 60).unwrap_err();
+        let err =
+            check_visit_collection(&counts(21, 20, 20), d("2020-03-02"), d("2020-03-02"), 60).unwrap_err();
         assert_eq!(err, CollectionRejection::OverCapacity { donations: 61, capacity: 60 });
         assert_eq!(err.code(), "OVER_CAPACITY");
     }

@@ -18,7 +18,10 @@ impl Contact {
             problems.push(("name", "联系人姓名不能为空, 且不超过 50 个字".to_owned()));
         }
         if !is_phone(&phone) {
-            problems.push(("phone", format!("电话号码格式不正确: \"{phone}\" (手机 11 位, 或座机如 0715-8123456)")));
+            problems.push((
+                "phone",
+                format!("电话号码格式不正确: \"{phone}\" (手机 11 位, 或座机如 0715-8123456)"),
+            ));
         }
         if !is_email(email) {
             problems.push(("email", format!("电子邮箱格式不正确: \"{email}\"")));
@@ -44,7 +47,9 @@ fn is_phone(phone: &str) -> bool {
     };
     let (area, local) = match second {
         Some(local) => (first, local),
-        None if first.len() >= 10 => first.split_at(if first.starts_with("01") || first.starts_with("02") { 3 } else { 4 }),
+        None if first.len() >= 10 => {
+            first.split_at(if first.starts_with("01") || first.starts_with("02") { 3 } else { 4 })
+        }
         None => return false,
     };
     area.starts_with('0')
@@ -79,7 +84,14 @@ mod tests {
 
     #[test]
     fn mobile_and_landline_numbers_are_accepted() {
-        for ok in ["13907151234", "+8618607150000", "0715-8123456", "07158123456", "027-87654321", "0715-8123456-801"] {
+        for ok in [
+            "13907151234",
+            "+8618607150000",
+            "0715-8123456",
+            "07158123456",
+            "027-87654321",
+            "0715-8123456-801",
+        ] {
             assert!(is_phone(ok), "{ok}");
         }
         for bad in ["12345", "12907151234", "1390715123", "715-8123456", "0715-81234", "abc", ""] {

@@ -210,10 +210,7 @@ impl Column {
 
 /// Parses the rows file, collecting every problem rather than stopping at the first.
 pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(text.as_bytes());
     let mut problems = Vec::new();
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
@@ -266,9 +263,8 @@ pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
             ));
             continue;
         }
-        let field = |c: Column| -> &str {
-            columns.iter().position(|&x| x == c).map_or("", |i| record[i].trim())
-        };
+        let field =
+            |c: Column| -> &str { columns.iter().position(|&x| x == c).map_or("", |i| record[i].trim()) };
         let before = problems.len();
         let mut report = |c: Column, message: String| {
             problems.push(Problem::new(file, Some(line), Some(c.name()), message))
@@ -277,7 +273,10 @@ pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
         if section.is_none() {
             report(
                 Column::Section,
-                format!("未知的计划安排 \"{}\" (应为 COUNTY、CITY_UNIT 或 ENTERPRISE)", field(Column::Section)),
+                format!(
+                    "未知的计划安排 \"{}\" (应为 COUNTY、CITY_UNIT 或 ENTERPRISE)",
+                    field(Column::Section)
+                ),
             );
         }
         let seq = positive_int(field(Column::Seq));
@@ -345,10 +344,18 @@ pub fn check_plan(
     let mut problems = Vec::new();
     let year = year_override.or(manifest.year);
     match year {
-        None => problems.push(Problem::new(rows_file, None, Some("year"), "未指定计划年度 (plan.toml 的 year 或 --year)".into())),
-        Some(y) if !YEARS.contains(&y) => {
-            problems.push(Problem::new(rows_file, None, Some("year"), format!("年度 {y} 不在 2000–2100 之间")))
-        }
+        None => problems.push(Problem::new(
+            rows_file,
+            None,
+            Some("year"),
+            "未指定计划年度 (plan.toml 的 year 或 --year)".into(),
+        )),
+        Some(y) if !YEARS.contains(&y) => problems.push(Problem::new(
+            rows_file,
+            None,
+            Some("year"),
+            format!("年度 {y} 不在 2000–2100 之间"),
+        )),
         _ => {}
     }
     if rows.is_empty() {
@@ -413,7 +420,9 @@ mod tests {
 
     #[test]
     fn a_good_row_parses_with_optional_fields() {
-        let (rows, problems) = rows("CITY_UNIT,18,咸宁军分区,200,献血单位,含民兵预备役,military\nCOUNTY,1,咸安,1600,,,government\n");
+        let (rows, problems) = rows(
+            "CITY_UNIT,18,咸宁军分区,200,献血单位,含民兵预备役,military\nCOUNTY,1,咸安,1600,,,government\n",
+        );
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(rows[0].quota, 200);
         assert_eq!(rows[0].note.as_deref(), Some("含民兵预备役"));
@@ -451,7 +460,10 @@ mod tests {
 
     #[test]
     fn chinese_headers_are_accepted_and_unknown_headers_rejected() {
-        let (rows, problems) = parse_rows("u.csv", "计划安排,序号,单位,计划人数,采血地点,备注,类别\n企业,1,巨宁集团,20,献血单位,,企业\n");
+        let (rows, problems) = parse_rows(
+            "u.csv",
+            "计划安排,序号,单位,计划人数,采血地点,备注,类别\n企业,1,巨宁集团,20,献血单位,,企业\n",
+        );
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(rows[0].section, Section::Enterprise);
         assert_eq!(rows[0].kind, UnitKind::Enterprise);
@@ -473,7 +485,9 @@ mod tests {
     #[test]
     fn duplicates_within_the_table_are_problems() {
         let (parsed, _) = rows("COUNTY,1,咸安,1600,,,government\nCOUNTY,1,嘉鱼,1500,,,government\nENTERPRISE,3,咸安,5,,,enterprise\n");
-        let problems = check_plan("units.csv", PlanManifest { year: Some(2020), ..Default::default() }, parsed, None).unwrap_err();
+        let problems =
+            check_plan("units.csv", PlanManifest { year: Some(2020), ..Default::default() }, parsed, None)
+                .unwrap_err();
         assert_eq!(problems.len(), 2);
         assert_eq!((problems[0].line, problems[0].column), (Some(3), Some("seq")));
         assert_eq!((problems[1].line, problems[1].column), (Some(4), Some("name")));
@@ -481,7 +495,9 @@ mod tests {
 
     #[test]
     fn a_printed_total_that_differs_from_the_rows_is_a_warning_not_a_fix() {
-        let (parsed, _) = rows("CITY_UNIT,1,市委办,10,献血单位,,government\nCITY_UNIT,2,市人大办,10,献血单位,,government\n");
+        let (parsed, _) = rows(
+            "CITY_UNIT,1,市委办,10,献血单位,,government\nCITY_UNIT,2,市人大办,10,献血单位,,government\n",
+        );
         let manifest = PlanManifest {
             year: Some(2020),
             printed_totals: BTreeMap::from([(Section::CityUnit, 120)]),
@@ -496,9 +512,17 @@ mod tests {
 
     #[test]
     fn the_manifest_rejects_unknown_sections_and_bad_dates() {
-        let problems = parse_manifest("plan.toml", "year = 2020\nissued_on = \"25/12/2019\"\n[printed_totals]\nTOWN = 5\n").unwrap_err();
+        let problems = parse_manifest(
+            "plan.toml",
+            "year = 2020\nissued_on = \"25/12/2019\"\n[printed_totals]\nTOWN = 5\n",
+        )
+        .unwrap_err();
         assert_eq!(problems.len(), 2);
-        let ok = parse_manifest("plan.toml", "year = 2020\nissued_on = \"2019-12-25\"\n[printed_totals]\nCITY_UNIT = 8517\n").unwrap();
+        let ok = parse_manifest(
+            "plan.toml",
+            "year = 2020\nissued_on = \"2019-12-25\"\n[printed_totals]\nCITY_UNIT = 8517\n",
+        )
+        .unwrap();
         assert_eq!(ok.printed_totals[&Section::CityUnit], 8517);
     }
 }

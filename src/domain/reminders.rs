@@ -76,7 +76,9 @@ impl OutboxStatus {
     }
 
     pub fn parse(text: &str) -> Option<OutboxStatus> {
-        [Self::Pending, Self::Sending, Self::Sent, Self::Failed, Self::Cancelled].into_iter().find(|s| s.code() == text)
+        [Self::Pending, Self::Sending, Self::Sent, Self::Failed, Self::Cancelled]
+            .into_iter()
+            .find(|s| s.code() == text)
     }
 }
 
@@ -127,7 +129,10 @@ impl TermDates {
     }
 
     pub fn terms(&self) -> [(Term, NaiveDate, NaiveDate); 2] {
-        [(Term::Spring, self.spring_start, self.spring_end), (Term::Autumn, self.autumn_start, self.autumn_end)]
+        [
+            (Term::Spring, self.spring_start, self.spring_end),
+            (Term::Autumn, self.autumn_start, self.autumn_end),
+        ]
     }
 }
 
@@ -210,7 +215,10 @@ mod tests {
 
     #[test]
     fn a_moved_visit_has_another_key() {
-        assert_ne!(visit_key(1, 9, d("2020-03-02"), "MORNING", 3), visit_key(1, 9, d("2020-03-03"), "MORNING", 3));
+        assert_ne!(
+            visit_key(1, 9, d("2020-03-02"), "MORNING", 3),
+            visit_key(1, 9, d("2020-03-03"), "MORNING", 3)
+        );
         assert_eq!(digest_key(d("2020-02-03")), "digest:2020-W06");
     }
 }

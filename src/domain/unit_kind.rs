@@ -66,9 +66,7 @@ impl UnitKind {
     /// Accepts the code (any case) or the Chinese label.
     pub fn parse(text: &str) -> Option<UnitKind> {
         let text = text.trim();
-        UnitKind::ALL
-            .into_iter()
-            .find(|k| k.code().eq_ignore_ascii_case(text) || k.label_zh() == text)
+        UnitKind::ALL.into_iter().find(|k| k.code().eq_ignore_ascii_case(text) || k.label_zh() == text)
     }
 }
 

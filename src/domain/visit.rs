@@ -62,9 +62,7 @@ impl Session {
     /// Accepts the code (any case) or the Chinese label.
     pub fn parse(text: &str) -> Option<Session> {
         let text = text.trim();
-        Session::ALL
-            .into_iter()
-            .find(|s| s.code().eq_ignore_ascii_case(text) || s.label_zh() == text)
+        Session::ALL.into_iter().find(|s| s.code().eq_ignore_ascii_case(text) || s.label_zh() == text)
     }
 
     /// The half days this session occupies. This is the only place that says a full day is
@@ -154,9 +152,7 @@ impl VisitStatus {
     /// Accepts the code (any case) or the Chinese label.
     pub fn parse(text: &str) -> Option<VisitStatus> {
         let text = text.trim();
-        VisitStatus::ALL
-            .into_iter()
-            .find(|s| s.code().eq_ignore_ascii_case(text) || s.label_zh() == text)
+        VisitStatus::ALL.into_iter().find(|s| s.code().eq_ignore_ascii_case(text) || s.label_zh() == text)
     }
 
     /// Whether the visit holds its vehicle's half days. Only a cancellation gives them back:

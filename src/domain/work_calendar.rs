@@ -44,8 +44,7 @@ impl WorkCalendar {
     /// Reads one year's file. Every problem found is reported, one per line, so the office
     /// can fix a transcribed notice in one go.
     pub fn parse(text: &str) -> Result<WorkCalendar, String> {
-        let raw: RawCalendar =
-            toml::from_str(text).map_err(|e| format!("无法解析节假日文件: {e}"))?;
+        let raw: RawCalendar = toml::from_str(text).map_err(|e| format!("无法解析节假日文件: {e}"))?;
         let mut problems = Vec::new();
         let mut calendar = WorkCalendar::new();
         calendar.years.insert(raw.year);
@@ -291,7 +290,8 @@ mod tests {
 
     #[test]
     fn a_one_day_holiday_may_leave_out_its_end() {
-        let cal = WorkCalendar::parse("year = 2020\n[[holiday]]\nname = \"元旦\"\nfrom = 2020-01-01\n").unwrap();
+        let cal =
+            WorkCalendar::parse("year = 2020\n[[holiday]]\nname = \"元旦\"\nfrom = 2020-01-01\n").unwrap();
         assert_eq!(cal.holiday_name(d(2020, 1, 1)), Some("元旦"));
         assert_eq!(cal.holiday_name(d(2020, 1, 2)), None);
     }

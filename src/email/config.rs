@@ -92,7 +92,9 @@ impl SmtpSettings {
         }
         let security = match (implicit_tls, tls.as_deref()) {
             (true, None) => SmtpSecurity::ImplicitTls,
-            (true, Some(_)) => return Err(invalid("smtps:// always uses TLS; tls= is only for smtp://".into())),
+            (true, Some(_)) => {
+                return Err(invalid("smtps:// always uses TLS; tls= is only for smtp://".into()))
+            }
             (false, None) => SmtpSecurity::Plain,
             (false, Some("required")) => SmtpSecurity::StartTlsRequired,
             (false, Some("opportunistic")) => SmtpSecurity::StartTlsOpportunistic,
@@ -111,7 +113,8 @@ impl SmtpSettings {
             ("", Some(_)) => return Err(invalid("has a password but no user name".into())),
             (_, None | Some("")) => return Err(invalid("has a user name but no password".into())),
             (user, Some(password)) => Some(SmtpCredentials {
-                user: decode(user).map_err(|_| invalid("the user name is not valid percent-encoded UTF-8".into()))?,
+                user: decode(user)
+                    .map_err(|_| invalid("the user name is not valid percent-encoded UTF-8".into()))?,
                 password: decode(password)
                     .map_err(|_| invalid("the password is not valid percent-encoded UTF-8".into()))?,
             }),
@@ -194,13 +197,15 @@ impl EmailConfig {
             Some(text) => parse_mailbox("OFFICE_CONTACT_EMAIL", Some(text))?.email.to_string(),
             None => from.email.to_string(),
         };
-        let name = get("OFFICE_CONTACT_NAME").map_or_else(|| DEFAULT_OFFICE_NAME.to_owned(), |n| n.trim().to_owned());
+        let name = get("OFFICE_CONTACT_NAME")
+            .map_or_else(|| DEFAULT_OFFICE_NAME.to_owned(), |n| n.trim().to_owned());
         Ok(Some(EmailConfig { smtp, from, office: OfficeContact { name, phone, email } }))
     }
 }
 
 fn parse_mailbox(name: &'static str, text: Option<String>) -> Result<Mailbox, ConfigError> {
-    let text = text.ok_or(ConfigError::Invalid { name, reason: "is required when SMTP_URL is set".into() })?;
+    let text =
+        text.ok_or(ConfigError::Invalid { name, reason: "is required when SMTP_URL is set".into() })?;
     text.trim().parse::<Mailbox>().map_err(|e| ConfigError::Invalid {
         name,
         reason: format!("{e}: expected an address like 市献血办 <office@example.org>, got {text}"),
@@ -243,7 +248,10 @@ mod tests {
     #[test]
     fn smtps_is_implicit_tls_with_percent_decoded_credentials() {
         let s = parse("smtps://blood%40example.org:p%40ss%3Aw%2Fo%20rd%E5%AF%86@smtp.example.org");
-        assert_eq!((s.host.as_str(), s.port, s.security), ("smtp.example.org", 465, SmtpSecurity::ImplicitTls));
+        assert_eq!(
+            (s.host.as_str(), s.port, s.security),
+            ("smtp.example.org", 465, SmtpSecurity::ImplicitTls)
+        );
         let c = s.credentials.unwrap();
         assert_eq!(c.user, "blood@example.org");
         assert_eq!(c.password, "p@ss:w/o rd密");
@@ -285,9 +293,10 @@ mod tests {
 
     #[test]
     fn a_password_is_never_sent_in_the_clear_to_a_remote_host() {
-        for text in
-            ["smtp://user:hunter2@mail.example.org:25", "smtp://user:hunter2@mail.example.org?tls=opportunistic"]
-        {
+        for text in [
+            "smtp://user:hunter2@mail.example.org:25",
+            "smtp://user:hunter2@mail.example.org?tls=opportunistic",
+        ] {
             let reason = reason(text);
             assert!(reason.contains("without TLS"), "{reason}");
             assert!(!reason.contains("hunter2"), "{reason}");
@@ -316,7 +325,8 @@ mod tests {
     }
 
     fn email_config(vars: &[(&str, &str)]) -> Result<Option<EmailConfig>, ConfigError> {
-        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         EmailConfig::from_lookup(|name| vars.get(name).cloned())
     }
 
@@ -355,7 +365,8 @@ mod tests {
         ])
         .unwrap_err();
         assert!(err.to_string().starts_with("MAIL_FROM is not valid"), "{err}");
-        let err = email_config(&[("SMTP_URL", "smtp://127.0.0.1:2525"), ("MAIL_FROM", "a@example.org")]).unwrap_err();
+        let err = email_config(&[("SMTP_URL", "smtp://127.0.0.1:2525"), ("MAIL_FROM", "a@example.org")])
+            .unwrap_err();
         assert!(err.to_string().starts_with("OFFICE_CONTACT_PHONE"), "{err}");
     }
 }

@@ -54,7 +54,8 @@ pub fn footer_text(office: &OfficeContact) -> String {
 
 /// A complete HTML document with inline styles only, since mail clients drop `<style>`.
 pub fn html_page(title: &str, body: &str, office: &OfficeContact) -> String {
-    let (name, phone, email) = (escape_html(&office.name), escape_html(&office.phone), escape_html(&office.email));
+    let (name, phone, email) =
+        (escape_html(&office.name), escape_html(&office.phone), escape_html(&office.email));
     format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
          <body style=\"font-family:'Microsoft YaHei','PingFang SC',sans-serif;font-size:14px;line-height:1.7;color:#222\">\n\

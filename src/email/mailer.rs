@@ -19,7 +19,11 @@ pub struct OutgoingEmail {
 }
 
 impl OutgoingEmail {
-    pub fn new(to_name: Option<String>, to_address: impl Into<String>, rendered: RenderedEmail) -> OutgoingEmail {
+    pub fn new(
+        to_name: Option<String>,
+        to_address: impl Into<String>,
+        rendered: RenderedEmail,
+    ) -> OutgoingEmail {
         OutgoingEmail {
             to_name,
             to_address: to_address.into(),
@@ -113,11 +117,9 @@ impl Mailer {
     /// A `multipart/alternative` of UTF-8 text and HTML; lettre encodes the subject and
     /// display names as RFC 2047 words and the bodies as base64 or quoted-printable.
     fn build_message(&self, email: &OutgoingEmail) -> Result<Message, SendError> {
-        let address: Address = email
-            .to_address
-            .trim()
-            .parse()
-            .map_err(|e| SendError::Permanent(format!("invalid recipient address {:?}: {e}", email.to_address)))?;
+        let address: Address = email.to_address.trim().parse().map_err(|e| {
+            SendError::Permanent(format!("invalid recipient address {:?}: {e}", email.to_address))
+        })?;
         let name = email.to_name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
         Message::builder()
             .from(self.from.clone())
@@ -126,8 +128,12 @@ impl Mailer {
             .message_id(None)
             .multipart(
                 MultiPart::alternative()
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text.clone()))
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(email.html.clone())),
+                    .singlepart(
+                        SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text.clone()),
+                    )
+                    .singlepart(
+                        SinglePart::builder().header(ContentType::TEXT_HTML).body(email.html.clone()),
+                    ),
             )
             .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))
     }
@@ -170,7 +176,11 @@ mod tests {
                 term_label: "2020年春季学期".into(),
                 term_start: NaiveDate::from_ymd_opt(2020, 2, 24).unwrap(),
                 remaining_quota: 2800,
-                free_sessions: vec![(NaiveDate::from_ymd_opt(2020, 2, 17).unwrap(), "1号采血车".into(), "上午".into())],
+                free_sessions: vec![(
+                    NaiveDate::from_ymd_opt(2020, 2, 17).unwrap(),
+                    "1号采血车".into(),
+                    "上午".into(),
+                )],
                 booking_hint: "请致电 0715-8888888 预约".into(),
             },
             &office,
@@ -191,8 +201,16 @@ mod tests {
         assert_eq!(received.to, vec!["liaison@hbust.example.edu.cn".to_string()]);
         assert_eq!(received.subject, email.subject);
         assert_eq!(received.subject, "【咸宁市献血办】湖北科技学院: 2020年春季学期开学前请预约采血车");
-        assert!(received.text.contains("湖北科技学院") && received.text.contains("2800"), "{}", received.text);
-        assert!(received.html.contains("湖北科技学院") && received.html.contains("2800"), "{}", received.html);
+        assert!(
+            received.text.contains("湖北科技学院") && received.text.contains("2800"),
+            "{}",
+            received.text
+        );
+        assert!(
+            received.html.contains("湖北科技学院") && received.html.contains("2800"),
+            "{}",
+            received.html
+        );
 
         // The raw headers are 7-bit: Chinese only travels as RFC 2047 encoded words.
         let raw = String::from_utf8_lossy(&received.raw);

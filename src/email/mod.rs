@@ -14,6 +14,6 @@ pub use config::{EmailConfig, OfficeContact, SmtpCredentials, SmtpSecurity, Smtp
 pub use format::{date_weekday_zh, date_zh};
 pub use mailer::{Mailer, OutgoingEmail, SendError};
 pub use templates::{
-    behind_schedule_digest, term_reminder, visit_reminder, Digest, DigestRow, DonorAges, RenderedEmail, TermReminder,
-    VisitReminder,
+    behind_schedule_digest, term_reminder, visit_reminder, Digest, DigestRow, DonorAges, RenderedEmail,
+    TermReminder, VisitReminder,
 };

@@ -5,7 +5,8 @@ use chrono::NaiveDate;
 
 use super::config::OfficeContact;
 use super::format::{
-    date_weekday_zh, date_zh, escape_html, escape_html_lines, footer_text, html_page, percent, text_table, Align,
+    date_weekday_zh, date_zh, escape_html, escape_html_lines, footer_text, html_page, percent, text_table,
+    Align,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +35,8 @@ pub struct TermReminder {
 pub fn term_reminder(r: &TermReminder, office: &OfficeContact) -> RenderedEmail {
     let subject = format!("【{}】{}: {}开学前请预约采血车", office.name, r.unit_name, r.term_label);
     let greeting = greeting(&r.unit_name, r.liaison_name.as_deref());
-    let intro = "根据市政府年度团体无偿献血工作通知的要求, 各高校在每学期开学前提前预约采血车进校开展献血活动。";
+    let intro =
+        "根据市政府年度团体无偿献血工作通知的要求, 各高校在每学期开学前提前预约采血车进校开展献血活动。";
     let start = date_zh(r.term_start);
     let (progress_text, progress_html) = if r.remaining_quota > 0 {
         let line = |unit: &str, n: &str| {
@@ -50,8 +52,9 @@ pub fn term_reminder(r: &TermReminder, office: &OfficeContact) -> RenderedEmail 
     };
     let none_free =
         format!("目前暂无空闲的采血车场次, 请致电 {} 与{}联系, 我们将另行安排。", office.phone, office.name);
-    let session =
-        |(date, vehicle, label): &(NaiveDate, String, String)| (date_weekday_zh(*date), label.clone(), vehicle.clone());
+    let session = |(date, vehicle, label): &(NaiveDate, String, String)| {
+        (date_weekday_zh(*date), label.clone(), vehicle.clone())
+    };
 
     let mut text = format!("{greeting}: 您好!\n\n{intro}\n\n{progress_text}\n\n");
     if r.free_sessions.is_empty() {
@@ -69,7 +72,8 @@ pub fn term_reminder(r: &TermReminder, office: &OfficeContact) -> RenderedEmail 
         footer_text(office)
     ));
 
-    let mut body = format!("<p>{}: 您好!</p>\n<p>{intro}</p>\n<p>{progress_html}</p>\n", escape_html(&greeting));
+    let mut body =
+        format!("<p>{}: 您好!</p>\n<p>{intro}</p>\n<p>{progress_html}</p>\n", escape_html(&greeting));
     if r.free_sessions.is_empty() {
         body.push_str(&format!("<p>{}</p>\n", escape_html(&none_free)));
     } else {
@@ -236,7 +240,10 @@ pub fn behind_schedule_digest(d: &Digest, office: &OfficeContact) -> RenderedEma
     if !cells.is_empty() {
         let th = "style=\"border:1px solid #999;padding:4px 8px;background:#f2f2f2\"";
         let td = |right: bool| {
-            format!("style=\"border:1px solid #999;padding:4px 8px{}\"", if right { ";text-align:right" } else { "" })
+            format!(
+                "style=\"border:1px solid #999;padding:4px 8px{}\"",
+                if right { ";text-align:right" } else { "" }
+            )
         };
         body.push_str("<table style=\"border-collapse:collapse\">\n<thead><tr>");
         for h in HEADER {

@@ -108,7 +108,10 @@ fn visit() -> VisitReminder {
 #[test]
 fn a_visit_reminder_gives_the_date_with_weekday_and_what_to_prepare() {
     let email = visit_reminder(&visit(), &office());
-    assert_eq!(email.subject, "【咸宁市献血办】咸宁市中心医院: 采血车将于2020年3月2日(星期一)上午到访, 请做好准备");
+    assert_eq!(
+        email.subject,
+        "【咸宁市献血办】咸宁市中心医院: 采血车将于2020年3月2日(星期一)上午到访, 请做好准备"
+    );
     assert_both(
         &email,
         &[

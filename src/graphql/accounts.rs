@@ -73,7 +73,8 @@ impl AccountMutation {
         let actor = auth::require(ctx, OFFICE)?;
         let state = ctx.data_unchecked::<AppState>();
         let unit_id = input.unit_id.as_ref().map(parse_id).transpose()?;
-        let new = NewUser { username: input.username, password: input.password, role: input.role.into(), unit_id };
+        let new =
+            NewUser { username: input.username, password: input.password, role: input.role.into(), unit_id };
         Ok(User(accounts::create_user(&state.db, &state.clock, Performer::User(actor), new).await?))
     }
 

@@ -8,7 +8,10 @@ use crate::services::accounts::TokenProblem;
 #[derive(Debug, Clone)]
 pub enum RequestAuth {
     Anonymous,
-    User { actor: Actor, token_hash: String },
+    User {
+        actor: Actor,
+        token_hash: String,
+    },
     /// A token was presented and refused; only public fields still answer.
     Refused(TokenProblem),
 }
@@ -22,7 +25,9 @@ pub fn signed_in<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a Actor> {
     match auth(ctx) {
         RequestAuth::User { actor, .. } => Ok(actor),
         RequestAuth::Anonymous => Err(ApiError::unauthenticated(None, "请先登录").into()),
-        RequestAuth::Refused(problem) => Err(ApiError::unauthenticated(Some(problem.reason()), problem.message()).into()),
+        RequestAuth::Refused(problem) => {
+            Err(ApiError::unauthenticated(Some(problem.reason()), problem.message()).into())
+        }
     }
 }
 

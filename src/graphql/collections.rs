@@ -7,7 +7,9 @@ use super::plan::parse_id;
 use super::types::CollectionSiteGql;
 use crate::domain::collection::{BloodTypes, CollectionSite, Counts};
 use crate::error::{ApiError, ApiResult};
-use crate::services::collections::{self, CollectionFilter, CollectionInput, CollectionView, RevisionView, Source};
+use crate::services::collections::{
+    self, CollectionFilter, CollectionInput, CollectionView, RevisionView, Source,
+};
 use crate::services::Page;
 use crate::startup::AppState;
 
@@ -48,12 +50,26 @@ impl RecordCollectionInput {
     fn into_service(self) -> ApiResult<CollectionInput> {
         let site = self.site.map(CollectionSite::from);
         let source = match (self.visit_id.as_ref(), self.unit_id.as_ref()) {
-            (Some(visit), None) if site.is_none_or(|s| s == CollectionSite::AtUnit) => Source::Visit(parse_id(visit)?),
+            (Some(visit), None) if site.is_none_or(|s| s == CollectionSite::AtUnit) => {
+                Source::Visit(parse_id(visit)?)
+            }
             (None, Some(unit)) => match site {
-                Some(site) if site != CollectionSite::AtUnit => Source::FixedSite { unit_id: parse_id(unit)?, site },
-                _ => return Err(ApiError::bad_input("没有采血活动的记录须注明采血地点: CENTRAL_STATION 或 DONATION_HOUSE").into()),
+                Some(site) if site != CollectionSite::AtUnit => {
+                    Source::FixedSite { unit_id: parse_id(unit)?, site }
+                }
+                _ => {
+                    return Err(ApiError::bad_input(
+                        "没有采血活动的记录须注明采血地点: CENTRAL_STATION 或 DONATION_HOUSE",
+                    )
+                    .into())
+                }
             },
-            _ => return Err(ApiError::bad_input("请指定采血活动 (visitId), 或指定单位 (unitId) 和固定采血地点 (site), 二者选一").into()),
+            _ => {
+                return Err(ApiError::bad_input(
+                    "请指定采血活动 (visitId), 或指定单位 (unitId) 和固定采血地点 (site), 二者选一",
+                )
+                .into())
+            }
         };
         Ok(CollectionInput {
             source,
@@ -63,7 +79,13 @@ impl RecordCollectionInput {
                 bags300: self.bags300,
                 bags400: self.bags400,
                 deferred: self.deferred,
-                blood_types: self.blood_types.map(|t| BloodTypes { a: t.a, b: t.b, o: t.o, ab: t.ab, rh_negative: t.rh_negative }),
+                blood_types: self.blood_types.map(|t| BloodTypes {
+                    a: t.a,
+                    b: t.b,
+                    o: t.o,
+                    ab: t.ab,
+                    rh_negative: t.rh_negative,
+                }),
             },
             note: self.note,
         })
@@ -116,7 +138,11 @@ pub struct CollectionMutation;
 impl CollectionMutation {
     /// Records what a visit (or a fixed site) collected; a visit becomes COMPLETED (station,
     /// office).
-    async fn record_collection(&self, ctx: &Context<'_>, input: RecordCollectionInput) -> ApiResult<Collection> {
+    async fn record_collection(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordCollectionInput,
+    ) -> ApiResult<Collection> {
         let actor = auth::require(ctx, STAFF)?;
         let state = ctx.data_unchecked::<AppState>();
         let input = input.into_service()?;
@@ -135,7 +161,10 @@ impl CollectionMutation {
         let actor = auth::require(ctx, STAFF)?;
         let state = ctx.data_unchecked::<AppState>();
         let input = input.into_service()?;
-        Ok(Collection(collections::correct_collection(&state.db, &state.clock, actor, parse_id(&id)?, reason, input).await?))
+        Ok(Collection(
+            collections::correct_collection(&state.db, &state.clock, actor, parse_id(&id)?, reason, input)
+                .await?,
+        ))
     }
 }
 

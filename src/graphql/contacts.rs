@@ -17,12 +17,20 @@ pub struct ContactQuery;
 impl ContactQuery {
     /// Contacts the caller may see: all of them for the office and the station, a liaison's
     /// own holder's for a liaison.
-    async fn unit_contacts(&self, ctx: &Context<'_>, first: Option<i64>, offset: Option<i64>) -> ApiResult<UnitContactPage> {
+    async fn unit_contacts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i64>,
+        offset: Option<i64>,
+    ) -> ApiResult<UnitContactPage> {
         let actor = auth::require(ctx, ANY_ROLE)?;
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let (total, rows) = contacts::list(&state.db, actor, page).await?;
-        Ok(UnitContactPage { total_count: total as i64, nodes: rows.into_iter().map(UnitContact::from).collect() })
+        Ok(UnitContactPage {
+            total_count: total as i64,
+            nodes: rows.into_iter().map(UnitContact::from).collect(),
+        })
     }
 }
 
@@ -40,11 +48,17 @@ pub struct UnitContactInput {
 #[Object]
 impl ContactMutation {
     /// Sets a holder's liaison contact (the office, or that holder's own liaisons).
-    async fn update_unit_contact(&self, ctx: &Context<'_>, unit_id: ID, input: UnitContactInput) -> ApiResult<UnitContact> {
+    async fn update_unit_contact(
+        &self,
+        ctx: &Context<'_>,
+        unit_id: ID,
+        input: UnitContactInput,
+    ) -> ApiResult<UnitContact> {
         let actor = auth::require(ctx, &[Role::Office, Role::Liaison])?;
         let state = ctx.data_unchecked::<AppState>();
         let input = ContactInput { name: input.name, phone: input.phone, email: input.email };
-        let saved = contacts::update_unit_contact(&state.db, &state.clock, actor, parse_id(&unit_id)?, input).await?;
+        let saved =
+            contacts::update_unit_contact(&state.db, &state.clock, actor, parse_id(&unit_id)?, input).await?;
         Ok(saved.into())
     }
 }

@@ -7,7 +7,7 @@ use super::plan::parse_id;
 use super::types::{SectionGql, UnitKindGql};
 use crate::error::ApiResult;
 use crate::services::fulfilment::{
-    self, Fulfilment as Report, ProgressFilter, ProgressOrder, Progress, SectionProgress, UnitProgress,
+    self, Fulfilment as Report, Progress, ProgressFilter, ProgressOrder, SectionProgress, UnitProgress,
 };
 use crate::services::Page;
 use crate::startup::AppState;
@@ -20,7 +20,12 @@ impl FulfilmentQuery {
     /// How the year's plan is being fulfilled as of `asOf` (default today, or the year's last
     /// day once it is over). Everyone signed in sees the city, sections and counties; a
     /// liaison sees only their own holder among `units`.
-    async fn fulfilment(&self, ctx: &Context<'_>, year: i32, as_of: Option<NaiveDate>) -> ApiResult<Fulfilment> {
+    async fn fulfilment(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        as_of: Option<NaiveDate>,
+    ) -> ApiResult<Fulfilment> {
         auth::require(ctx, ANY_ROLE)?;
         let state = ctx.data_unchecked::<AppState>();
         let as_of = as_of.unwrap_or_else(|| fulfilment::default_as_of(year, state.clock.today()));
@@ -88,10 +93,18 @@ impl Fulfilment {
     }
     /// Collected donations over the city's donation target.
     async fn donation_target_share(&self) -> Option<f64> {
-        self.0.plan.donation_target.filter(|t| *t > 0).map(|t| self.0.city.collected_donations as f64 / t as f64)
+        self.0
+            .plan
+            .donation_target
+            .filter(|t| *t > 0)
+            .map(|t| self.0.city.collected_donations as f64 / t as f64)
     }
     async fn volume_target_share(&self) -> Option<f64> {
-        self.0.plan.volume_target_ml.filter(|t| *t > 0).map(|t| self.0.city.collected_volume_ml as f64 / t as f64)
+        self.0
+            .plan
+            .volume_target_ml
+            .filter(|t| *t > 0)
+            .map(|t| self.0.city.collected_volume_ml as f64 / t as f64)
     }
     async fn by_section(&self) -> Vec<SectionFulfilment> {
         self.0.by_section.iter().map(SectionFulfilment::from).collect()
@@ -115,7 +128,12 @@ impl Fulfilment {
     ) -> ApiResult<UnitFulfilmentPage> {
         let actor = auth::signed_in(ctx)?;
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
-        let filter = ProgressFilter { section: section.map(Into::into), kind: kind.map(Into::into), behind_schedule, name_contains };
+        let filter = ProgressFilter {
+            section: section.map(Into::into),
+            kind: kind.map(Into::into),
+            behind_schedule,
+            name_contains,
+        };
         let order = match order_by.unwrap_or_default() {
             FulfilmentOrderBy::Table => ProgressOrder::Table,
             FulfilmentOrderBy::ShareAsc => ProgressOrder::ShareAsc,
@@ -136,7 +154,8 @@ impl Fulfilment {
         let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let unit_id = unit_id.as_ref().map(parse_id).transpose()?;
-        let months = fulfilment::monthly(&state.db, actor, self.0.plan.year, unit_id, Some(self.0.as_of)).await?;
+        let months =
+            fulfilment::monthly(&state.db, actor, self.0.plan.year, unit_id, Some(self.0.as_of)).await?;
         Ok(months
             .into_iter()
             .map(|m| MonthCollected { month: m.month as i32, donations: m.donations, volume_ml: m.volume_ml })

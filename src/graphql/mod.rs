@@ -6,8 +6,8 @@ use crate::startup::AppState;
 
 mod accounts;
 mod audit;
-mod collections;
 pub mod auth;
+mod collections;
 mod contacts;
 mod fulfilment;
 mod plan;

@@ -101,7 +101,8 @@ impl Plan {
     ) -> ApiResult<PlanUnitPage> {
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
-        let filter = UnitFilter { section: section.map(Into::into), kind: kind.map(Into::into), name_contains };
+        let filter =
+            UnitFilter { section: section.map(Into::into), kind: kind.map(Into::into), name_contains };
         let order = match order_by.unwrap_or_default() {
             UnitOrderBy::Table => UnitOrder::Table,
             UnitOrderBy::QuotaDesc => UnitOrder::QuotaDesc,

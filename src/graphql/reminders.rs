@@ -42,7 +42,10 @@ impl ReminderQuery {
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let (total, rows) = outbox::list(&state.db, status.map(Into::into), page).await?;
-        Ok(OutboxPage { total_count: total as i64, nodes: rows.into_iter().map(OutboxMessage::from).collect() })
+        Ok(OutboxPage {
+            total_count: total as i64,
+            nodes: rows.into_iter().map(OutboxMessage::from).collect(),
+        })
     }
 }
 
@@ -62,7 +65,11 @@ pub struct ReminderMutation;
 
 #[Object]
 impl ReminderMutation {
-    async fn set_term_calendar(&self, ctx: &Context<'_>, input: TermCalendarInput) -> ApiResult<TermCalendar> {
+    async fn set_term_calendar(
+        &self,
+        ctx: &Context<'_>,
+        input: TermCalendarInput,
+    ) -> ApiResult<TermCalendar> {
         let actor = auth::require(ctx, OFFICE)?;
         let state = ctx.data_unchecked::<AppState>();
         let unit_id = input.unit_id.as_ref().map(parse_id).transpose()?;
@@ -72,7 +79,9 @@ impl ReminderMutation {
             autumn_start: input.autumn_start,
             autumn_end: input.autumn_end,
         };
-        Ok(reminders::set_term_calendar(&state.db, &state.clock, actor, input.year, unit_id, dates).await?.into())
+        Ok(reminders::set_term_calendar(&state.db, &state.clock, actor, input.year, unit_id, dates)
+            .await?
+            .into())
     }
 
     /// Days before the event (for the digest: the weekday, 1 = Monday), and on or off.

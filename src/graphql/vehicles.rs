@@ -57,11 +57,20 @@ impl VehicleMutation {
     async fn create_vehicle(&self, ctx: &Context<'_>, input: CreateVehicleInput) -> ApiResult<Vehicle> {
         let actor = auth::require(ctx, STAFF)?;
         let state = ctx.data_unchecked::<AppState>();
-        let input = VehicleInput { name: input.name, capacity_per_day: input.capacity_per_day, home_station: input.home_station };
+        let input = VehicleInput {
+            name: input.name,
+            capacity_per_day: input.capacity_per_day,
+            home_station: input.home_station,
+        };
         Ok(Vehicle(vehicles::create_vehicle(&state.db, &state.clock, actor, input).await?))
     }
 
-    async fn update_vehicle(&self, ctx: &Context<'_>, id: ID, input: UpdateVehicleInput) -> ApiResult<Vehicle> {
+    async fn update_vehicle(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateVehicleInput,
+    ) -> ApiResult<Vehicle> {
         let actor = auth::require(ctx, STAFF)?;
         let state = ctx.data_unchecked::<AppState>();
         let changes = VehicleChanges {
@@ -85,7 +94,9 @@ impl VehicleMutation {
         let actor = auth::require(ctx, STAFF)?;
         let state = ctx.data_unchecked::<AppState>();
         let input = BlackoutInput { from, to, reason };
-        Ok(vehicles::add_blackout(&state.db, &state.clock, actor, parse_id(&vehicle_id)?, input).await?.into())
+        Ok(vehicles::add_blackout(&state.db, &state.clock, actor, parse_id(&vehicle_id)?, input)
+            .await?
+            .into())
     }
 
     async fn remove_vehicle_blackout(&self, ctx: &Context<'_>, id: ID) -> ApiResult<bool> {
@@ -124,8 +135,10 @@ impl Vehicle {
     async fn calendar(&self, ctx: &Context<'_>, from: NaiveDate, to: NaiveDate) -> ApiResult<Vec<Visit>> {
         let actor = auth::require(ctx, STAFF)?;
         let state = ctx.data_unchecked::<AppState>();
-        let filter = VisitFilter { from: Some(from), to: Some(to), vehicle_id: Some(self.0.id), ..Default::default() };
-        let (_, rows) = visits::list_visits(&state.db, actor, &filter, Page { first: 500, offset: 0 }).await?;
+        let filter =
+            VisitFilter { from: Some(from), to: Some(to), vehicle_id: Some(self.0.id), ..Default::default() };
+        let (_, rows) =
+            visits::list_visits(&state.db, actor, &filter, Page { first: 500, offset: 0 }).await?;
         Ok(rows.into_iter().map(Visit::from).collect())
     }
     /// An iCalendar feed of the vehicle's visits for drivers' phones (office and station).

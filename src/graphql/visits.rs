@@ -137,11 +137,18 @@ impl VisitMutation {
     async fn cancel_visit(&self, ctx: &Context<'_>, id: ID, reason: String) -> ApiResult<Visit> {
         let actor = auth::require(ctx, &[Role::Office, Role::Liaison])?;
         let state = ctx.data_unchecked::<AppState>();
-        Ok(visits::cancel_visit(&state.db, &state.clock, &state.booking, actor, parse_id(&id)?, reason).await?.into())
+        Ok(visits::cancel_visit(&state.db, &state.clock, &state.booking, actor, parse_id(&id)?, reason)
+            .await?
+            .into())
     }
 
     /// Moves a visit to another date, session or vehicle.
-    async fn reschedule_visit(&self, ctx: &Context<'_>, id: ID, input: RescheduleVisitInput) -> ApiResult<Visit> {
+    async fn reschedule_visit(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: RescheduleVisitInput,
+    ) -> ApiResult<Visit> {
         let actor = auth::require(ctx, &[Role::Office, Role::Liaison])?;
         let state = ctx.data_unchecked::<AppState>();
         let input = RescheduleInput {
@@ -151,7 +158,9 @@ impl VisitMutation {
             expected_donors: input.expected_donors,
             lead_time_override: input.lead_time_override,
         };
-        Ok(visits::reschedule_visit(&state.db, &state.clock, &state.booking, actor, parse_id(&id)?, input).await?.into())
+        Ok(visits::reschedule_visit(&state.db, &state.clock, &state.booking, actor, parse_id(&id)?, input)
+            .await?
+            .into())
     }
 
     /// The vehicle went and the donors did not come (office and station).
@@ -256,7 +265,11 @@ impl Visit {
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<VisitChange>> {
         auth::require(ctx, auth::OFFICE)?;
         let state = ctx.data_unchecked::<AppState>();
-        let filter = AuditFilter { entity: Some("visit".into()), entity_id: Some(self.0.id.to_string()), ..Default::default() };
+        let filter = AuditFilter {
+            entity: Some("visit".into()),
+            entity_id: Some(self.0.id.to_string()),
+            ..Default::default()
+        };
         let (_, mut rows) = audit::list(&state.db, &filter, Page { first: 500, offset: 0 }).await?;
         rows.reverse();
         Ok(rows

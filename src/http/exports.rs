@@ -48,7 +48,9 @@ pub async fn fulfilment_export(
     Query(params): Query<ExportParams>,
     Data(state): Data<&AppState>,
 ) -> Response {
-    let Some(token) = bearer(req) else { return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "请先登录") };
+    let Some(token) = bearer(req) else {
+        return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "请先登录");
+    };
     let actor = match accounts::authenticate(&state.db, &state.clock, token).await {
         Ok(Ok((actor, _))) => actor,
         Ok(Err(problem)) => return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", problem.message()),
@@ -62,7 +64,9 @@ pub async fn fulfilment_export(
         "fulfilment.csv" => ExportFormat::Csv,
         _ => return error(StatusCode::NOT_FOUND, "NOT_FOUND", "没有这个导出文件"),
     };
-    let Some(year) = params.year else { return error(StatusCode::BAD_REQUEST, "BAD_INPUT", "请指定年度 year") };
+    let Some(year) = params.year else {
+        return error(StatusCode::BAD_REQUEST, "BAD_INPUT", "请指定年度 year");
+    };
     let as_of = params.as_of.unwrap_or_else(|| fulfilment::default_as_of(year, state.clock.today()));
     let report = match fulfilment::fulfilment(&state.db, year, as_of, state.behind_margin_points).await {
         Ok(report) => report,
@@ -72,7 +76,10 @@ pub async fn fulfilment_export(
     match exports::render(&report, format) {
         Ok(body) => Response::builder()
             .content_type(format.content_type())
-            .header(header::CONTENT_DISPOSITION, format!("attachment; filename=\"fulfilment-{year}.{}\"", extension(format)))
+            .header(
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"fulfilment-{year}.{}\"", extension(format)),
+            )
             .body(body),
         Err(e) => internal(&e),
     }

@@ -27,10 +27,7 @@ pub struct GraphqlHttp {
 
 fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    Response::builder()
-        .status(status)
-        .content_type("application/json")
-        .body(body.to_string())
+    Response::builder().status(status).content_type("application/json").body(body.to_string())
 }
 
 fn json_response(response: &BatchResponse) -> Response {
@@ -68,7 +65,11 @@ pub async fn graphql_post(req: &Request, body: Body, Data(gql): Data<&GraphqlHtt
     let batch: BatchRequest = match serde_json::from_slice(&bytes) {
         Ok(batch) => batch,
         Err(_) => {
-            return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", "请求体不是有效的 GraphQL JSON 请求")
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "请求体不是有效的 GraphQL JSON 请求",
+            )
         }
     };
     let operations = match &batch {
@@ -115,7 +116,8 @@ async fn request_auth(req: &Request, state: &AppState) -> Result<RequestAuth, Re
 pub async fn graphql_get(req: &Request, Data(gql): Data<&GraphqlHttp>) -> Response {
     let query_string = req.uri().query().unwrap_or("");
     if query_string.is_empty() {
-        return Html(GraphiQLSource::build().endpoint("/graphql").title("bloodplan").finish()).into_response();
+        return Html(GraphiQLSource::build().endpoint("/graphql").title("bloodplan").finish())
+            .into_response();
     }
     let request = match async_graphql::http::parse_query_string(query_string) {
         Ok(request) => request,

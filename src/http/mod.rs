@@ -8,7 +8,12 @@ mod calendar;
 mod exports;
 mod graphql;
 
-pub fn routes(schema: AppSchema, state: AppState, max_body_bytes: usize, max_batch: usize) -> impl poem::Endpoint {
+pub fn routes(
+    schema: AppSchema,
+    state: AppState,
+    max_body_bytes: usize,
+    max_batch: usize,
+) -> impl poem::Endpoint {
     Route::new()
         .at("/graphql", get(graphql::graphql_get).post(graphql::graphql_post))
         .at("/health", get(graphql::health))

@@ -3,15 +3,15 @@
 //! Tokens are 32 random bytes shown once to the client; only their SHA-256 is stored, so a
 //! copy of the database lets nobody sign in. Failed logins are counted per username, known
 //! or not, in the database, so the count holds across server processes.
-use rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use chrono::{DateTime, Utc};
+use rand_core::OsRng;
 use sea_orm::sea_query::{Expr, OnConflict};
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -62,7 +62,6 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-
 async fn hash_password(password: String) -> Result<String, ServiceError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
@@ -76,7 +75,8 @@ async fn hash_password(password: String) -> Result<String, ServiceError> {
 /// Verifies against `hash`, or against a fixed dummy when the user is unknown, so that both
 /// answers take as long.
 async fn verify_password(password: String, hash: Option<String>) -> Result<bool, ServiceError> {
-    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
+    const DUMMY: &str =
+        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
     tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| DUMMY.to_owned());
@@ -90,7 +90,8 @@ async fn verify_password(password: String, hash: Option<String>) -> Result<bool,
 }
 
 pub fn actor_of(user: &app_user::Model) -> Result<Actor, ServiceError> {
-    let role = Role::parse(&user.role).ok_or_else(|| ServiceError::Internal(format!("bad role {}", user.role)))?;
+    let role =
+        Role::parse(&user.role).ok_or_else(|| ServiceError::Internal(format!("bad role {}", user.role)))?;
     Ok(Actor { user_id: user.id, username: user.username.clone(), role, unit_id: user.unit_id })
 }
 
@@ -111,7 +112,8 @@ pub async fn login(
     let now = clock.now();
     let policy = settings.lockout;
     let throttle = login_throttle::Entity::find_by_id(username.to_owned()).one(db).await?;
-    let (failures, last) = throttle.map_or((0, None), |t| (t.failures.max(0) as u32, Some(t.last_failure_at)));
+    let (failures, last) =
+        throttle.map_or((0, None), |t| (t.failures.max(0) as u32, Some(t.last_failure_at)));
     let failures = policy.failures_after_expiry(failures, last, now);
     match policy.gate(failures, last, now) {
         LoginGate::Open => {}
@@ -120,7 +122,8 @@ pub async fn login(
     }
 
     let user = app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(db).await?;
-    let verified = verify_password(password.to_owned(), user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let verified =
+        verify_password(password.to_owned(), user.as_ref().map(|u| u.password_hash.clone())).await?;
     let Some(user) = user.filter(|_| verified) else {
         let failures = record_failure(db, username, failures, now).await?;
         if failures >= policy.lock_after {
@@ -169,7 +172,10 @@ fn local_time(t: DateTime<Utc>) -> String {
 }
 
 fn throttled(until: DateTime<Utc>) -> ServiceError {
-    ServiceError::rejected(codes::LOGIN_THROTTLED, format!("登录失败次数过多, 请于 {} 之后再试", local_time(until)))
+    ServiceError::rejected(
+        codes::LOGIN_THROTTLED,
+        format!("登录失败次数过多, 请于 {} 之后再试", local_time(until)),
+    )
 }
 
 fn locked(until: DateTime<Utc>) -> ServiceError {
@@ -191,7 +197,10 @@ async fn record_failure(
     if counted == 0 {
         on_conflict.value(login_throttle::Column::Failures, Expr::value(1));
     } else {
-        on_conflict.value(login_throttle::Column::Failures, sea_orm::ExprTrait::add(Expr::col((login_throttle::Entity, login_throttle::Column::Failures)), 1));
+        on_conflict.value(
+            login_throttle::Column::Failures,
+            sea_orm::ExprTrait::add(Expr::col((login_throttle::Entity, login_throttle::Column::Failures)), 1),
+        );
     }
     on_conflict.update_column(login_throttle::Column::LastFailureAt);
     login_throttle::Entity::insert(login_throttle::ActiveModel {
@@ -243,7 +252,12 @@ async fn revoke_tokens(
     Ok(())
 }
 
-pub async fn logout(db: &DatabaseConnection, clock: &Clock, actor: &Actor, token_hash: &str) -> Result<(), ServiceError> {
+pub async fn logout(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    token_hash: &str,
+) -> Result<(), ServiceError> {
     let txn = crate::db::begin_write(db).await?;
     revoke_tokens(&txn, auth_token::Column::TokenHash.eq(token_hash), clock).await?;
     audit::record(
@@ -313,7 +327,9 @@ pub async fn create_user(
     check_username(&username).map_err(ServiceError::BadInput)?;
     check_password_policy(&new.password).map_err(ServiceError::BadInput)?;
     match (new.role, new.unit_id) {
-        (Role::Liaison, None) => return Err(ServiceError::BadInput("联络员账号必须绑定一个献血单位或县(市、区)".into())),
+        (Role::Liaison, None) => {
+            return Err(ServiceError::BadInput("联络员账号必须绑定一个献血单位或县(市、区)".into()))
+        }
         (Role::Office | Role::Station, Some(_)) => {
             return Err(ServiceError::BadInput("只有联络员账号可以绑定献血单位".into()))
         }
@@ -443,5 +459,7 @@ pub async fn find_unit_id(db: &DatabaseConnection, id_or_name: &str) -> Result<i
         Some(u) => Some(u),
         None => unit::Entity::find().filter(unit::Column::Name.eq(id_or_name.trim())).one(db).await?,
     };
-    found.map(|u| u.id).ok_or_else(|| ServiceError::NotFound(format!("没有名为或编号为 \"{id_or_name}\" 的献血单位")))
+    found
+        .map(|u| u.id)
+        .ok_or_else(|| ServiceError::NotFound(format!("没有名为或编号为 \"{id_or_name}\" 的献血单位")))
 }

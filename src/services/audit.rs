@@ -34,7 +34,11 @@ pub struct Change<'a> {
     pub by: Performer<'a>,
 }
 
-pub async fn record(db: &impl ConnectionTrait, clock: &Clock, change: Change<'_>) -> Result<(), sea_orm::DbErr> {
+pub async fn record(
+    db: &impl ConnectionTrait,
+    clock: &Clock,
+    change: Change<'_>,
+) -> Result<(), sea_orm::DbErr> {
     let (user_id, actor) = match change.by {
         Performer::User(a) => (Some(a.user_id), a.username.clone()),
         Performer::System(name) => (None, name.to_owned()),
@@ -90,12 +94,8 @@ pub async fn list(
         .apply_if(filter.from, |q, t| q.filter(audit_log::Column::At.gte(t)))
         .apply_if(filter.to, |q, t| q.filter(audit_log::Column::At.lt(t)));
     let total = query.clone().count(db).await?;
-    let rows = query
-        .order_by_desc(audit_log::Column::Id)
-        .offset(page.offset)
-        .limit(page.first)
-        .all(db)
-        .await?;
+    let rows =
+        query.order_by_desc(audit_log::Column::Id).offset(page.offset).limit(page.first).all(db).await?;
     let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
     Ok((
         total,

@@ -10,7 +10,11 @@ use crate::domain::ics::{self, CalendarEvent};
 use crate::domain::visit::VisitStatus;
 
 /// The token of a holder's feed, made on first request (for its liaisons and the office).
-pub async fn unit_calendar_token(db: &DatabaseConnection, actor: &Actor, unit_id: i32) -> Result<String, ServiceError> {
+pub async fn unit_calendar_token(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    unit_id: i32,
+) -> Result<String, ServiceError> {
     if !actor.may_act_for_unit(unit_id) && actor.role != Role::Station {
         return Err(ServiceError::Forbidden);
     }
@@ -40,7 +44,8 @@ fn feed_reader() -> Actor {
 }
 
 async fn feed(db: &DatabaseConnection, name: &str, filter: VisitFilter) -> Result<String, ServiceError> {
-    let (_, visits) = visits::list_visits(db, &feed_reader(), &filter, Page { first: Page::MAX_FIRST, offset: 0 }).await?;
+    let (_, visits) =
+        visits::list_visits(db, &feed_reader(), &filter, Page { first: Page::MAX_FIRST, offset: 0 }).await?;
     let events: Vec<CalendarEvent> = visits.iter().map(event).collect();
     Ok(ics::render(name, &events))
 }
@@ -74,7 +79,8 @@ fn event(v: &VisitView) -> CalendarEvent {
 
 /// The feed behind a vehicle token, or `None` for an unknown token.
 pub async fn vehicle_feed(db: &DatabaseConnection, token: &str) -> Result<Option<String>, ServiceError> {
-    let Some(v) = vehicle::Entity::find().filter(vehicle::Column::CalendarToken.eq(token)).one(db).await? else {
+    let Some(v) = vehicle::Entity::find().filter(vehicle::Column::CalendarToken.eq(token)).one(db).await?
+    else {
         return Ok(None);
     };
     let filter = VisitFilter { vehicle_id: Some(v.id), ..Default::default() };
@@ -82,7 +88,9 @@ pub async fn vehicle_feed(db: &DatabaseConnection, token: &str) -> Result<Option
 }
 
 pub async fn unit_feed(db: &DatabaseConnection, token: &str) -> Result<Option<String>, ServiceError> {
-    let Some(row) = unit_calendar::Entity::find().filter(unit_calendar::Column::Token.eq(token)).one(db).await? else {
+    let Some(row) =
+        unit_calendar::Entity::find().filter(unit_calendar::Column::Token.eq(token)).one(db).await?
+    else {
         return Ok(None);
     };
     let name = unit::Entity::find_by_id(row.unit_id).one(db).await?.map(|u| u.name).unwrap_or_default();

@@ -72,7 +72,13 @@ pub struct CollectionView {
     pub updated_at: DateTime<Utc>,
 }
 
-fn blood_types(a: Option<i32>, b: Option<i32>, o: Option<i32>, ab: Option<i32>, rh: Option<i32>) -> Option<BloodTypes> {
+fn blood_types(
+    a: Option<i32>,
+    b: Option<i32>,
+    o: Option<i32>,
+    ab: Option<i32>,
+    rh: Option<i32>,
+) -> Option<BloodTypes> {
     Some(BloodTypes { a: a?, b: b?, o: o?, ab: ab?, rh_negative: rh? })
 }
 
@@ -122,7 +128,9 @@ fn collection_json(m: &collection::Model) -> serde_json::Value {
 
 fn clean(text: Option<String>, max: usize, what: &str) -> Result<Option<String>, ServiceError> {
     match text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
-        Some(t) if t.chars().count() > max => Err(ServiceError::BadInput(format!("{what}不能超过 {max} 个字"))),
+        Some(t) if t.chars().count() > max => {
+            Err(ServiceError::BadInput(format!("{what}不能超过 {max} 个字")))
+        }
         other => Ok(other),
     }
 }
@@ -135,7 +143,11 @@ struct Resolved {
 }
 
 /// Checks everything about an input that does not depend on an existing record.
-async fn resolve(txn: &DatabaseTransaction, today: NaiveDate, input: &CollectionInput) -> Result<Resolved, ServiceError> {
+async fn resolve(
+    txn: &DatabaseTransaction,
+    today: NaiveDate,
+    input: &CollectionInput,
+) -> Result<Resolved, ServiceError> {
     rules::check_counts(&input.counts).map_err(rejection)?;
     let resolved = match input.source {
         Source::Visit(visit_id) => {
@@ -146,7 +158,8 @@ async fn resolve(txn: &DatabaseTransaction, today: NaiveDate, input: &Collection
             if v.status == VisitStatus::Cancelled.code() {
                 return Err(rejection(CollectionRejection::VisitCancelled));
             }
-            let capacity = vehicle::Entity::find_by_id(v.vehicle_id).one(txn).await?.map_or(0, |c| c.capacity_per_day);
+            let capacity =
+                vehicle::Entity::find_by_id(v.vehicle_id).one(txn).await?.map_or(0, |c| c.capacity_per_day);
             rules::check_visit_collection(&input.counts, input.date, v.date, capacity).map_err(rejection)?;
             Resolved { unit_id: v.unit_id, site: CollectionSite::AtUnit, visit: Some(v) }
         }
@@ -260,7 +273,9 @@ pub async fn record_collection(
     })?;
     if let Some(v) = resolved.visit {
         let status = VisitStatus::parse(&v.status).unwrap_or(VisitStatus::Requested);
-        status.transition(VisitStatus::Completed).map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
+        status
+            .transition(VisitStatus::Completed)
+            .map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
         let mut done: visit::ActiveModel = v.into();
         done.status = Set(VisitStatus::Completed.code().to_owned());
         done.updated_at = Set(now);
@@ -297,7 +312,8 @@ pub async fn correct_collection(
     if !actor.is(&[Role::Office, Role::Station]) {
         return Err(ServiceError::Forbidden);
     }
-    let reason = clean(Some(reason), 500, "更正原因")?.ok_or_else(|| ServiceError::BadInput("请填写更正原因".into()))?;
+    let reason = clean(Some(reason), 500, "更正原因")?
+        .ok_or_else(|| ServiceError::BadInput("请填写更正原因".into()))?;
     let note = clean(input.note.clone(), 500, "备注")?;
     let txn = crate::db::begin_write(db).await?;
     let current = collection::Entity::find_by_id(id)
@@ -310,7 +326,10 @@ pub async fn correct_collection(
         Source::FixedSite { unit_id, .. } => current.visit_id.is_none() && current.unit_id == unit_id,
     };
     if !same_source {
-        return Err(ServiceError::rejected(codes::VISIT_MISMATCH, "更正不能改变采血记录所属的采血活动或单位"));
+        return Err(ServiceError::rejected(
+            codes::VISIT_MISMATCH,
+            "更正不能改变采血记录所属的采血活动或单位",
+        ));
     }
     let resolved = resolve(&txn, clock.today(), &input).await?;
     let now = clock.now();
@@ -347,16 +366,25 @@ fn may_read(actor: &Actor, unit_id: i32) -> bool {
     actor.is(&[Role::Office, Role::Station]) || actor.may_act_for_unit(unit_id)
 }
 
-pub async fn collection_by_id(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<CollectionView, ServiceError> {
+pub async fn collection_by_id(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> Result<CollectionView, ServiceError> {
     match collection::Entity::find_by_id(id).one(db).await? {
         Some(m) if may_read(actor, m.unit_id) => view(db, m).await,
-        None if actor.is(&[Role::Office, Role::Station]) => Err(ServiceError::NotFound(format!("没有编号为 {id} 的采血记录"))),
+        None if actor.is(&[Role::Office, Role::Station]) => {
+            Err(ServiceError::NotFound(format!("没有编号为 {id} 的采血记录")))
+        }
         _ => Err(ServiceError::Forbidden),
     }
 }
 
 /// Every revision of a record, oldest first.
-pub async fn revisions(db: &DatabaseConnection, collection_id: i32) -> Result<Vec<RevisionView>, ServiceError> {
+pub async fn revisions(
+    db: &DatabaseConnection,
+    collection_id: i32,
+) -> Result<Vec<RevisionView>, ServiceError> {
     let rows = collection_revision::Entity::find()
         .filter(collection_revision::Column::CollectionId.eq(collection_id))
         .order_by_asc(collection_revision::Column::Revision)

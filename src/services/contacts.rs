@@ -1,7 +1,9 @@
 //! Quota holders' liaison contacts: editable by the office and the holder's own liaisons.
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde_json::json;
 
 use super::audit::{self, Change, Performer};
@@ -37,7 +39,11 @@ fn view(c: unit_contact::Model, unit_name: String) -> ContactView {
     }
 }
 
-pub async fn contact_of(db: &DatabaseConnection, actor: &Actor, unit_id: i32) -> Result<Option<ContactView>, ServiceError> {
+pub async fn contact_of(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    unit_id: i32,
+) -> Result<Option<ContactView>, ServiceError> {
     if !may_read(actor, unit_id) {
         return Err(ServiceError::Forbidden);
     }
@@ -50,7 +56,11 @@ pub async fn contact_of(db: &DatabaseConnection, actor: &Actor, unit_id: i32) ->
 }
 
 /// Every contact the caller may see, by holder id.
-pub async fn list(db: &DatabaseConnection, actor: &Actor, page: Page) -> Result<(u64, Vec<ContactView>), ServiceError> {
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    page: Page,
+) -> Result<(u64, Vec<ContactView>), ServiceError> {
     let mut query = unit_contact::Entity::find();
     if actor.role == Role::Liaison {
         query = query.filter(unit_contact::Column::UnitId.eq(actor.unit_id.unwrap_or(-1)));
@@ -91,7 +101,8 @@ pub async fn update_unit_contact(
         .one(&txn)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位")))?;
-    let before = unit_contact::Entity::find().filter(unit_contact::Column::UnitId.eq(unit_id)).one(&txn).await?;
+    let before =
+        unit_contact::Entity::find().filter(unit_contact::Column::UnitId.eq(unit_id)).one(&txn).await?;
     let now = clock.now();
     unit_contact::Entity::insert(unit_contact::ActiveModel {
         unit_id: Set(unit_id),
@@ -113,7 +124,8 @@ pub async fn update_unit_contact(
     )
     .exec(&txn)
     .await?;
-    let as_json = |name: &str, phone: &str, email: &str| json!({ "name": name, "phone": phone, "email": email });
+    let as_json =
+        |name: &str, phone: &str, email: &str| json!({ "name": name, "phone": phone, "email": email });
     audit::record(
         &txn,
         clock,

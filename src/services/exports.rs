@@ -106,14 +106,25 @@ pub fn xlsx(f: &Fulfilment) -> Result<Vec<u8>, ServiceError> {
     summary.set_name("汇总").map_err(xlsx_error)?;
     let title = format!("{} 年团体无偿献血计划完成情况 (统计截至 {})", f.plan.year, f.as_of);
     summary.write_string_with_format(0, 0, &title, &bold).map_err(xlsx_error)?;
-    let headers = ["范围", "计划人数(人次)", "已预约人数", "已采血人次", "已采血量(毫升)", "完成率(%)", "剩余人次", "进度滞后"];
+    let headers = [
+        "范围",
+        "计划人数(人次)",
+        "已预约人数",
+        "已采血人次",
+        "已采血量(毫升)",
+        "完成率(%)",
+        "剩余人次",
+        "进度滞后",
+    ];
     for (c, h) in headers.iter().enumerate() {
         summary.write_string_with_format(2, c as u16, *h, &bold).map_err(xlsx_error)?;
     }
     let mut row = 3u32;
     let mut summary_row = |label: &str, p: &Progress, row: u32| -> Result<(), rust_xlsxwriter::XlsxError> {
         summary.write_string(row, 0, label)?;
-        for (c, n) in [p.quota, p.booked_donors, p.collected_donations, p.collected_volume_ml].iter().enumerate() {
+        for (c, n) in
+            [p.quota, p.booked_donors, p.collected_donations, p.collected_volume_ml].iter().enumerate()
+        {
             summary.write_number(row, 1 + c as u16, *n as f64)?;
         }
         summary.write_number(row, 5, percent(p))?;
@@ -156,12 +167,18 @@ pub fn xlsx(f: &Fulfilment) -> Result<Vec<u8>, ServiceError> {
     book.save_to_buffer().map_err(xlsx_error)
 }
 
-fn unit_row(sheet: &mut Worksheet, r: u32, u: &UnitProgress, f: &Fulfilment) -> Result<(), rust_xlsxwriter::XlsxError> {
+fn unit_row(
+    sheet: &mut Worksheet,
+    r: u32,
+    u: &UnitProgress,
+    f: &Fulfilment,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     let p = &u.progress;
     sheet.write_string(r, 0, u.section.label_zh())?;
     sheet.write_number(r, 1, f64::from(u.seq))?;
     sheet.write_string(r, 2, &u.name)?;
-    for (c, n) in [p.quota, p.booked_donors, p.collected_donations, p.collected_volume_ml].iter().enumerate() {
+    for (c, n) in [p.quota, p.booked_donors, p.collected_donations, p.collected_volume_ml].iter().enumerate()
+    {
         sheet.write_number(r, 3 + c as u16, *n as f64)?;
     }
     sheet.write_number(r, 7, percent(p))?;

@@ -6,7 +6,9 @@
 use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
+};
 
 use super::plans::{self, PlanView};
 use super::{Page, ServiceError};
@@ -44,7 +46,13 @@ impl Progress {
             collected_volume_ml: volume,
             share: rules::share(donations, quota),
             remaining: rules::remaining(quota, donations),
-            behind_schedule: rules::behind_schedule(donations, quota, s.elapsed_days, s.days_in_year, s.margin_points),
+            behind_schedule: rules::behind_schedule(
+                donations,
+                quota,
+                s.elapsed_days,
+                s.days_in_year,
+                s.margin_points,
+            ),
         }
     }
 
@@ -149,8 +157,10 @@ pub async fn fulfilment(
     let mut units = Vec::with_capacity(rows.len());
     for (q, u) in rows {
         let Some(u) = u else { continue };
-        let section = Section::parse(&q.section).ok_or_else(|| ServiceError::Internal(format!("bad section {}", q.section)))?;
-        let kind = UnitKind::parse(&u.kind).ok_or_else(|| ServiceError::Internal(format!("bad unit kind {}", u.kind)))?;
+        let section = Section::parse(&q.section)
+            .ok_or_else(|| ServiceError::Internal(format!("bad section {}", q.section)))?;
+        let kind = UnitKind::parse(&u.kind)
+            .ok_or_else(|| ServiceError::Internal(format!("bad unit kind {}", u.kind)))?;
         let sums = collected.iter().find(|c| c.unit_id == u.id);
         let booked = booked.iter().find(|b| b.unit_id == u.id).and_then(|b| b.booked).unwrap_or(0);
         let progress = Progress::of(
@@ -213,7 +223,13 @@ impl Fulfilment {
             .collect()
     }
 
-    pub fn units(&self, actor: &Actor, filter: &ProgressFilter, order: ProgressOrder, page: Page) -> (u64, Vec<UnitProgress>) {
+    pub fn units(
+        &self,
+        actor: &Actor,
+        filter: &ProgressFilter,
+        order: ProgressOrder,
+        page: Page,
+    ) -> (u64, Vec<UnitProgress>) {
         let needle = filter.name_contains.as_deref().filter(|s| !s.is_empty());
         let mut rows: Vec<&UnitProgress> = self
             .visible_units(actor)
@@ -233,9 +249,9 @@ impl Fulfilment {
             ProgressOrder::Table => {}
             ProgressOrder::ShareAsc => rows.sort_by(|a, b| share_cmp(a, b).then(a.unit_id.cmp(&b.unit_id))),
             ProgressOrder::ShareDesc => rows.sort_by(|a, b| share_cmp(b, a).then(a.unit_id.cmp(&b.unit_id))),
-            ProgressOrder::RemainingDesc => {
-                rows.sort_by(|a, b| b.progress.remaining.cmp(&a.progress.remaining).then(a.unit_id.cmp(&b.unit_id)))
-            }
+            ProgressOrder::RemainingDesc => rows.sort_by(|a, b| {
+                b.progress.remaining.cmp(&a.progress.remaining).then(a.unit_id.cmp(&b.unit_id))
+            }),
             ProgressOrder::Name => rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.unit_id.cmp(&b.unit_id))),
         }
         let total = rows.len() as u64;

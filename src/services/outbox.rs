@@ -110,7 +110,11 @@ pub async fn enqueue(txn: &DatabaseTransaction, clock: &Clock, m: &NewMessage) -
 }
 
 /// Withdraws a visit's reminders that have not gone out; called when it is cancelled or moved.
-pub async fn cancel_for_visit(txn: &DatabaseTransaction, visit_id: i32, why: &str) -> Result<u64, ServiceError> {
+pub async fn cancel_for_visit(
+    txn: &DatabaseTransaction,
+    visit_id: i32,
+    why: &str,
+) -> Result<u64, ServiceError> {
     let result = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Cancelled.code()))
         .col_expr(outbox::Column::LastError, Expr::value(why))
@@ -122,7 +126,11 @@ pub async fn cancel_for_visit(txn: &DatabaseTransaction, visit_id: i32, why: &st
 }
 
 /// Returns claims older than the lease to PENDING: their worker crashed or was killed.
-pub async fn release_stale_claims(db: &DatabaseConnection, clock: &Clock, lease: TimeDelta) -> Result<u64, ServiceError> {
+pub async fn release_stale_claims(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    lease: TimeDelta,
+) -> Result<u64, ServiceError> {
     let result = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Pending.code()))
         .col_expr(outbox::Column::ClaimedBy, Expr::value(Option::<String>::None))
@@ -131,7 +139,10 @@ pub async fn release_stale_claims(db: &DatabaseConnection, clock: &Clock, lease:
         .exec(db)
         .await?;
     if result.rows_affected > 0 {
-        tracing::warn!(count = result.rows_affected, "released outbox claims of a worker that did not finish");
+        tracing::warn!(
+            count = result.rows_affected,
+            "released outbox claims of a worker that did not finish"
+        );
     }
     Ok(result.rows_affected)
 }
@@ -168,19 +179,28 @@ pub async fn claim(
         .filter(outbox::Column::Id.is_in(ids.clone()))
         .exec(&txn)
         .await?;
-    let claimed = outbox::Entity::find().filter(outbox::Column::Id.is_in(ids)).order_by_asc(outbox::Column::Id).all(&txn).await?;
+    let claimed = outbox::Entity::find()
+        .filter(outbox::Column::Id.is_in(ids))
+        .order_by_asc(outbox::Column::Id)
+        .all(&txn)
+        .await?;
     txn.commit().await?;
     Ok(claimed)
 }
 
 /// Why a visit reminder must not go out any more, checked just before sending: cancelling
 /// a visit also withdraws its reminders, but this check is what guarantees it.
-async fn stale_visit_reminder(db: &DatabaseConnection, m: &outbox::Model) -> Result<Option<String>, ServiceError> {
+async fn stale_visit_reminder(
+    db: &DatabaseConnection,
+    m: &outbox::Model,
+) -> Result<Option<String>, ServiceError> {
     let Some(visit_id) = m.ref_visit_id else { return Ok(None) };
     let current = visit::Entity::find_by_id(visit_id).one(db).await?;
     Ok(match current {
         None => Some("采血活动已不存在".into()),
-        Some(v) if v.status != VisitStatus::Confirmed.code() => Some(format!("采血活动状态已变为 {}", v.status)),
+        Some(v) if v.status != VisitStatus::Confirmed.code() => {
+            Some(format!("采血活动状态已变为 {}", v.status))
+        }
         Some(v) if Some(v.date) != m.ref_visit_date || Some(&v.session) != m.ref_visit_session.as_ref() => {
             Some("采血活动已改期".into())
         }
@@ -266,7 +286,8 @@ async fn deliver(
                 report.failed += 1;
             } else {
                 row.status = Set(OutboxStatus::Pending.code().to_owned());
-                row.next_attempt_at = Set(now + backoff(attempts, settings.backoff_base, settings.backoff_cap));
+                row.next_attempt_at =
+                    Set(now + backoff(attempts, settings.backoff_base, settings.backoff_cap));
                 report.retrying += 1;
             }
         }
@@ -279,7 +300,9 @@ async fn deliver(
 async fn finish(db: &DatabaseConnection, worker: &str, row: outbox::ActiveModel) -> Result<(), ServiceError> {
     let id = row.id.clone().unwrap();
     let mut update = outbox::Entity::update_many().set(row).filter(outbox::Column::Id.eq(id));
-    update = update.filter(outbox::Column::ClaimedBy.eq(worker)).filter(outbox::Column::Status.eq(OutboxStatus::Sending.code()));
+    update = update
+        .filter(outbox::Column::ClaimedBy.eq(worker))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Sending.code()));
     update.exec(db).await?;
     Ok(())
 }
@@ -328,7 +351,12 @@ pub async fn list(
 }
 
 /// Puts a FAILED message back in the queue with a fresh count of attempts.
-pub async fn resend(db: &DatabaseConnection, clock: &Clock, actor: &Actor, id: i32) -> Result<MessageView, ServiceError> {
+pub async fn resend(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    id: i32,
+) -> Result<MessageView, ServiceError> {
     let txn = crate::db::begin_write(db).await?;
     let found = outbox::Entity::find_by_id(id)
         .one(&txn)
@@ -349,7 +377,9 @@ pub async fn resend(db: &DatabaseConnection, clock: &Clock, actor: &Actor, id: i
             entity: "outbox",
             entity_id: Some(id.to_string()),
             action: "resend",
-            before: Some(json!({ "status": found.status, "attempts": found.attempts, "lastError": found.last_error })),
+            before: Some(
+                json!({ "status": found.status, "attempts": found.attempts, "lastError": found.last_error }),
+            ),
             after: Some(json!({ "status": saved.status, "attempts": saved.attempts })),
             by: Performer::User(actor),
         },

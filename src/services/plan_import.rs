@@ -111,7 +111,12 @@ pub fn read_plan(paths: &[PathBuf], year: Option<i32>) -> Result<PlanTable, Vec<
             match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
                 Some("toml") => manifest_path = Some(path.clone()),
                 Some("csv") => rows_path = Some(path.clone()),
-                _ => return Err(vec![problem(path, "不支持的文件类型: 请给出计划目录、plan.toml 或 .csv 文件".into())]),
+                _ => {
+                    return Err(vec![problem(
+                        path,
+                        "不支持的文件类型: 请给出计划目录、plan.toml 或 .csv 文件".into(),
+                    )])
+                }
             }
         }
     }
@@ -126,7 +131,9 @@ pub fn read_plan(paths: &[PathBuf], year: Option<i32>) -> Result<PlanTable, Vec<
     let rows_path = match (rows_path, &manifest_path, &manifest.units_file) {
         (Some(rows), _, _) => rows,
         (None, Some(toml), Some(file)) => toml.parent().unwrap_or(Path::new(".")).join(file),
-        (None, Some(toml), None) => return Err(vec![problem(toml, "未指定计划行文件 (units = \"units.csv\")".into())]),
+        (None, Some(toml), None) => {
+            return Err(vec![problem(toml, "未指定计划行文件 (units = \"units.csv\")".into())])
+        }
         (None, None, _) => return Err(vec![problem(Path::new("."), "未给出计划文件".into())]),
     };
     let file = rows_path.display().to_string();
@@ -152,7 +159,12 @@ pub async fn import_plan(
             table
                 .warnings
                 .iter()
-                .map(|w| Problem { file: "plan".into(), line: None, column: None, message: w.message.clone() })
+                .map(|w| Problem {
+                    file: "plan".into(),
+                    line: None,
+                    column: None,
+                    message: w.message.clone(),
+                })
                 .collect(),
         ));
     }
@@ -182,7 +194,11 @@ pub async fn import_plan(
     Ok(report)
 }
 
-async fn write_plan(txn: &DatabaseTransaction, clock: &Clock, table: &PlanTable) -> Result<ImportReport, DbErr> {
+async fn write_plan(
+    txn: &DatabaseTransaction,
+    clock: &Clock,
+    table: &PlanTable,
+) -> Result<ImportReport, DbErr> {
     let now = clock.now();
     let m = &table.manifest;
     let mut report = ImportReport {
@@ -249,7 +265,8 @@ async fn upsert_units(
     let names: Vec<&str> = table.rows.iter().map(|r| r.name.as_str()).collect();
     let mut units: HashMap<String, unit::Model> = HashMap::new();
     for chunk in names.chunks(500) {
-        for u in unit::Entity::find().filter(unit::Column::Name.is_in(chunk.iter().copied())).all(txn).await? {
+        for u in unit::Entity::find().filter(unit::Column::Name.is_in(chunk.iter().copied())).all(txn).await?
+        {
             units.insert(u.name.clone(), u);
         }
     }
@@ -338,7 +355,11 @@ async fn write_quotas(
                     continue;
                 }
                 if q.quota != row.quota {
-                    report.quotas_changed.push(QuotaChange { name: row.name.clone(), from: q.quota, to: row.quota });
+                    report.quotas_changed.push(QuotaChange {
+                        name: row.name.clone(),
+                        from: q.quota,
+                        to: row.quota,
+                    });
                 } else {
                     report.rows_edited += 1;
                 }
@@ -360,7 +381,8 @@ async fn write_printed_totals(
     plan_id: i32,
     printed: &BTreeMap<Section, i64>,
 ) -> Result<bool, DbErr> {
-    let stored = plan_section::Entity::find().filter(plan_section::Column::PlanId.eq(plan_id)).all(txn).await?;
+    let stored =
+        plan_section::Entity::find().filter(plan_section::Column::PlanId.eq(plan_id)).all(txn).await?;
     let stored: BTreeMap<String, i64> = stored.into_iter().map(|s| (s.section, s.printed_total)).collect();
     let wanted: BTreeMap<String, i64> = printed.iter().map(|(s, t)| (s.code().to_owned(), *t)).collect();
     if stored == wanted {
@@ -381,21 +403,24 @@ async fn write_printed_totals(
 }
 
 async fn write_warnings(txn: &DatabaseTransaction, plan_id: i32, table: &PlanTable) -> Result<bool, DbErr> {
-    let stored = plan_warning::Entity::find().filter(plan_warning::Column::PlanId.eq(plan_id)).all(txn).await?;
+    let stored =
+        plan_warning::Entity::find().filter(plan_warning::Column::PlanId.eq(plan_id)).all(txn).await?;
     let stored: Vec<(Option<String>, String)> = stored.into_iter().map(|w| (w.section, w.message)).collect();
-    let wanted: Vec<(Option<String>, String)> = table
-        .warnings
-        .iter()
-        .map(|w| (w.section.map(|s| s.code().to_owned()), w.message.clone()))
-        .collect();
+    let wanted: Vec<(Option<String>, String)> =
+        table.warnings.iter().map(|w| (w.section.map(|s| s.code().to_owned()), w.message.clone())).collect();
     if stored == wanted {
         return Ok(false);
     }
     plan_warning::Entity::delete_many().filter(plan_warning::Column::PlanId.eq(plan_id)).exec(txn).await?;
     for (section, message) in wanted {
-        plan_warning::ActiveModel { plan_id: Set(plan_id), section: Set(section), message: Set(message), ..Default::default() }
-            .insert(txn)
-            .await?;
+        plan_warning::ActiveModel {
+            plan_id: Set(plan_id),
+            section: Set(section),
+            message: Set(message),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
     }
     Ok(true)
 }
@@ -412,7 +437,10 @@ pub async fn seed_if_empty(
         return Ok(Vec::new());
     }
     let mut folders: Vec<PathBuf> = match std::fs::read_dir(seeds_dir) {
-        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join("plan.toml").is_file()).collect(),
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join("plan.toml").is_file())
+            .collect(),
         Err(e) => {
             tracing::warn!(dir = %seeds_dir.display(), error = %e, "no seed plans to load; starting with an empty database");
             return Ok(Vec::new());

@@ -3,8 +3,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Order,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
 };
 
 use super::{Page, ServiceError};
@@ -93,10 +93,8 @@ pub async fn section_summaries(
         .into_model::<SectionSum>()
         .all(db)
         .await?;
-    let printed = plan_section::Entity::find()
-        .filter(plan_section::Column::PlanId.eq(plan_id))
-        .all(db)
-        .await?;
+    let printed =
+        plan_section::Entity::find().filter(plan_section::Column::PlanId.eq(plan_id)).all(db).await?;
     Ok(Section::ALL
         .into_iter()
         .map(|section| {
@@ -126,8 +124,9 @@ pub struct QuotaRow {
 }
 
 fn quota_row(q: plan_quota::Model, u: unit::Model) -> Result<QuotaRow, ServiceError> {
-    let section = Section::parse(&q.section)
-        .ok_or_else(|| ServiceError::Database(sea_orm::DbErr::Custom(format!("bad section {}", q.section))))?;
+    let section = Section::parse(&q.section).ok_or_else(|| {
+        ServiceError::Database(sea_orm::DbErr::Custom(format!("bad section {}", q.section)))
+    })?;
     let kind = UnitKind::parse(&u.kind)
         .ok_or_else(|| ServiceError::Database(sea_orm::DbErr::Custom(format!("bad unit kind {}", u.kind))))?;
     Ok(QuotaRow {
@@ -181,21 +180,20 @@ pub async fn plan_units(
         .case(plan_quota::Column::Section.eq(Section::CityUnit.code()), 1)
         .finally(2);
     let ordered = match order {
-        UnitOrder::Table => query.order_by(Into::<Expr>::into(section_rank), Order::Asc).order_by_asc(plan_quota::Column::Seq),
-        UnitOrder::QuotaDesc => query.order_by_desc(plan_quota::Column::Quota).order_by_asc(plan_quota::Column::Id),
-        UnitOrder::QuotaAsc => query.order_by_asc(plan_quota::Column::Quota).order_by_asc(plan_quota::Column::Id),
+        UnitOrder::Table => {
+            query.order_by(Into::<Expr>::into(section_rank), Order::Asc).order_by_asc(plan_quota::Column::Seq)
+        }
+        UnitOrder::QuotaDesc => {
+            query.order_by_desc(plan_quota::Column::Quota).order_by_asc(plan_quota::Column::Id)
+        }
+        UnitOrder::QuotaAsc => {
+            query.order_by_asc(plan_quota::Column::Quota).order_by_asc(plan_quota::Column::Id)
+        }
         UnitOrder::Name => query.order_by_asc(unit::Column::Name).order_by_asc(plan_quota::Column::Id),
     };
-    let rows = ordered
-        .select_also(unit::Entity)
-        .offset(page.offset)
-        .limit(page.first)
-        .all(db)
-        .await?;
-    let rows = rows
-        .into_iter()
-        .filter_map(|(q, u)| u.map(|u| quota_row(q, u)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = ordered.select_also(unit::Entity).offset(page.offset).limit(page.first).all(db).await?;
+    let rows =
+        rows.into_iter().filter_map(|(q, u)| u.map(|u| quota_row(q, u))).collect::<Result<Vec<_>, _>>()?;
     Ok((total, rows))
 }
 

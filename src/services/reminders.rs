@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 use serde_json::json;
 
@@ -18,14 +19,16 @@ use super::outbox::{self, NewMessage};
 use super::visits::{self, BookingSettings};
 use super::ServiceError;
 use crate::clock::Clock;
-use crate::db::entities::{plan, plan_quota, reminder_rule, term_calendar, unit, unit_contact, vehicle, visit};
+use crate::db::entities::{
+    plan, plan_quota, reminder_rule, term_calendar, unit, unit_contact, vehicle, visit,
+};
 use crate::domain::auth::Actor;
 use crate::domain::reminders::{self as rules, ReminderKind, TermDates};
 use crate::domain::visit::{Session, VisitStatus};
 use crate::domain::{Section, UnitKind};
 use crate::email::{
-    behind_schedule_digest, term_reminder, visit_reminder, Digest, DigestRow, DonorAges, OfficeContact, TermReminder,
-    VisitReminder,
+    behind_schedule_digest, term_reminder, visit_reminder, Digest, DigestRow, DonorAges, OfficeContact,
+    TermReminder, VisitReminder,
 };
 
 /// What the scheduler needs besides the database.
@@ -74,7 +77,10 @@ pub async fn set_term_calendar(
         let found = unit::Entity::find_by_id(id).one(&txn).await?;
         let found = found.ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {id} 的献血单位")))?;
         if found.kind != UnitKind::University.code() {
-            return Err(ServiceError::rejected("NOT_A_UNIVERSITY", format!("{} 不是高校, 不能设置学期日期", found.name)));
+            return Err(ServiceError::rejected(
+                "NOT_A_UNIVERSITY",
+                format!("{} 不是高校, 不能设置学期日期", found.name),
+            ));
         }
     }
     let scope = unit_id.unwrap_or(0);
@@ -106,9 +112,7 @@ pub async fn set_term_calendar(
     )
     .exec_without_returning(&txn)
     .await?;
-    let as_json = |d: &TermDates| {
-        json!({ "springStart": d.spring_start, "springEnd": d.spring_end, "autumnStart": d.autumn_start, "autumnEnd": d.autumn_end })
-    };
+    let as_json = |d: &TermDates| json!({ "springStart": d.spring_start, "springEnd": d.spring_end, "autumnStart": d.autumn_start, "autumnEnd": d.autumn_end });
     audit::record(
         &txn,
         clock,
@@ -127,7 +131,10 @@ pub async fn set_term_calendar(
 }
 
 /// The default of a year, then every university's own.
-pub async fn term_calendars(db: &DatabaseConnection, year: i32) -> Result<Vec<TermCalendarView>, ServiceError> {
+pub async fn term_calendars(
+    db: &DatabaseConnection,
+    year: i32,
+) -> Result<Vec<TermCalendarView>, ServiceError> {
     let rows = term_calendar::Entity::find()
         .filter(term_calendar::Column::Year.eq(year))
         .order_by_asc(term_calendar::Column::UnitId)
@@ -148,7 +155,11 @@ pub async fn rules(db: &impl ConnectionTrait) -> Result<Vec<RuleView>, ServiceEr
     Ok(rows
         .into_iter()
         .filter_map(|r| {
-            Some(RuleView { kind: ReminderKind::parse(&r.kind)?, offsets: rules::parse_offsets(&r.offsets), enabled: r.enabled })
+            Some(RuleView {
+                kind: ReminderKind::parse(&r.kind)?,
+                offsets: rules::parse_offsets(&r.offsets),
+                enabled: r.enabled,
+            })
         })
         .collect())
 }
@@ -163,8 +174,10 @@ pub async fn set_rule(
 ) -> Result<RuleView, ServiceError> {
     let offsets = kind.check_offsets(offsets).map_err(ServiceError::BadInput)?;
     let txn = crate::db::begin_write(db).await?;
-    let current = reminder_rule::Entity::find().filter(reminder_rule::Column::Kind.eq(kind.code())).one(&txn).await?;
-    let current = current.ok_or_else(|| ServiceError::Internal(format!("reminder rule {} missing", kind.code())))?;
+    let current =
+        reminder_rule::Entity::find().filter(reminder_rule::Column::Kind.eq(kind.code())).one(&txn).await?;
+    let current =
+        current.ok_or_else(|| ServiceError::Internal(format!("reminder rule {} missing", kind.code())))?;
     let mut row: reminder_rule::ActiveModel = current.clone().into();
     row.offsets = Set(rules::format_offsets(&offsets));
     row.enabled = Set(enabled);
@@ -210,7 +223,11 @@ async fn contacts(db: &DatabaseConnection) -> Result<HashMap<i32, unit_contact::
 
 /// Each holder's quota in the plan of `year`, with its section.
 async fn quotas(db: &DatabaseConnection, year: i32) -> Result<HashMap<i32, plan_quota::Model>, ServiceError> {
-    let rows = plan_quota::Entity::find().inner_join(plan::Entity).filter(plan::Column::Year.eq(year)).all(db).await?;
+    let rows = plan_quota::Entity::find()
+        .inner_join(plan::Entity)
+        .filter(plan::Column::Year.eq(year))
+        .all(db)
+        .await?;
     Ok(rows.into_iter().map(|q| (q.unit_id, q)).collect())
 }
 
@@ -238,15 +255,20 @@ async fn term_reminders(
         let find = |scope: i32| calendars.iter().find(|c| c.year == year && c.unit_id == scope);
         find(unit_id).or_else(|| find(0)).map(|c| calendar_view(c.clone()).dates)
     };
-    let universities =
-        unit::Entity::find().filter(unit::Column::Kind.eq(UnitKind::University.code())).order_by_asc(unit::Column::Id).all(db).await?;
+    let universities = unit::Entity::find()
+        .filter(unit::Column::Kind.eq(UnitKind::University.code()))
+        .order_by_asc(unit::Column::Id)
+        .all(db)
+        .await?;
     let contacts = contacts(db).await?;
     let mut free_by_start = HashMap::new();
     let mut planned = Vec::new();
     for year in today.year() - 1..=today.year() + 1 {
         let quotas = quotas(db, year).await?;
         for u in &universities {
-            let (Some(dates), Some(quota), Some(contact)) = (dates_of(u.id, year), quotas.get(&u.id), contacts.get(&u.id)) else {
+            let (Some(dates), Some(quota), Some(contact)) =
+                (dates_of(u.id, year), quotas.get(&u.id), contacts.get(&u.id))
+            else {
                 continue;
             };
             for (term, start, end) in dates.terms() {
@@ -254,7 +276,10 @@ async fn term_reminders(
                 // A visit in the week before the term already serves it.
                 let booked = visit::Entity::find()
                     .filter(visit::Column::UnitId.eq(u.id))
-                    .filter(visit::Column::Status.is_in([VisitStatus::Confirmed.code(), VisitStatus::Completed.code()]))
+                    .filter(
+                        visit::Column::Status
+                            .is_in([VisitStatus::Confirmed.code(), VisitStatus::Completed.code()]),
+                    )
                     .filter(visit::Column::Date.between(start - TimeDelta::days(7), end))
                     .one(db)
                     .await?;
@@ -262,9 +287,17 @@ async fn term_reminders(
                     continue;
                 }
                 let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(start);
-                let remaining = i64::from(quota.quota) - visits::booked_donors(db, u.id, year, jan1, None).await?;
+                let remaining =
+                    i64::from(quota.quota) - visits::booked_donors(db, u.id, year, jan1, None).await?;
                 if !free_by_start.contains_key(&start) {
-                    let free = visits::availability(db, &ctx.booking, start - TimeDelta::days(7), start + TimeDelta::days(7), None).await?;
+                    let free = visits::availability(
+                        db,
+                        &ctx.booking,
+                        start - TimeDelta::days(7),
+                        start + TimeDelta::days(7),
+                        None,
+                    )
+                    .await?;
                     free_by_start.insert(start, free);
                 }
                 let free_sessions = free_by_start[&start]
@@ -318,7 +351,8 @@ async fn visit_reminders(
     for (v, u) in upcoming {
         let (Some(u), Some(contact)) = (u, contacts.get(&v.unit_id)) else { continue };
         let Some(offset) = rules::due_offset(v.date, today, offsets) else { continue };
-        let vehicle_name = vehicle::Entity::find_by_id(v.vehicle_id).one(db).await?.map(|x| x.name).unwrap_or_default();
+        let vehicle_name =
+            vehicle::Entity::find_by_id(v.vehicle_id).one(db).await?.map(|x| x.name).unwrap_or_default();
         let session = Session::parse(&v.session).unwrap_or(Session::FullDay);
         let email = visit_reminder(
             &VisitReminder {
@@ -373,7 +407,8 @@ async fn digest(
     for v in completed {
         *collected.entry(v.unit_id).or_default() += i64::from(v.expected_donors);
     }
-    let names: HashMap<i32, String> = unit::Entity::find().all(db).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let names: HashMap<i32, String> =
+        unit::Entity::find().all(db).await?.into_iter().map(|u| (u.id, u.name)).collect();
     let mut rows: Vec<DigestRow> = quotas
         .values()
         .filter(|q| q.quota > 0)
@@ -381,7 +416,8 @@ async fn digest(
             let got = collected.get(&q.unit_id).copied().unwrap_or(0);
             DigestRow {
                 name: names.get(&q.unit_id).cloned().unwrap_or_default(),
-                section_label: Section::parse(&q.section).map_or_else(|| q.section.clone(), |s| s.label_zh().to_owned()),
+                section_label: Section::parse(&q.section)
+                    .map_or_else(|| q.section.clone(), |s| s.label_zh().to_owned()),
                 quota: i64::from(q.quota),
                 collected: got,
                 share_percent: got as f64 / f64::from(q.quota) * 100.0,
@@ -392,7 +428,9 @@ async fn digest(
         .collect();
     // The largest gap first, then by name so the order is stable.
     rows.sort_by(|a, b| {
-        (b.expected_percent - b.share_percent).total_cmp(&(a.expected_percent - a.share_percent)).then(a.name.cmp(&b.name))
+        (b.expected_percent - b.share_percent)
+            .total_cmp(&(a.expected_percent - a.share_percent))
+            .then(a.name.cmp(&b.name))
     });
     let email = behind_schedule_digest(&Digest { as_of: today, year, rows }, &ctx.office);
     Ok(vec![NewMessage {
@@ -407,7 +445,11 @@ async fn digest(
 
 /// Plans the reminders of today and writes the new ones to the outbox, each in one
 /// transaction with its audit record. Returns how many were new.
-pub async fn enqueue_due(db: &DatabaseConnection, clock: &Clock, ctx: &ReminderContext) -> Result<u32, ServiceError> {
+pub async fn enqueue_due(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    ctx: &ReminderContext,
+) -> Result<u32, ServiceError> {
     let mut added = 0;
     for message in plan_reminders(db, ctx, clock.today()).await? {
         let txn = crate::db::begin_write(db).await?;

@@ -1,7 +1,8 @@
 //! Collection vehicles and their blackout periods, managed by the office and the station.
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 use serde_json::json;
 
@@ -159,7 +160,10 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<vehicle::Model>, Servic
     Ok(vehicle::Entity::find().order_by_asc(vehicle::Column::Id).all(db).await?)
 }
 
-pub async fn blackouts_of(db: &impl ConnectionTrait, vehicle_id: i32) -> Result<Vec<vehicle_blackout::Model>, ServiceError> {
+pub async fn blackouts_of(
+    db: &impl ConnectionTrait,
+    vehicle_id: i32,
+) -> Result<Vec<vehicle_blackout::Model>, ServiceError> {
     Ok(vehicle_blackout::Entity::find()
         .filter(vehicle_blackout::Column::VehicleId.eq(vehicle_id))
         .order_by_asc(vehicle_blackout::Column::FromDate)
@@ -233,7 +237,12 @@ pub async fn add_blackout(
     Ok(created)
 }
 
-pub async fn remove_blackout(db: &DatabaseConnection, clock: &Clock, actor: &Actor, id: i32) -> Result<(), ServiceError> {
+pub async fn remove_blackout(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    id: i32,
+) -> Result<(), ServiceError> {
     require_staff(actor)?;
     let txn = crate::db::begin_write(db).await?;
     let found = vehicle_blackout::Entity::find_by_id(id)
@@ -257,4 +266,3 @@ pub async fn remove_blackout(db: &DatabaseConnection, clock: &Clock, actor: &Act
     txn.commit().await?;
     Ok(())
 }
-

@@ -10,8 +10,8 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::json;
 
@@ -76,7 +76,8 @@ fn visit_json(v: &visit::Model) -> serde_json::Value {
 
 async fn view(db: &impl ConnectionTrait, v: visit::Model) -> Result<VisitView, ServiceError> {
     let unit_name = unit::Entity::find_by_id(v.unit_id).one(db).await?.map(|u| u.name).unwrap_or_default();
-    let vehicle_name = vehicle::Entity::find_by_id(v.vehicle_id).one(db).await?.map(|u| u.name).unwrap_or_default();
+    let vehicle_name =
+        vehicle::Entity::find_by_id(v.vehicle_id).one(db).await?.map(|u| u.name).unwrap_or_default();
     Ok(view_with(v, unit_name, vehicle_name))
 }
 
@@ -115,7 +116,9 @@ pub struct BookingInput {
 
 fn clean(text: Option<String>, max: usize, what: &str) -> Result<Option<String>, ServiceError> {
     match text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
-        Some(t) if t.chars().count() > max => Err(ServiceError::BadInput(format!("{what}不能超过 {max} 个字"))),
+        Some(t) if t.chars().count() > max => {
+            Err(ServiceError::BadInput(format!("{what}不能超过 {max} 个字")))
+        }
         other => Ok(other),
     }
 }
@@ -134,7 +137,10 @@ async fn check_rules(
 ) -> Result<vehicle::Model, ServiceError> {
     let vehicle = super::vehicles::find(txn, vehicle_id).await?;
     if !vehicle.active {
-        return Err(ServiceError::rejected(codes::VEHICLE_INACTIVE, format!("采血车 {} 已停用, 请另选车辆", vehicle.name)));
+        return Err(ServiceError::rejected(
+            codes::VEHICLE_INACTIVE,
+            format!("采血车 {} 已停用, 请另选车辆", vehicle.name),
+        ));
     }
     let quota = quota_in_year(txn, unit_id, date.year()).await?;
     let blackouts: Vec<Blackout> = super::vehicles::blackouts_of(txn, vehicle_id)
@@ -150,11 +156,16 @@ async fn check_rules(
         plan_year: quota.map(|_| date.year()),
         lead_time_override,
     };
-    booking::check_booking(&request, today, &settings.calendar, &blackouts, settings.policy).map_err(rejection)?;
+    booking::check_booking(&request, today, &settings.calendar, &blackouts, settings.policy)
+        .map_err(rejection)?;
     Ok(vehicle)
 }
 
-async fn quota_in_year(db: &impl ConnectionTrait, unit_id: i32, year: i32) -> Result<Option<i32>, ServiceError> {
+async fn quota_in_year(
+    db: &impl ConnectionTrait,
+    unit_id: i32,
+    year: i32,
+) -> Result<Option<i32>, ServiceError> {
     let row = plan_quota::Entity::find()
         .inner_join(plan::Entity)
         .filter(plan::Column::Year.eq(year))
@@ -165,7 +176,11 @@ async fn quota_in_year(db: &impl ConnectionTrait, unit_id: i32, year: i32) -> Re
 }
 
 /// Holds the visit's half-days; a unique violation means another visit holds one of them.
-async fn take_slots(txn: &DatabaseTransaction, v: &visit::Model, session: Session) -> Result<(), ServiceError> {
+async fn take_slots(
+    txn: &DatabaseTransaction,
+    v: &visit::Model,
+    session: Session,
+) -> Result<(), ServiceError> {
     for half in session.halves() {
         let inserted = visit_slot::ActiveModel {
             visit_id: Set(v.id),
@@ -283,7 +298,11 @@ pub async fn book_visit(
     with_warnings(db, clock, view(db, created).await?).await
 }
 
-async fn visit_by_key(db: &DatabaseConnection, user_id: i32, key: &str) -> Result<Option<visit::Model>, DbErr> {
+async fn visit_by_key(
+    db: &DatabaseConnection,
+    user_id: i32,
+    key: &str,
+) -> Result<Option<visit::Model>, DbErr> {
     visit::Entity::find()
         .filter(visit::Column::RequestedBy.eq(user_id))
         .filter(visit::Column::ClientKey.eq(key))
@@ -292,12 +311,18 @@ async fn visit_by_key(db: &DatabaseConnection, user_id: i32, key: &str) -> Resul
 }
 
 /// Adds a warning when the holder's live bookings expect more donors than its quota needs.
-async fn with_warnings(db: &DatabaseConnection, clock: &Clock, mut v: VisitView) -> Result<VisitView, ServiceError> {
+async fn with_warnings(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    mut v: VisitView,
+) -> Result<VisitView, ServiceError> {
     let year = v.date.year();
     let Some(quota) = quota_in_year(db, v.unit_id, year).await? else { return Ok(v) };
     let booked_before = booked_donors(db, v.unit_id, year, clock.today(), Some(v.id)).await?;
     if v.status.is_live() {
-        if let Some(w) = booking::remaining_quota_warning(i64::from(quota), booked_before, i64::from(v.expected_donors)) {
+        if let Some(w) =
+            booking::remaining_quota_warning(i64::from(quota), booked_before, i64::from(v.expected_donors))
+        {
             v.warnings.push(w);
         }
     }
@@ -330,7 +355,11 @@ pub async fn booked_donors(
 /// Loads a visit for a change by `actor` (whose role the caller has checked): the office and
 /// the station any, a liaison only their own — and a liaison cannot tell a missing visit
 /// from someone else's.
-async fn visit_for_change(txn: &DatabaseTransaction, actor: &Actor, id: i32) -> Result<visit::Model, ServiceError> {
+async fn visit_for_change(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    id: i32,
+) -> Result<visit::Model, ServiceError> {
     let staff = actor.is(&[Role::Office, Role::Station]);
     match visit::Entity::find_by_id(id).one(txn).await? {
         Some(v) if staff || actor.may_act_for_unit(v.unit_id) => Ok(v),
@@ -378,11 +407,15 @@ pub async fn cancel_visit(
     if !actor.is(&[Role::Office, Role::Liaison]) {
         return Err(ServiceError::Forbidden);
     }
-    let reason = clean(Some(reason), 500, "取消原因")?.ok_or_else(|| ServiceError::BadInput("请填写取消原因".into()))?;
+    let reason = clean(Some(reason), 500, "取消原因")?
+        .ok_or_else(|| ServiceError::BadInput("请填写取消原因".into()))?;
     let txn = crate::db::begin_write(db).await?;
     let current = visit_for_change(&txn, actor, id).await?;
-    booking::may_change_visit(actor.role == Role::Office, current.date, clock.today(), settings.policy).map_err(rejection)?;
-    status_of(&current).transition(VisitStatus::Cancelled).map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
+    booking::may_change_visit(actor.role == Role::Office, current.date, clock.today(), settings.policy)
+        .map_err(rejection)?;
+    status_of(&current)
+        .transition(VisitStatus::Cancelled)
+        .map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
     free_slots(&txn, id).await?;
     let mut changed: visit::ActiveModel = current.clone().into();
     changed.status = Set(VisitStatus::Cancelled.code().to_owned());
@@ -424,7 +457,12 @@ async fn set_status(
     Ok(v)
 }
 
-pub async fn confirm_visit(db: &DatabaseConnection, clock: &Clock, actor: &Actor, id: i32) -> Result<VisitView, ServiceError> {
+pub async fn confirm_visit(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    id: i32,
+) -> Result<VisitView, ServiceError> {
     if actor.role != Role::Office {
         return Err(ServiceError::Forbidden);
     }
@@ -432,7 +470,12 @@ pub async fn confirm_visit(db: &DatabaseConnection, clock: &Clock, actor: &Actor
 }
 
 /// The vehicle went and nobody came. Only once the day has come.
-pub async fn mark_no_show(db: &DatabaseConnection, clock: &Clock, actor: &Actor, id: i32) -> Result<VisitView, ServiceError> {
+pub async fn mark_no_show(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    id: i32,
+) -> Result<VisitView, ServiceError> {
     if !actor.is(&[Role::Office, Role::Station]) {
         return Err(ServiceError::Forbidden);
     }
@@ -473,7 +516,8 @@ pub async fn reschedule_visit(
             format!("「{}」的采血活动不能改期", status.label_zh()),
         ));
     }
-    booking::may_change_visit(actor.role == Role::Office, current.date, clock.today(), settings.policy).map_err(rejection)?;
+    booking::may_change_visit(actor.role == Role::Office, current.date, clock.today(), settings.policy)
+        .map_err(rejection)?;
     let vehicle_id = input.vehicle_id.unwrap_or(current.vehicle_id);
     let expected = input.expected_donors.unwrap_or(current.expected_donors);
     check_rules(
@@ -511,8 +555,12 @@ pub async fn reschedule_visit(
 pub async fn visit_by_id(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<VisitView, ServiceError> {
     let found = visit::Entity::find_by_id(id).one(db).await?;
     match found {
-        Some(v) if actor.is(&[Role::Office, Role::Station]) || actor.may_act_for_unit(v.unit_id) => view(db, v).await,
-        None if actor.is(&[Role::Office, Role::Station]) => Err(ServiceError::NotFound(format!("没有编号为 {id} 的采血活动"))),
+        Some(v) if actor.is(&[Role::Office, Role::Station]) || actor.may_act_for_unit(v.unit_id) => {
+            view(db, v).await
+        }
+        None if actor.is(&[Role::Office, Role::Station]) => {
+            Err(ServiceError::NotFound(format!("没有编号为 {id} 的采血活动")))
+        }
         _ => Err(ServiceError::Forbidden),
     }
 }
@@ -584,7 +632,9 @@ pub async fn county_unit_id(db: &DatabaseConnection, name: &str) -> Result<i32, 
         .filter(unit::Column::Name.eq(name.trim()))
         .one(db)
         .await?;
-    found.map(|q| q.unit_id).ok_or_else(|| ServiceError::NotFound(format!("没有名为 \"{name}\" 的县(市、区)")))
+    found
+        .map(|q| q.unit_id)
+        .ok_or_else(|| ServiceError::NotFound(format!("没有名为 \"{name}\" 的县(市、区)")))
 }
 
 pub const MAX_RANGE_DAYS: i64 = 92;
@@ -610,7 +660,10 @@ pub async fn availability(
         return Err(ServiceError::BadInput("结束日期不能早于开始日期".into()));
     }
     if (to - from).num_days() >= MAX_RANGE_DAYS {
-        return Err(ServiceError::rejected(codes::RANGE_TOO_LONG, format!("一次最多查询 {MAX_RANGE_DAYS} 天")));
+        return Err(ServiceError::rejected(
+            codes::RANGE_TOO_LONG,
+            format!("一次最多查询 {MAX_RANGE_DAYS} 天"),
+        ));
     }
     let vehicles = vehicle::Entity::find()
         .filter(vehicle::Column::Active.eq(true))
@@ -644,14 +697,20 @@ pub async fn availability(
         .into_iter()
         .filter_map(|s| crate::domain::visit::HalfDay::parse(&s.half_day).map(|h| (s.vehicle_id, s.date, h)))
         .collect();
-    let names: std::collections::HashMap<i32, String> = vehicles.into_iter().map(|v| (v.id, v.name)).collect();
-    Ok(booking::free_sessions(from.iter_days().take_while(|d| *d <= to), &with_blackouts, &taken, &settings.calendar)
-        .into_iter()
-        .map(|(vehicle_id, date, session)| FreeSession {
-            vehicle_name: names.get(&vehicle_id).cloned().unwrap_or_default(),
-            vehicle_id,
-            date,
-            session,
-        })
-        .collect())
+    let names: std::collections::HashMap<i32, String> =
+        vehicles.into_iter().map(|v| (v.id, v.name)).collect();
+    Ok(booking::free_sessions(
+        from.iter_days().take_while(|d| *d <= to),
+        &with_blackouts,
+        &taken,
+        &settings.calendar,
+    )
+    .into_iter()
+    .map(|(vehicle_id, date, session)| FreeSession {
+        vehicle_name: names.get(&vehicle_id).cloned().unwrap_or_default(),
+        vehicle_id,
+        date,
+        session,
+    })
+    .collect())
 }

@@ -340,7 +340,12 @@ async fn every_mutation_and_private_query_answers_each_role_as_specified() {
         fixture.to_confirm.push(book(4, who).await);
         fixture.to_reschedule.push(book(6, who).await);
         let no_show = book(0, who).await;
-        app.gql_ok_as(&office, "mutation($id: ID!) { confirmVisit(id: $id) { id } }", json!({ "id": no_show })).await;
+        app.gql_ok_as(
+            &office,
+            "mutation($id: ID!) { confirmVisit(id: $id) { id } }",
+            json!({ "id": no_show }),
+        )
+        .await;
         fixture.to_mark_no_show.push(no_show);
         fixture.to_record.push(app.book(&office, &hbust, &vehicle, &day(0, who), "AFTERNOON", 20).await);
         let blackout = app
@@ -354,7 +359,8 @@ async fn every_mutation_and_private_query_answers_each_role_as_specified() {
     }
     // The no-show visits (2020-03-02 to 05) are due once the clock reaches 03-06; every other
     // visit is still weeks away, beyond the liaison's cut-off.
-    app.clock.set("2020-03-06T10:00:00+08:00".parse::<chrono::DateTime<chrono::FixedOffset>>().unwrap().into());
+    app.clock
+        .set("2020-03-06T10:00:00+08:00".parse::<chrono::DateTime<chrono::FixedOffset>>().unwrap().into());
     let office = app.login("office").await;
     for _ in CALLERS {
         let made = app
@@ -382,7 +388,10 @@ async fn every_mutation_and_private_query_answers_each_role_as_specified() {
                     Some("UNAUTHENTICATED") => "UNAUTHENTICATED",
                     Some("FORBIDDEN") => "FORBIDDEN",
                     other => {
-                        failures.push(format!("{} as {caller:?}: unexpected error {other:?}: {answer}", row.field));
+                        failures.push(format!(
+                            "{} as {caller:?}: unexpected error {other:?}: {answer}",
+                            row.field
+                        ));
                         continue;
                     }
                 }),
@@ -405,6 +414,7 @@ async fn every_mutation_is_in_the_matrix() {
         .iter()
         .map(|f| f["name"].as_str().unwrap().to_owned())
         .collect();
-    let in_matrix: BTreeSet<String> = matrix().iter().filter(|r| r.mutation).map(|r| r.field.to_owned()).collect();
+    let in_matrix: BTreeSet<String> =
+        matrix().iter().filter(|r| r.mutation).map(|r| r.field.to_owned()).collect();
     assert_eq!(in_schema, in_matrix, "add the new mutation to the access matrix");
 }

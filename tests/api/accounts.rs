@@ -30,7 +30,8 @@ async fn the_first_office_account_is_made_on_the_command_line_and_can_log_in() {
         child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     };
-    let short = add(&["user", "add", "--username", "office", "--role", "office", "--password-stdin"], "short");
+    let short =
+        add(&["user", "add", "--username", "office", "--role", "office", "--password-stdin"], "short");
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("至少需要 10 个字符"));
     assert_eq!(app.count("app_user").await, 0, "no account exists that nobody created");
@@ -38,7 +39,17 @@ async fn the_first_office_account_is_made_on_the_command_line_and_can_log_in() {
     let ok = add(&["user", "add", "--username", "office", "--role", "office", "--password-stdin"], PASSWORD);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     let liaison = add(
-        &["user", "add", "--username", "hbust", "--role", "liaison", "--unit", "湖北科技学院", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "--username",
+            "hbust",
+            "--role",
+            "liaison",
+            "--unit",
+            "湖北科技学院",
+            "--password-stdin",
+        ],
         PASSWORD,
     );
     assert!(liaison.status.success(), "{}", String::from_utf8_lossy(&liaison.stderr));
@@ -70,14 +81,20 @@ async fn every_refused_login_and_token_has_its_code() {
     assert_eq!(error_code(&unknown), Some("INVALID_CREDENTIALS"), "unknown users look like wrong passwords");
 
     let garbage = app.gql_as("not-a-token", ME, json!({})).await;
-    assert_eq!((error_code(&garbage), error_reason(&garbage)), (Some("UNAUTHENTICATED"), Some("TOKEN_INVALID")));
+    assert_eq!(
+        (error_code(&garbage), error_reason(&garbage)),
+        (Some("UNAUTHENTICATED"), Some("TOKEN_INVALID"))
+    );
     let anonymous = app.gql(ME, json!({})).await;
     assert_eq!((error_code(&anonymous), error_reason(&anonymous)), (Some("UNAUTHENTICATED"), None));
 
     let token = app.login("station1").await;
     app.clock.advance(TimeDelta::hours(12));
     let expired = app.gql_as(&token, ME, json!({})).await;
-    assert_eq!((error_code(&expired), error_reason(&expired)), (Some("UNAUTHENTICATED"), Some("TOKEN_EXPIRED")));
+    assert_eq!(
+        (error_code(&expired), error_reason(&expired)),
+        (Some("UNAUTHENTICATED"), Some("TOKEN_EXPIRED"))
+    );
     // The published plan still answers with a stale token.
     let plan = app.gql_as(&token, "{ plan(year: 2020) { year } }", json!({})).await;
     assert_eq!(plan["data"]["plan"]["year"], 2020);
@@ -85,7 +102,10 @@ async fn every_refused_login_and_token_has_its_code() {
     let token = app.login("station1").await;
     assert_eq!(app.gql_ok_as(&token, "mutation { logout }", json!({})).await["logout"], true);
     let revoked = app.gql_as(&token, ME, json!({})).await;
-    assert_eq!((error_code(&revoked), error_reason(&revoked)), (Some("UNAUTHENTICATED"), Some("TOKEN_REVOKED")));
+    assert_eq!(
+        (error_code(&revoked), error_reason(&revoked)),
+        (Some("UNAUTHENTICATED"), Some("TOKEN_REVOKED"))
+    );
 }
 
 #[tokio::test]
@@ -94,7 +114,8 @@ async fn disabling_a_user_revokes_their_tokens_and_refuses_their_logins() {
     let office = app.user_token("office", Role::Office, None).await;
     let victim_id = app.create_user("station1", Role::Station, None).await;
     let victim = app.login("station1").await;
-    let disable = "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { username disabled } }";
+    let disable =
+        "mutation($id: ID!, $d: Boolean!) { setUserDisabled(id: $id, disabled: $d) { username disabled } }";
     let data = app.gql_ok_as(&office, disable, json!({ "id": victim_id.to_string(), "d": true })).await;
     assert_eq!(data["setUserDisabled"], json!({ "username": "station1", "disabled": true }));
     let refused = app.gql_as(&victim, ME, json!({})).await;
@@ -109,7 +130,9 @@ async fn disabling_a_user_revokes_their_tokens_and_refuses_their_logins() {
 
     let me = app.gql_ok_as(&office, "{ me { username } users(first: 10) { totalCount } }", json!({})).await;
     assert_eq!(me["users"]["totalCount"], 2);
-    let office_id = app.gql_ok_as(&office, "{ users(first: 1) { nodes { id } } }", json!({})).await["users"]["nodes"][0]["id"].clone();
+    let office_id = app.gql_ok_as(&office, "{ users(first: 1) { nodes { id } } }", json!({})).await["users"]
+        ["nodes"][0]["id"]
+        .clone();
     let own = app.gql_as(&office, disable, json!({ "id": office_id, "d": true })).await;
     assert_eq!(error_code(&own), Some("CANNOT_DISABLE_SELF"));
 }
@@ -129,7 +152,11 @@ async fn repeated_failed_logins_are_slowed_then_locked_and_the_lock_lifts() {
     assert_eq!(attempt(PASSWORD).await.as_deref(), Some("LOGIN_THROTTLED"));
     for failures in 5..10 {
         app.clock.advance(TimeDelta::seconds(1 << (failures - 3)));
-        assert_eq!(attempt("wrong-password").await.as_deref(), Some("INVALID_CREDENTIALS"), "failure {failures}");
+        assert_eq!(
+            attempt("wrong-password").await.as_deref(),
+            Some("INVALID_CREDENTIALS"),
+            "failure {failures}"
+        );
     }
     app.clock.advance(TimeDelta::seconds(1 << 7));
     assert_eq!(attempt("wrong-password").await.as_deref(), Some("ACCOUNT_LOCKED"), "the tenth failure locks");
@@ -152,19 +179,35 @@ async fn the_office_creates_accounts_and_their_input_is_checked() {
     let unit = app.unit_id("湖北科技学院").await;
     let create = "mutation($i: CreateUserInput!) { createUser(input: $i) { username role unit { name } } }";
     let made = app
-        .gql_ok_as(&office, create, json!({ "i": { "username": "hbust", "password": PASSWORD, "role": "LIAISON", "unitId": unit } }))
+        .gql_ok_as(
+            &office,
+            create,
+            json!({ "i": { "username": "hbust", "password": PASSWORD, "role": "LIAISON", "unitId": unit } }),
+        )
         .await;
-    assert_eq!(made["createUser"], json!({ "username": "hbust", "role": "LIAISON", "unit": { "name": "湖北科技学院" } }));
+    assert_eq!(
+        made["createUser"],
+        json!({ "username": "hbust", "role": "LIAISON", "unit": { "name": "湖北科技学院" } })
+    );
     let token = app.login("hbust").await;
     assert_eq!(app.gql_ok_as(&token, ME, json!({})).await["me"]["unit"]["name"], "湖北科技学院");
 
     let cases = [
-        (json!({ "username": "hbust", "password": PASSWORD, "role": "LIAISON", "unitId": unit }), "USERNAME_TAKEN"),
+        (
+            json!({ "username": "hbust", "password": PASSWORD, "role": "LIAISON", "unitId": unit }),
+            "USERNAME_TAKEN",
+        ),
         (json!({ "username": "liaison2", "password": PASSWORD, "role": "LIAISON" }), "BAD_INPUT"),
-        (json!({ "username": "station2", "password": PASSWORD, "role": "STATION", "unitId": unit }), "BAD_INPUT"),
+        (
+            json!({ "username": "station2", "password": PASSWORD, "role": "STATION", "unitId": unit }),
+            "BAD_INPUT",
+        ),
         (json!({ "username": "station3", "password": "123456789", "role": "STATION" }), "BAD_INPUT"),
         (json!({ "username": "a b", "password": PASSWORD, "role": "STATION" }), "BAD_INPUT"),
-        (json!({ "username": "liaison3", "password": PASSWORD, "role": "LIAISON", "unitId": "999999" }), "NOT_FOUND"),
+        (
+            json!({ "username": "liaison3", "password": PASSWORD, "role": "LIAISON", "unitId": "999999" }),
+            "NOT_FOUND",
+        ),
     ];
     let before = app.snapshot().await;
     for (input, code) in cases {

@@ -37,17 +37,27 @@ async fn each_kind_of_write_leaves_exactly_one_record_with_before_and_after() {
     let disable = "mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { id } }";
     app.gql_ok_as(&office, disable, json!({ "id": station_id })).await;
     let node = &trail(&app, &office, json!({ "e": "user", "first": 1 })).await["nodes"][0];
-    assert_eq!((node["action"].as_str(), node["before"]["disabled"].as_bool(), node["after"]["disabled"].as_bool()), (Some("disable"), Some(false), Some(true)));
+    assert_eq!(
+        (node["action"].as_str(), node["before"]["disabled"].as_bool(), node["after"]["disabled"].as_bool()),
+        (Some("disable"), Some(false), Some(true))
+    );
 
-    let update = "mutation($u: ID!, $i: UnitContactInput!) { updateUnitContact(unitId: $u, input: $i) { id } }";
+    let update =
+        "mutation($u: ID!, $i: UnitContactInput!) { updateUnitContact(unitId: $u, input: $i) { id } }";
     app.gql_ok_as(&office, update, json!({ "u": hbust, "i": { "name": "张老师", "phone": "13907151234", "email": "zhang@hbust.edu.cn" } })).await;
     app.gql_ok_as(&office, update, json!({ "u": hbust, "i": { "name": "王老师", "phone": "13907151234", "email": "wang@hbust.edu.cn" } })).await;
     let contacts = trail(&app, &office, json!({ "e": "unit_contact" })).await;
     assert_eq!(contacts["totalCount"], 2);
     assert_eq!(contacts["nodes"][0]["action"], "update");
-    assert_eq!(contacts["nodes"][0]["before"], json!({ "name": "张老师", "phone": "13907151234", "email": "zhang@hbust.edu.cn" }));
+    assert_eq!(
+        contacts["nodes"][0]["before"],
+        json!({ "name": "张老师", "phone": "13907151234", "email": "zhang@hbust.edu.cn" })
+    );
     assert_eq!(contacts["nodes"][0]["after"]["name"], "王老师");
-    assert_eq!((contacts["nodes"][1]["action"].as_str(), &contacts["nodes"][1]["before"]), (Some("create"), &Value::Null));
+    assert_eq!(
+        (contacts["nodes"][1]["action"].as_str(), &contacts["nodes"][1]["before"]),
+        (Some("create"), &Value::Null)
+    );
 
     // Sessions: the office logged in once.
     let sessions = trail(&app, &office, json!({ "e": "session" })).await;
@@ -57,7 +67,10 @@ async fn each_kind_of_write_leaves_exactly_one_record_with_before_and_after() {
     // The seed import at start-up is in the trail too.
     let plan = trail(&app, &office, json!({ "e": "plan" })).await;
     assert_eq!(plan["totalCount"], 1);
-    assert_eq!((plan["nodes"][0]["actor"].as_str(), plan["nodes"][0]["action"].as_str()), (Some("seed"), Some("import")));
+    assert_eq!(
+        (plan["nodes"][0]["actor"].as_str(), plan["nodes"][0]["action"].as_str()),
+        (Some("seed"), Some("import"))
+    );
     assert_eq!(plan["nodes"][0]["after"]["rows"], 157);
     assert_eq!(plan["nodes"][0]["after"]["unitsCreated"], 157);
 }
@@ -73,8 +86,12 @@ async fn a_plan_import_from_the_command_line_is_recorded_once_and_a_no_op_not_at
     }
     let plan = trail(&app, &office, json!({ "e": "plan" })).await;
     assert_eq!(plan["totalCount"], 1);
-    assert_eq!((plan["nodes"][0]["actor"].as_str(), plan["nodes"][0]["userId"].as_str()), (Some("cli"), None));
-    let failed = bloodplan_cli(&app.database, &["import", seed.to_str().unwrap(), "--strict", "--year", "2021"]);
+    assert_eq!(
+        (plan["nodes"][0]["actor"].as_str(), plan["nodes"][0]["userId"].as_str()),
+        (Some("cli"), None)
+    );
+    let failed =
+        bloodplan_cli(&app.database, &["import", seed.to_str().unwrap(), "--strict", "--year", "2021"]);
     assert!(!failed.status.success());
     assert_eq!(trail(&app, &office, json!({ "e": "plan" })).await["totalCount"], 1);
 }
@@ -85,11 +102,24 @@ async fn a_failed_write_leaves_no_record() {
     let office = app.user_token("office", Role::Office, None).await;
     let hbust = app.unit_id("湖北科技学院").await;
     let before = app.count("audit_log").await;
-    let update = "mutation($u: ID!, $i: UnitContactInput!) { updateUnitContact(unitId: $u, input: $i) { id } }";
-    let bad = app.gql_as(&office, update, json!({ "u": hbust, "i": { "name": "张老师", "phone": "1", "email": "zhang@hbust.edu.cn" } })).await;
+    let update =
+        "mutation($u: ID!, $i: UnitContactInput!) { updateUnitContact(unitId: $u, input: $i) { id } }";
+    let bad = app
+        .gql_as(
+            &office,
+            update,
+            json!({ "u": hbust, "i": { "name": "张老师", "phone": "1", "email": "zhang@hbust.edu.cn" } }),
+        )
+        .await;
     assert_eq!(error_code(&bad), Some("BAD_INPUT"));
     let create = "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }";
-    let taken = app.gql_as(&office, create, json!({ "i": { "username": "office", "password": crate::helpers::PASSWORD, "role": "OFFICE" } })).await;
+    let taken = app
+        .gql_as(
+            &office,
+            create,
+            json!({ "i": { "username": "office", "password": crate::helpers::PASSWORD, "role": "OFFICE" } }),
+        )
+        .await;
     assert_eq!(error_code(&taken), Some("USERNAME_TAKEN"));
     assert_eq!(app.count("audit_log").await, before);
 }
@@ -108,9 +138,15 @@ async fn the_trail_is_filtered_by_user_and_time_paged_newest_first_and_read_only
     }
     let mine = trail(&app, &office, json!({ "u": liaison_id.to_string(), "e": "unit_contact" })).await;
     assert_eq!(mine["totalCount"], 3);
-    let names: Vec<&str> = mine["nodes"].as_array().unwrap().iter().map(|n| n["after"]["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        mine["nodes"].as_array().unwrap().iter().map(|n| n["after"]["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["三", "二", "一"]);
-    let window = trail(&app, &office, json!({ "e": "unit_contact", "from": "2020-02-01T02:30:00Z", "to": "2020-02-01T04:00:00Z" })).await;
+    let window = trail(
+        &app,
+        &office,
+        json!({ "e": "unit_contact", "from": "2020-02-01T02:30:00Z", "to": "2020-02-01T04:00:00Z" }),
+    )
+    .await;
     assert_eq!(window["totalCount"], 1);
     assert_eq!(window["nodes"][0]["after"]["name"], "二");
     let page = trail(&app, &office, json!({ "e": "unit_contact", "first": 1, "offset": 1 })).await;

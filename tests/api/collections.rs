@@ -23,7 +23,8 @@ pub async fn record(app: &TestApp, token: &str, visit: &str, date: &str, bags: [
 }
 
 async fn visit_status(app: &TestApp, token: &str, visit: &str) -> String {
-    let data = app.gql_ok_as(token, "query($id: ID!) { visit(id: $id) { status } }", json!({ "id": visit })).await;
+    let data =
+        app.gql_ok_as(token, "query($id: ID!) { visit(id: $id) { status } }", json!({ "id": visit })).await;
     data["visit"]["status"].as_str().unwrap().to_owned()
 }
 
@@ -74,7 +75,10 @@ async fn a_correction_is_revision_2_with_its_reason_and_revision_1_stays_readabl
     vars["id"] = json!(id);
     vars["r"] = json!("miscounted");
     let data = app.gql_ok_as(&station, CORRECT, vars).await;
-    assert_eq!(data["correctCollection"], json!({ "id": id, "donations": 37, "volumeMl": 11_900, "revision": 2 }));
+    assert_eq!(
+        data["correctCollection"],
+        json!({ "id": id, "donations": 37, "volumeMl": 11_900, "revision": 2 })
+    );
     let history = app
         .gql_ok_as(&office, "query($id: ID!) { collection(id: $id) { donations revisions { revision donations volumeMl reason } } }", json!({ "id": id }))
         .await;
@@ -96,7 +100,9 @@ async fn donors_at_a_fixed_site_are_recorded_for_their_holder_without_a_visit() 
     assert_eq!(data["recordCollection"]["site"], "DONATION_HOUSE");
     assert_eq!(data["recordCollection"]["donations"], 5);
     assert_eq!(data["recordCollection"]["volumeMl"], 1_600);
-    let no_site = app.gql_as(&station, RECORD, json!({ "i": { "unitId": hbust, "date": "2020-02-01", "bags200": 2 } })).await;
+    let no_site = app
+        .gql_as(&station, RECORD, json!({ "i": { "unitId": hbust, "date": "2020-02-01", "bags200": 2 } }))
+        .await;
     assert_eq!(error_code(&no_site), Some("BAD_INPUT"));
 }
 
@@ -106,17 +112,30 @@ async fn every_impossible_record_is_rejected_with_its_code_and_writes_nothing() 
     let monday = app.book(&office, &hbust, &vehicle, "2020-03-02", "FULL_DAY", 60).await;
     let tuesday = app.book(&office, &hbust, &vehicle, "2020-03-03", "FULL_DAY", 60).await;
     let cancelled = app.book(&office, &hbust, &vehicle, "2020-03-04", "FULL_DAY", 60).await;
-    app.gql_ok_as(&office, "mutation($id: ID!) { cancelVisit(id: $id, reason: \"下雨\") { id } }", json!({ "id": cancelled })).await;
+    app.gql_ok_as(
+        &office,
+        "mutation($id: ID!) { cancelVisit(id: $id, reason: \"下雨\") { id } }",
+        json!({ "id": cancelled }),
+    )
+    .await;
     app.clock.set(at("2020-03-02T18:00:00+08:00"));
     let (office, station) = (app.login("office").await, app.login("station").await);
 
     let cases: Vec<(&str, Value, &str)> = vec![
         ("a cancelled visit", visit_input(&cancelled, "2020-03-04", [1, 0, 0], 0), "VISIT_CANCELLED"),
         ("tomorrow's visit", visit_input(&tuesday, "2020-03-03", [1, 0, 0], 0), "DATE_IN_FUTURE"),
-        ("a date other than the visit's", visit_input(&monday, "2020-03-01", [1, 0, 0], 0), "DATE_NOT_VISIT_DATE"),
+        (
+            "a date other than the visit's",
+            visit_input(&monday, "2020-03-01", [1, 0, 0], 0),
+            "DATE_NOT_VISIT_DATE",
+        ),
         ("a negative bag count", visit_input(&monday, "2020-03-02", [-1, 0, 0], 0), "NEGATIVE_COUNT"),
         ("negative deferrals", visit_input(&monday, "2020-03-02", [1, 0, 0], -2), "NEGATIVE_COUNT"),
-        ("61 donations on a 60-donor vehicle", visit_input(&monday, "2020-03-02", [21, 20, 20], 0), "OVER_CAPACITY"),
+        (
+            "61 donations on a 60-donor vehicle",
+            visit_input(&monday, "2020-03-02", [21, 20, 20], 0),
+            "OVER_CAPACITY",
+        ),
         (
             "blood types that miss a donation",
             json!({ "i": { "visitId": monday, "date": "2020-03-02", "bags400": 10, "bloodTypes": { "a": 3, "b": 3, "o": 3, "ab": 0, "rhNegative": 0 } } }),
@@ -133,7 +152,9 @@ async fn every_impossible_record_is_rejected_with_its_code_and_writes_nothing() 
         assert_eq!(error_code(&answer), Some(code), "{what}: {answer}");
     }
     // Sizes other than 200, 300 and 400 mL cannot even be expressed.
-    let big_bag = app.gql_as(&station, RECORD, json!({ "i": { "visitId": monday, "date": "2020-03-02", "bags500": 1 } })).await;
+    let big_bag = app
+        .gql_as(&station, RECORD, json!({ "i": { "visitId": monday, "date": "2020-03-02", "bags500": 1 } }))
+        .await;
     assert!(big_bag.get("errors").is_some(), "a 500 mL bag is refused: {big_bag}");
     assert_eq!(app.count("collection").await, 0);
     assert_eq!(app.count("collection_revision").await, 0);
@@ -164,7 +185,8 @@ async fn of_two_simultaneous_records_for_one_visit_exactly_one_lands() {
     app.clock.set(at("2020-03-02T18:00:00+08:00"));
     let (office, station) = (app.login("office").await, app.login("station").await);
     let vars = visit_input(&visit, "2020-03-02", [10, 5, 20], 0);
-    let (a, b) = tokio::join!(app.gql_as(&station, RECORD, vars.clone()), app.gql_as(&office, RECORD, vars.clone()));
+    let (a, b) =
+        tokio::join!(app.gql_as(&station, RECORD, vars.clone()), app.gql_as(&office, RECORD, vars.clone()));
     let codes: Vec<Option<&str>> = vec![error_code(&a), error_code(&b)];
     assert!(codes.contains(&None), "one succeeds: {a} {b}");
     assert!(codes.contains(&Some("COLLECTION_EXISTS")), "the other is told: {a} {b}");
@@ -195,5 +217,9 @@ async fn a_liaison_cannot_record_collections_nor_read_another_holders_details() 
     let monthly = "query($u: ID) { fulfilment(year: 2020) { monthly(unitId: $u) { month donations } } }";
     assert_eq!(error_code(&app.gql_as(&liaison, monthly, json!({ "u": hbust })).await), Some("FORBIDDEN"));
     let city = app.gql_ok_as(&liaison, monthly, json!({ "u": null })).await;
-    assert_eq!(city["fulfilment"]["monthly"][2], json!({ "month": 3, "donations": 39 }), "the city total is an aggregate");
+    assert_eq!(
+        city["fulfilment"]["monthly"][2],
+        json!({ "month": 3, "donations": 39 }),
+        "the city total is an aggregate"
+    );
 }

@@ -23,8 +23,12 @@ async fn a_liaison_keeps_their_own_contact_and_cannot_see_or_change_anothers() {
         saved["updateUnitContact"],
         json!({ "id": hbust, "unitName": "湖北科技学院", "name": "张老师", "phone": "13907151234", "email": "zhang@hbust.edu.cn" })
     );
-    app.gql_ok_as(&office, UPDATE, json!({ "u": police, "i": { "name": "李警官", "phone": "0715-8123456", "email": "li@xnga.gov.cn" } }))
-        .await;
+    app.gql_ok_as(
+        &office,
+        UPDATE,
+        json!({ "u": police, "i": { "name": "李警官", "phone": "0715-8123456", "email": "li@xnga.gov.cn" } }),
+    )
+    .await;
 
     let own = app.gql_ok_as(&liaison, READ, json!({ "u": hbust })).await;
     assert_eq!(own["unit"]["contact"]["email"], "zhang@hbust.edu.cn");
@@ -32,22 +36,40 @@ async fn a_liaison_keeps_their_own_contact_and_cannot_see_or_change_anothers() {
     assert_eq!(error_code(&other), Some("FORBIDDEN"));
     assert!(!other.to_string().contains("李警官"), "nothing of the other holder leaks");
     let change_other = app
-        .gql_as(&liaison, UPDATE, json!({ "u": police, "i": { "name": "x", "phone": "13907151234", "email": "x@qq.com" } }))
+        .gql_as(
+            &liaison,
+            UPDATE,
+            json!({ "u": police, "i": { "name": "x", "phone": "13907151234", "email": "x@qq.com" } }),
+        )
         .await;
     assert_eq!(error_code(&change_other), Some("FORBIDDEN"));
     // Guessing ids that do not exist answers exactly as for ids that do.
     let guess = app
-        .gql_as(&liaison, UPDATE, json!({ "u": "999999", "i": { "name": "x", "phone": "13907151234", "email": "x@qq.com" } }))
+        .gql_as(
+            &liaison,
+            UPDATE,
+            json!({ "u": "999999", "i": { "name": "x", "phone": "13907151234", "email": "x@qq.com" } }),
+        )
         .await;
     assert_eq!(error_code(&guess), Some("FORBIDDEN"));
 
     let list = "{ unitContacts(first: 50) { totalCount nodes { unitName } } }";
-    assert_eq!(app.gql_ok_as(&liaison, list, json!({})).await["unitContacts"], json!({ "totalCount": 1, "nodes": [{ "unitName": "湖北科技学院" }] }));
+    assert_eq!(
+        app.gql_ok_as(&liaison, list, json!({})).await["unitContacts"],
+        json!({ "totalCount": 1, "nodes": [{ "unitName": "湖北科技学院" }] })
+    );
     assert_eq!(app.gql_ok_as(&office, list, json!({})).await["unitContacts"]["totalCount"], 2);
     assert_eq!(app.gql_ok_as(&station, list, json!({})).await["unitContacts"]["totalCount"], 2);
-    assert_eq!(app.gql_ok_as(&station, READ, json!({ "u": police })).await["unit"]["contact"]["name"], "李警官");
+    assert_eq!(
+        app.gql_ok_as(&station, READ, json!({ "u": police })).await["unit"]["contact"]["name"],
+        "李警官"
+    );
     let station_change = app
-        .gql_as(&station, UPDATE, json!({ "u": police, "i": { "name": "x", "phone": "13907151234", "email": "x@qq.com" } }))
+        .gql_as(
+            &station,
+            UPDATE,
+            json!({ "u": police, "i": { "name": "x", "phone": "13907151234", "email": "x@qq.com" } }),
+        )
         .await;
     assert_eq!(error_code(&station_change), Some("FORBIDDEN"));
 }
@@ -70,7 +92,9 @@ async fn anonymous_users_read_the_plan_and_nothing_else() {
     assert_eq!(error_code(&nested), Some("UNAUTHENTICATED"));
     assert_eq!(nested["data"]["unit"]["name"], "湖北科技学院", "the public part still answers");
     assert_eq!(nested["errors"][0]["path"], json!(["unit", "contact"]));
-    let write = app.gql(UPDATE, json!({ "u": hbust, "i": { "name": "x", "phone": "13907151234", "email": "x@qq.com" } })).await;
+    let write = app
+        .gql(UPDATE, json!({ "u": hbust, "i": { "name": "x", "phone": "13907151234", "email": "x@qq.com" } }))
+        .await;
     assert_eq!(error_code(&write), Some("UNAUTHENTICATED"));
 }
 
@@ -80,8 +104,18 @@ async fn bad_phone_numbers_and_emails_are_refused_and_nothing_is_written() {
     let hbust = app.unit_id("湖北科技学院").await;
     let office = app.user_token("office", Role::Office, None).await;
     let before = app.snapshot().await;
-    for (name, phone, email) in [("张老师", "12345", "zhang@hbust.edu.cn"), ("张老师", "13907151234", "zhang"), ("", "13907151234", "a@b.cn")] {
-        let answer = app.gql_as(&office, UPDATE, json!({ "u": hbust, "i": { "name": name, "phone": phone, "email": email } })).await;
+    for (name, phone, email) in [
+        ("张老师", "12345", "zhang@hbust.edu.cn"),
+        ("张老师", "13907151234", "zhang"),
+        ("", "13907151234", "a@b.cn"),
+    ] {
+        let answer = app
+            .gql_as(
+                &office,
+                UPDATE,
+                json!({ "u": hbust, "i": { "name": name, "phone": phone, "email": email } }),
+            )
+            .await;
         assert_eq!(error_code(&answer), Some("BAD_INPUT"), "{phone} {email}");
     }
     assert_eq!(app.snapshot().await, before);

@@ -31,7 +31,8 @@ async fn scripted_year() -> Year {
     let app = spawn_app().await;
     let office = app.user_token("office", Role::Office, None).await;
     app.create_user("station", Role::Station, None).await;
-    let (a, b) = (app.create_vehicle(&office, "鄂L采血01").await, app.create_vehicle(&office, "鄂L采血02").await);
+    let (a, b) =
+        (app.create_vehicle(&office, "鄂L采血01").await, app.create_vehicle(&office, "鄂L采血02").await);
     let hbust = app.unit_id("湖北科技学院").await;
     let xianan = app.unit_id("咸安").await;
     let swb = app.unit_id("市委办").await;
@@ -43,7 +44,12 @@ async fn scripted_year() -> Year {
     let redbull_wed = app.book(&office, &redbull, &a, "2020-03-04", "FULL_DAY", 20).await;
     let cancelled = app.book(&office, &xianan, &a, "2020-03-05", "FULL_DAY", 30).await;
     app.book(&office, &hbust, &a, "2020-09-07", "FULL_DAY", 55).await;
-    app.gql_ok_as(&office, "mutation($id: ID!) { cancelVisit(id: $id, reason: \"疫情推迟\") { id } }", json!({ "id": cancelled })).await;
+    app.gql_ok_as(
+        &office,
+        "mutation($id: ID!) { cancelVisit(id: $id, reason: \"疫情推迟\") { id } }",
+        json!({ "id": cancelled }),
+    )
+    .await;
 
     app.clock.set(at("2020-03-06T10:00:00+08:00"));
     let (office, station) = (app.login("office").await, app.login("station").await);
@@ -56,17 +62,31 @@ async fn scripted_year() -> Year {
     app.gql_ok_as(&station, RECORD, fixed_site).await;
     let swb_record = record(&app, &station, &swb_wed, "2020-03-04", [0, 0, 4]).await;
     record(&app, &station, &redbull_wed, "2020-03-04", [0, 10, 0]).await;
-    let refused = app.gql_as(&station, RECORD, crate::collections::visit_input(&cancelled, "2020-03-05", [30, 0, 0], 0)).await;
+    let refused = app
+        .gql_as(&station, RECORD, crate::collections::visit_input(&cancelled, "2020-03-05", [30, 0, 0], 0))
+        .await;
     assert_eq!(error_code(&refused), Some("VISIT_CANCELLED"));
     Year { app, office, station, swb_record, swb_visit: swb_wed }
 }
 
 fn unit<'a>(data: &'a Value, name: &str) -> &'a Value {
-    data["fulfilment"]["units"]["nodes"].as_array().unwrap().iter().find(|u| u["name"] == name).unwrap_or_else(|| panic!("{name} listed"))
+    data["fulfilment"]["units"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == name)
+        .unwrap_or_else(|| panic!("{name} listed"))
 }
 
 fn figures(u: &Value) -> Value {
-    json!([u["quota"], u["bookedDonors"], u["collectedDonations"], u["collectedVolumeMl"], u["remaining"], u["behindSchedule"]])
+    json!([
+        u["quota"],
+        u["bookedDonors"],
+        u["collectedDonations"],
+        u["collectedVolumeMl"],
+        u["remaining"],
+        u["behindSchedule"]
+    ])
 }
 
 #[tokio::test]
@@ -80,7 +100,10 @@ async fn the_scripted_spring_adds_up_per_holder_section_county_and_city_to_the_m
     assert_eq!(figures(unit(&data, "咸安")), json!([1600, 0, 40, 11_000, 1560, true]));
     assert_eq!(figures(unit(&data, "市委办")), json!([10, 0, 4, 1_600, 6, false]));
     assert_eq!(figures(unit(&data, "红牛维他命饮料(湖北)有限公司")), json!([100, 0, 10, 3_000, 90, false]));
-    assert_eq!(figures(unit(&data, "嘉鱼")), json!([unit(&data, "嘉鱼")["quota"], 0, 0, 0, unit(&data, "嘉鱼")["quota"], true]));
+    assert_eq!(
+        figures(unit(&data, "嘉鱼")),
+        json!([unit(&data, "嘉鱼")["quota"], 0, 0, 0, unit(&data, "嘉鱼")["quota"], true])
+    );
     assert_eq!(
         f["bySection"],
         json!([
@@ -91,10 +114,20 @@ async fn the_scripted_spring_adds_up_per_holder_section_county_and_city_to_the_m
     );
     let counties = f["byCounty"].as_array().unwrap();
     assert_eq!(counties.len(), 6);
-    assert_eq!(counties[0], json!({ "name": "咸安", "quota": 1600, "collectedDonations": 40, "collectedVolumeMl": 11_000 }));
+    assert_eq!(
+        counties[0],
+        json!({ "name": "咸安", "quota": 1600, "collectedDonations": 40, "collectedVolumeMl": 11_000 })
+    );
     assert_eq!(counties.iter().map(|c| c["quota"].as_i64().unwrap()).sum::<i64>(), 10_800);
     assert_eq!(
-        [&f["quota"], &f["bookedDonors"], &f["collectedDonations"], &f["collectedVolumeMl"], &f["donationTarget"], &f["volumeTargetMl"]],
+        [
+            &f["quota"],
+            &f["bookedDonors"],
+            &f["collectedDonations"],
+            &f["collectedVolumeMl"],
+            &f["donationTarget"],
+            &f["volumeTargetMl"]
+        ],
         [&json!(20_439), &json!(55), &json!(131), &json!(43_500), &json!(24_500), &json!(9_000_000)]
     );
     let nodes = f["units"]["nodes"].as_array().unwrap();
@@ -102,14 +135,20 @@ async fn the_scripted_spring_adds_up_per_holder_section_county_and_city_to_the_m
     let sum = |field: &str| nodes.iter().map(|u| u[field].as_i64().unwrap()).sum::<i64>();
     assert_eq!((sum("quota"), sum("collectedDonations"), sum("collectedVolumeMl")), (20_439, 131, 43_500));
 
-    let months = app.gql_ok_as(&office, "{ fulfilment(year: 2020) { monthly { month donations volumeMl } } }", json!({})).await;
+    let months = app
+        .gql_ok_as(&office, "{ fulfilment(year: 2020) { monthly { month donations volumeMl } } }", json!({}))
+        .await;
     let months = months["fulfilment"]["monthly"].as_array().unwrap().clone();
     assert_eq!(months.len(), 12);
     assert_eq!(months[2], json!({ "month": 3, "donations": 131, "volumeMl": 43_500 }));
     assert_eq!(months.iter().map(|m| m["donations"].as_i64().unwrap()).sum::<i64>(), 131);
     let hbust = app.unit_id("湖北科技学院").await;
     let own = app
-        .gql_ok_as(&office, "query($u: ID) { fulfilment(year: 2020) { monthly(unitId: $u) { month donations volumeMl } } }", json!({ "u": hbust }))
+        .gql_ok_as(
+            &office,
+            "query($u: ID) { fulfilment(year: 2020) { monthly(unitId: $u) { month donations volumeMl } } }",
+            json!({ "u": hbust }),
+        )
         .await;
     assert_eq!(own["fulfilment"]["monthly"][2], json!({ "month": 3, "donations": 77, "volumeMl": 27_900 }));
     assert_eq!(own["fulfilment"]["monthly"][3], json!({ "month": 4, "donations": 0, "volumeMl": 0 }));
@@ -123,10 +162,19 @@ async fn as_of_a_date_the_figures_are_those_of_that_date() {
     assert_eq!(figures(unit(&data, "湖北科技学院")), json!([2800, 55, 37, 11_900, 2763, true]));
     assert_eq!(figures(unit(&data, "咸安")), json!([1600, 0, 30, 8_000, 1570, true]));
     assert_eq!(unit(&data, "市委办")["collectedDonations"], 0);
-    assert_eq!((&data["fulfilment"]["collectedDonations"], &data["fulfilment"]["collectedVolumeMl"]), (&json!(67), &json!(19_900)));
+    assert_eq!(
+        (&data["fulfilment"]["collectedDonations"], &data["fulfilment"]["collectedVolumeMl"]),
+        (&json!(67), &json!(19_900))
+    );
     let before = app.gql_ok_as(&office, FULFILMENT, json!({ "asOf": "2020-02-29" })).await;
     assert_eq!(before["fulfilment"]["collectedDonations"], 0);
-    let monthly = app.gql_ok_as(&office, "{ fulfilment(year: 2020, asOf: \"2020-03-03\") { monthly { donations } } }", json!({})).await;
+    let monthly = app
+        .gql_ok_as(
+            &office,
+            "{ fulfilment(year: 2020, asOf: \"2020-03-03\") { monthly { donations } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(monthly["fulfilment"]["monthly"][2]["donations"], 37 + 40 + 30);
 }
 
@@ -136,7 +184,10 @@ async fn behind_schedule_switches_exactly_past_the_10_point_margin() {
     let query = "query($d: NaiveDate, $b: Boolean) { fulfilment(year: 2020, asOf: $d) { units(first: 500, behindSchedule: $b) { totalCount nodes { name behindSchedule } } } }";
     // 1 July is day 183 of 366: half the year. 4 of 10 is 40 %, exactly 10 points behind.
     let july1 = app.gql_ok_as(&office, query, json!({ "d": "2020-07-01", "b": false })).await;
-    assert_eq!(july1["fulfilment"]["units"], json!({ "totalCount": 1, "nodes": [{ "name": "市委办", "behindSchedule": false }] }));
+    assert_eq!(
+        july1["fulfilment"]["units"],
+        json!({ "totalCount": 1, "nodes": [{ "name": "市委办", "behindSchedule": false }] })
+    );
     // A day later the year is 50.27 % gone and 40 % trails it by more than 10 points.
     let july2 = app.gql_ok_as(&office, query, json!({ "d": "2020-07-02", "b": false })).await;
     assert_eq!(july2["fulfilment"]["units"]["totalCount"], 0);
@@ -155,7 +206,12 @@ async fn holders_sort_filter_and_page_by_share_section_kind_and_name() {
     let q = "query($o: FulfilmentOrderBy, $s: Section, $k: UnitKind, $n: String, $f: Int, $x: Int) { fulfilment(year: 2020) {
         units(orderBy: $o, section: $s, kind: $k, nameContains: $n, first: $f, offset: $x) { totalCount hasNextPage nodes { name } } } }";
     let names = |v: &Value| -> Vec<String> {
-        v["fulfilment"]["units"]["nodes"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap().to_owned()).collect()
+        v["fulfilment"]["units"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["name"].as_str().unwrap().to_owned())
+            .collect()
     };
     let top = app.gql_ok_as(&office, q, json!({ "o": "SHARE_DESC", "f": 4 })).await;
     assert_eq!(names(&top), ["市委办", "红牛维他命饮料(湖北)有限公司", "湖北科技学院", "咸安"]);
@@ -222,7 +278,13 @@ fn graphql_rows(data: &Value) -> HashMap<String, Vec<f64>> {
             let n = |f: &str| u[f].as_f64().unwrap();
             (
                 u["name"].as_str().unwrap().to_owned(),
-                vec![n("quota"), n("bookedDonors"), n("collectedDonations"), n("collectedVolumeMl"), n("remaining")],
+                vec![
+                    n("quota"),
+                    n("bookedDonors"),
+                    n("collectedDonations"),
+                    n("collectedVolumeMl"),
+                    n("remaining"),
+                ],
             )
         })
         .collect()
@@ -260,7 +322,13 @@ async fn the_xlsx_and_csv_exports_hold_the_numbers_of_the_graphql_answer() {
     assert_eq!(forged.status(), 401);
     let staff = app.client.get(&url).bearer_auth(&station).send().await.unwrap();
     assert_eq!(staff.status(), 403);
-    let no_year = app.client.get(format!("{}/exports/fulfilment.csv", app.address)).bearer_auth(&office).send().await.unwrap();
+    let no_year = app
+        .client
+        .get(format!("{}/exports/fulfilment.csv", app.address))
+        .bearer_auth(&office)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(no_year.status(), 400);
 }
 
@@ -270,7 +338,18 @@ async fn the_command_line_writes_the_same_xlsx() {
     let expected = graphql_rows(&app.gql_ok_as(&office, FULFILMENT, json!({ "asOf": "2020-03-06" })).await);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fulfilment-2020.xlsx");
-    let args = ["export", "fulfilment", "--year", "2020", "--format", "xlsx", "--out", out.to_str().unwrap(), "--as-of", "2020-03-06"];
+    let args = [
+        "export",
+        "fulfilment",
+        "--year",
+        "2020",
+        "--format",
+        "xlsx",
+        "--out",
+        out.to_str().unwrap(),
+        "--as-of",
+        "2020-03-06",
+    ];
     let run = bloodplan_cli(&app.database, &args);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let (_, rows) = xlsx_rows(std::fs::read(&out).unwrap());

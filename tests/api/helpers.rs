@@ -140,7 +140,8 @@ impl TestApp {
 
     /// Posts one GraphQL operation, with a bearer token if given, and returns the answer.
     async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = self.client.post(self.graphql_url()).json(&json!({ "query": query, "variables": variables }));
+        let mut request =
+            self.client.post(self.graphql_url()).json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -178,7 +179,15 @@ impl TestApp {
     pub async fn snapshot(&self) -> Vec<String> {
         let mut lines = Vec::new();
         for table in [
-            "unit", "plan", "plan_quota", "plan_section", "plan_warning", "app_user", "auth_token", "unit_contact", "audit_log",
+            "unit",
+            "plan",
+            "plan_quota",
+            "plan_section",
+            "plan_warning",
+            "app_user",
+            "auth_token",
+            "unit_contact",
+            "audit_log",
         ] {
             let rows = self
                 .db
@@ -199,9 +208,12 @@ impl TestApp {
                             .or_else(|_| row.try_get::<Option<i32>>("", c).map(|v| format!("{v:?}")))
                             .or_else(|_| row.try_get::<Option<bool>>("", c).map(|v| format!("{v:?}")))
                             .or_else(|_| {
-                                row.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", c).map(|v| format!("{v:?}"))
+                                row.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", c)
+                                    .map(|v| format!("{v:?}"))
                             })
-                            .or_else(|_| row.try_get::<Option<chrono::NaiveDate>>("", c).map(|v| format!("{v:?}")))
+                            .or_else(|_| {
+                                row.try_get::<Option<chrono::NaiveDate>>("", c).map(|v| format!("{v:?}"))
+                            })
                             .unwrap_or_else(|e| panic!("cannot read {table}.{c}: {e}"))
                     })
                     .collect();
@@ -233,14 +245,22 @@ pub const PASSWORD: &str = "献血光荣-2020-xianning";
 
 impl TestApp {
     /// Creates an account directly (as the command line would) and returns its id.
-    pub async fn create_user(&self, username: &str, role: bloodplan::domain::auth::Role, unit: Option<&str>) -> i32 {
+    pub async fn create_user(
+        &self,
+        username: &str,
+        role: bloodplan::domain::auth::Role,
+        unit: Option<&str>,
+    ) -> i32 {
         use bloodplan::services::{accounts, audit::Performer};
         let unit_id = match unit {
             Some(name) => Some(accounts::find_unit_id(&self.db, name).await.expect("unit exists")),
             None => None,
         };
         let new = accounts::NewUser { username: username.into(), password: PASSWORD.into(), role, unit_id };
-        accounts::create_user(&self.db, &self.clock, Performer::System("test"), new).await.expect("user created").id
+        accounts::create_user(&self.db, &self.clock, Performer::System("test"), new)
+            .await
+            .expect("user created")
+            .id
     }
 
     /// Logs in over GraphQL and returns the bearer token.
@@ -255,7 +275,12 @@ impl TestApp {
     }
 
     /// Creates an account and logs it in.
-    pub async fn user_token(&self, username: &str, role: bloodplan::domain::auth::Role, unit: Option<&str>) -> String {
+    pub async fn user_token(
+        &self,
+        username: &str,
+        role: bloodplan::domain::auth::Role,
+        unit: Option<&str>,
+    ) -> String {
         self.create_user(username, role, unit).await;
         self.login(username).await
     }
@@ -296,7 +321,15 @@ impl TestApp {
     }
 
     /// Books a visit over GraphQL and returns its id; panics if the booking is refused.
-    pub async fn book(&self, token: &str, unit: &str, vehicle: &str, date: &str, session: &str, expected: i32) -> String {
+    pub async fn book(
+        &self,
+        token: &str,
+        unit: &str,
+        vehicle: &str,
+        date: &str,
+        session: &str,
+        expected: i32,
+    ) -> String {
         let data = self.gql_ok_as(token, BOOK, book_vars(unit, vehicle, date, session, expected)).await;
         data["bookVisit"]["id"].as_str().expect("visit id").to_owned()
     }

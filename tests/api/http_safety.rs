@@ -7,17 +7,18 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn a_mutation_over_get_is_405_and_a_query_over_get_works() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(app.graphql_url())
-        .query(&[("query", "mutation { logout }")])
-        .send()
-        .await
-        .unwrap();
+    let response =
+        app.client.get(app.graphql_url()).query(&[("query", "mutation { logout }")]).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.headers()["allow"], "POST");
 
-    let response = app.client.get(app.graphql_url()).query(&[("query", "{ plan(year: 2020) { year } }")]).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.graphql_url())
+        .query(&[("query", "{ plan(year: 2020) { year } }")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["data"]["plan"]["year"], 2020);
@@ -35,7 +36,8 @@ async fn graphiql_is_served_on_a_plain_get() {
 async fn bodies_that_are_not_json_get_415_before_any_resolver() {
     let app = spawn_app().await;
     let query = r#"{"query":"{ plan(year: 2020) { year } }"}"#;
-    for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+    for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+    {
         let response = app
             .client
             .post(app.graphql_url())

@@ -25,7 +25,11 @@ fn import(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     let mut all = vec!["import"];
     all.extend_from_slice(args);
     let out = bloodplan_cli(&app.database, &all);
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn path(p: &Path) -> &str {
@@ -39,18 +43,66 @@ async fn each_class_of_bad_input_is_rejected_with_its_line_and_column_and_nothin
     let header = "section,seq,name,quota,site,note,kind\n";
     let good = "CITY_UNIT,1,市委办,10,献血单位,,government\n";
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("missing name", format!("{header}{good}CITY_UNIT,2,,10,献血单位,,government\n").into_bytes(), "第3行 name列"),
-        ("duplicate name", format!("{header}{good}CITY_UNIT,2,市委办,10,献血单位,,government\n").into_bytes(), "第3行 name列"),
-        ("duplicate seq", format!("{header}{good}CITY_UNIT,1,市人大办,10,献血单位,,government\n").into_bytes(), "第3行 seq列"),
-        ("zero quota", format!("{header}CITY_UNIT,1,市委办,0,献血单位,,government\n").into_bytes(), "第2行 quota列"),
-        ("negative quota", format!("{header}CITY_UNIT,1,市委办,-3,献血单位,,government\n").into_bytes(), "第2行 quota列"),
-        ("fractional quota", format!("{header}CITY_UNIT,1,市委办,2.5,献血单位,,government\n").into_bytes(), "第2行 quota列"),
-        ("text quota", format!("{header}{good}{good}CITY_UNIT,3,市政府办,十,献血单位,,government\n").into_bytes(), "第4行 quota列"),
-        ("unknown section", format!("{header}TOWN,1,市委办,10,献血单位,,government\n").into_bytes(), "第2行 section列"),
-        ("unknown kind", format!("{header}CITY_UNIT,1,市委办,10,献血单位,,church\n").into_bytes(), "第2行 kind列"),
-        ("wrong column count", format!("{header}{good}CITY_UNIT,2,市人大办,10,献血单位,government\n").into_bytes(), "第3行: 列数不对"),
-        ("missing column", "section,seq,name,quota\nCITY_UNIT,1,市委办,10\n".as_bytes().to_vec(), "第1行 kind列: 缺少此列"),
-        ("undecodable text", [header.as_bytes(), b"CITY_UNIT,1,\xFF\xFE\x80\x80,10,,,government\n"].concat(), "无法识别的文字编码"),
+        (
+            "missing name",
+            format!("{header}{good}CITY_UNIT,2,,10,献血单位,,government\n").into_bytes(),
+            "第3行 name列",
+        ),
+        (
+            "duplicate name",
+            format!("{header}{good}CITY_UNIT,2,市委办,10,献血单位,,government\n").into_bytes(),
+            "第3行 name列",
+        ),
+        (
+            "duplicate seq",
+            format!("{header}{good}CITY_UNIT,1,市人大办,10,献血单位,,government\n").into_bytes(),
+            "第3行 seq列",
+        ),
+        (
+            "zero quota",
+            format!("{header}CITY_UNIT,1,市委办,0,献血单位,,government\n").into_bytes(),
+            "第2行 quota列",
+        ),
+        (
+            "negative quota",
+            format!("{header}CITY_UNIT,1,市委办,-3,献血单位,,government\n").into_bytes(),
+            "第2行 quota列",
+        ),
+        (
+            "fractional quota",
+            format!("{header}CITY_UNIT,1,市委办,2.5,献血单位,,government\n").into_bytes(),
+            "第2行 quota列",
+        ),
+        (
+            "text quota",
+            format!("{header}{good}{good}CITY_UNIT,3,市政府办,十,献血单位,,government\n").into_bytes(),
+            "第4行 quota列",
+        ),
+        (
+            "unknown section",
+            format!("{header}TOWN,1,市委办,10,献血单位,,government\n").into_bytes(),
+            "第2行 section列",
+        ),
+        (
+            "unknown kind",
+            format!("{header}CITY_UNIT,1,市委办,10,献血单位,,church\n").into_bytes(),
+            "第2行 kind列",
+        ),
+        (
+            "wrong column count",
+            format!("{header}{good}CITY_UNIT,2,市人大办,10,献血单位,government\n").into_bytes(),
+            "第3行: 列数不对",
+        ),
+        (
+            "missing column",
+            "section,seq,name,quota\nCITY_UNIT,1,市委办,10\n".as_bytes().to_vec(),
+            "第1行 kind列: 缺少此列",
+        ),
+        (
+            "undecodable text",
+            [header.as_bytes(), b"CITY_UNIT,1,\xFF\xFE\x80\x80,10,,,government\n"].concat(),
+            "无法识别的文字编码",
+        ),
     ];
     for (case, units, expected) in cases {
         let folder = plan_folder_with(&units);
@@ -151,7 +203,9 @@ async fn gb18030_and_bom_files_load_as_later_years_without_duplicating_units() {
     assert_eq!(data["plan"]["documentNumber"], serde_json::Value::Null);
     let node = &data["plan"]["units"]["nodes"][0];
     assert_eq!(node["name"], "湖北科技学院");
-    let unit = app.gql_ok("query($id: ID!) { unit(id: $id) { quotas { year quota } } }", json!({ "id": node["id"] })).await;
+    let unit = app
+        .gql_ok("query($id: ID!) { unit(id: $id) { quotas { year quota } } }", json!({ "id": node["id"] }))
+        .await;
     assert_eq!(
         unit["unit"]["quotas"],
         json!([{ "year": 2020, "quota": 2800 }, { "year": 2021, "quota": 2800 }, { "year": 2022, "quota": 2800 }])

@@ -35,11 +35,16 @@ async fn the_2020_plan_has_every_row_of_the_printed_table() {
     assert_eq!(nodes.len(), 157);
     let count = |section: &str| nodes.iter().filter(|n| n["section"] == section).count();
     assert_eq!((count("COUNTY"), count("CITY_UNIT"), count("ENTERPRISE")), (6, 122, 29));
-    let sum = |section: &str| nodes.iter().filter(|n| n["section"] == section).map(|n| n["quota"].as_i64().unwrap()).sum::<i64>();
+    let sum = |section: &str| {
+        nodes.iter().filter(|n| n["section"] == section).map(|n| n["quota"].as_i64().unwrap()).sum::<i64>()
+    };
     assert_eq!((sum("COUNTY"), sum("CITY_UNIT"), sum("ENTERPRISE")), (10_800, 8_417, 1_222));
 
     let hbust = node(nodes, "湖北科技学院");
-    assert_eq!((hbust["quota"].as_i64(), hbust["kind"].as_str(), hbust["seq"].as_i64()), (Some(2800), Some("UNIVERSITY"), Some(76)));
+    assert_eq!(
+        (hbust["quota"].as_i64(), hbust["kind"].as_str(), hbust["seq"].as_i64()),
+        (Some(2800), Some("UNIVERSITY"), Some(76))
+    );
     assert_eq!(hbust["site"], "献血单位");
     let garrison = node(nodes, "咸宁军分区");
     assert_eq!((garrison["quota"].as_i64(), garrison["note"].as_str()), (Some(200), Some("含民兵预备役")));
@@ -66,8 +71,14 @@ async fn the_plan_reports_the_printed_city_total_that_is_off_by_100() {
     let warnings = data["plan"]["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     let warning = warnings[0].as_str().unwrap();
-    assert!(warning.contains("8417") && warning.contains("8517") && warning.contains("相差 100"), "{warning}");
-    assert_eq!(data["plan"]["sections"][1], json!({ "kind": "CITY_UNIT", "difference": 100, "unitCount": 122, "label": "市直各单位" }));
+    assert!(
+        warning.contains("8417") && warning.contains("8517") && warning.contains("相差 100"),
+        "{warning}"
+    );
+    assert_eq!(
+        data["plan"]["sections"][1],
+        json!({ "kind": "CITY_UNIT", "difference": 100, "unitCount": 122, "label": "市直各单位" })
+    );
     assert_eq!(data["plan"]["sections"][0]["difference"], 0);
 }
 
@@ -87,17 +98,27 @@ async fn units_can_be_filtered_ordered_and_paged() {
             { "name": "湖北商贸学院(咸宁校区)", "quota": 400 },
         ])
     );
-    let banks = app_units(&app, query, json!({ "section": "CITY_UNIT", "name": "咸宁分行", "first": 3, "offset": 3 })).await;
+    let banks = app_units(
+        &app,
+        query,
+        json!({ "section": "CITY_UNIT", "name": "咸宁分行", "first": 3, "offset": 3 }),
+    )
+    .await;
     assert_eq!(banks["totalCount"], 10);
     assert_eq!(banks["hasNextPage"], true);
     assert_eq!(banks["nodes"].as_array().unwrap().len(), 3);
     assert_eq!(banks["nodes"][0]["name"], "中行咸宁分行");
-    let hotels_smallest = app_units(&app, query, json!({ "kind": "HOTEL", "order": "QUOTA_ASC", "first": 1 })).await;
+    let hotels_smallest =
+        app_units(&app, query, json!({ "kind": "HOTEL", "order": "QUOTA_ASC", "first": 1 })).await;
     assert_eq!(hotels_smallest["totalCount"], 9);
     assert_eq!(hotels_smallest["nodes"][0], json!({ "name": "凯悦大酒店", "quota": 8 }));
-    let counties_last_page = app_units(&app, query, json!({ "section": "COUNTY", "first": 4, "offset": 4 })).await;
+    let counties_last_page =
+        app_units(&app, query, json!({ "section": "COUNTY", "first": 4, "offset": 4 })).await;
     assert_eq!(counties_last_page["hasNextPage"], false);
-    assert_eq!(counties_last_page["nodes"], json!([{ "name": "崇阳", "quota": 1900 }, { "name": "通山", "quota": 1200 }]));
+    assert_eq!(
+        counties_last_page["nodes"],
+        json!([{ "name": "崇阳", "quota": 1900 }, { "name": "通山", "quota": 1200 }])
+    );
 }
 
 async fn app_units(app: &crate::helpers::TestApp, query: &str, variables: Value) -> Value {
@@ -109,7 +130,8 @@ async fn a_page_larger_than_500_is_bad_input() {
     let app = spawn_app().await;
     let answer = app.gql("{ plan(year: 2020) { units(first: 501) { totalCount } } }", json!({})).await;
     assert_eq!(error_code(&answer), Some("BAD_INPUT"));
-    let answer = app.gql("{ plan(year: 2020) { units(first: 10, offset: -1) { totalCount } } }", json!({})).await;
+    let answer =
+        app.gql("{ plan(year: 2020) { units(first: 10, offset: -1) { totalCount } } }", json!({})).await;
     assert_eq!(error_code(&answer), Some("BAD_INPUT"));
 }
 
@@ -128,10 +150,15 @@ async fn an_unknown_year_or_unit_is_not_found() {
 #[tokio::test]
 async fn a_unit_shows_its_quota_in_each_year() {
     let app = spawn_app().await;
-    let data = app.gql_ok(r#"{ plan(year: 2020) { units(kind: UNIVERSITY, first: 1) { nodes { id } } } }"#, json!({})).await;
+    let data = app
+        .gql_ok(r#"{ plan(year: 2020) { units(kind: UNIVERSITY, first: 1) { nodes { id } } } }"#, json!({}))
+        .await;
     let id = data["plan"]["units"]["nodes"][0]["id"].as_str().unwrap().to_owned();
     let data = app
-        .gql_ok("query($id: ID!) { unit(id: $id) { name kind quotas { year section seq quota site } } }", json!({ "id": id }))
+        .gql_ok(
+            "query($id: ID!) { unit(id: $id) { name kind quotas { year section seq quota site } } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(
         data["unit"],

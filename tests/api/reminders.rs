@@ -17,7 +17,8 @@ use crate::smtp_server::{free_port, TestSmtpServer};
 
 const SET_TERMS: &str = r#"mutation { setTermCalendar(input: { year: 2020, springStart: "2020-02-24", springEnd: "2020-07-10", autumnStart: "2020-09-01", autumnEnd: "2021-01-15" }) { year } }"#;
 const SET_CONTACT: &str = "mutation($u: ID!, $e: String!) { updateUnitContact(unitId: $u, input: { name: \"张老师\", phone: \"13907151234\", email: $e }) { id } }";
-const DIGEST_OFF: &str = "mutation { setReminderRule(kind: DIGEST, offsets: [1], enabled: false) { enabled } }";
+const DIGEST_OFF: &str =
+    "mutation { setReminderRule(kind: DIGEST, offsets: [1], enabled: false) { enabled } }";
 const HBUST: &str = "湖北科技学院";
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -46,7 +47,8 @@ async fn run_once(app: &TestApp) -> (u32, SendReport) {
     let s = &app.state;
     let queued = reminders::enqueue_due(&s.db, &app.clock, &s.reminders).await.expect("scheduler runs");
     let mailer = s.mailer.as_ref().expect("SMTP configured");
-    let report = outbox_service::run_once(&s.db, &app.clock, mailer, &s.outbox, "test").await.expect("worker runs");
+    let report =
+        outbox_service::run_once(&s.db, &app.clock, mailer, &s.outbox, "test").await.expect("worker runs");
     (queued, report)
 }
 
@@ -55,7 +57,8 @@ async fn outbox_rows(app: &TestApp) -> Vec<outbox::Model> {
 }
 
 #[tokio::test]
-async fn on_february_3_only_the_university_without_a_confirmed_visit_gets_one_term_reminder_naming_its_remaining_2800() {
+async fn on_february_3_only_the_university_without_a_confirmed_visit_gets_one_term_reminder_naming_its_remaining_2800(
+) {
     let smtp = TestSmtpServer::start();
     let app = app_sending_to(smtp.port).await;
     let office = office_with_terms(
@@ -71,7 +74,8 @@ async fn on_february_3_only_the_university_without_a_confirmed_visit_gets_one_te
     let vehicle = app.create_vehicle(&office, "鄂L采血01").await;
     let xnvc = app.unit_id("咸宁职业技术学院").await;
     let visit = app.book(&office, &xnvc, &vehicle, "2020-03-03", "MORNING", 25).await;
-    app.gql_ok_as(&office, "mutation($id: ID!) { confirmVisit(id: $id) { id } }", json!({ "id": visit })).await;
+    app.gql_ok_as(&office, "mutation($id: ID!) { confirmVisit(id: $id) { id } }", json!({ "id": visit }))
+        .await;
     let rule = app.gql_ok_as(&office, "mutation { setReminderRule(kind: DIGEST, offsets: [1], enabled: true) { kind offsets enabled } }", json!({})).await;
     assert_eq!(rule["setReminderRule"], json!({ "kind": "DIGEST", "offsets": [1], "enabled": true }));
 
@@ -84,7 +88,11 @@ async fn on_february_3_only_the_university_without_a_confirmed_visit_gets_one_te
     let (to_office, messages): (Vec<_>, Vec<_>) =
         smtp.messages().into_iter().partition(|m| m.to == vec!["xianning-blood@example.org".to_string()]);
     assert_eq!(to_office.len(), 1);
-    assert!(to_office[0].subject.starts_with("【咸宁市献血办】2020年献血计划进度周报(截至2020年2月3日)"), "{}", to_office[0].subject);
+    assert!(
+        to_office[0].subject.starts_with("【咸宁市献血办】2020年献血计划进度周报(截至2020年2月3日)"),
+        "{}",
+        to_office[0].subject
+    );
     assert!(to_office[0].text.contains("湖北科技学院"), "{}", to_office[0].text);
     assert_eq!(messages.len(), 1, "only 湖北科技学院 gets a term reminder");
     let m = &messages[0];
@@ -115,7 +123,11 @@ async fn a_message_queued_while_smtp_is_down_is_delivered_exactly_once_when_it_c
     let row = &outbox_rows(&app).await[0];
     assert_eq!((row.status.as_str(), row.attempts), ("PENDING", 1));
     assert!(row.last_error.is_some());
-    assert_eq!(row.next_attempt_at, app.clock.now() + TimeDelta::seconds(60), "the first retry waits the base backoff");
+    assert_eq!(
+        row.next_attempt_at,
+        app.clock.now() + TimeDelta::seconds(60),
+        "the first retry waits the base backoff"
+    );
 
     let smtp = TestSmtpServer::start_on(port);
     assert_eq!(run_once(&app).await.1, SendReport::default(), "not before its backoff is over");
@@ -157,11 +169,17 @@ async fn a_550_fails_the_message_after_the_configured_attempts_and_the_office_ca
     assert!(node["lastError"].as_str().unwrap().contains("550"), "{node}");
 
     let resent = app
-        .gql_ok_as(&office, "mutation($id: ID!) { resendMessage(id: $id) { id status attempts } }", json!({ "id": node["id"] }))
+        .gql_ok_as(
+            &office,
+            "mutation($id: ID!) { resendMessage(id: $id) { id status attempts } }",
+            json!({ "id": node["id"] }),
+        )
         .await;
     assert_eq!(resent["resendMessage"]["status"], "PENDING");
     assert_eq!(resent["resendMessage"]["attempts"], 0);
-    let again = app.gql_as(&office, "mutation($id: ID!) { resendMessage(id: $id) { id } }", json!({ "id": node["id"] })).await;
+    let again = app
+        .gql_as(&office, "mutation($id: ID!) { resendMessage(id: $id) { id } }", json!({ "id": node["id"] }))
+        .await;
     assert_eq!(crate::helpers::error_code(&again), Some("NOT_FAILED"));
 }
 
@@ -171,7 +189,11 @@ fn message(i: usize) -> NewMessage {
         kind: ReminderKind::Term,
         recipient: format!("liaison{i}@example.edu.cn"),
         recipient_name: Some(format!("联络员{i}")),
-        email: RenderedEmail { subject: format!("提醒 {i}"), text: format!("正文 {i}"), html: format!("<p>正文 {i}</p>") },
+        email: RenderedEmail {
+            subject: format!("提醒 {i}"),
+            text: format!("正文 {i}"),
+            html: format!("<p>正文 {i}</p>"),
+        },
         visit: None,
     }
 }
@@ -193,8 +215,14 @@ async fn two_workers_on_one_database_deliver_each_of_200_messages_exactly_once()
         // Each worker has its own connection pool, as a second `serve` process would.
         let db = bloodplan::db::connect(&app.database.url).await.unwrap();
         let (clock, settings) = (app.clock.clone(), app.state.outbox.clone());
-        let mailer = Mailer::new(&crate::helpers::test_email_config(smtp.port).smtp, "市献血办 <xianning-blood@example.org>".parse().unwrap()).unwrap();
-        workers.push(tokio::spawn(async move { outbox_service::run_once(&db, &clock, &mailer, &settings, name).await.unwrap() }));
+        let mailer = Mailer::new(
+            &crate::helpers::test_email_config(smtp.port).smtp,
+            "市献血办 <xianning-blood@example.org>".parse().unwrap(),
+        )
+        .unwrap();
+        workers.push(tokio::spawn(async move {
+            outbox_service::run_once(&db, &clock, &mailer, &settings, name).await.unwrap()
+        }));
     }
     let mut total = 0;
     for w in workers {
@@ -222,7 +250,10 @@ async fn a_claim_left_by_a_crashed_worker_is_sent_once_its_lease_is_over() {
     assert_eq!(outbox_service::claim(&app.db, &app.clock, "crashed", 10).await.unwrap().len(), 1);
     let s = &app.state;
     let mailer = s.mailer.as_ref().unwrap();
-    assert_eq!(outbox_service::run_once(&s.db, &app.clock, mailer, &s.outbox, "b").await.unwrap(), SendReport::default());
+    assert_eq!(
+        outbox_service::run_once(&s.db, &app.clock, mailer, &s.outbox, "b").await.unwrap(),
+        SendReport::default()
+    );
     app.clock.advance(TimeDelta::minutes(6));
     assert_eq!(outbox_service::run_once(&s.db, &app.clock, mailer, &s.outbox, "b").await.unwrap().sent, 1);
     assert_eq!(smtp.messages().len(), 1);
@@ -244,7 +275,12 @@ async fn a_cancelled_or_moved_visit_never_gets_the_old_visits_reminder() {
     }
 
     // Cancelled before its reminder is due (2020-02-28): nothing is ever queued for it.
-    app.gql_ok_as(&office, "mutation($id: ID!) { cancelVisit(id: $id, reason: \"改期\") { id } }", json!({ "id": cancelled })).await;
+    app.gql_ok_as(
+        &office,
+        "mutation($id: ID!) { cancelVisit(id: $id, reason: \"改期\") { id } }",
+        json!({ "id": cancelled }),
+    )
+    .await;
     app.clock.set(at("2020-02-28T09:00:00+08:00"));
     let (queued, report) = run_once(&app).await;
     assert_eq!((queued, report.sent), (0, 0));
@@ -270,12 +306,17 @@ async fn a_cancelled_or_moved_visit_never_gets_the_old_visits_reminder() {
         .await
         .unwrap();
     bloodplan::db::entities::visit::Entity::update_many()
-        .col_expr(bloodplan::db::entities::visit::Column::Status, sea_orm::sea_query::Expr::value("CANCELLED"))
+        .col_expr(
+            bloodplan::db::entities::visit::Column::Status,
+            sea_orm::sea_query::Expr::value("CANCELLED"),
+        )
         .filter(bloodplan::db::entities::visit::Column::Id.eq(kept.parse::<i32>().unwrap()))
         .exec(&app.db)
         .await
         .unwrap();
-    let report = outbox_service::run_once(&s.db, &app.clock, s.mailer.as_ref().unwrap(), &s.outbox, "w").await.unwrap();
+    let report = outbox_service::run_once(&s.db, &app.clock, s.mailer.as_ref().unwrap(), &s.outbox, "w")
+        .await
+        .unwrap();
     assert_eq!((report.sent, report.cancelled), (0, 2));
     assert!(smtp.messages().is_empty());
 
@@ -330,7 +371,10 @@ async fn term_dates_out_of_order_or_for_a_non_university_are_refused() {
     .await;
     app.gql_ok_as(&office, SET_TERMS, json!({})).await;
     let data = app.gql_ok_as(&office, "{ termCalendar(year: 2020) { unitId springStart } }", json!({})).await;
-    assert_eq!(data["termCalendar"], json!([{ "unitId": null, "springStart": "2020-02-24" }, { "unitId": hbust, "springStart": "2020-03-02" }]));
+    assert_eq!(
+        data["termCalendar"],
+        json!([{ "unitId": null, "springStart": "2020-02-24" }, { "unitId": hbust, "springStart": "2020-03-02" }])
+    );
 }
 
 #[tokio::test]
@@ -371,10 +415,15 @@ fn remind_cli(app: &TestApp, now: &str, smtp_port: Option<u16>) -> (bool, String
         .env("RUST_LOG", "warn")
         .env_remove("SMTP_URL");
     if let Some(port) = smtp_port {
-        command.env("SMTP_URL", format!("smtp://127.0.0.1:{port}")).env("MAIL_FROM", "咸宁市献血办 <office@xianning-blood.example.org>");
+        command
+            .env("SMTP_URL", format!("smtp://127.0.0.1:{port}"))
+            .env("MAIL_FROM", "咸宁市献血办 <office@xianning-blood.example.org>");
     }
     let out = command.output().expect("bloodplan runs");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
 }
 
 #[tokio::test]

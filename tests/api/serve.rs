@@ -23,7 +23,12 @@ async fn serve_loads_the_plan_into_an_empty_database_and_stops_cleanly_on_sigter
     let url = format!("http://127.0.0.1:{port}/graphql");
     let mut answer = Value::Null;
     for _ in 0..300 {
-        if let Ok(response) = client.post(&url).json(&json!({ "query": "{ plan(year: 2020) { units(first: 1) { totalCount } } }" })).send().await {
+        if let Ok(response) = client
+            .post(&url)
+            .json(&json!({ "query": "{ plan(year: 2020) { units(first: 1) { totalCount } } }" }))
+            .send()
+            .await
+        {
             answer = response.json().await.unwrap();
             break;
         }

@@ -100,7 +100,10 @@ impl TestSmtpServer {
         let Some(accept_loop) = self.accept_loop.take() else { return };
         self.stopping.store(true, Ordering::SeqCst);
         // The accept loop blocks in accept(): one last connection wakes it up to see the flag.
-        let _ = TcpStream::connect_timeout(&SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)), Duration::from_secs(1));
+        let _ = TcpStream::connect_timeout(
+            &SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)),
+            Duration::from_secs(1),
+        );
         let _ = accept_loop.join();
     }
 }
@@ -211,5 +214,9 @@ fn first_part(mail: &mailparse::ParsedMail<'_>, mimetype: &str) -> String {
             String::new()
         };
     }
-    mail.subparts.iter().map(|part| first_part(part, mimetype)).find(|body| !body.is_empty()).unwrap_or_default()
+    mail.subparts
+        .iter()
+        .map(|part| first_part(part, mimetype))
+        .find(|body| !body.is_empty())
+        .unwrap_or_default()
 }

@@ -35,7 +35,13 @@ async fn second_server(app: &TestApp) -> SecondServer {
         .expect("second server starts");
     let server = SecondServer { child, address: format!("http://127.0.0.1:{port}") };
     for _ in 0..300 {
-        if app.client.get(format!("{}/health", server.address)).send().await.is_ok_and(|r| r.status().is_success()) {
+        if app
+            .client
+            .get(format!("{}/health", server.address))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return server;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -47,7 +53,11 @@ async fn second_server(app: &TestApp) -> SecondServer {
 async fn race(app: &TestApp, servers: &[String], token: &str, bookings: Vec<Value>) -> Vec<Value> {
     let requests = bookings.into_iter().enumerate().map(|(i, variables)| {
         let url = format!("{}/graphql", servers[i % servers.len()]);
-        let request = app.client.post(url).bearer_auth(token).json(&serde_json::json!({ "query": BOOK, "variables": variables }));
+        let request = app
+            .client
+            .post(url)
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "query": BOOK, "variables": variables }));
         async move { request.send().await.expect("answer").json::<Value>().await.expect("JSON") }
     });
     join_all(requests).await
@@ -87,7 +97,15 @@ async fn two_server_processes_on_one_database_still_make_exactly_one_visit() {
         units.push(app.unit_id(name).await);
     }
     let bookings = (0..50)
-        .map(|i| book_vars(&units[i % units.len()], &vehicle, "2020-03-02", if i % 2 == 0 { "MORNING" } else { "FULL_DAY" }, 25))
+        .map(|i| {
+            book_vars(
+                &units[i % units.len()],
+                &vehicle,
+                "2020-03-02",
+                if i % 2 == 0 { "MORNING" } else { "FULL_DAY" },
+                25,
+            )
+        })
         .collect();
     let answers = race(&app, &servers, &office, bookings).await;
     assert_eq!(tally(&answers), (1, 49), "{answers:?}");

@@ -49,7 +49,10 @@ async fn world() -> World {
     let user_id = app.create_user("office", Role::Office, None).await;
     let office = Actor { user_id, username: "office".into(), role: Role::Office, unit_id: None };
     let text = std::fs::read_to_string(seeds_dir().join("holidays/2020.toml")).unwrap();
-    let settings = BookingSettings { policy: Default::default(), calendar: Arc::new(WorkCalendar::parse(&text).unwrap()) };
+    let settings = BookingSettings {
+        policy: Default::default(),
+        calendar: Arc::new(WorkCalendar::parse(&text).unwrap()),
+    };
     let mut units = Vec::new();
     for name in ["湖北科技学院", "市中心医院", "咸安"] {
         units.push(app.unit_id(name).await.parse().unwrap());

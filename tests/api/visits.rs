@@ -48,15 +48,29 @@ async fn a_liaison_books_the_office_confirms_and_the_history_is_kept() {
     assert_eq!(created["createVehicle"]["name"], "鄂L采血02");
     assert_eq!(created["createVehicle"]["homeStation"], "咸宁市中心血站");
 
-    let booked = b.app.gql_ok_as(&b.liaison, BOOK, book_vars(&b.hbust, &b.vehicle, "2020-03-02", "MORNING", 30)).await;
+    let booked =
+        b.app.gql_ok_as(&b.liaison, BOOK, book_vars(&b.hbust, &b.vehicle, "2020-03-02", "MORNING", 30)).await;
     assert_eq!(booked["bookVisit"]["status"], "REQUESTED");
     assert_eq!(booked["bookVisit"]["warnings"], json!([]));
     let id = booked["bookVisit"]["id"].as_str().unwrap().to_owned();
-    let confirmed = b.app.gql_ok_as(&b.office, "mutation($id: ID!) { confirmVisit(id: $id) { id status } }", json!({ "id": id })).await;
+    let confirmed = b
+        .app
+        .gql_ok_as(
+            &b.office,
+            "mutation($id: ID!) { confirmVisit(id: $id) { id status } }",
+            json!({ "id": id }),
+        )
+        .await;
     assert_eq!(confirmed["confirmVisit"], json!({ "id": id, "status": "CONFIRMED" }));
-    let again = b.app.gql_as(&b.office, "mutation($id: ID!) { confirmVisit(id: $id) { id } }", json!({ "id": id })).await;
+    let again = b
+        .app
+        .gql_as(&b.office, "mutation($id: ID!) { confirmVisit(id: $id) { id } }", json!({ "id": id }))
+        .await;
     assert_eq!(error_code(&again), Some("INVALID_TRANSITION"));
-    let early = b.app.gql_as(&b.station, "mutation($id: ID!) { markVisitNoShow(id: $id) { id } }", json!({ "id": id })).await;
+    let early = b
+        .app
+        .gql_as(&b.station, "mutation($id: ID!) { markVisitNoShow(id: $id) { id } }", json!({ "id": id }))
+        .await;
     assert_eq!(error_code(&early), Some("VISIT_NOT_YET_DUE"));
 
     let moved = b
@@ -67,7 +81,10 @@ async fn a_liaison_books_the_office_confirms_and_the_history_is_kept() {
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(moved["rescheduleVisit"], json!({ "date": "2020-03-04", "session": "FULL_DAY", "status": "REQUESTED", "expectedDonors": 50 }));
+    assert_eq!(
+        moved["rescheduleVisit"],
+        json!({ "date": "2020-03-04", "session": "FULL_DAY", "status": "REQUESTED", "expectedDonors": 50 })
+    );
     let visit = b
         .app
         .gql_ok_as(&b.office, "query($id: ID!) { visit(id: $id) { unitName vehicleName history { actor action before after } } }", json!({ "id": id }))
@@ -97,7 +114,8 @@ async fn a_liaison_books_the_office_confirms_and_the_history_is_kept() {
 
 /// The code a liaison's booking of the 湖北科技学院 vehicle gets, if refused.
 async fn refusal(b: &Booking, date: &str, session: &str, expected: i32) -> Option<String> {
-    let answer = b.app.gql_as(&b.liaison, BOOK, book_vars(&b.hbust, &b.vehicle, date, session, expected)).await;
+    let answer =
+        b.app.gql_as(&b.liaison, BOOK, book_vars(&b.hbust, &b.vehicle, date, session, expected)).await;
     error_code(&answer).map(str::to_owned)
 }
 
@@ -108,17 +126,32 @@ async fn every_booking_rule_is_refused_with_its_own_code() {
     assert_eq!(refusal(&b, "2021-03-01", "MORNING", 20).await.as_deref(), Some("NO_QUOTA_FOR_YEAR"));
     assert_eq!(refusal(&b, "2020-04-06", "MORNING", 20).await.as_deref(), Some("HOLIDAY"), "清明");
     assert_eq!(refusal(&b, "2020-10-05", "MORNING", 20).await.as_deref(), Some("HOLIDAY"), "国庆");
-    assert_eq!(refusal(&b, "2020-03-07", "MORNING", 20).await.as_deref(), Some("NOT_A_WORKING_DAY"), "a Saturday");
-    assert_eq!(refusal(&b, "2020-03-02", "MORNING", 0).await.as_deref(), Some("EXPECTED_DONORS_OUT_OF_RANGE"));
-    assert_eq!(refusal(&b, "2020-03-02", "MORNING", 31).await.as_deref(), Some("EXPECTED_DONORS_OUT_OF_RANGE"), "half of 60");
-    assert_eq!(refusal(&b, "2020-03-02", "FULL_DAY", 61).await.as_deref(), Some("EXPECTED_DONORS_OUT_OF_RANGE"));
+    assert_eq!(
+        refusal(&b, "2020-03-07", "MORNING", 20).await.as_deref(),
+        Some("NOT_A_WORKING_DAY"),
+        "a Saturday"
+    );
+    assert_eq!(
+        refusal(&b, "2020-03-02", "MORNING", 0).await.as_deref(),
+        Some("EXPECTED_DONORS_OUT_OF_RANGE")
+    );
+    assert_eq!(
+        refusal(&b, "2020-03-02", "MORNING", 31).await.as_deref(),
+        Some("EXPECTED_DONORS_OUT_OF_RANGE"),
+        "half of 60"
+    );
+    assert_eq!(
+        refusal(&b, "2020-03-02", "FULL_DAY", 61).await.as_deref(),
+        Some("EXPECTED_DONORS_OUT_OF_RANGE")
+    );
     // Sunday 2020-04-26 is a make-up working day: bookable.
     b.app.book(&b.liaison, &b.hbust, &b.vehicle, "2020-04-26", "FULL_DAY", 60).await;
 
     b.app
         .gql_ok_as(&b.station, "mutation($v: ID!) { addVehicleBlackout(vehicleId: $v, from: \"2020-03-09\", to: \"2020-03-13\", reason: \"年检\") { id } }", json!({ "v": b.vehicle }))
         .await;
-    let answer = b.app.gql_as(&b.liaison, BOOK, book_vars(&b.hbust, &b.vehicle, "2020-03-11", "MORNING", 20)).await;
+    let answer =
+        b.app.gql_as(&b.liaison, BOOK, book_vars(&b.hbust, &b.vehicle, "2020-03-11", "MORNING", 20)).await;
     assert_eq!(error_code(&answer), Some("VEHICLE_BLACKOUT"));
     assert!(answer["errors"][0]["message"].as_str().unwrap().contains("年检"));
 
@@ -137,15 +170,26 @@ async fn every_booking_rule_is_refused_with_its_own_code() {
     let id = overridden["bookVisit"]["id"].as_str().unwrap();
     let trail = b
         .app
-        .gql_ok_as(&b.office, "query($id: String) { auditLog(entity: \"visit\", entityId: $id) { nodes { action after } } }", json!({ "id": id }))
+        .gql_ok_as(
+            &b.office,
+            "query($id: String) { auditLog(entity: \"visit\", entityId: $id) { nodes { action after } } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(trail["auditLog"]["nodes"][0]["after"]["leadTimeOverride"], "血库告急, 临时加开");
 
-    b.app.gql_ok_as(&b.station, "mutation($v: ID!) { updateVehicle(id: $v, input: { active: false }) { id } }", json!({ "v": b.vehicle })).await;
+    b.app
+        .gql_ok_as(
+            &b.station,
+            "mutation($v: ID!) { updateVehicle(id: $v, input: { active: false }) { id } }",
+            json!({ "v": b.vehicle }),
+        )
+        .await;
     assert_eq!(refusal(&b, "2020-03-16", "MORNING", 20).await.as_deref(), Some("VEHICLE_INACTIVE"));
 
     let other_unit = b.app.unit_id("市公安局").await;
-    let foreign = b.app.gql_as(&b.liaison, BOOK, book_vars(&other_unit, &b.vehicle, "2020-03-16", "MORNING", 20)).await;
+    let foreign =
+        b.app.gql_as(&b.liaison, BOOK, book_vars(&other_unit, &b.vehicle, "2020-03-16", "MORNING", 20)).await;
     assert_eq!(error_code(&foreign), Some("FORBIDDEN"));
 }
 
@@ -153,7 +197,8 @@ async fn every_booking_rule_is_refused_with_its_own_code() {
 async fn more_donors_than_the_quota_needs_is_a_warning_not_a_refusal() {
     let b = booking_app().await;
     let party = b.app.unit_id("市委办").await;
-    let answer = b.app.gql_ok_as(&b.office, BOOK, book_vars(&party, &b.vehicle, "2020-03-02", "MORNING", 25)).await;
+    let answer =
+        b.app.gql_ok_as(&b.office, BOOK, book_vars(&party, &b.vehicle, "2020-03-02", "MORNING", 25)).await;
     let warnings = answer["bookVisit"]["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 1);
     let warning = warnings[0].as_str().unwrap();
@@ -166,7 +211,8 @@ async fn a_liaison_may_change_a_visit_until_three_days_before_and_the_office_any
     let near = b.app.book(&b.liaison, &b.hbust, &b.vehicle, "2020-03-05", "MORNING", 20).await;
     let far = b.app.book(&b.liaison, &b.hbust, &b.vehicle, "2020-03-10", "MORNING", 20).await;
     b.travel_to("2020-03-03T08:00:00+08:00").await;
-    let cancel = "mutation($id: ID!, $r: String!) { cancelVisit(id: $id, reason: $r) { status cancelReason } }";
+    let cancel =
+        "mutation($id: ID!, $r: String!) { cancelVisit(id: $id, reason: $r) { status cancelReason } }";
     let late = b.app.gql_as(&b.liaison, cancel, json!({ "id": near, "r": "考试周" })).await;
     assert_eq!(error_code(&late), Some("CHANGE_CUTOFF_PASSED"));
     let no_reason = b.app.gql_as(&b.liaison, cancel, json!({ "id": far, "r": " " })).await;
@@ -183,18 +229,36 @@ async fn a_liaison_may_change_a_visit_until_three_days_before_and_the_office_any
     assert_eq!(error_code(&foreign), Some("FORBIDDEN"));
     let listed = b.app.gql_ok_as(&other, "{ visits { totalCount } }", json!({})).await;
     assert_eq!(listed["visits"]["totalCount"], 0, "a liaison lists only their own visits");
-    let peek = b.app.gql_as(&other, "query($id: ID!) { visit(id: $id) { unitName } }", json!({ "id": far })).await;
+    let peek =
+        b.app.gql_as(&other, "query($id: ID!) { visit(id: $id) { unitName } }", json!({ "id": far })).await;
     assert_eq!(error_code(&peek), Some("FORBIDDEN"));
     let all = b.app.gql_ok_as(&b.station, "{ visits(status: [CANCELLED]) { totalCount } }", json!({})).await;
     assert_eq!(all["visits"]["totalCount"], 2);
-    let by_section = b.app.gql_ok_as(&b.office, "{ visits(section: CITY_UNIT, status: [REQUESTED]) { totalCount nodes { date } } }", json!({})).await;
+    let by_section = b
+        .app
+        .gql_ok_as(
+            &b.office,
+            "{ visits(section: CITY_UNIT, status: [REQUESTED]) { totalCount nodes { date } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(by_section["visits"]["totalCount"], 1);
     let counties = b.app.gql_ok_as(&b.office, "{ visits(section: COUNTY) { totalCount } }", json!({})).await;
     assert_eq!(counties["visits"]["totalCount"], 0);
     let xianan = b.app.unit_id("咸安").await;
     b.app.book(&b.office, &xianan, &b.vehicle, "2020-03-12", "AFTERNOON", 30).await;
-    let county = b.app.gql_ok_as(&b.office, "{ visits(county: \"咸安\") { totalCount nodes { unitName date } } }", json!({})).await;
-    assert_eq!(county["visits"], json!({ "totalCount": 1, "nodes": [{ "unitName": "咸安", "date": "2020-03-12" }] }));
+    let county = b
+        .app
+        .gql_ok_as(
+            &b.office,
+            "{ visits(county: \"咸安\") { totalCount nodes { unitName date } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        county["visits"],
+        json!({ "totalCount": 1, "nodes": [{ "unitName": "咸安", "date": "2020-03-12" }] })
+    );
     let counties = b.app.gql_ok_as(&b.office, "{ visits(section: COUNTY) { totalCount } }", json!({})).await;
     assert_eq!(counties["visits"]["totalCount"], 1);
     let unknown = b.app.gql_as(&b.office, "{ visits(county: \"武汉\") { totalCount } }", json!({})).await;
@@ -209,7 +273,13 @@ async fn a_repeated_client_key_returns_the_first_booking_until_it_is_cancelled()
     let second = b.app.gql_ok_as(&b.liaison, BOOK, vars.clone()).await["bookVisit"]["id"].clone();
     assert_eq!(first, second);
     assert_eq!(b.app.count("visit").await, 1);
-    b.app.gql_ok_as(&b.liaison, "mutation($id: ID!) { cancelVisit(id: $id, reason: \"重订\") { id } }", json!({ "id": first })).await;
+    b.app
+        .gql_ok_as(
+            &b.liaison,
+            "mutation($id: ID!) { cancelVisit(id: $id, reason: \"重订\") { id } }",
+            json!({ "id": first }),
+        )
+        .await;
     let third = b.app.gql_ok_as(&b.liaison, BOOK, vars).await["bookVisit"].clone();
     assert_ne!(third["id"], first, "a cancelled visit's key books the slot again");
     assert_eq!(third["status"], "REQUESTED");
@@ -225,7 +295,11 @@ async fn availability_leaves_out_booked_blacked_out_and_holiday_sessions_and_inc
         .await;
     let answer = b
         .app
-        .gql_ok_as(&b.liaison, "{ availability(from: \"2020-04-30\", to: \"2020-05-10\") { vehicle { name } date session } }", json!({}))
+        .gql_ok_as(
+            &b.liaison,
+            "{ availability(from: \"2020-04-30\", to: \"2020-05-10\") { vehicle { name } date session } }",
+            json!({}),
+        )
         .await;
     let free: Vec<String> = answer["availability"]
         .as_array()
@@ -236,15 +310,24 @@ async fn availability_leaves_out_booked_blacked_out_and_holiday_sessions_and_inc
     assert_eq!(
         free,
         [
-            "2020-04-30 MORNING", "2020-04-30 AFTERNOON", "2020-04-30 FULL_DAY",
+            "2020-04-30 MORNING",
+            "2020-04-30 AFTERNOON",
+            "2020-04-30 FULL_DAY",
             "2020-05-06 AFTERNOON",
-            "2020-05-07 MORNING", "2020-05-07 AFTERNOON", "2020-05-07 FULL_DAY",
-            "2020-05-09 MORNING", "2020-05-09 AFTERNOON", "2020-05-09 FULL_DAY",
+            "2020-05-07 MORNING",
+            "2020-05-07 AFTERNOON",
+            "2020-05-07 FULL_DAY",
+            "2020-05-09 MORNING",
+            "2020-05-09 AFTERNOON",
+            "2020-05-09 FULL_DAY",
         ],
         "劳动节 05-01..05 and Sunday 05-10 are closed; Saturday 05-09 is a make-up working day"
     );
     assert_eq!(answer["availability"][0]["vehicle"]["name"], "鄂L采血01");
-    let too_long = b.app.gql_as(&b.liaison, "{ availability(from: \"2020-01-01\", to: \"2020-12-31\") { date } }", json!({})).await;
+    let too_long = b
+        .app
+        .gql_as(&b.liaison, "{ availability(from: \"2020-01-01\", to: \"2020-12-31\") { date } }", json!({}))
+        .await;
     assert_eq!(error_code(&too_long), Some("RANGE_TOO_LONG"));
 }
 
@@ -253,12 +336,28 @@ async fn the_ics_feeds_parse_as_icalendar_and_list_the_visits() {
     let b = booking_app().await;
     let kept = b.app.book(&b.liaison, &b.hbust, &b.vehicle, "2020-03-02", "MORNING", 30).await;
     let dropped = b.app.book(&b.liaison, &b.hbust, &b.vehicle, "2020-03-03", "FULL_DAY", 50).await;
-    b.app.gql_ok_as(&b.liaison, "mutation($id: ID!) { cancelVisit(id: $id, reason: \"停课\") { id } }", json!({ "id": dropped })).await;
-    let vehicle_url = b.app.gql_ok_as(&b.station, "query($v: ID!) { vehicle(id: $v) { calendarUrl } }", json!({ "v": b.vehicle })).await["vehicle"]["calendarUrl"]
+    b.app
+        .gql_ok_as(
+            &b.liaison,
+            "mutation($id: ID!) { cancelVisit(id: $id, reason: \"停课\") { id } }",
+            json!({ "id": dropped }),
+        )
+        .await;
+    let vehicle_url = b
+        .app
+        .gql_ok_as(
+            &b.station,
+            "query($v: ID!) { vehicle(id: $v) { calendarUrl } }",
+            json!({ "v": b.vehicle }),
+        )
+        .await["vehicle"]["calendarUrl"]
         .as_str()
         .unwrap()
         .to_owned();
-    let unit_url = b.app.gql_ok_as(&b.liaison, "query($u: ID!) { unit(id: $u) { calendarUrl } }", json!({ "u": b.hbust })).await["unit"]["calendarUrl"]
+    let unit_url = b
+        .app
+        .gql_ok_as(&b.liaison, "query($u: ID!) { unit(id: $u) { calendarUrl } }", json!({ "u": b.hbust }))
+        .await["unit"]["calendarUrl"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -269,10 +368,13 @@ async fn the_ics_feeds_parse_as_icalendar_and_list_the_visits() {
         assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
         let text = response.text().await.unwrap();
         let calendar: icalendar::Calendar = text.parse().expect("valid iCalendar");
-        let events: Vec<&icalendar::Event> = calendar.components.iter().filter_map(|c| c.as_event()).collect();
+        let events: Vec<&icalendar::Event> =
+            calendar.components.iter().filter_map(|c| c.as_event()).collect();
         assert_eq!(events.len(), 2, "{text}");
         use icalendar::Component;
-        let by_uid = |id: &str| events.iter().find(|e| e.get_uid() == Some(&format!("visit-{id}@bloodplan"))).copied().unwrap();
+        let by_uid = |id: &str| {
+            events.iter().find(|e| e.get_uid() == Some(&format!("visit-{id}@bloodplan"))).copied().unwrap()
+        };
         let morning = by_uid(&kept);
         assert!(morning.get_summary().unwrap().contains("湖北科技学院"));
         assert!(morning.get_description().unwrap().contains("预计献血人数: 30"));
@@ -280,9 +382,18 @@ async fn the_ics_feeds_parse_as_icalendar_and_list_the_visits() {
         assert!(text.contains("DTSTART:20200302T003000Z"), "{text}");
         assert_eq!(by_uid(&dropped).property_value("STATUS"), Some("CANCELLED"));
     }
-    let unknown = b.app.client.get(format!("{}/calendar/vehicles/{}.ics", b.app.address, "0".repeat(64))).send().await.unwrap();
+    let unknown = b
+        .app
+        .client
+        .get(format!("{}/calendar/vehicles/{}.ics", b.app.address, "0".repeat(64)))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown.status(), 404);
     let other = b.app.user_token("police", Role::Liaison, Some("市公安局")).await;
-    let foreign = b.app.gql_as(&other, "query($u: ID!) { unit(id: $u) { calendarUrl } }", json!({ "u": b.hbust })).await;
+    let foreign = b
+        .app
+        .gql_as(&other, "query($u: ID!) { unit(id: $u) { calendarUrl } }", json!({ "u": b.hbust }))
+        .await;
     assert_eq!(error_code(&foreign), Some("FORBIDDEN"));
 }

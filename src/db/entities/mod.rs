@@ -1,9 +1,9 @@
 //! Entities, owned by hand: never regenerated over.
 pub mod app_user;
 pub mod audit_log;
+pub mod auth_token;
 pub mod collection;
 pub mod collection_revision;
-pub mod auth_token;
 pub mod login_throttle;
 pub mod outbox;
 pub mod plan;

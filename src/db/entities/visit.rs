@@ -28,7 +28,11 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(belongs_to = "super::unit::Entity", from = "Column::UnitId", to = "super::unit::Column::Id")]
     Unit,
-    #[sea_orm(belongs_to = "super::vehicle::Entity", from = "Column::VehicleId", to = "super::vehicle::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::vehicle::Entity",
+        from = "Column::VehicleId",
+        to = "super::vehicle::Column::Id"
+    )]
     Vehicle,
 }
 

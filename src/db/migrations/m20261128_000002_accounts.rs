@@ -111,7 +111,11 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("ix_auth_token_user").table(AuthToken::Table).col(AuthToken::UserId).to_owned(),
+                Index::create()
+                    .name("ix_auth_token_user")
+                    .table(AuthToken::Table)
+                    .col(AuthToken::UserId)
+                    .to_owned(),
             )
             .await?;
         manager

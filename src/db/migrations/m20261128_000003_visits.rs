@@ -135,9 +135,19 @@ impl MigrationTrait for Migration {
                     .col(integer_null(Visit::RequestedBy))
                     .col(timestamp_with_time_zone(Visit::CreatedAt))
                     .col(timestamp_with_time_zone(Visit::UpdatedAt))
-                    .foreign_key(ForeignKey::create().from(Visit::Table, Visit::UnitId).to(Unit::Table, Unit::Id))
-                    .foreign_key(ForeignKey::create().from(Visit::Table, Visit::VehicleId).to(Vehicle::Table, Vehicle::Id))
-                    .foreign_key(ForeignKey::create().from(Visit::Table, Visit::RequestedBy).to(AppUser::Table, AppUser::Id))
+                    .foreign_key(
+                        ForeignKey::create().from(Visit::Table, Visit::UnitId).to(Unit::Table, Unit::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Visit::Table, Visit::VehicleId)
+                            .to(Vehicle::Table, Vehicle::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Visit::Table, Visit::RequestedBy)
+                            .to(AppUser::Table, AppUser::Id),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -154,7 +164,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, column) in [("ix_visit_unit", Visit::UnitId), ("ix_visit_date", Visit::Date)] {
-            manager.create_index(Index::create().name(name).table(Visit::Table).col(column).to_owned()).await?;
+            manager
+                .create_index(Index::create().name(name).table(Visit::Table).col(column).to_owned())
+                .await?;
         }
         manager
             .create_table(
@@ -172,7 +184,9 @@ impl MigrationTrait for Migration {
                             .on_delete(ForeignKeyAction::Cascade),
                     )
                     .foreign_key(
-                        ForeignKey::create().from(VisitSlot::Table, VisitSlot::VehicleId).to(Vehicle::Table, Vehicle::Id),
+                        ForeignKey::create()
+                            .from(VisitSlot::Table, VisitSlot::VehicleId)
+                            .to(Vehicle::Table, Vehicle::Id),
                     )
                     .to_owned(),
             )
@@ -190,7 +204,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("ix_visit_slot_visit").table(VisitSlot::Table).col(VisitSlot::VisitId).to_owned())
+            .create_index(
+                Index::create()
+                    .name("ix_visit_slot_visit")
+                    .table(VisitSlot::Table)
+                    .col(VisitSlot::VisitId)
+                    .to_owned(),
+            )
             .await?;
         manager
             .create_table(

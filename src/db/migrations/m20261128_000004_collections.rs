@@ -116,17 +116,32 @@ impl MigrationTrait for Migration {
                     .col(integer_null(Collection::RecordedBy))
                     .col(timestamp_with_time_zone(Collection::CreatedAt))
                     .col(timestamp_with_time_zone(Collection::UpdatedAt))
-                    .foreign_key(ForeignKey::create().from(Collection::Table, Collection::UnitId).to(Unit::Table, Unit::Id))
-                    .foreign_key(ForeignKey::create().from(Collection::Table, Collection::VisitId).to(Visit::Table, Visit::Id))
                     .foreign_key(
-                        ForeignKey::create().from(Collection::Table, Collection::RecordedBy).to(AppUser::Table, AppUser::Id),
+                        ForeignKey::create()
+                            .from(Collection::Table, Collection::UnitId)
+                            .to(Unit::Table, Unit::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Collection::Table, Collection::VisitId)
+                            .to(Visit::Table, Visit::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Collection::Table, Collection::RecordedBy)
+                            .to(AppUser::Table, AppUser::Id),
                     )
                     .to_owned(),
             )
             .await?;
         manager
             .create_index(
-                Index::create().name("ux_collection_visit").table(Collection::Table).col(Collection::VisitId).unique().to_owned(),
+                Index::create()
+                    .name("ux_collection_visit")
+                    .table(Collection::Table)
+                    .col(Collection::VisitId)
+                    .unique()
+                    .to_owned(),
             )
             .await?;
         manager

@@ -103,7 +103,12 @@ impl MigrationTrait for Migration {
         let epoch = chrono::DateTime::<chrono::Utc>::from_timestamp(0, 0).unwrap_or_default();
         let mut insert = Query::insert()
             .into_table(ReminderRule::Table)
-            .columns([ReminderRule::Kind, ReminderRule::Offsets, ReminderRule::Enabled, ReminderRule::UpdatedAt])
+            .columns([
+                ReminderRule::Kind,
+                ReminderRule::Offsets,
+                ReminderRule::Enabled,
+                ReminderRule::UpdatedAt,
+            ])
             .to_owned();
         for (kind, offsets) in [("TERM", "21,7"), ("VISIT", "3"), ("DIGEST", "1")] {
             insert.values_panic([kind.into(), offsets.into(), true.into(), epoch.into()]);
@@ -151,7 +156,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [Outbox::Table.into_iden(), ReminderRule::Table.into_iden(), TermCalendar::Table.into_iden()] {
+        for table in
+            [Outbox::Table.into_iden(), ReminderRule::Table.into_iden(), TermCalendar::Table.into_iden()]
+        {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
