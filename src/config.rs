@@ -44,6 +44,49 @@ pub struct Config {
     /// `REMINDER_MAX_ATTEMPTS`, `REMINDER_PERMANENT_ATTEMPTS`, `REMINDER_BACKOFF_SECONDS`,
     /// `REMINDER_POLL_SECONDS`.
     pub outbox: OutboxSettings,
+    pub http: HttpSettings,
+    /// `BLOODPLAN_COLLECTION_MAX_DONATIONS`: the most donations (and bags of any size) one
+    /// collection record may hold; default twice the largest vehicle's daily capacity.
+    pub collections: crate::services::collections::CollectionSettings,
+    /// `BLOODPLAN_MAX_REQUESTED_VISITS`: how many requested (unconfirmed) visits a holder may
+    /// have at once; unset, derived from its quota and the vehicle's capacity.
+    pub max_requested_visits: Option<i64>,
+}
+
+/// How the HTTP server holds up against slow and numerous clients.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// `BLOODPLAN_TRUSTED_PROXIES`: comma-separated addresses of reverse proxies whose
+    /// `X-Forwarded-For` names the client. Empty (the default): the peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `BLOODPLAN_GRAPHIQL` (default true): `false` turns off the GraphiQL page and
+    /// introspection, for production.
+    pub graphiql: bool,
+    /// `BLOODPLAN_HEADER_TIMEOUT_SECONDS` (default 10): a request's line and headers must
+    /// arrive within this time, or the connection is closed.
+    pub header_timeout: std::time::Duration,
+    /// `BLOODPLAN_REQUEST_TIMEOUT_SECONDS` (default 30): reading a body and answering a request
+    /// together; a request over it is answered `503 REQUEST_TIMEOUT` and its work dropped.
+    pub request_timeout: std::time::Duration,
+    /// `BLOODPLAN_IDLE_TIMEOUT_SECONDS` (default 60): a kept-alive connection with no traffic
+    /// for this long is closed.
+    pub idle_timeout: std::time::Duration,
+    /// `BLOODPLAN_MAX_CONNECTIONS` (default 200): connections served at once; more wait in
+    /// the listen queue.
+    pub max_connections: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            trusted_proxies: Vec::new(),
+            graphiql: true,
+            header_timeout: std::time::Duration::from_secs(10),
+            request_timeout: std::time::Duration::from_secs(30),
+            idle_timeout: std::time::Duration::from_secs(60),
+            max_connections: 200,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -51,11 +94,18 @@ pub struct AuthSettings {
     /// `BLOODPLAN_TOKEN_TTL_HOURS`, default 12.
     pub token_ttl: TimeDelta,
     pub lockout: LockoutPolicy,
+    /// `BLOODPLAN_LOGIN_ADDRESS_FAILURES`, default 50: failed logins per client address per
+    /// lock-out window (15 minutes) before that address is throttled.
+    pub address_budget: u32,
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
-        AuthSettings { token_ttl: TimeDelta::hours(12), lockout: LockoutPolicy::default() }
+        AuthSettings {
+            token_ttl: TimeDelta::hours(12),
+            lockout: LockoutPolicy::default(),
+            address_budget: 50,
+        }
     }
 }
 
@@ -65,11 +115,19 @@ pub struct GraphqlLimits {
     pub max_complexity: usize,
     pub max_batch: usize,
     pub max_body_bytes: usize,
+    /// Off with `BLOODPLAN_GRAPHIQL=false`.
+    pub introspection: bool,
 }
 
 impl Default for GraphqlLimits {
     fn default() -> Self {
-        GraphqlLimits { max_depth: 10, max_complexity: 2_000, max_batch: 10, max_body_bytes: 256 * 1024 }
+        GraphqlLimits {
+            max_depth: 10,
+            max_complexity: 10_000,
+            max_batch: 10,
+            max_body_bytes: 256 * 1024,
+            introspection: true,
+        }
     }
 }
 
@@ -161,6 +219,41 @@ impl Config {
             ),
             ..OutboxSettings::default()
         };
+        let seconds = |name: &'static str, default: i64| -> Result<std::time::Duration, ConfigError> {
+            Ok(std::time::Duration::from_secs(number(name, default, 1..=3_600)? as u64))
+        };
+        let trusted_proxies = match get("BLOODPLAN_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(text) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| {
+                    t.parse().map_err(|e| ConfigError::Invalid {
+                        name: "BLOODPLAN_TRUSTED_PROXIES",
+                        reason: format!("{e}: {t}"),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let graphiql = match get("BLOODPLAN_GRAPHIQL").as_deref().map(str::trim) {
+            None | Some("true") | Some("1") | Some("on") => true,
+            Some("false") | Some("0") | Some("off") => false,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "BLOODPLAN_GRAPHIQL",
+                    reason: format!("expected true or false, got {other}"),
+                })
+            }
+        };
+        let http = HttpSettings {
+            trusted_proxies,
+            graphiql,
+            header_timeout: seconds("BLOODPLAN_HEADER_TIMEOUT_SECONDS", 10)?,
+            request_timeout: seconds("BLOODPLAN_REQUEST_TIMEOUT_SECONDS", 30)?,
+            idle_timeout: seconds("BLOODPLAN_IDLE_TIMEOUT_SECONDS", 60)?,
+            max_connections: number("BLOODPLAN_MAX_CONNECTIONS", 200, 1..=100_000)? as usize,
+        };
         Ok(Config {
             email,
             office,
@@ -169,11 +262,26 @@ impl Config {
             bind,
             seeds_dir: get("BLOODPLAN_SEEDS").map_or_else(|| PathBuf::from("seeds"), PathBuf::from),
             now,
-            graphql: GraphqlLimits::default(),
-            auth: AuthSettings { token_ttl: TimeDelta::hours(token_ttl_hours), ..AuthSettings::default() },
+            graphql: GraphqlLimits { introspection: http.graphiql, ..GraphqlLimits::default() },
+            auth: AuthSettings {
+                token_ttl: TimeDelta::hours(token_ttl_hours),
+                address_budget: number("BLOODPLAN_LOGIN_ADDRESS_FAILURES", 50, 1..=100_000)? as u32,
+                ..AuthSettings::default()
+            },
             booking,
             public_url: get("BLOODPLAN_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
             behind_margin_points,
+            http,
+            max_requested_visits: match get("BLOODPLAN_MAX_REQUESTED_VISITS") {
+                None => None,
+                Some(_) => Some(number("BLOODPLAN_MAX_REQUESTED_VISITS", 0, 1..=10_000)?),
+            },
+            collections: crate::services::collections::CollectionSettings {
+                max_donations: match get("BLOODPLAN_COLLECTION_MAX_DONATIONS") {
+                    None => None,
+                    Some(_) => Some(number("BLOODPLAN_COLLECTION_MAX_DONATIONS", 0, 1..=100_000)?),
+                },
+            },
         })
     }
 }

@@ -7,7 +7,7 @@ use poem::Server;
 use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::clock::Clock;
-use crate::config::{AuthSettings, Config};
+use crate::config::{AuthSettings, Config, HttpSettings};
 use crate::domain::work_calendar::WorkCalendar;
 use crate::email::Mailer;
 use crate::services::outbox::{self, OutboxSettings};
@@ -32,6 +32,8 @@ pub struct AppState {
     /// `None` without `SMTP_URL`: reminders are queued but not sent.
     pub mailer: Option<Mailer>,
     pub outbox: OutboxSettings,
+    pub http: HttpSettings,
+    pub collections: crate::services::collections::CollectionSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +73,11 @@ impl Application {
             .find_map(|a| a.as_socket_addr().copied())
             .unwrap_or(config.bind);
         let calendar = load_holidays(&config.seeds_dir.join("holidays"))?;
-        let booking = BookingSettings { policy: config.booking, calendar: std::sync::Arc::new(calendar) };
+        let booking = BookingSettings {
+            policy: config.booking,
+            calendar: std::sync::Arc::new(calendar),
+            max_requested_visits: config.max_requested_visits,
+        };
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let mailer = config.email.as_ref().map(|e| Mailer::new(&e.smtp, e.from.clone())).transpose()?;
         let state = AppState {
@@ -87,6 +93,8 @@ impl Application {
             public_url,
             mailer,
             outbox: config.outbox.clone(),
+            http: config.http.clone(),
+            collections: config.collections,
             behind_margin_points: config.behind_margin_points,
         };
         seed_if_empty(&state, &config).await?;
@@ -113,7 +121,11 @@ impl Application {
         tracing::info!(address = %self.addr, "serving GraphQL at http://{}/graphql", self.addr);
         // Its own task: a slow or dead SMTP server never holds up a request.
         let worker = self.state.outbox.run_worker.then(|| tokio::spawn(reminder_worker(self.state.clone())));
-        let served = Server::new_with_acceptor(self.acceptor)
+        let http = &self.state.http;
+        let acceptor =
+            http::limits::GuardedAcceptor::new(self.acceptor, http.max_connections, http.header_timeout);
+        let served = Server::new_with_acceptor(acceptor)
+            .idle_timeout(http.idle_timeout)
             .run_with_graceful_shutdown(app, stop, Some(Duration::from_secs(10)))
             .await;
         // A send cut short here stays claimed until its lease runs out, then goes again.

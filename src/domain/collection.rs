@@ -92,6 +92,8 @@ pub enum CollectionRejection {
     RhNegativeAboveDonations { rh_negative: i64, donations: i64 },
     #[error("献血人次 {donations} 超过采血车当日最大采血量 {capacity} 人次")]
     OverCapacity { donations: i64, capacity: i32 },
+    #[error("一条采血记录最多 {ceiling} 人次（最大采血车日采血量的两倍），本条为 {count} 人次，请核对")]
+    OverRecordCeiling { count: i64, ceiling: i64 },
     #[error("采血日期 {date} 晚于今天 {today}, 不能登记")]
     DateInFuture { date: NaiveDate, today: NaiveDate },
     #[error("该采血活动已取消, 不能登记采血记录")]
@@ -106,7 +108,9 @@ impl CollectionRejection {
             CollectionRejection::NegativeCount(_) => "NEGATIVE_COUNT",
             CollectionRejection::BloodTypesDontAddUp { .. }
             | CollectionRejection::RhNegativeAboveDonations { .. } => "COUNTS_DONT_ADD_UP",
-            CollectionRejection::OverCapacity { .. } => "OVER_CAPACITY",
+            CollectionRejection::OverCapacity { .. } | CollectionRejection::OverRecordCeiling { .. } => {
+                "OVER_CAPACITY"
+            }
             CollectionRejection::DateInFuture { .. } => "DATE_IN_FUTURE",
             CollectionRejection::VisitCancelled => "VISIT_CANCELLED",
             CollectionRejection::DateNotVisitDate { .. } => "DATE_NOT_VISIT_DATE",
@@ -145,6 +149,21 @@ pub fn check_counts(c: &Counts) -> Result<(), CollectionRejection> {
                 donations: c.donations(),
             });
         }
+    }
+    Ok(())
+}
+
+/// Every figure of one record, and their sum, at most `ceiling`: checked before any other
+/// arithmetic, so that no figure can overflow a sum, a volume or a column.
+pub fn check_ceiling(c: &Counts, ceiling: i64) -> Result<(), CollectionRejection> {
+    let t = c.blood_types;
+    let figures = [c.bags200, c.bags300, c.bags400, c.deferred]
+        .into_iter()
+        .chain(t.into_iter().flat_map(|t| [t.a, t.b, t.o, t.ab, t.rh_negative]))
+        .map(i64::from);
+    let largest = figures.max().unwrap_or(0).max(c.donations());
+    if largest > ceiling {
+        return Err(CollectionRejection::OverRecordCeiling { count: largest, ceiling });
     }
     Ok(())
 }
@@ -233,6 +252,21 @@ mod tests {
             check_visit_collection(&counts(21, 20, 20), d("2020-03-02"), d("2020-03-02"), 60).unwrap_err();
         assert_eq!(err, CollectionRejection::OverCapacity { donations: 61, capacity: 60 });
         assert_eq!(err.code(), "OVER_CAPACITY");
+    }
+
+    #[test]
+    fn a_record_over_the_ceiling_is_refused_before_any_sum_overflows() {
+        assert_eq!(check_ceiling(&counts(40, 40, 40), 120), Ok(()));
+        let err = check_ceiling(&counts(0, 0, 10_737_419), 120).unwrap_err();
+        assert_eq!(err, CollectionRejection::OverRecordCeiling { count: 10_737_419, ceiling: 120 });
+        assert_eq!(err.code(), "OVER_CAPACITY");
+        assert_eq!(
+            check_ceiling(&counts(i32::MAX, i32::MAX, i32::MAX), 120).unwrap_err().code(),
+            "OVER_CAPACITY"
+        );
+        let mut c = counts(1, 0, 0);
+        c.deferred = 500;
+        assert!(check_ceiling(&c, 120).is_err());
     }
 
     #[test]

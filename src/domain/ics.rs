@@ -30,7 +30,14 @@ pub struct CalendarEvent {
     pub cancelled: bool,
 }
 
+/// Every line break as a plain LF, which iCalendar writes escaped (`\\n`): a bare CR in a note
+/// or a vehicle name would otherwise end a content line early and break strict parsers.
+fn plain_newlines(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 pub fn render(calendar_name: &str, events: &[CalendarEvent]) -> String {
+    let calendar_name = &plain_newlines(calendar_name);
     let mut calendar = Calendar::empty();
     calendar
         .append_property(Property::new("VERSION", "2.0"))
@@ -42,12 +49,12 @@ pub fn render(calendar_name: &str, events: &[CalendarEvent]) -> String {
     for e in events {
         let mut event = Event::with_uid(&e.uid);
         event
-            .summary(&e.summary)
-            .description(&e.description)
+            .summary(&plain_newlines(&e.summary))
+            .description(&plain_newlines(&e.description))
             .starts(shanghai_to_utc(e.start))
             .ends(shanghai_to_utc(e.end));
         if let Some(location) = &e.location {
-            event.location(location);
+            event.location(&plain_newlines(location));
         }
         if e.cancelled {
             event.status(EventStatus::Cancelled);

@@ -1,6 +1,7 @@
 //! Plain rules of the domain: no database, no GraphQL.
 pub mod auth;
 pub mod booking;
+pub mod booking_limit;
 pub mod collection;
 pub mod contact;
 pub mod fulfilment;
@@ -8,6 +9,7 @@ pub mod ics;
 pub mod plan_table;
 pub mod reminders;
 pub mod section;
+pub mod text;
 pub mod unit_kind;
 pub mod visit;
 pub mod work_calendar;

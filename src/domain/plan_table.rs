@@ -287,6 +287,13 @@ pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
         if name.is_empty() {
             report(Column::Name, "单位名称不能为空".into());
         }
+        for (c, max, what) in
+            [(Column::Name, 200, "单位名称"), (Column::Site, 100, "采血地点"), (Column::Note, 200, "备注")]
+        {
+            if let Err(why) = crate::domain::text::check_text(field(c), max) {
+                report(c, format!("{what}{why}"));
+            }
+        }
         let quota = positive_int(field(Column::Quota));
         if quota.is_none() {
             report(Column::Quota, format!("计划人数必须是正整数, 读到 \"{}\"", field(Column::Quota)));

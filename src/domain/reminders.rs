@@ -36,6 +36,9 @@ impl ReminderKind {
         if offsets.is_empty() {
             return Err("至少需要一个提前天数".into());
         }
+        if offsets.len() > MAX_OFFSETS {
+            return Err(format!("提前天数最多 {MAX_OFFSETS} 个"));
+        }
         if let Some(bad) = offsets.iter().find(|o| !range.contains(*o)) {
             return Err(format!("{what}, 不能是 {bad}"));
         }
@@ -45,6 +48,9 @@ impl ReminderKind {
         Ok(sorted)
     }
 }
+
+/// At most this many offsets per rule: they are stored as one short text.
+pub const MAX_OFFSETS: usize = 10;
 
 pub fn format_offsets(offsets: &[i64]) -> String {
     offsets.iter().map(i64::to_string).collect::<Vec<_>>().join(",")

@@ -24,6 +24,7 @@ impl AccountQuery {
     }
 
     /// Every account (office only).
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn users(&self, ctx: &Context<'_>, first: Option<i64>, offset: Option<i64>) -> ApiResult<UserPage> {
         auth::require(ctx, OFFICE)?;
         let state = ctx.data_unchecked::<AppState>();
@@ -51,7 +52,9 @@ impl AccountMutation {
     /// Signs in and returns a bearer token for `Authorization: Bearer <token>`.
     async fn login(&self, ctx: &Context<'_>, username: String, password: String) -> ApiResult<LoginPayload> {
         let state = ctx.data_unchecked::<AppState>();
-        let issued = accounts::login(&state.db, &state.clock, &state.auth, &username, &password).await?;
+        let address = auth::client_address(ctx);
+        let issued =
+            accounts::login(&state.db, &state.clock, &state.auth, &username, &password, &address).await?;
         Ok(LoginPayload {
             token: issued.token,
             expires_at: issued.expires_at,

@@ -15,6 +15,7 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// Every write, newest first, filtered by entity, user and time range `[from, to)`.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn audit_log(
         &self,

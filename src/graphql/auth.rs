@@ -16,6 +16,14 @@ pub enum RequestAuth {
     Refused(TokenProblem),
 }
 
+/// The client's address, as the HTTP layer resolved it (behind trusted proxies too).
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+pub fn client_address(ctx: &Context<'_>) -> String {
+    ctx.data_opt::<ClientAddress>().map_or_else(|| "unknown".to_owned(), |a| a.0.clone())
+}
+
 fn auth<'a>(ctx: &'a Context<'_>) -> &'a RequestAuth {
     ctx.data_opt::<RequestAuth>().unwrap_or(&RequestAuth::Anonymous)
 }

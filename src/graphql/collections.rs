@@ -105,6 +105,7 @@ impl CollectionQuery {
     }
 
     /// Collection records in date order; a liaison sees only their own holder's.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn collections(
         &self,
         ctx: &Context<'_>,
@@ -146,7 +147,9 @@ impl CollectionMutation {
         let actor = auth::require(ctx, STAFF)?;
         let state = ctx.data_unchecked::<AppState>();
         let input = input.into_service()?;
-        Ok(Collection(collections::record_collection(&state.db, &state.clock, actor, input).await?))
+        Ok(Collection(
+            collections::record_collection(&state.db, &state.clock, &state.collections, actor, input).await?,
+        ))
     }
 
     /// Replaces a record's figures with a new revision, giving the reason; only the latest
@@ -162,8 +165,16 @@ impl CollectionMutation {
         let state = ctx.data_unchecked::<AppState>();
         let input = input.into_service()?;
         Ok(Collection(
-            collections::correct_collection(&state.db, &state.clock, actor, parse_id(&id)?, reason, input)
-                .await?,
+            collections::correct_collection(
+                &state.db,
+                &state.clock,
+                &state.collections,
+                actor,
+                parse_id(&id)?,
+                reason,
+                input,
+            )
+            .await?,
         ))
     }
 }

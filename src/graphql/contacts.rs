@@ -17,6 +17,7 @@ pub struct ContactQuery;
 impl ContactQuery {
     /// Contacts the caller may see: all of them for the office and the station, a liaison's
     /// own holder's for a liaison.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn unit_contacts(
         &self,
         ctx: &Context<'_>,

@@ -114,6 +114,7 @@ impl Fulfilment {
         self.0.by_county.iter().map(UnitFulfilment::from).collect()
     }
     /// Holders, filtered, sorted and paged: `first` 1–500 (default 50), `offset` default 0.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn units(
         &self,

@@ -7,6 +7,7 @@ use crate::startup::AppState;
 mod accounts;
 mod audit;
 pub mod auth;
+mod calendars;
 mod collections;
 mod contacts;
 mod fulfilment;
@@ -37,6 +38,7 @@ pub struct MutationRoot(
     visits::VisitMutation,
     collections::CollectionMutation,
     reminders::ReminderMutation,
+    calendars::CalendarMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -45,10 +47,34 @@ pub fn build_schema(state: Option<AppState>, limits: &GraphqlLimits) -> AppSchem
     let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity);
+    let builder = if limits.introspection { builder } else { builder.disable_introspection() };
     match state {
         Some(state) => builder.data(state).finish(),
         None => builder.finish(),
     }
+}
+
+/// A paged list costs its page size times one row: `first` (default 50, at most 500).
+pub(crate) fn list_cost(first: Option<i64>, child_complexity: usize) -> usize {
+    let rows = first.unwrap_or(50).clamp(1, crate::services::Page::MAX_FIRST as i64) as usize;
+    rows.saturating_mul(child_complexity.max(1))
+}
+
+/// Vehicles assumed for an availability over every vehicle: the limit is checked before the
+/// database is read, so it counts a fleet of this size.
+const FLEET_ESTIMATE: usize = 10;
+
+/// Free sessions cost days × vehicles × two half-days, each row `child_complexity`: 400
+/// aliases of a three-month availability are refused before anything runs.
+pub(crate) fn availability_cost(
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    one_vehicle: bool,
+    child_complexity: usize,
+) -> usize {
+    let days = (to - from).num_days().clamp(0, 366) as usize + 1;
+    let vehicles = if one_vehicle { 1 } else { FLEET_ESTIMATE };
+    days.saturating_mul(vehicles).saturating_mul(2).saturating_mul(child_complexity.max(1))
 }
 
 /// The SDL checked in at `schema/schema.graphql`.

@@ -88,6 +88,7 @@ impl Plan {
     }
     /// The plan's rows (quota holders), paged and filtered: `first` 1–500 (default 50),
     /// `offset` default 0, in table order unless `orderBy` says otherwise.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn units(
         &self,

@@ -31,6 +31,7 @@ impl ReminderQuery {
     }
 
     /// Queued and sent emails, newest first.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn outbox(
         &self,
         ctx: &Context<'_>,

@@ -19,6 +19,9 @@ pub struct VisitQuery;
 #[Object]
 impl VisitQuery {
     /// Free vehicle sessions in `[from, to]` (at most 92 days), for picking a slot.
+    #[graphql(
+        complexity = "crate::graphql::availability_cost(from, to, vehicle_id.is_some(), child_complexity)"
+    )]
     async fn availability(
         &self,
         ctx: &Context<'_>,
@@ -37,6 +40,7 @@ impl VisitQuery {
     }
 
     /// Visits in date order: all of them for the office and the station, a liaison's own.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn visits(
         &self,

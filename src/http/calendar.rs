@@ -23,10 +23,10 @@ fn token(file: &str) -> &str {
 
 #[handler]
 pub async fn vehicle_ics(Path(file): Path<String>, Data(state): Data<&AppState>) -> Response {
-    ics_response(calendars::vehicle_feed(&state.db, token(&file)).await)
+    ics_response(calendars::vehicle_feed(&state.db, &state.clock, token(&file)).await)
 }
 
 #[handler]
 pub async fn unit_ics(Path(file): Path<String>, Data(state): Data<&AppState>) -> Response {
-    ics_response(calendars::unit_feed(&state.db, token(&file)).await)
+    ics_response(calendars::unit_feed(&state.db, &state.clock, token(&file)).await)
 }

@@ -12,11 +12,13 @@ use crate::services::exports::{self, ExportFormat};
 use crate::services::{accounts, fulfilment, ServiceError};
 use crate::startup::AppState;
 
+/// The query string as text: a bad `year` or `asOf` gets our code and message, not the
+/// extractor's English plain-text 400.
 #[derive(Deserialize)]
 pub struct ExportParams {
-    year: Option<i32>,
+    year: Option<String>,
     #[serde(rename = "asOf")]
-    as_of: Option<NaiveDate>,
+    as_of: Option<String>,
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -67,7 +69,24 @@ pub async fn fulfilment_export(
     let Some(year) = params.year else {
         return error(StatusCode::BAD_REQUEST, "BAD_INPUT", "请指定年度 year");
     };
-    let as_of = params.as_of.unwrap_or_else(|| fulfilment::default_as_of(year, state.clock.today()));
+    let Some(year) = year.trim().parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BAD_INPUT",
+            "年度 year 须为 2000 到 2100 之间的整数，例如 2020",
+        );
+    };
+    let as_of = match params.as_of.map(|d| d.trim().parse::<NaiveDate>()) {
+        None => fulfilment::default_as_of(year, state.clock.today()),
+        Some(Ok(date)) => date,
+        Some(Err(_)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "BAD_INPUT",
+                "截至日期 asOf 须写作 YYYY-MM-DD，例如 2020-06-30",
+            )
+        }
+    };
     let report = match fulfilment::fulfilment(&state.db, year, as_of, state.behind_margin_points).await {
         Ok(report) => report,
         Err(ServiceError::NotFound(message)) => return error(StatusCode::NOT_FOUND, "NOT_FOUND", &message),

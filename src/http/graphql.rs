@@ -12,7 +12,8 @@ use poem::web::{Data, Html};
 use poem::{handler, Body, IntoResponse, Request, Response};
 use serde_json::json;
 
-use crate::graphql::auth::RequestAuth;
+use super::graphql_errors;
+use crate::graphql::auth::{ClientAddress, RequestAuth};
 use crate::graphql::AppSchema;
 use crate::services::accounts;
 use crate::startup::AppState;
@@ -25,14 +26,95 @@ pub struct GraphqlHttp {
     pub max_batch: usize,
 }
 
-fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    Response::builder().status(status).content_type("application/json").body(body.to_string())
+/// The media type of the answer, from the request's `Accept`, as GraphQL over HTTP asks:
+/// with `application/graphql-response+json` a request that fails before execution (parse,
+/// validation, bad variables) is answered 4xx; with `application/json` always 200.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    Json,
+    GraphqlResponse,
 }
 
-fn json_response(response: &BatchResponse) -> Response {
-    match serde_json::to_string(response) {
-        Ok(body) => Response::builder().content_type("application/json").body(body),
+impl Media {
+    fn content_type(self) -> &'static str {
+        match self {
+            Media::Json => "application/json; charset=utf-8",
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+        }
+    }
+}
+
+/// The first acceptable media range in `Accept`; none at all means JSON.
+fn negotiate(req: &Request) -> Option<Media> {
+    let Some(accept) = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Media::Json);
+    };
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+        if refused {
+            continue;
+        }
+        match mime.as_str() {
+            "application/graphql-response+json" => return Some(Media::GraphqlResponse),
+            "application/json" | "application/*" | "*/*" => return Some(Media::Json),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    Response::builder().status(status).content_type("application/json; charset=utf-8").body(body.to_string())
+}
+
+fn not_acceptable() -> Response {
+    error_response(
+        StatusCode::NOT_ACCEPTABLE,
+        "NOT_ACCEPTABLE",
+        "只能以 application/json 或 application/graphql-response+json 作答",
+    )
+}
+
+/// An answer that failed before execution: 400 for `graphql-response+json`, else 200.
+fn request_error(media: Media, error: serde_json::Value) -> Response {
+    let status = if media == Media::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    Response::builder()
+        .status(status)
+        .content_type(media.content_type())
+        .body(json!({ "errors": [error] }).to_string())
+}
+
+/// True when the request failed before any resolver ran: no data, and no error has a path.
+fn failed_before_execution(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+fn graphql_response(media: Media, mut response: BatchResponse) -> Response {
+    let mut before_execution = true;
+    let mut each = |r: &mut async_graphql::Response| {
+        graphql_errors::add_codes(&mut r.errors);
+        before_execution &= failed_before_execution(r);
+    };
+    match &mut response {
+        BatchResponse::Single(r) => each(r),
+        BatchResponse::Batch(rs) => rs.iter_mut().for_each(each),
+    }
+    let failed = media == Media::GraphqlResponse && before_execution;
+    let status = if failed { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let body = serde_json::to_value(&response).map(|mut body| {
+        // A request that never executed has no `data` entry at all.
+        if let (true, serde_json::Value::Object(map)) = (failed, &mut body) {
+            map.remove("data");
+        }
+        body.to_string()
+    });
+    match body {
+        Ok(body) => Response::builder().status(status).content_type(media.content_type()).body(body),
         Err(e) => {
             tracing::error!(error = %e, "could not serialise a GraphQL response");
             error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "服务器内部错误")
@@ -46,13 +128,52 @@ fn is_json(req: &Request) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
+/// Checks the shape of one request object as GraphQL over HTTP defines it: `query` a
+/// string, `operationName` a string or null, `variables` and `extensions` maps or null.
+fn well_formed(request: &serde_json::Value) -> bool {
+    let Some(object) = request.as_object() else { return false };
+    let field_is = |name: &str, ok: fn(&serde_json::Value) -> bool| object.get(name).is_none_or(ok);
+    object.get("query").is_some_and(serde_json::Value::is_string)
+        && field_is("operationName", |v| v.is_string() || v.is_null())
+        && field_is("variables", |v| v.is_object() || v.is_null())
+        && field_is("extensions", |v| v.is_object() || v.is_null())
+}
+
+fn bad_request(message: &str) -> Response {
+    error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+}
+
+/// The first document of the batch that does not parse, with the parser's explanation.
+fn unparsable(batch: &BatchRequest) -> Option<String> {
+    let requests: Vec<&async_graphql::Request> = match batch {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(rs) => rs.iter().collect(),
+    };
+    requests
+        .into_iter()
+        .find_map(|r| async_graphql::parser::parse_query(&r.query).err().map(|e| e.to_string()))
+}
+
+/// The first NUL byte or out-of-range date anywhere in the batch.
+fn unfit(batch: &BatchRequest) -> Option<String> {
+    let requests: Vec<&async_graphql::Request> = match batch {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(rs) => rs.iter().collect(),
+    };
+    requests.into_iter().find_map(|r| {
+        let variables = serde_json::to_value(&r.variables).unwrap_or_default();
+        graphql_errors::unfit_text(&r.query, &variables)
+    })
+}
+
 #[handler]
 pub async fn graphql_post(req: &Request, body: Body, Data(gql): Data<&GraphqlHttp>) -> Response {
+    let Some(media) = negotiate(req) else { return not_acceptable() };
     if !is_json(req) {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
-            "请求体必须是 JSON (Content-Type: application/json)",
+            "请求体必须是 JSON（Content-Type: application/json）",
         );
     }
     let bytes = match body.into_bytes_limit(gql.max_body_bytes).await {
@@ -60,21 +181,20 @@ pub async fn graphql_post(req: &Request, body: Body, Data(gql): Data<&GraphqlHtt
         Err(poem::error::ReadBodyError::PayloadTooLarge) => {
             return error_response(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "请求体过大")
         }
-        Err(_) => return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", "无法读取请求体"),
+        Err(_) => return bad_request("无法读取请求体"),
     };
-    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
-        Ok(batch) => batch,
-        Err(_) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "请求体不是有效的 GraphQL JSON 请求",
+    let Ok(raw) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return bad_request("请求体不是有效的 JSON");
+    };
+    let operations = match &raw {
+        serde_json::Value::Array(requests) if requests.iter().all(well_formed) => requests.len(),
+        serde_json::Value::Array(_) => return bad_request("批量请求中有不符合 GraphQL 请求格式的项"),
+        single if well_formed(single) => 1,
+        _ => {
+            return bad_request(
+                "请求体不是有效的 GraphQL 请求：query 须为字符串，variables 与 extensions 须为对象",
             )
         }
-    };
-    let operations = match &batch {
-        BatchRequest::Single(_) => 1,
-        BatchRequest::Batch(requests) => requests.len(),
     };
     if operations == 0 || operations > gql.max_batch {
         return error_response(
@@ -83,11 +203,22 @@ pub async fn graphql_post(req: &Request, body: Body, Data(gql): Data<&GraphqlHtt
             &format!("一次最多提交 {} 个操作", gql.max_batch),
         );
     }
+    let batch: BatchRequest = match serde_json::from_value(raw) {
+        Ok(batch) => batch,
+        Err(_) => return bad_request("请求体不是有效的 GraphQL 请求"),
+    };
+    if let Some(detail) = unparsable(&batch) {
+        return request_error(media, graphql_errors::parse_error(&detail));
+    }
+    if let Some(why) = unfit(&batch) {
+        return request_error(media, json!({ "message": why, "extensions": { "code": "BAD_INPUT" } }));
+    }
     let auth = match request_auth(req, &gql.state).await {
         Ok(auth) => auth,
         Err(response) => return response,
     };
-    json_response(&gql.schema.execute_batch(batch.data(auth)).await)
+    let address = ClientAddress(super::security::client_address(req, &gql.state.http.trusted_proxies));
+    graphql_response(media, gql.schema.execute_batch(batch.data(auth).data(address)).await)
 }
 
 /// Resolves `Authorization: Bearer <token>` once for the whole request.
@@ -116,18 +247,29 @@ async fn request_auth(req: &Request, state: &AppState) -> Result<RequestAuth, Re
 pub async fn graphql_get(req: &Request, Data(gql): Data<&GraphqlHttp>) -> Response {
     let query_string = req.uri().query().unwrap_or("");
     if query_string.is_empty() {
+        if !gql.state.http.graphiql {
+            return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "GraphiQL 已关闭");
+        }
         return Html(GraphiQLSource::build().endpoint("/graphql").title("bloodplan").finish())
             .into_response();
     }
+    let Some(media) = negotiate(req) else { return not_acceptable() };
     let request = match async_graphql::http::parse_query_string(query_string) {
         Ok(request) => request,
-        Err(_) => return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", "无法解析查询参数"),
+        Err(_) => return bad_request("无法解析查询参数"),
     };
+    if let Err(e) = async_graphql::parser::parse_query(&request.query) {
+        return request_error(media, graphql_errors::parse_error(&e.to_string()));
+    }
+    let variables = serde_json::to_value(&request.variables).unwrap_or_default();
+    if let Some(why) = graphql_errors::unfit_text(&request.query, &variables) {
+        return request_error(media, json!({ "message": why, "extensions": { "code": "BAD_INPUT" } }));
+    }
     if !is_read_only(&request.query) {
         return Response::builder()
             .status(StatusCode::METHOD_NOT_ALLOWED)
             .header(header::ALLOW, "POST")
-            .content_type("application/json")
+            .content_type("application/json; charset=utf-8")
             .body(
                 json!({ "errors": [{ "message": "修改操作只能通过 POST 提交", "extensions": { "code": "METHOD_NOT_ALLOWED" } }] })
                     .to_string(),
@@ -137,7 +279,8 @@ pub async fn graphql_get(req: &Request, Data(gql): Data<&GraphqlHttp>) -> Respon
         Ok(auth) => auth,
         Err(response) => return response,
     };
-    json_response(&BatchResponse::Single(gql.schema.execute(request.data(auth)).await))
+    let address = ClientAddress(super::security::client_address(req, &gql.state.http.trusted_proxies));
+    graphql_response(media, BatchResponse::Single(gql.schema.execute(request.data(auth).data(address)).await))
 }
 
 /// True when every operation in the document is a query. Unparseable documents count as

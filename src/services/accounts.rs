@@ -20,7 +20,7 @@ use super::audit::{self, Change, Performer};
 use super::{Page, ServiceError};
 use crate::clock::Clock;
 use crate::config::AuthSettings;
-use crate::db::entities::{app_user, auth_token, login_throttle, unit};
+use crate::db::entities::{app_user, auth_token, known_login_address, login_address, login_throttle, unit};
 use crate::domain::auth::{check_password_policy, check_username, Actor, LoginGate, Role};
 
 pub mod codes {
@@ -101,38 +101,76 @@ pub struct IssuedToken {
     pub actor: Actor,
 }
 
+/// Signs a user in from `address` (the client's IP address as the HTTP layer resolved it).
+///
+/// Every attempt is counted in the database before the slow password check, by one atomic
+/// upsert per username and per address, so parallel guesses cannot slip past the count: at
+/// most `lock_after` guesses per username and `address_budget` per address are ever
+/// evaluated per window. A locked username may still sign in from an address it has signed in
+/// from before, so that nobody can lock the office out by guessing its password.
 pub async fn login(
     db: &DatabaseConnection,
     clock: &Clock,
     settings: &AuthSettings,
     username: &str,
     password: &str,
+    address: &str,
 ) -> Result<IssuedToken, ServiceError> {
     let username = username.trim();
     let now = clock.now();
     let policy = settings.lockout;
-    let throttle = login_throttle::Entity::find_by_id(username.to_owned()).one(db).await?;
-    let (failures, last) =
-        throttle.map_or((0, None), |t| (t.failures.max(0) as u32, Some(t.last_failure_at)));
-    let failures = policy.failures_after_expiry(failures, last, now);
-    match policy.gate(failures, last, now) {
-        LoginGate::Open => {}
-        LoginGate::Throttled { until } => return Err(throttled(until)),
-        LoginGate::Locked { until } => return Err(locked(until)),
+    // Nothing is written for a name no account can have: no growth from huge names.
+    if check_username(username).is_err() {
+        tracing::warn!(
+            address,
+            username_chars = username.chars().count(),
+            "failed login: not a valid username"
+        );
+        return Err(invalid_credentials());
+    }
+    let user = app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(db).await?;
+    let known_address = match &user {
+        Some(u) => {
+            known_login_address::Entity::find_by_id((u.id, address.to_owned())).one(db).await?.is_some()
+        }
+        None => false,
+    };
+    if !known_address {
+        let throttle = login_throttle::Entity::find_by_id(username.to_owned()).one(db).await?;
+        let (failures, last) =
+            throttle.map_or((0, None), |t| (t.failures.max(0) as u32, Some(t.last_failure_at)));
+        let failures = policy.failures_after_expiry(failures, last, now);
+        match policy.gate(failures, last, now) {
+            LoginGate::Open => {}
+            LoginGate::Throttled { until } => return Err(throttled(until)),
+            LoginGate::Locked { until } => return Err(locked(until)),
+        }
     }
 
-    let user = app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(db).await?;
+    let cutoff = now - policy.lock_for;
+    let by_address = count_address_attempt(db, address, now, cutoff).await?;
+    let by_username = count_username_attempt(db, username, now, cutoff).await?;
+    if by_address > settings.address_budget {
+        tracing::warn!(address, username, failures = by_address, "failed login: address over its budget");
+        return Err(throttled(now + policy.lock_for));
+    }
+    if !known_address && by_username > policy.lock_after {
+        tracing::warn!(address, username, failures = by_username, "failed login: username locked");
+        return Err(locked(now + policy.lock_for));
+    }
+
     let verified =
         verify_password(password.to_owned(), user.as_ref().map(|u| u.password_hash.clone())).await?;
     let Some(user) = user.filter(|_| verified) else {
-        let failures = record_failure(db, username, failures, now).await?;
-        if failures >= policy.lock_after {
+        tracing::warn!(address, username, failures = by_username, "failed login: wrong username or password");
+        forget_expired_failures(db, cutoff).await?;
+        if !known_address && by_username >= policy.lock_after {
             return Err(locked(now + policy.lock_for));
         }
-        return Err(ServiceError::rejected(codes::INVALID_CREDENTIALS, "用户名或密码错误"));
+        return Err(invalid_credentials());
     };
     if user.disabled {
-        return Err(ServiceError::rejected(codes::ACCOUNT_DISABLED, "该账号已被停用, 请联系市献血办"));
+        return Err(ServiceError::rejected(codes::ACCOUNT_DISABLED, "该账号已被停用，请联系市献血办"));
     }
 
     let token = super::random_token();
@@ -140,6 +178,28 @@ pub async fn login(
     let actor = actor_of(&user)?;
     let txn = crate::db::begin_write(db).await?;
     login_throttle::Entity::delete_by_id(username.to_owned()).exec(&txn).await?;
+    // A success gives back the address's attempt: the budget counts failures.
+    login_address::Entity::update_many()
+        .col_expr(
+            login_address::Column::Failures,
+            sea_orm::ExprTrait::sub(Expr::col((login_address::Entity, login_address::Column::Failures)), 1),
+        )
+        .filter(login_address::Column::Address.eq(address))
+        .filter(login_address::Column::Failures.gt(0))
+        .exec(&txn)
+        .await?;
+    known_login_address::Entity::insert(known_login_address::ActiveModel {
+        user_id: Set(user.id),
+        address: Set(address.to_owned()),
+        last_login_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([known_login_address::Column::UserId, known_login_address::Column::Address])
+            .update_column(known_login_address::Column::LastLoginAt)
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
     auth_token::ActiveModel {
         user_id: Set(user.id),
         token_hash: Set(hash_token(&token)),
@@ -167,6 +227,10 @@ pub async fn login(
     Ok(IssuedToken { token, expires_at, actor })
 }
 
+fn invalid_credentials() -> ServiceError {
+    ServiceError::rejected(codes::INVALID_CREDENTIALS, "用户名或密码错误")
+}
+
 fn local_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&chrono_tz::Asia::Shanghai).format("%H:%M:%S").to_string()
 }
@@ -174,45 +238,87 @@ fn local_time(t: DateTime<Utc>) -> String {
 fn throttled(until: DateTime<Utc>) -> ServiceError {
     ServiceError::rejected(
         codes::LOGIN_THROTTLED,
-        format!("登录失败次数过多, 请于 {} 之后再试", local_time(until)),
+        format!("登录失败次数过多，请于 {} 之后再试", local_time(until)),
     )
 }
 
 fn locked(until: DateTime<Utc>) -> ServiceError {
     ServiceError::rejected(
         codes::ACCOUNT_LOCKED,
-        format!("登录失败次数过多, 该用户名已被暂时锁定, 请于 {} 之后再试或联系市献血办", local_time(until)),
+        format!("登录失败次数过多，该用户名已被暂时锁定，请于 {} 之后再试或联系市献血办", local_time(until)),
     )
 }
 
-/// Counts one failure atomically in the database; returns the new count.
-async fn record_failure(
+/// Counts one attempt for `username` in one atomic upsert and returns the new count; a count
+/// whose last failure is older than `cutoff` starts again from one.
+async fn count_username_attempt(
     db: &DatabaseConnection,
     username: &str,
-    counted: u32,
     now: DateTime<Utc>,
+    cutoff: DateTime<Utc>,
 ) -> Result<u32, ServiceError> {
-    // Failures older than the lock window are forgotten: the count starts again from one.
-    let mut on_conflict = OnConflict::column(login_throttle::Column::Username);
-    if counted == 0 {
-        on_conflict.value(login_throttle::Column::Failures, Expr::value(1));
-    } else {
-        on_conflict.value(
-            login_throttle::Column::Failures,
-            sea_orm::ExprTrait::add(Expr::col((login_throttle::Entity, login_throttle::Column::Failures)), 1),
-        );
-    }
-    on_conflict.update_column(login_throttle::Column::LastFailureAt);
-    login_throttle::Entity::insert(login_throttle::ActiveModel {
+    use login_throttle::{Column, Entity};
+    let mut on_conflict = OnConflict::column(Column::Username);
+    on_conflict.value(
+        Column::Failures,
+        Expr::case(
+            sea_orm::ExprTrait::lte(Expr::col((Entity, Column::LastFailureAt)), cutoff),
+            Expr::value(1),
+        )
+        .finally(sea_orm::ExprTrait::add(Expr::col((Entity, Column::Failures)), 1)),
+    );
+    on_conflict.update_column(Column::LastFailureAt);
+    let row = Entity::insert(login_throttle::ActiveModel {
         username: Set(username.to_owned()),
         failures: Set(1),
         last_failure_at: Set(now),
     })
     .on_conflict(on_conflict)
-    .exec(db)
+    .exec_with_returning(db)
     .await?;
-    let row = login_throttle::Entity::find_by_id(username.to_owned()).one(db).await?;
-    Ok(row.map_or(1, |r| r.failures.max(0) as u32))
+    Ok(row.failures.max(0) as u32)
+}
+
+/// The same count per client address.
+async fn count_address_attempt(
+    db: &DatabaseConnection,
+    address: &str,
+    now: DateTime<Utc>,
+    cutoff: DateTime<Utc>,
+) -> Result<u32, ServiceError> {
+    use login_address::{Column, Entity};
+    let mut on_conflict = OnConflict::column(Column::Address);
+    on_conflict.value(
+        Column::Failures,
+        Expr::case(
+            sea_orm::ExprTrait::lte(Expr::col((Entity, Column::LastFailureAt)), cutoff),
+            Expr::value(1),
+        )
+        .finally(sea_orm::ExprTrait::add(Expr::col((Entity, Column::Failures)), 1)),
+    );
+    on_conflict.update_column(Column::LastFailureAt);
+    let row = Entity::insert(login_address::ActiveModel {
+        address: Set(address.to_owned()),
+        failures: Set(1),
+        last_failure_at: Set(now),
+    })
+    .on_conflict(on_conflict)
+    .exec_with_returning(db)
+    .await?;
+    Ok(row.failures.max(0) as u32)
+}
+
+/// Deletes counts whose window has passed, so that failed logins leave nothing behind.
+async fn forget_expired_failures(db: &DatabaseConnection, cutoff: DateTime<Utc>) -> Result<(), ServiceError> {
+    login_throttle::Entity::delete_many()
+        .filter(login_throttle::Column::LastFailureAt.lt(cutoff))
+        .exec(db)
+        .await?;
+    login_address::Entity::delete_many()
+        .filter(login_address::Column::LastFailureAt.lt(cutoff))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Resolves a bearer token to the user it signs in.

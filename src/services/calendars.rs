@@ -1,15 +1,22 @@
 //! iCalendar feeds of visits, one per vehicle and one per holder, behind unguessable tokens
 //! so phone calendars can subscribe without logging in.
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use chrono::TimeDelta;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set,
+};
 
+use super::audit::{self, Change, Performer};
 use super::visits::{self, VisitFilter, VisitView};
 use super::{Page, ServiceError};
+use crate::clock::Clock;
 use crate::db::entities::{unit, unit_calendar, vehicle};
 use crate::domain::auth::{Actor, Role};
 use crate::domain::ics::{self, CalendarEvent};
 use crate::domain::visit::VisitStatus;
 
-/// The token of a holder's feed, made on first request (for its liaisons and the office).
+/// The token of a holder's feed, for its liaisons, the office and the station. Made when
+/// the holder is created (and backfilled by a migration): reading it never writes.
 pub async fn unit_calendar_token(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -18,24 +25,97 @@ pub async fn unit_calendar_token(
     if !actor.may_act_for_unit(unit_id) && actor.role != Role::Station {
         return Err(ServiceError::Forbidden);
     }
-    unit::Entity::find_by_id(unit_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位")))?;
-    unit_calendar::Entity::insert(unit_calendar::ActiveModel {
-        unit_id: Set(unit_id),
-        token: Set(super::random_token()),
-        ..Default::default()
-    })
-    .on_conflict_do_nothing_on([unit_calendar::Column::UnitId])
-    .exec(db)
-    .await?;
     let row = unit_calendar::Entity::find()
         .filter(unit_calendar::Column::UnitId.eq(unit_id))
         .one(db)
         .await?
-        .ok_or_else(|| ServiceError::Internal("calendar token vanished".into()))?;
+        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位的日历")))?;
     Ok(row.token)
+}
+
+/// Gives a new holder its feed token, in the transaction that creates it.
+pub async fn create_unit_calendar(txn: &impl ConnectionTrait, unit_id: i32) -> Result<(), sea_orm::DbErr> {
+    unit_calendar::ActiveModel {
+        unit_id: Set(unit_id),
+        token: Set(super::random_token()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces a holder's feed token: the old link stops working at once (a liaison who left,
+/// a link that leaked). Its liaisons and the office may.
+pub async fn rotate_unit_calendar(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    unit_id: i32,
+) -> Result<String, ServiceError> {
+    if !actor.may_act_for_unit(unit_id) {
+        return Err(ServiceError::Forbidden);
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let row = unit_calendar::Entity::find()
+        .filter(unit_calendar::Column::UnitId.eq(unit_id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位的日历")))?;
+    let mut changed: unit_calendar::ActiveModel = row.into();
+    let token = super::random_token();
+    changed.token = Set(token.clone());
+    changed.update(&txn).await?;
+    record_rotation(&txn, clock, actor, "unit", unit_id).await?;
+    txn.commit().await?;
+    Ok(token)
+}
+
+/// Replaces a vehicle's feed token (the office and the station).
+pub async fn rotate_vehicle_calendar(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    vehicle_id: i32,
+) -> Result<String, ServiceError> {
+    if !actor.is(&[Role::Office, Role::Station]) {
+        return Err(ServiceError::Forbidden);
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let found = vehicle::Entity::find_by_id(vehicle_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {vehicle_id} 的采血车")))?;
+    let mut changed: vehicle::ActiveModel = found.into();
+    let token = super::random_token();
+    changed.calendar_token = Set(token.clone());
+    changed.update(&txn).await?;
+    record_rotation(&txn, clock, actor, "vehicle", vehicle_id).await?;
+    txn.commit().await?;
+    Ok(token)
+}
+
+async fn record_rotation(
+    txn: &DatabaseTransaction,
+    clock: &Clock,
+    actor: &Actor,
+    entity: &'static str,
+    id: i32,
+) -> Result<(), ServiceError> {
+    audit::record(
+        txn,
+        clock,
+        Change {
+            entity,
+            entity_id: Some(id.to_string()),
+            action: "rotate_calendar",
+            before: None,
+            after: None,
+            by: Performer::User(actor),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Everyone who may see the feed already holds its token: read as the station would.
@@ -43,9 +123,39 @@ fn feed_reader() -> Actor {
     Actor { user_id: 0, username: "calendar".into(), role: Role::Station, unit_id: None }
 }
 
-async fn feed(db: &DatabaseConnection, name: &str, filter: VisitFilter) -> Result<String, ServiceError> {
-    let (_, visits) =
-        visits::list_visits(db, &feed_reader(), &filter, Page { first: Page::MAX_FIRST, offset: 0 }).await?;
+/// Days of past visits a feed keeps, and how far ahead it looks.
+pub const FEED_PAST_DAYS: i64 = 30;
+pub const FEED_AHEAD_DAYS: i64 = 400;
+/// How long a cancelled visit stays in a feed after its cancellation, so that subscribed
+/// phones see it go; after that it is left out.
+pub const FEED_CANCELLED_DAYS: i64 = 7;
+
+/// A feed is a date window around today. Live visits are read on their own, so that no
+/// number of cancelled visits can push a confirmed one out of the feed; a vehicle has at most
+/// two sessions a day, so the window bounds them. Cancelled visits follow, only recent ones.
+async fn feed(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    name: &str,
+    filter: VisitFilter,
+) -> Result<String, ServiceError> {
+    let today = clock.today();
+    let window = VisitFilter {
+        from: Some(today - TimeDelta::days(FEED_PAST_DAYS)),
+        to: Some(today + TimeDelta::days(FEED_AHEAD_DAYS)),
+        ..filter
+    };
+    let live = VisitFilter {
+        statuses: VisitStatus::ALL.into_iter().filter(|s| *s != VisitStatus::Cancelled).collect(),
+        ..window.clone()
+    };
+    let cancelled = VisitFilter { statuses: vec![VisitStatus::Cancelled], ..window };
+    let reader = feed_reader();
+    let (_, mut visits) = visits::list_visits(db, &reader, &live, Page { first: 2_000, offset: 0 }).await?;
+    let since = clock.now() - TimeDelta::days(FEED_CANCELLED_DAYS);
+    let (_, gone) = visits::list_visits(db, &reader, &cancelled, Page { first: 2_000, offset: 0 }).await?;
+    visits.extend(gone.into_iter().filter(|v| v.updated_at >= since));
+    visits.sort_by_key(|v| (v.date, v.session, v.id));
     let events: Vec<CalendarEvent> = visits.iter().map(event).collect();
     Ok(ics::render(name, &events))
 }
@@ -78,16 +188,24 @@ fn event(v: &VisitView) -> CalendarEvent {
 }
 
 /// The feed behind a vehicle token, or `None` for an unknown token.
-pub async fn vehicle_feed(db: &DatabaseConnection, token: &str) -> Result<Option<String>, ServiceError> {
+pub async fn vehicle_feed(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    token: &str,
+) -> Result<Option<String>, ServiceError> {
     let Some(v) = vehicle::Entity::find().filter(vehicle::Column::CalendarToken.eq(token)).one(db).await?
     else {
         return Ok(None);
     };
     let filter = VisitFilter { vehicle_id: Some(v.id), ..Default::default() };
-    Ok(Some(feed(db, &format!("采血车 {}", v.name), filter).await?))
+    Ok(Some(feed(db, clock, &format!("采血车 {}", v.name), filter).await?))
 }
 
-pub async fn unit_feed(db: &DatabaseConnection, token: &str) -> Result<Option<String>, ServiceError> {
+pub async fn unit_feed(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    token: &str,
+) -> Result<Option<String>, ServiceError> {
     let Some(row) =
         unit_calendar::Entity::find().filter(unit_calendar::Column::Token.eq(token)).one(db).await?
     else {
@@ -95,5 +213,5 @@ pub async fn unit_feed(db: &DatabaseConnection, token: &str) -> Result<Option<St
     };
     let name = unit::Entity::find_by_id(row.unit_id).one(db).await?.map(|u| u.name).unwrap_or_default();
     let filter = VisitFilter { unit_id: Some(row.unit_id), ..Default::default() };
-    Ok(Some(feed(db, &format!("{name} 采血安排"), filter).await?))
+    Ok(Some(feed(db, clock, &format!("{name} 采血安排"), filter).await?))
 }

@@ -135,6 +135,30 @@ fn clean(text: Option<String>, max: usize, what: &str) -> Result<Option<String>,
     }
 }
 
+/// `BLOODPLAN_COLLECTION_MAX_DONATIONS`: the most donations one record may hold. Unset, it
+/// is twice the largest vehicle's daily capacity (a fixed site's busy day is no bigger).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CollectionSettings {
+    pub max_donations: Option<i64>,
+}
+
+async fn record_ceiling(
+    txn: &DatabaseTransaction,
+    settings: &CollectionSettings,
+) -> Result<i64, ServiceError> {
+    if let Some(max) = settings.max_donations {
+        return Ok(max);
+    }
+    let largest: Option<i32> = vehicle::Entity::find()
+        .select_only()
+        .column_as(vehicle::Column::CapacityPerDay.max(), "largest")
+        .into_tuple::<Option<i32>>()
+        .one(txn)
+        .await?
+        .flatten();
+    Ok(2 * i64::from(largest.unwrap_or(super::vehicles::DEFAULT_CAPACITY_PER_DAY)))
+}
+
 /// What a source resolves to inside the transaction: the holder, the site and the visit.
 struct Resolved {
     unit_id: i32,
@@ -146,8 +170,11 @@ struct Resolved {
 async fn resolve(
     txn: &DatabaseTransaction,
     today: NaiveDate,
+    settings: &CollectionSettings,
     input: &CollectionInput,
 ) -> Result<Resolved, ServiceError> {
+    let ceiling = record_ceiling(txn, settings).await?;
+    rules::check_ceiling(&input.counts, ceiling).map_err(rejection)?;
     rules::check_counts(&input.counts).map_err(rejection)?;
     let resolved = match input.source {
         Source::Visit(visit_id) => {
@@ -186,9 +213,9 @@ fn figures(model: &mut collection::ActiveModel, input: &CollectionInput, note: O
     model.bags200 = Set(c.bags200);
     model.bags300 = Set(c.bags300);
     model.bags400 = Set(c.bags400);
-    // A record is at most a vehicle's day or a site's day: far below i32::MAX millilitres.
+    // Both fit: `check_ceiling` bounded every figure and their sum before this.
     model.donations = Set(c.donations() as i32);
-    model.volume_ml = Set(c.volume_ml() as i32);
+    model.volume_ml = Set(c.volume_ml());
     model.deferred = Set(c.deferred);
     model.type_a = Set(t.map(|t| t.a));
     model.type_b = Set(t.map(|t| t.b));
@@ -241,6 +268,7 @@ async fn insert_revision(
 pub async fn record_collection(
     db: &DatabaseConnection,
     clock: &Clock,
+    settings: &CollectionSettings,
     actor: &Actor,
     input: CollectionInput,
 ) -> Result<CollectionView, ServiceError> {
@@ -249,7 +277,7 @@ pub async fn record_collection(
     }
     let note = clean(input.note.clone(), 500, "备注")?;
     let txn = crate::db::begin_write(db).await?;
-    let resolved = resolve(&txn, clock.today(), &input).await?;
+    let resolved = resolve(&txn, clock.today(), settings, &input).await?;
     let now = clock.now();
     let mut model = collection::ActiveModel {
         unit_id: Set(resolved.unit_id),
@@ -304,6 +332,7 @@ pub async fn record_collection(
 pub async fn correct_collection(
     db: &DatabaseConnection,
     clock: &Clock,
+    settings: &CollectionSettings,
     actor: &Actor,
     id: i32,
     reason: String,
@@ -331,7 +360,7 @@ pub async fn correct_collection(
             "更正不能改变采血记录所属的采血活动或单位",
         ));
     }
-    let resolved = resolve(&txn, clock.today(), &input).await?;
+    let resolved = resolve(&txn, clock.today(), settings, &input).await?;
     let now = clock.now();
     let mut changed: collection::ActiveModel = current.clone().into();
     figures(&mut changed, &input, note);

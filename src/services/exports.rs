@@ -65,6 +65,17 @@ pub fn render(f: &Fulfilment, format: ExportFormat) -> Result<Vec<u8>, ServiceEr
     }
 }
 
+/// A text cell a spreadsheet will not run: one that begins with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return is prefixed with `'`, as OWASP advises against CSV injection (a holder
+/// named `=HYPERLINK(…)` would otherwise become a live link). Numbers are written by us and
+/// stay as they are; the xlsx writes names as strings, never as formulas.
+fn text_cell(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    }
+}
+
 /// UTF-8 with a byte-order mark: without it Excel reads the Chinese headers as GBK.
 pub fn csv(f: &Fulfilment) -> Result<Vec<u8>, ServiceError> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
@@ -75,9 +86,9 @@ pub fn csv(f: &Fulfilment) -> Result<Vec<u8>, ServiceError> {
         for u in &f.units {
             let p = &u.progress;
             w.write_record([
-                u.section.label_zh().to_owned(),
+                text_cell(u.section.label_zh()),
                 u.seq.to_string(),
-                u.name.clone(),
+                text_cell(&u.name),
                 p.quota.to_string(),
                 p.booked_donors.to_string(),
                 p.collected_donations.to_string(),

@@ -3,6 +3,7 @@ use sea_orm::DbErr;
 
 pub mod accounts;
 pub mod audit;
+pub mod booking_limit;
 pub mod calendars;
 pub mod collections;
 pub mod contacts;

@@ -281,6 +281,7 @@ async fn upsert_units(
                 }
                 .insert(txn)
                 .await?;
+                super::calendars::create_unit_calendar(txn, created.id).await?;
                 report.units_created.push(row.name.clone());
                 units.insert(row.name.clone(), created);
             }

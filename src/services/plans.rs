@@ -1,6 +1,6 @@
 //! Reading plans: figures, section totals, the rows of a year and a holder across years.
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::ExprTrait;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
@@ -9,6 +9,7 @@ use sea_orm::{
 
 use super::{Page, ServiceError};
 use crate::db::entities::{plan, plan_quota, plan_section, plan_warning, unit};
+use crate::domain::text::check_text;
 use crate::domain::{Section, UnitKind};
 
 #[derive(Debug, Clone)]
@@ -159,6 +160,21 @@ pub enum UnitOrder {
     Name,
 }
 
+/// No holder's name is longer: a longer filter matches nothing and only costs work.
+pub const MAX_NAME_FILTER_CHARS: usize = 200;
+
+/// `%` and `_` in a name filter mean themselves, not LIKE wildcards.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
 pub async fn plan_units(
     db: &impl ConnectionTrait,
     plan_id: i32,
@@ -166,13 +182,20 @@ pub async fn plan_units(
     order: UnitOrder,
     page: Page,
 ) -> Result<(u64, Vec<QuotaRow>), ServiceError> {
+    if let Some(needle) = &filter.name_contains {
+        check_text(needle, MAX_NAME_FILTER_CHARS)
+            .map_err(|why| ServiceError::BadInput(format!("nameContains {why}")))?;
+    }
     let query = plan_quota::Entity::find()
         .inner_join(unit::Entity)
         .filter(plan_quota::Column::PlanId.eq(plan_id))
         .apply_if(filter.section, |q, s| q.filter(plan_quota::Column::Section.eq(s.code())))
         .apply_if(filter.kind, |q, k| q.filter(unit::Column::Kind.eq(k.code())))
         .apply_if(filter.name_contains.as_deref().filter(|s| !s.is_empty()), |q, s| {
-            q.filter(unit::Column::Name.contains(s))
+            q.filter(
+                Expr::col((unit::Entity, unit::Column::Name))
+                    .like(LikeExpr::new(format!("%{}%", escape_like(s))).escape('\\')),
+            )
         });
     let total = query.clone().count(db).await?;
     // The section order of the table is not alphabetical, so it is spelled out.

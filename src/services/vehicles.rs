@@ -11,6 +11,7 @@ use super::ServiceError;
 use crate::clock::Clock;
 use crate::db::entities::{vehicle, vehicle_blackout, visit};
 use crate::domain::auth::{Actor, Role};
+use crate::domain::text::check_text;
 use crate::domain::visit::VisitStatus;
 
 pub mod codes {
@@ -44,6 +45,8 @@ fn check_fields(name: &str, capacity: i32, home_station: &str) -> Result<(), Ser
     if home_station.trim().is_empty() {
         return Err(ServiceError::BadInput("所属血站不能为空".into()));
     }
+    check_text(name, 100).map_err(|why| ServiceError::BadInput(format!("车辆名称或车牌{why}")))?;
+    check_text(home_station, 100).map_err(|why| ServiceError::BadInput(format!("所属血站{why}")))?;
     Ok(())
 }
 
@@ -191,6 +194,7 @@ pub async fn add_blackout(
         return Err(ServiceError::BadInput("停用开始日期不能晚于结束日期".into()));
     }
     let reason = input.reason.trim().to_owned();
+    check_text(&reason, 200).map_err(|why| ServiceError::BadInput(format!("停用原因{why}")))?;
     if reason.is_empty() {
         return Err(ServiceError::BadInput("请填写停用原因".into()));
     }

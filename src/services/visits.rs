@@ -36,6 +36,9 @@ pub mod codes {
 pub struct BookingSettings {
     pub policy: BookingPolicy,
     pub calendar: Arc<WorkCalendar>,
+    /// `BLOODPLAN_MAX_REQUESTED_VISITS`: a holder's cap on requested visits; unset, it is
+    /// derived from its quota and the vehicle's capacity (`domain::booking_limit`).
+    pub max_requested_visits: Option<i64>,
 }
 
 fn rejection(r: BookingRejection) -> ServiceError {
@@ -242,6 +245,10 @@ pub async fn book_visit(
             override_reason.is_some(),
         )
         .await?;
+        if actor.role != Role::Office {
+            let cap = settings.max_requested_visits;
+            super::booking_limit::check(&txn, cap, input.unit_id, input.vehicle_id, input.date).await?;
+        }
         let now = clock.now();
         let created = visit::ActiveModel {
             unit_id: Set(input.unit_id),

@@ -243,6 +243,20 @@ fn matrix() -> Vec<Row> {
             expect: [UNAUTH, Allowed, Allowed, Allowed],
         },
         Row {
+            field: "rotateUnitCalendarUrl",
+            mutation: true,
+            document: "mutation($u: ID!) { rotateUnitCalendarUrl(unitId: $u) }",
+            variables: |f, _| json!({ "u": f.hbust }),
+            expect: [UNAUTH, Allowed, Allowed, FORBID],
+        },
+        Row {
+            field: "rotateVehicleCalendarUrl",
+            mutation: true,
+            document: "mutation($v: ID!) { rotateVehicleCalendarUrl(vehicleId: $v) }",
+            variables: |f, _| json!({ "v": f.vehicle }),
+            expect: [UNAUTH, Allowed, FORBID, Allowed],
+        },
+        Row {
             field: "me",
             mutation: false,
             document: "{ me { id } }",

@@ -43,6 +43,14 @@ pub struct TestSmtpServer {
     accept_loop: Option<JoinHandle<()>>,
 }
 
+/// How the server answers: every recipient refused with a code, and/or a wait before it
+/// acknowledges each message (a slow server).
+#[derive(Debug, Clone, Copy, Default)]
+struct Behaviour {
+    reject_code: Option<u16>,
+    delay: Option<Duration>,
+}
+
 /// A port that was free a moment ago: nothing listens there until someone binds it.
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a free port");
@@ -52,17 +60,22 @@ pub fn free_port() -> u16 {
 impl TestSmtpServer {
     /// Accepts every message, on a port the OS picks.
     pub fn start() -> Self {
-        Self::listen(0, None)
+        Self::listen(0, Behaviour::default())
+    }
+
+    /// Accepts every message, but only `delay` after it has arrived, as a slow server does.
+    pub fn start_slow(delay: Duration) -> Self {
+        Self::listen(0, Behaviour { delay: Some(delay), ..Behaviour::default() })
     }
 
     /// Answers every `RCPT TO` with `code` (e.g. 550 or 451), so nothing is delivered.
     pub fn start_rejecting(code: u16) -> Self {
-        Self::listen(0, Some(code))
+        Self::listen(0, Behaviour { reject_code: Some(code), ..Behaviour::default() })
     }
 
     /// Accepts every message on a given port, e.g. one where an earlier send failed.
     pub fn start_on(port: u16) -> Self {
-        Self::listen(port, None)
+        Self::listen(port, Behaviour::default())
     }
 
     pub fn messages(&self) -> Vec<ReceivedMessage> {
@@ -74,7 +87,7 @@ impl TestSmtpServer {
         self.shutdown();
     }
 
-    fn listen(port: u16, reject_code: Option<u16>) -> Self {
+    fn listen(port: u16, behaviour: Behaviour) -> Self {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
             .unwrap_or_else(|e| panic!("test SMTP server cannot listen on 127.0.0.1:{port}: {e}"));
         let port = listener.local_addr().unwrap().port();
@@ -88,7 +101,7 @@ impl TestSmtpServer {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
-                    let handler = SessionHandler::new(inbox.clone(), reject_code);
+                    let handler = SessionHandler::new(inbox.clone(), behaviour);
                     std::thread::spawn(move || serve_session(stream, handler));
                 }
             })
@@ -151,21 +164,21 @@ fn serve_session(stream: TcpStream, handler: SessionHandler) {
 /// One per connection, as mailin expects; the inbox is what the connections share.
 struct SessionHandler {
     inbox: Inbox,
-    reject_code: Option<u16>,
+    behaviour: Behaviour,
     from: String,
     to: Vec<String>,
     raw: Vec<u8>,
 }
 
 impl SessionHandler {
-    fn new(inbox: Inbox, reject_code: Option<u16>) -> Self {
-        SessionHandler { inbox, reject_code, from: String::new(), to: Vec::new(), raw: Vec::new() }
+    fn new(inbox: Inbox, behaviour: Behaviour) -> Self {
+        SessionHandler { inbox, behaviour, from: String::new(), to: Vec::new(), raw: Vec::new() }
     }
 }
 
 impl Handler for SessionHandler {
     fn rcpt(&mut self, _to: &str) -> Response {
-        match self.reject_code {
+        match self.behaviour.reject_code {
             Some(code) => Response::custom(code, format!("test server rejects every recipient with {code}")),
             None => mailin::response::OK,
         }
@@ -184,6 +197,9 @@ impl Handler for SessionHandler {
     }
 
     fn data_end(&mut self) -> Response {
+        if let Some(delay) = self.behaviour.delay {
+            std::thread::sleep(delay);
+        }
         let raw = std::mem::take(&mut self.raw);
         let Ok(parsed) = mailparse::parse_mail(&raw) else {
             return Response::custom(554, "test server cannot parse the message".into());

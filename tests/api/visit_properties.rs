@@ -52,6 +52,7 @@ async fn world() -> World {
     let settings = BookingSettings {
         policy: Default::default(),
         calendar: Arc::new(WorkCalendar::parse(&text).unwrap()),
+        max_requested_visits: None,
     };
     let mut units = Vec::new();
     for name in ["湖北科技学院", "市中心医院", "咸安"] {

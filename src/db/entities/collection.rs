@@ -20,7 +20,7 @@ pub struct Model {
     pub bags300: i32,
     pub bags400: i32,
     pub donations: i32,
-    pub volume_ml: i32,
+    pub volume_ml: i64,
     pub deferred: i32,
     pub type_a: Option<i32>,
     pub type_b: Option<i32>,

@@ -4,6 +4,8 @@ pub mod audit_log;
 pub mod auth_token;
 pub mod collection;
 pub mod collection_revision;
+pub mod known_login_address;
+pub mod login_address;
 pub mod login_throttle;
 pub mod outbox;
 pub mod plan;

@@ -1,0 +1,107 @@
+//! Per-address login budgets and the addresses each user has signed in from.
+//!
+//! `login_address` counts failed logins per client address (the same expiry as the
+//! per-username count), so one address cannot guess across many usernames or lock accounts at
+//! will. `known_login_address` remembers where a user signed in successfully: from there a
+//! locked account may still sign in, so an attacker who locks `office` does not lock the
+//! office out.
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum AppUser {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum LoginAddress {
+    Table,
+    Address,
+    Failures,
+    LastFailureAt,
+}
+
+#[derive(DeriveIden)]
+enum KnownLoginAddress {
+    Table,
+    UserId,
+    Address,
+    LastLoginAt,
+}
+
+#[derive(DeriveIden)]
+enum LoginThrottle {
+    Table,
+    LastFailureAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(LoginAddress::Table)
+                    .col(string_len(LoginAddress::Address, 64).primary_key())
+                    .col(integer(LoginAddress::Failures))
+                    .col(timestamp_with_time_zone(LoginAddress::LastFailureAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(KnownLoginAddress::Table)
+                    .col(integer(KnownLoginAddress::UserId))
+                    .col(string_len(KnownLoginAddress::Address, 64))
+                    .col(timestamp_with_time_zone(KnownLoginAddress::LastLoginAt))
+                    .primary_key(
+                        Index::create().col(KnownLoginAddress::UserId).col(KnownLoginAddress::Address),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(KnownLoginAddress::Table, KnownLoginAddress::UserId)
+                            .to(AppUser::Table, AppUser::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        // Expired rows are deleted by their age on every failed login.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_login_throttle_last_failure")
+                    .table(LoginThrottle::Table)
+                    .col(LoginThrottle::LastFailureAt)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_login_address_last_failure")
+                    .table(LoginAddress::Table)
+                    .col(LoginAddress::LastFailureAt)
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop().name("ix_login_throttle_last_failure").table(LoginThrottle::Table).to_owned(),
+            )
+            .await?;
+        for table in [KnownLoginAddress::Table.into_iden(), LoginAddress::Table.into_iden()] {
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+        }
+        Ok(())
+    }
+}

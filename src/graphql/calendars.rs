@@ -1,0 +1,35 @@
+//! Rotating calendar feed links.
+use async_graphql::{Context, Object, ID};
+
+use super::auth::{self, ANY_ROLE};
+use super::plan::parse_id;
+use crate::error::ApiResult;
+use crate::services::calendars;
+use crate::startup::AppState;
+
+#[derive(Default)]
+pub struct CalendarMutation;
+
+#[Object]
+impl CalendarMutation {
+    /// Gives a holder's calendar feed a new link and returns it; the old link stops working
+    /// (the office, and the holder's own liaisons).
+    async fn rotate_unit_calendar_url(&self, ctx: &Context<'_>, unit_id: ID) -> ApiResult<String> {
+        let actor = auth::require(ctx, ANY_ROLE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let token =
+            calendars::rotate_unit_calendar(&state.db, &state.clock, actor, parse_id(&unit_id)?).await?;
+        Ok(format!("{}/calendar/units/{token}.ics", state.public_url))
+    }
+
+    /// Gives a vehicle's calendar feed a new link and returns it; the old link stops working
+    /// (the office and the station).
+    async fn rotate_vehicle_calendar_url(&self, ctx: &Context<'_>, vehicle_id: ID) -> ApiResult<String> {
+        let actor = auth::require(ctx, ANY_ROLE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let token =
+            calendars::rotate_vehicle_calendar(&state.db, &state.clock, actor, parse_id(&vehicle_id)?)
+                .await?;
+        Ok(format!("{}/calendar/vehicles/{token}.ics", state.public_url))
+    }
+}

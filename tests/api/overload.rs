@@ -1,0 +1,216 @@
+//! Holding up under overload: slow clients, slow SMTP servers, oversized queries.
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bloodplan::domain::reminders::ReminderKind;
+use bloodplan::email::{Mailer, RenderedEmail};
+use bloodplan::services::outbox::{self as outbox_service, NewMessage};
+use chrono::TimeDelta;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::{spawn_app_with, AppOptions};
+use crate::smtp_server::TestSmtpServer;
+
+fn message(i: usize) -> NewMessage {
+    NewMessage {
+        dedup_key: format!("slow:{i}"),
+        kind: ReminderKind::Term,
+        recipient: format!("liaison{i}@example.edu.cn"),
+        recipient_name: Some(format!("联络员{i}")),
+        email: RenderedEmail {
+            subject: format!("提醒 {i}"),
+            text: format!("正文 {i}"),
+            html: format!("<p>正文 {i}</p>"),
+        },
+        visit: None,
+    }
+}
+
+/// With an SMTP server that takes a second per message and a lease of four seconds, a
+/// worker that claimed a batch would still be sending when its lease ran out, and the other
+/// worker would send the rest again. Claimed one at a time, each goes out once.
+#[tokio::test]
+async fn two_workers_and_a_slow_smtp_server_deliver_each_message_exactly_once() {
+    let smtp = TestSmtpServer::start_slow(Duration::from_secs(1));
+    let app = spawn_app_with(AppOptions {
+        smtp_port: Some(smtp.port),
+        configure: |c| {
+            c.outbox.lease = TimeDelta::seconds(4);
+            c.outbox.send_timeout = Duration::from_secs(3);
+        },
+        ..AppOptions::default()
+    })
+    .await;
+    let txn = bloodplan::db::begin_write(&app.db).await.unwrap();
+    for i in 0..6 {
+        assert!(outbox_service::enqueue(&txn, &app.clock, &message(i)).await.unwrap());
+    }
+    txn.commit().await.unwrap();
+
+    // The service clock follows real time here, so that leases run out as they would.
+    let ticker = {
+        let clock = app.clock.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                clock.advance(TimeDelta::milliseconds(50));
+            }
+        })
+    };
+    let mut workers = Vec::new();
+    for name in ["worker-a", "worker-b"] {
+        let db = bloodplan::db::connect(&app.database.url).await.unwrap();
+        let (clock, settings) = (app.clock.clone(), app.state.outbox.clone());
+        let mailer = Mailer::new(
+            &crate::helpers::test_email_config(smtp.port).smtp,
+            "市献血办 <xianning-blood@example.org>".parse().unwrap(),
+        )
+        .unwrap();
+        // Each polls like the loop in `serve`, until the queue has been empty for a while.
+        workers.push(tokio::spawn(async move {
+            let mut sent = 0;
+            let mut idle_rounds = 0;
+            while idle_rounds < 15 {
+                let r = outbox_service::run_once(&db, &clock, &mailer, &settings, name).await.unwrap();
+                sent += r.sent;
+                idle_rounds = if r.sent + r.retrying == 0 { idle_rounds + 1 } else { 0 };
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            sent
+        }));
+    }
+    let finished = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut total = 0;
+        for w in workers {
+            total += w.await.unwrap();
+        }
+        total
+    })
+    .await;
+    ticker.abort();
+    let total = finished.expect("the workers finish");
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for m in smtp.messages() {
+        *seen.entry(m.subject).or_default() += 1;
+    }
+    assert!(seen.values().all(|n| *n == 1), "a message went out twice: {seen:?}");
+    assert_eq!(seen.len(), 6);
+    assert_eq!(total, 6);
+}
+
+/// A client that sends its request head a byte at a time is cut off once the header
+/// timeout has passed, instead of holding a connection for ever.
+#[tokio::test]
+async fn a_client_sending_its_headers_slowly_is_disconnected() {
+    let app = spawn_app_with(AppOptions {
+        configure: |c| {
+            c.http.header_timeout = Duration::from_secs(1);
+            c.http.max_connections = 4;
+        },
+        ..AppOptions::default()
+    })
+    .await;
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let mut slow = Vec::new();
+    for _ in 0..8 {
+        let addr = addr.clone();
+        slow.push(tokio::spawn(async move {
+            let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+            // One header byte every 200 ms: never idle, never complete.
+            for _ in 0..150 {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if stream.write_all(b"X").await.is_err() {
+                    return true;
+                }
+                let mut buf = [0u8; 64];
+                match tokio::time::timeout(Duration::from_millis(1), stream.read(&mut buf)).await {
+                    Ok(Ok(0)) | Ok(Err(_)) => return true,
+                    _ => {}
+                }
+            }
+            false
+        }));
+    }
+    // With 8 slow clients and room for 4, the health check still gets its turn.
+    let health = tokio::time::timeout(
+        Duration::from_secs(25),
+        app.client.get(format!("{}/health", app.address)).send(),
+    )
+    .await
+    .expect("/health answers while slow clients hold connections")
+    .unwrap();
+    assert_eq!(health.status(), 200);
+    for s in slow {
+        assert!(s.await.unwrap(), "the server closed the slow connection");
+    }
+}
+
+/// 400 aliases of a three-month availability would read every free session 400 times: the
+/// complexity limit counts days × vehicles, so the query is refused before anything runs.
+#[tokio::test]
+async fn an_alias_bomb_of_availability_is_refused_before_it_runs() {
+    let app = crate::helpers::spawn_app().await;
+    let office = app.user_token("office", bloodplan::domain::auth::Role::Office, None).await;
+    let aliases: String = (0..400)
+        .map(|i| format!("a{i}: availability(from: \"2020-03-01\", to: \"2020-05-31\") {{ date session vehicle {{ id }} }} "))
+        .collect();
+    let query = format!("{{ {aliases} }}");
+    assert!(query.len() > 30_000);
+    let answer =
+        tokio::time::timeout(Duration::from_secs(5), app.gql_as(&office, &query, serde_json::json!({})))
+            .await
+            .expect("refused at once, not after running 400 availabilities");
+    assert_eq!(crate::helpers::error_code(&answer), Some("COMPLEXITY_LIMIT"), "{answer}");
+    assert!(answer.get("data").is_none_or(|d| d.is_null()));
+    // One three-month availability is within the limit.
+    app.gql_ok_as(
+        &office,
+        "{ availability(from: \"2020-03-01\", to: \"2020-05-31\") { date session vehicle { id } } }",
+        serde_json::json!({}),
+    )
+    .await;
+    // Paged lists count their page: 500 visits with their holder cost more than 20 rows.
+    let wide: String = (0..10)
+        .map(|i| format!("v{i}: visits(first: 500) {{ nodes {{ id date unit {{ name }} }} }} "))
+        .collect();
+    let answer = app.gql_as(&office, &format!("{{ {wide} }}"), serde_json::json!({})).await;
+    assert_eq!(crate::helpers::error_code(&answer), Some("COMPLEXITY_LIMIT"), "{answer}");
+}
+
+/// A body that never finishes arriving is answered once the request time is up, and the
+/// connection is freed instead of waiting for ever.
+#[tokio::test]
+async fn a_body_that_never_arrives_is_answered_503_when_the_request_time_is_up() {
+    let app = spawn_app_with(AppOptions {
+        configure: |c| c.http.request_timeout = Duration::from_secs(1),
+        ..AppOptions::default()
+    })
+    .await;
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stream
+        .write_all(b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"query\":")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), async {
+        let mut buf = [0u8; 1024];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    answer.extend_from_slice(&buf[..n]);
+                    if answer.windows(15).any(|w| w == b"REQUEST_TIMEOUT") {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the server answered");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("REQUEST_TIMEOUT"), "{text}");
+}
