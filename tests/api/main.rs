@@ -10,6 +10,7 @@ mod contacts;
 mod fulfilment;
 mod http_safety;
 mod import;
+mod layering;
 mod plan;
 mod reminders;
 mod schema;
