@@ -4,15 +4,18 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::domain::auth::LockoutPolicy;
 use crate::domain::booking::BookingPolicy;
+use crate::email::config::InvalidSetting;
 use crate::email::{EmailConfig, OfficeContact};
+use crate::services::accounts::AuthSettings;
 use crate::services::outbox::OutboxSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} is not valid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    #[error(transparent)]
+    Email(#[from] InvalidSetting),
 }
 
 #[derive(Debug, Clone)]
@@ -85,26 +88,6 @@ impl Default for HttpSettings {
             request_timeout: std::time::Duration::from_secs(30),
             idle_timeout: std::time::Duration::from_secs(60),
             max_connections: 200,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct AuthSettings {
-    /// `BLOODPLAN_TOKEN_TTL_HOURS`, default 12.
-    pub token_ttl: TimeDelta,
-    pub lockout: LockoutPolicy,
-    /// `BLOODPLAN_LOGIN_ADDRESS_FAILURES`, default 50: failed logins per client address per
-    /// lock-out window (15 minutes) before that address is throttled.
-    pub address_budget: u32,
-}
-
-impl Default for AuthSettings {
-    fn default() -> Self {
-        AuthSettings {
-            token_ttl: TimeDelta::hours(12),
-            lockout: LockoutPolicy::default(),
-            address_budget: 50,
         }
     }
 }

@@ -5,7 +5,7 @@ use super::auth::{self, ANY_ROLE};
 use super::plan::parse_id;
 use crate::error::ApiResult;
 use crate::services::calendars;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Default)]
 pub struct CalendarMutation;

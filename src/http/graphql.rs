@@ -16,7 +16,7 @@ use super::graphql_errors;
 use crate::graphql::auth::{ClientAddress, RequestAuth};
 use crate::graphql::AppSchema;
 use crate::services::accounts;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Clone)]
 pub struct GraphqlHttp {

@@ -5,7 +5,7 @@ use poem::http::StatusCode;
 use poem::{get, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 
 use crate::graphql::AppSchema;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 mod calendar;
 mod exports;

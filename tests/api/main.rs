@@ -14,6 +14,7 @@ mod feeds;
 mod fulfilment;
 mod http_safety;
 mod import;
+mod layering;
 mod numbers;
 mod overload;
 mod parity;
