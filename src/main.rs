@@ -173,7 +173,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await
             {
-                Ok(report) => {
+                Ok(mut report) => {
+                    let calendar = bloodplan::startup::load_holidays(&config.seeds_dir.join("holidays"))?;
+                    report.warnings.extend(plan_import::work_calendar_warning(report.year, &calendar));
                     print_report(&report);
                     Ok(ExitCode::SUCCESS)
                 }

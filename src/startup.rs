@@ -71,7 +71,11 @@ impl Application {
             .find_map(|a| a.as_socket_addr().copied())
             .unwrap_or(config.bind);
         let calendar = load_holidays(&config.seeds_dir.join("holidays"))?;
-        let booking = BookingSettings { policy: config.booking, calendar: std::sync::Arc::new(calendar) };
+        let booking = BookingSettings {
+            policy: config.booking,
+            calendar: std::sync::Arc::new(calendar),
+            behind_margin_points: config.behind_margin_points,
+        };
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let mailer = config.email.as_ref().map(|e| Mailer::new(&e.smtp, e.from.clone())).transpose()?;
         let state = AppState {
@@ -167,12 +171,15 @@ async fn seed_if_empty(state: &AppState, config: &Config) -> Result<(), StartupE
         for warning in &report.warnings {
             tracing::warn!(year = report.year, "{warning}");
         }
+        if let Some(warning) = plan_import::work_calendar_warning(report.year, &state.booking.calendar) {
+            tracing::warn!(year = report.year, "{warning}");
+        }
     }
     Ok(())
 }
 
 /// Reads every `*.toml` of public holidays and make-up working days (one file per year).
-fn load_holidays(dir: &std::path::Path) -> Result<WorkCalendar, StartupError> {
+pub fn load_holidays(dir: &std::path::Path) -> Result<WorkCalendar, StartupError> {
     let mut calendar = WorkCalendar::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         tracing::warn!(dir = %dir.display(), "no holiday calendar: every weekday counts as a working day");

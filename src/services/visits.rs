@@ -7,8 +7,6 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
@@ -29,6 +27,7 @@ pub mod codes {
     pub const SLOT_TAKEN: &str = "SLOT_TAKEN";
     pub const VEHICLE_INACTIVE: &str = "VEHICLE_INACTIVE";
     pub const RANGE_TOO_LONG: &str = "RANGE_TOO_LONG";
+    pub const IDEMPOTENCY_KEY_REUSED: &str = "IDEMPOTENCY_KEY_REUSED";
 }
 
 /// The booking rules' settings and the holiday calendar, shared by every request.
@@ -36,14 +35,26 @@ pub mod codes {
 pub struct BookingSettings {
     pub policy: BookingPolicy,
     pub calendar: Arc<WorkCalendar>,
+    /// The fulfilment's behind-schedule margin, for the figures a booking warning quotes.
+    pub behind_margin_points: i64,
 }
 
 fn rejection(r: BookingRejection) -> ServiceError {
     ServiceError::rejected(r.code(), r.to_string())
 }
 
+/// Said whether the other booking came a moment or a month ago: it never claims "刚刚".
 fn slot_taken() -> ServiceError {
-    ServiceError::rejected(codes::SLOT_TAKEN, "该车该时段刚刚已被预约, 请另选时段或车辆")
+    ServiceError::rejected(codes::SLOT_TAKEN, "该车该时段已被预约，请另选时段或车辆")
+}
+
+/// A client key names one request: repeating it with other details is a client bug, not
+/// a retry, and silently answering with the first visit would hide it.
+fn key_reused(key: &str) -> ServiceError {
+    ServiceError::rejected(
+        codes::IDEMPOTENCY_KEY_REUSED,
+        format!("clientKey“{key}”已用于另一次内容不同的预约；重试请保持内容一致，新的预约请换一个 clientKey"),
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -112,6 +123,8 @@ pub struct BookingInput {
     pub client_key: Option<String>,
     /// The office books at short notice; the reason goes to the audit trail.
     pub lead_time_override: Option<String>,
+    /// The office books a weekend or holiday; the reason goes to the audit trail.
+    pub day_override: Option<String>,
 }
 
 fn clean(text: Option<String>, max: usize, what: &str) -> Result<Option<String>, ServiceError> {
@@ -123,42 +136,61 @@ fn clean(text: Option<String>, max: usize, what: &str) -> Result<Option<String>,
     }
 }
 
-/// Checks the rules for a vehicle, holder, date and session inside the transaction.
-async fn check_rules(
-    txn: &DatabaseTransaction,
-    today: NaiveDate,
-    settings: &BookingSettings,
+/// What a booking or a move asks for, checked by [`check_rules`].
+struct Proposal {
     unit_id: i32,
     vehicle_id: i32,
     date: NaiveDate,
     session: Session,
     expected_donors: i32,
     lead_time_override: bool,
+    day_override: bool,
+}
+
+/// Checks the rules for a vehicle, holder, date and session inside the transaction.
+async fn check_rules(
+    txn: &DatabaseTransaction,
+    today: NaiveDate,
+    settings: &BookingSettings,
+    p: &Proposal,
 ) -> Result<vehicle::Model, ServiceError> {
-    let vehicle = super::vehicles::find(txn, vehicle_id).await?;
+    let vehicle = super::vehicles::find(txn, p.vehicle_id).await?;
     if !vehicle.active {
         return Err(ServiceError::rejected(
             codes::VEHICLE_INACTIVE,
             format!("采血车 {} 已停用, 请另选车辆", vehicle.name),
         ));
     }
-    let quota = quota_in_year(txn, unit_id, date.year()).await?;
-    let blackouts: Vec<Blackout> = super::vehicles::blackouts_of(txn, vehicle_id)
+    let quota = quota_in_year(txn, p.unit_id, p.date.year()).await?;
+    let weekends_allowed =
+        unit::Entity::find_by_id(p.unit_id).one(txn).await?.is_some_and(|u| u.accepts_weekend_visits);
+    let blackouts: Vec<Blackout> = super::vehicles::blackouts_of(txn, p.vehicle_id)
         .await?
         .into_iter()
         .map(|b| Blackout { from: b.from_date, to: b.to_date, reason: b.reason })
         .collect();
     let request = BookingRequest {
-        date,
-        session,
-        expected_donors,
+        date: p.date,
+        session: p.session,
+        expected_donors: p.expected_donors,
         capacity_per_day: vehicle.capacity_per_day,
-        plan_year: quota.map(|_| date.year()),
-        lead_time_override,
+        plan_year: quota.map(|_| p.date.year()),
+        lead_time_override: p.lead_time_override,
+        day_override: p.day_override,
+        weekends_allowed,
     };
     booking::check_booking(&request, today, &settings.calendar, &blackouts, settings.policy)
         .map_err(rejection)?;
     Ok(vehicle)
+}
+
+/// An override reason, which only the office may give.
+fn office_reason(actor: &Actor, text: Option<String>, what: &str) -> Result<Option<String>, ServiceError> {
+    let reason = clean(text, 500, what)?;
+    if reason.is_some() && actor.role != Role::Office {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok(reason)
 }
 
 async fn quota_in_year(
@@ -215,33 +247,41 @@ pub async fn book_visit(
     if !actor.may_act_for_unit(input.unit_id) {
         return Err(ServiceError::Forbidden);
     }
-    let override_reason = clean(input.lead_time_override, 500, "提前量豁免原因")?;
-    if override_reason.is_some() && actor.role != Role::Office {
-        return Err(ServiceError::Forbidden);
-    }
+    let override_reason = office_reason(actor, input.lead_time_override, "提前量豁免原因")?;
+    let day_reason = office_reason(actor, input.day_override, "非工作日采血原因")?;
     let client_key = clean(input.client_key, 100, "clientKey ")?;
     let site_contact = clean(input.site_contact, 200, "现场联系人")?;
     let note = clean(input.note, 500, "备注")?;
 
+    let same_request = |v: &visit::Model| {
+        v.unit_id == input.unit_id
+            && v.vehicle_id == input.vehicle_id
+            && v.date == input.date
+            && v.session == input.session.code()
+            && v.expected_donors == input.expected_donors
+            && v.site_contact == site_contact
+            && v.note == note
+    };
     if let Some(key) = &client_key {
         if let Some(first) = visit_by_key(db, actor.user_id, key).await? {
-            return with_warnings(db, clock, view(db, first).await?).await;
+            if !same_request(&first) {
+                return Err(key_reused(key));
+            }
+            return with_warnings(db, clock, settings, view(db, first).await?).await;
         }
     }
     let result = async {
         let txn = crate::db::begin_write(db).await?;
-        check_rules(
-            &txn,
-            clock.today(),
-            settings,
-            input.unit_id,
-            input.vehicle_id,
-            input.date,
-            input.session,
-            input.expected_donors,
-            override_reason.is_some(),
-        )
-        .await?;
+        let proposal = Proposal {
+            unit_id: input.unit_id,
+            vehicle_id: input.vehicle_id,
+            date: input.date,
+            session: input.session,
+            expected_donors: input.expected_donors,
+            lead_time_override: override_reason.is_some(),
+            day_override: day_reason.is_some(),
+        };
+        check_rules(&txn, clock.today(), settings, &proposal).await?;
         let now = clock.now();
         let created = visit::ActiveModel {
             unit_id: Set(input.unit_id),
@@ -267,6 +307,9 @@ pub async fn book_visit(
         if let Some(reason) = &override_reason {
             after["leadTimeOverride"] = json!(reason);
         }
+        if let Some(reason) = &day_reason {
+            after["dayOverride"] = json!(reason);
+        }
         audit::record(
             &txn,
             clock,
@@ -288,14 +331,16 @@ pub async fn book_visit(
         Ok(created) => created,
         // Two requests with one key raced: the loser answers with the winner's visit.
         Err(ServiceError::Rejected { code: codes::SLOT_TAKEN, .. }) if client_key.is_some() => {
-            match visit_by_key(db, actor.user_id, client_key.as_deref().unwrap_or_default()).await? {
-                Some(first) => first,
+            let key = client_key.as_deref().unwrap_or_default();
+            match visit_by_key(db, actor.user_id, key).await? {
+                Some(first) if same_request(&first) => first,
+                Some(_) => return Err(key_reused(key)),
                 None => return Err(slot_taken()),
             }
         }
         Err(e) => return Err(e),
     };
-    with_warnings(db, clock, view(db, created).await?).await
+    with_warnings(db, clock, settings, view(db, created).await?).await
 }
 
 async fn visit_by_key(
@@ -310,46 +355,36 @@ async fn visit_by_key(
         .await
 }
 
-/// Adds a warning when the holder's live bookings expect more donors than its quota needs.
+/// Adds a warning when the visit expects more donors than the holder's quota still needs,
+/// by the fulfilment's own figures (collected and booked as of today).
 async fn with_warnings(
     db: &DatabaseConnection,
     clock: &Clock,
+    settings: &BookingSettings,
     mut v: VisitView,
 ) -> Result<VisitView, ServiceError> {
-    let year = v.date.year();
-    let Some(quota) = quota_in_year(db, v.unit_id, year).await? else { return Ok(v) };
-    let booked_before = booked_donors(db, v.unit_id, year, clock.today(), Some(v.id)).await?;
-    if v.status.is_live() {
-        if let Some(w) =
-            booking::remaining_quota_warning(i64::from(quota), booked_before, i64::from(v.expected_donors))
-        {
-            v.warnings.push(w);
-        }
+    if !v.status.is_live() {
+        return Ok(v);
+    }
+    let today = clock.today();
+    let figures = super::fulfilment::holder_fulfilment(
+        db,
+        v.date.year(),
+        today,
+        settings.behind_margin_points,
+        v.unit_id,
+    )
+    .await?;
+    let Some(holder) = figures else { return Ok(v) };
+    let p = holder.progress;
+    // The fulfilment counts visits after today as booked: this one among them.
+    let own = if v.date > today { i64::from(v.expected_donors) } else { 0 };
+    if let Some(w) =
+        booking::remaining_quota_warning(p.remaining, p.booked_donors - own, i64::from(v.expected_donors))
+    {
+        v.warnings.push(w);
     }
     Ok(v)
-}
-
-/// Expected donors of the holder's requested and confirmed visits from `from` to the year's
-/// end, leaving out `except`.
-pub async fn booked_donors(
-    db: &impl ConnectionTrait,
-    unit_id: i32,
-    year: i32,
-    from: NaiveDate,
-    except: Option<i32>,
-) -> Result<i64, ServiceError> {
-    let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(from);
-    let sum: Option<Option<i64>> = visit::Entity::find()
-        .select_only()
-        .column_as(Expr::col(visit::Column::ExpectedDonors).sum().cast_as("BIGINT"), "booked")
-        .filter(visit::Column::UnitId.eq(unit_id))
-        .filter(visit::Column::Date.between(from, end))
-        .filter(visit::Column::Status.is_in([VisitStatus::Requested.code(), VisitStatus::Confirmed.code()]))
-        .apply_if(except, |q, id| q.filter(visit::Column::Id.ne(id)))
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(sum.flatten().unwrap_or(0))
 }
 
 /// Loads a visit for a change by `actor` (whose role the caller has checked): the office and
@@ -411,8 +446,15 @@ pub async fn cancel_visit(
         .ok_or_else(|| ServiceError::BadInput("请填写取消原因".into()))?;
     let txn = crate::db::begin_write(db).await?;
     let current = visit_for_change(&txn, actor, id).await?;
-    booking::may_change_visit(actor.role == Role::Office, current.date, clock.today(), settings.policy)
-        .map_err(rejection)?;
+    let confirmed = status_of(&current) == VisitStatus::Confirmed;
+    booking::may_change_visit(
+        actor.role == Role::Office,
+        confirmed,
+        current.date,
+        clock.today(),
+        settings.policy,
+    )
+    .map_err(rejection)?;
     status_of(&current)
         .transition(VisitStatus::Cancelled)
         .map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
@@ -488,6 +530,7 @@ pub struct RescheduleInput {
     pub vehicle_id: Option<i32>,
     pub expected_donors: Option<i32>,
     pub lead_time_override: Option<String>,
+    pub day_override: Option<String>,
 }
 
 /// Moves a visit to another date, session or vehicle; its history stays in the audit trail.
@@ -503,10 +546,8 @@ pub async fn reschedule_visit(
     if !actor.is(&[Role::Office, Role::Liaison]) {
         return Err(ServiceError::Forbidden);
     }
-    let override_reason = clean(input.lead_time_override, 500, "提前量豁免原因")?;
-    if override_reason.is_some() && actor.role != Role::Office {
-        return Err(ServiceError::Forbidden);
-    }
+    let override_reason = office_reason(actor, input.lead_time_override, "提前量豁免原因")?;
+    let day_reason = office_reason(actor, input.day_override, "非工作日采血原因")?;
     let txn = crate::db::begin_write(db).await?;
     let current = visit_for_change(&txn, actor, id).await?;
     let status = status_of(&current);
@@ -516,22 +557,37 @@ pub async fn reschedule_visit(
             format!("「{}」的采血活动不能改期", status.label_zh()),
         ));
     }
-    booking::may_change_visit(actor.role == Role::Office, current.date, clock.today(), settings.policy)
-        .map_err(rejection)?;
+    let confirmed = status == VisitStatus::Confirmed;
+    booking::may_change_visit(
+        actor.role == Role::Office,
+        confirmed,
+        current.date,
+        clock.today(),
+        settings.policy,
+    )
+    .map_err(rejection)?;
     let vehicle_id = input.vehicle_id.unwrap_or(current.vehicle_id);
     let expected = input.expected_donors.unwrap_or(current.expected_donors);
-    check_rules(
-        &txn,
-        clock.today(),
-        settings,
-        current.unit_id,
+    // A move that changes nothing changes nothing: no demotion, no history, no reminders lost.
+    if vehicle_id == current.vehicle_id
+        && input.date == current.date
+        && input.session.code() == current.session
+        && expected == current.expected_donors
+    {
+        let v = view(&txn, current).await?;
+        txn.rollback().await?;
+        return Ok(v);
+    }
+    let proposal = Proposal {
+        unit_id: current.unit_id,
         vehicle_id,
-        input.date,
-        input.session,
-        expected,
-        override_reason.is_some(),
-    )
-    .await?;
+        date: input.date,
+        session: input.session,
+        expected_donors: expected,
+        lead_time_override: override_reason.is_some(),
+        day_override: day_reason.is_some(),
+    };
+    check_rules(&txn, clock.today(), settings, &proposal).await?;
     free_slots(&txn, id).await?;
     let mut changed: visit::ActiveModel = current.clone().into();
     changed.vehicle_id = Set(vehicle_id);
@@ -546,7 +602,26 @@ pub async fn reschedule_visit(
     take_slots(&txn, &changed, input.session).await?;
     // A reminder names the old date: withdraw it; the new date gets its own.
     super::outbox::cancel_for_visit(&txn, id, "采血活动已改期").await?;
-    record_change(&txn, clock, actor, "reschedule", &current, &changed).await?;
+    let mut after = visit_json(&changed);
+    if let Some(reason) = &override_reason {
+        after["leadTimeOverride"] = json!(reason);
+    }
+    if let Some(reason) = &day_reason {
+        after["dayOverride"] = json!(reason);
+    }
+    audit::record(
+        &txn,
+        clock,
+        Change {
+            entity: "visit",
+            entity_id: Some(changed.id.to_string()),
+            action: "reschedule",
+            before: Some(visit_json(&current)),
+            after: Some(after),
+            by: Performer::User(actor),
+        },
+    )
+    .await?;
     let v = view(&txn, changed).await?;
     txn.commit().await?;
     Ok(v)
@@ -647,14 +722,18 @@ pub struct FreeSession {
     pub session: Session,
 }
 
-/// The free sessions of active vehicles (or one vehicle) in `[from, to]`: working days only,
+/// The free sessions of active vehicles (or one vehicle) in `[from, to]` that a booking made
+/// on `today` may take: past the lead time, in years with a work calendar, working days only,
 /// holidays and vehicle blackouts left out, make-up working days included.
+/// With `for_unit` (a liaison's own holder) only the years that holder has a quota in.
 pub async fn availability(
     db: &DatabaseConnection,
     settings: &BookingSettings,
+    today: NaiveDate,
     from: NaiveDate,
     to: NaiveDate,
     vehicle_id: Option<i32>,
+    for_unit: Option<i32>,
 ) -> Result<Vec<FreeSession>, ServiceError> {
     if to < from {
         return Err(ServiceError::BadInput("结束日期不能早于开始日期".into()));
@@ -699,13 +778,27 @@ pub async fn availability(
         .collect();
     let names: std::collections::HashMap<i32, String> =
         vehicles.into_iter().map(|v| (v.id, v.name)).collect();
+    let mut plan_years = std::collections::HashSet::new();
+    let mut weekends_allowed = false;
+    if let Some(unit_id) = for_unit {
+        weekends_allowed =
+            unit::Entity::find_by_id(unit_id).one(db).await?.is_some_and(|u| u.accepts_weekend_visits);
+        for year in from.year()..=to.year() {
+            if quota_in_year(db, unit_id, year).await?.is_some() {
+                plan_years.insert(year);
+            }
+        }
+    }
     Ok(booking::free_sessions(
         from.iter_days().take_while(|d| *d <= to),
+        booking::earliest_bookable(today, settings.policy),
+        weekends_allowed,
         &with_blackouts,
         &taken,
         &settings.calendar,
     )
     .into_iter()
+    .filter(|(_, date, _)| for_unit.is_none() || plan_years.contains(&date.year()))
     .map(|(vehicle_id, date, session)| FreeSession {
         vehicle_name: names.get(&vehicle_id).cloned().unwrap_or_default(),
         vehicle_id,
