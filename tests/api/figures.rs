@@ -56,6 +56,7 @@ async fn spring_with_collections() -> (TestApp, String) {
     record(&app, &station, &swb_visit, "2020-03-05", [0, 0, 8]).await;
     let fixed = json!({ "i": { "unitId": app.unit_id("赤壁").await, "site": "DONATION_HOUSE", "date": "2020-03-05", "bags200": 35 } });
     app.gql_ok_as(&station, RECORD, fixed).await;
+    let office = app.login("office").await;
     (app, office)
 }
 
@@ -63,8 +64,12 @@ async fn spring_with_collections() -> (TestApp, String) {
 async fn the_digest_and_the_term_reminder_of_a_day_quote_the_fulfilment_of_that_day_figure_by_figure() {
     let (app, office) = spring_with_collections().await;
     // The digest on Tuesdays, the day the autumn term's 7-day reminder falls on.
-    app.gql_ok_as(&office, "mutation { setReminderRule(kind: DIGEST, offsets: [2]) { enabled } }", json!({}))
-        .await;
+    app.gql_ok_as(
+        &office,
+        "mutation { setReminderRule(kind: DIGEST, offsets: [2], enabled: true) { enabled } }",
+        json!({}),
+    )
+    .await;
     app.clock.set(at("2020-08-25T09:00:00+08:00"));
     let office = app.login("office").await;
     let figures = fulfilment_on(&app, &office, "2020-08-25").await;
@@ -113,7 +118,6 @@ async fn the_over_quota_warning_of_a_booking_counts_what_was_collected() {
     let (app, office) = spring_with_collections().await;
     let vehicle = app.create_vehicle(&office, "鄂L采血02").await;
     let swb = app.unit_id("市委办").await;
-    let office = app.login("office").await;
     // 市委办: quota 10, 8 collected, so 2 remain by the fulfilment.
     let figures = fulfilment_on(&app, &office, "2020-03-06").await;
     assert_eq!(figures["市委办"].1, 2);
