@@ -6,8 +6,6 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::sea_query::Expr;
-use sea_orm::ExprTrait;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
 };
@@ -197,8 +195,8 @@ async fn holder_rows(
     let collected: HashMap<i32, UnitSums> = collection::Entity::find()
         .select_only()
         .column(collection::Column::UnitId)
-        .column_as(Expr::col(collection::Column::Donations).sum().cast_as("BIGINT"), "donations")
-        .column_as(Expr::col(collection::Column::VolumeMl).sum().cast_as("BIGINT"), "volume")
+        .column_as(crate::db::sum_i64(collection::Column::Donations), "donations")
+        .column_as(crate::db::sum_i64(collection::Column::VolumeMl), "volume")
         .filter(collection::Column::Year.eq(year))
         .filter(collection::Column::Date.lte(as_of))
         .filter(collection::Column::VoidedAt.is_null())
@@ -213,7 +211,7 @@ async fn holder_rows(
     let booked: HashMap<i32, i64> = visit::Entity::find()
         .select_only()
         .column(visit::Column::UnitId)
-        .column_as(Expr::col(visit::Column::ExpectedDonors).sum().cast_as("BIGINT"), "booked")
+        .column_as(crate::db::sum_i64(visit::Column::ExpectedDonors), "booked")
         .filter(visit::Column::Date.gt(as_of))
         .filter(visit::Column::Date.lte(year_end))
         .filter(visit::Column::Status.is_in([VisitStatus::Requested.code(), VisitStatus::Confirmed.code()]))
@@ -347,8 +345,8 @@ pub async fn monthly(
     let sums = collection::Entity::find()
         .select_only()
         .column(collection::Column::Month)
-        .column_as(Expr::col(collection::Column::Donations).sum().cast_as("BIGINT"), "donations")
-        .column_as(Expr::col(collection::Column::VolumeMl).sum().cast_as("BIGINT"), "volume")
+        .column_as(crate::db::sum_i64(collection::Column::Donations), "donations")
+        .column_as(crate::db::sum_i64(collection::Column::VolumeMl), "volume")
         .filter(collection::Column::Year.eq(year))
         .filter(collection::Column::VoidedAt.is_null())
         .apply_if(unit_id, |q, u| q.filter(collection::Column::UnitId.eq(u)))

@@ -11,6 +11,7 @@ mod figures;
 mod fulfilment;
 mod http_safety;
 mod import;
+mod layering;
 mod plan;
 mod readme;
 mod reminders;
