@@ -392,8 +392,9 @@ async fn the_worker_inside_serve_sends_a_queued_message_without_being_asked() {
     outbox_service::enqueue(&txn, &app.clock, &message(1)).await.unwrap();
     txn.commit().await.unwrap();
     // Real time here is only the worker's poll interval, a fraction of a second.
+    // The row is marked SENT just after the server accepted the message: wait for both.
     for _ in 0..50 {
-        if !smtp.messages().is_empty() {
+        if !smtp.messages().is_empty() && outbox_rows(&app).await[0].status == "SENT" {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
