@@ -63,6 +63,7 @@ impl AppState {
         let booking = BookingSettings {
             policy: config.booking,
             calendar: Arc::new(calendar),
+            behind_margin_points: config.behind_margin_points,
             max_requested_visits: config.max_requested_visits,
         };
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.bind));
