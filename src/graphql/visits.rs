@@ -1,6 +1,8 @@
 //! Visits: booking, confirming, moving, cancelling; availability.
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+
+use super::scalars::Date;
 
 use super::auth::{self, ANY_ROLE, STAFF};
 use super::plan::parse_id;
@@ -22,17 +24,17 @@ impl VisitQuery {
     async fn availability(
         &self,
         ctx: &Context<'_>,
-        from: NaiveDate,
-        to: NaiveDate,
+        from: Date,
+        to: Date,
         vehicle_id: Option<ID>,
     ) -> ApiResult<Vec<FreeSession>> {
         auth::require(ctx, ANY_ROLE)?;
         let state = ctx.data_unchecked::<AppState>();
         let vehicle_id = vehicle_id.as_ref().map(parse_id).transpose()?;
-        let free = visits::availability(&state.db, &state.booking, from, to, vehicle_id).await?;
+        let free = visits::availability(&state.db, &state.booking, from.0, to.0, vehicle_id).await?;
         Ok(free
             .into_iter()
-            .map(|f| FreeSession { vehicle_id: f.vehicle_id, date: f.date, session: f.session.into() })
+            .map(|f| FreeSession { vehicle_id: f.vehicle_id, date: f.date.into(), session: f.session.into() })
             .collect())
     }
 
@@ -41,8 +43,8 @@ impl VisitQuery {
     async fn visits(
         &self,
         ctx: &Context<'_>,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
+        from: Option<Date>,
+        to: Option<Date>,
         status: Option<Vec<VisitStatusGql>>,
         section: Option<SectionGql>,
         unit_id: Option<ID>,
@@ -59,8 +61,8 @@ impl VisitQuery {
             None => None,
         };
         let filter = VisitFilter {
-            from,
-            to,
+            from: from.map(Into::into),
+            to: to.map(Into::into),
             statuses: status.unwrap_or_default().into_iter().map(Into::into).collect(),
             section: section.map(Into::into),
             unit_id: county.or(unit_id.as_ref().map(parse_id).transpose()?),
@@ -84,7 +86,7 @@ pub struct VisitMutation;
 pub struct BookVisitInput {
     unit_id: ID,
     vehicle_id: ID,
-    date: NaiveDate,
+    date: Date,
     session: SessionGql,
     expected_donors: i32,
     /// Who meets the vehicle on site, with a phone number.
@@ -98,7 +100,7 @@ pub struct BookVisitInput {
 
 #[derive(InputObject)]
 pub struct RescheduleVisitInput {
-    date: NaiveDate,
+    date: Date,
     session: SessionGql,
     /// Another vehicle; default the same.
     vehicle_id: Option<ID>,
@@ -115,7 +117,7 @@ impl VisitMutation {
         let input = BookingInput {
             unit_id: parse_id(&input.unit_id)?,
             vehicle_id: parse_id(&input.vehicle_id)?,
-            date: input.date,
+            date: input.date.into(),
             session: input.session.into(),
             expected_donors: input.expected_donors,
             site_contact: input.site_contact,
@@ -152,7 +154,7 @@ impl VisitMutation {
         let actor = auth::require(ctx, &[Role::Office, Role::Liaison])?;
         let state = ctx.data_unchecked::<AppState>();
         let input = RescheduleInput {
-            date: input.date,
+            date: input.date.into(),
             session: input.session.into(),
             vehicle_id: input.vehicle_id.as_ref().map(parse_id).transpose()?,
             expected_donors: input.expected_donors,
@@ -176,7 +178,7 @@ impl VisitMutation {
 pub struct FreeSession {
     #[graphql(skip)]
     vehicle_id: i32,
-    date: NaiveDate,
+    date: Date,
     session: SessionGql,
 }
 
@@ -229,8 +231,8 @@ impl Visit {
     async fn vehicle_name(&self) -> &str {
         &self.0.vehicle_name
     }
-    async fn date(&self) -> NaiveDate {
-        self.0.date
+    async fn date(&self) -> Date {
+        self.0.date.into()
     }
     async fn session(&self) -> SessionGql {
         self.0.session.into()
