@@ -392,9 +392,10 @@ async fn the_worker_inside_serve_sends_a_queued_message_without_being_asked() {
     let txn = bloodplan::db::begin_write(&app.db).await.unwrap();
     outbox_service::enqueue(&txn, &app.clock, &message(1)).await.unwrap();
     txn.commit().await.unwrap();
-    // Real time here is only the worker's poll interval, a fraction of a second.
-    for _ in 0..50 {
-        if !smtp.messages().is_empty() {
+    // Real time here is only the worker's poll interval, a fraction of a second. The server
+    // has the message before the worker records it as sent: wait for both.
+    for _ in 0..300 {
+        if !smtp.messages().is_empty() && outbox_rows(&app).await[0].status == "SENT" {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
