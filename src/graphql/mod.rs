@@ -34,6 +34,7 @@ pub struct Query(
 pub struct Mutation(
     accounts::AccountMutation,
     contacts::ContactMutation,
+    plan::UnitMutation,
     vehicles::VehicleMutation,
     visits::VisitMutation,
     collections::CollectionMutation,

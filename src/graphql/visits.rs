@@ -20,7 +20,9 @@ pub struct VisitQuery;
 
 #[Object]
 impl VisitQuery {
-    /// Free vehicle sessions in `[from, to]` (at most 92 days), for picking a slot.
+    /// Free vehicle sessions in `[from, to]` (at most 92 days) the caller could book today:
+    /// past the lead time, on working days of years with a holiday calendar (and, for a
+    /// liaison, years their holder has a quota in).
     async fn availability(
         &self,
         ctx: &Context<'_>,
@@ -28,10 +30,14 @@ impl VisitQuery {
         to: Date,
         vehicle_id: Option<ID>,
     ) -> ApiResult<Vec<FreeSession>> {
-        auth::require(ctx, ANY_ROLE)?;
+        let actor = auth::require(ctx, ANY_ROLE)?;
         let state = ctx.data_unchecked::<AppState>();
         let vehicle_id = vehicle_id.as_ref().map(parse_id).transpose()?;
-        let free = visits::availability(&state.db, &state.booking, from.0, to.0, vehicle_id).await?;
+        let today = state.clock.today();
+        // A liaison is offered only what they could book for their own holder.
+        let own = if actor.role == Role::Liaison { actor.unit_id } else { None };
+        let free =
+            visits::availability(&state.db, &state.booking, today, from.0, to.0, vehicle_id, own).await?;
         Ok(free
             .into_iter()
             .map(|f| FreeSession { vehicle_id: f.vehicle_id, date: f.date.into(), session: f.session.into() })
@@ -96,6 +102,9 @@ pub struct BookVisitInput {
     client_key: Option<String>,
     /// Office only: book inside the lead time, giving the reason (audited).
     lead_time_override: Option<String>,
+    /// Office only: book a weekend or a public holiday (e.g. 世界献血者日), giving the reason
+    /// (audited).
+    day_override: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -105,7 +114,10 @@ pub struct RescheduleVisitInput {
     /// Another vehicle; default the same.
     vehicle_id: Option<ID>,
     expected_donors: Option<i32>,
+    /// Office only, as in `bookVisit`.
     lead_time_override: Option<String>,
+    /// Office only, as in `bookVisit`.
+    day_override: Option<String>,
 }
 
 #[Object]
@@ -124,6 +136,7 @@ impl VisitMutation {
             note: input.note,
             client_key: input.client_key,
             lead_time_override: input.lead_time_override,
+            day_override: input.day_override,
         };
         Ok(visits::book_visit(&state.db, &state.clock, &state.booking, actor, input).await?.into())
     }
@@ -159,6 +172,7 @@ impl VisitMutation {
             vehicle_id: input.vehicle_id.as_ref().map(parse_id).transpose()?,
             expected_donors: input.expected_donors,
             lead_time_override: input.lead_time_override,
+            day_override: input.day_override,
         };
         Ok(visits::reschedule_visit(&state.db, &state.clock, &state.booking, actor, parse_id(&id)?, input)
             .await?
