@@ -24,7 +24,7 @@ impl VisitQuery {
     /// past the lead time, on working days of years with a holiday calendar (and, for a
     /// liaison, years their holder has a quota in).
     #[graphql(
-        complexity = "crate::graphql::availability_cost(from, to, vehicle_id.is_some(), child_complexity)"
+        complexity = "crate::graphql::availability_cost(from.0, to.0, vehicle_id.is_some(), child_complexity)"
     )]
     async fn availability(
         &self,

@@ -21,7 +21,7 @@ pub fn classify(message: &str) -> (&'static str, &'static str) {
         (DEPTH_LIMIT, "查询嵌套层数过多，请减少嵌套后重试")
     } else if message.contains("too complex") {
         (COMPLEXITY_LIMIT, "查询过于复杂（别名、字段或分页数量过多），请拆分为几个较小的查询")
-    } else if message.contains("NaiveDate") || message.contains("DateTime") {
+    } else if message.contains("\"Date\"") || message.contains("NaiveDate") || message.contains("DateTime") {
         (BAD_INPUT, "日期格式不正确，日期应写作 YYYY-MM-DD（例如 2020-03-06）")
     } else if message.contains("enumeration type") || message.contains("enum") {
         (BAD_INPUT, "取值不在允许的范围内，请查看接口文档中的可选值")

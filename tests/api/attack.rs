@@ -202,5 +202,5 @@ async fn with_graphiql_off_there_is_no_graphiql_page_and_no_introspection() {
 
     let on = spawn_app().await;
     let answer = on.gql_ok("{ __schema { queryType { name } } }", json!({})).await;
-    assert_eq!(answer["__schema"]["queryType"]["name"], "QueryRoot");
+    assert_eq!(answer["__schema"]["queryType"]["name"], "Query");
 }
