@@ -48,7 +48,9 @@ pub async fn fulfilment_export(
     Query(params): Query<ExportParams>,
     Data(state): Data<&AppState>,
 ) -> Response {
-    let Some(token) = bearer(req) else {
+    // The office's export buttons send the web session's cookie instead of a bearer token.
+    let cookie = crate::web::session::cookie_token(req);
+    let Some(token) = bearer(req).or(cookie.as_deref()) else {
         return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "请先登录");
     };
     let actor = match accounts::authenticate(&state.db, &state.clock, token).await {
