@@ -14,6 +14,7 @@ use poem::{get, handler, post, Endpoint, EndpointExt, IntoResponse, Request, Res
 use crate::domain::auth::Role;
 use crate::startup::AppState;
 
+mod admin;
 pub mod assets;
 mod auth;
 mod holders;
@@ -47,6 +48,17 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/office/calendar", get(office::calendar))
         .at("/office/holders", get(holders::holders_table))
         .at("/office/exports", get(office::exports_page))
+        .at("/office/outbox", get(admin::outbox_page))
+        .at("/office/outbox/:id/resend", post(admin::resend))
+        .at("/office/users", get(admin::users_page).post(admin::create_user))
+        .at("/office/users/:id/disabled", post(admin::set_disabled))
+        .at("/office/vehicles", get(admin::vehicles_page).post(admin::create_vehicle))
+        .at("/office/vehicles/:id/active", post(admin::set_vehicle_active))
+        .at("/office/vehicles/:id/blackouts", post(admin::add_blackout))
+        .at("/office/blackouts/:id/remove", post(admin::remove_blackout))
+        .at("/office/reminders", get(admin::reminders_page))
+        .at("/office/reminders/terms", post(admin::set_terms))
+        .at("/office/reminders/rules", post(admin::set_rule))
         .at("/assets/:name", get(assets::asset));
     session::CsrfGuard(pages.data(state.clone()), state).map_to_response()
 }

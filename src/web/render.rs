@@ -41,9 +41,17 @@ fn nav_of(role: Role) -> Vec<NavLink> {
             ("/office/calendar", "采血日程"),
             ("/office/holders", "献血单位"),
             ("/office/exports", "导出"),
+            ("/office/vehicles", "采血车"),
+            ("/office/reminders", "学期与提醒"),
+            ("/office/outbox", "邮件"),
+            ("/office/users", "用户"),
         ],
         Role::Liaison => &[("/liaison", "本单位"), ("/book", "预约采血车")],
-        Role::Station => &[("/station", "今日与本周"), ("/station/fixed-site", "固定点采血")],
+        Role::Station => &[
+            ("/station", "今日与本周"),
+            ("/station/fixed-site", "固定点采血"),
+            ("/office/vehicles", "采血车"),
+        ],
     };
     links.iter().map(|(href, label)| NavLink { href, label }).collect()
 }
