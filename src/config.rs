@@ -4,15 +4,18 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::domain::auth::LockoutPolicy;
 use crate::domain::booking::BookingPolicy;
+use crate::email::config::InvalidSetting;
 use crate::email::{EmailConfig, OfficeContact};
+use crate::services::accounts::AuthSettings;
 use crate::services::outbox::OutboxSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} is not valid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    #[error(transparent)]
+    Email(#[from] InvalidSetting),
 }
 
 #[derive(Debug, Clone)]
@@ -44,19 +47,6 @@ pub struct Config {
     /// `REMINDER_MAX_ATTEMPTS`, `REMINDER_PERMANENT_ATTEMPTS`, `REMINDER_BACKOFF_SECONDS`,
     /// `REMINDER_POLL_SECONDS`.
     pub outbox: OutboxSettings,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct AuthSettings {
-    /// `BLOODPLAN_TOKEN_TTL_HOURS`, default 12.
-    pub token_ttl: TimeDelta,
-    pub lockout: LockoutPolicy,
-}
-
-impl Default for AuthSettings {
-    fn default() -> Self {
-        AuthSettings { token_ttl: TimeDelta::hours(12), lockout: LockoutPolicy::default() }
-    }
 }
 
 #[derive(Debug, Clone)]

@@ -10,4 +10,5 @@ pub mod graphql;
 pub mod http;
 pub mod services;
 pub mod startup;
+pub mod state;
 pub mod web;

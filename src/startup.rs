@@ -4,35 +4,15 @@ use std::time::Duration;
 
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::Server;
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DbErr;
 
 use crate::clock::Clock;
-use crate::config::{AuthSettings, Config};
-use crate::domain::work_calendar::WorkCalendar;
-use crate::email::Mailer;
-use crate::services::outbox::{self, OutboxSettings};
+use crate::config::Config;
+use crate::services::outbox;
 use crate::services::plan_import;
-use crate::services::reminders::{self, ReminderContext};
-use crate::services::visits::BookingSettings;
+use crate::services::reminders;
+use crate::state::{AppState, StateError};
 use crate::{db, graphql, http};
-
-/// What every request handler may use.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub clock: Clock,
-    pub auth: AuthSettings,
-    pub booking: BookingSettings,
-    /// Where clients reach this server, for links such as calendar feeds.
-    pub public_url: String,
-    /// Percentage points a holder may trail the year before it is behind schedule.
-    pub behind_margin_points: i64,
-    /// The scheduler's settings: booking rules for free sessions, the office's contact.
-    pub reminders: ReminderContext,
-    /// `None` without `SMTP_URL`: reminders are queued but not sent.
-    pub mailer: Option<Mailer>,
-    pub outbox: OutboxSettings,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -43,7 +23,7 @@ pub enum StartupError {
     #[error("cannot load the seed plans: {0}")]
     Seeds(String),
     #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
+    State(#[from] StateError),
 }
 
 pub struct Application {
@@ -57,10 +37,8 @@ impl Application {
     /// Connects, migrates, seeds an empty database and binds the listener (port 0 picks a
     /// free port), so that tests run the real application.
     pub async fn build(config: Config, clock: Clock) -> Result<Application, StartupError> {
-        // sqlx and the HTTP stack may link different rustls crypto providers; pick one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let db = db::connect(&config.database_url).await?;
-        db::migrate(&db).await?;
+        let mut state = AppState::open_with_clock(&config, clock).await?;
+        db::migrate(&state.db).await?;
         let acceptor = TcpListener::bind(config.bind)
             .into_acceptor()
             .await
@@ -70,25 +48,9 @@ impl Application {
             .into_iter()
             .find_map(|a| a.as_socket_addr().copied())
             .unwrap_or(config.bind);
-        let calendar = load_holidays(&config.seeds_dir.join("holidays"))?;
-        let booking = BookingSettings { policy: config.booking, calendar: std::sync::Arc::new(calendar) };
-        let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-        let mailer = config.email.as_ref().map(|e| Mailer::new(&e.smtp, e.from.clone())).transpose()?;
-        let state = AppState {
-            db,
-            clock,
-            auth: config.auth,
-            reminders: ReminderContext {
-                booking: booking.clone(),
-                office: config.office.clone(),
-                public_url: public_url.clone(),
-            },
-            booking,
-            public_url,
-            mailer,
-            outbox: config.outbox.clone(),
-            behind_margin_points: config.behind_margin_points,
-        };
+        if config.public_url.is_none() {
+            state.set_public_url(format!("http://{addr}"));
+        }
         seed_if_empty(&state, &config).await?;
         Ok(Application { addr, acceptor, state, config })
     }
@@ -169,28 +131,6 @@ async fn seed_if_empty(state: &AppState, config: &Config) -> Result<(), StartupE
         }
     }
     Ok(())
-}
-
-/// Reads every `*.toml` of public holidays and make-up working days (one file per year).
-fn load_holidays(dir: &std::path::Path) -> Result<WorkCalendar, StartupError> {
-    let mut calendar = WorkCalendar::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        tracing::warn!(dir = %dir.display(), "no holiday calendar: every weekday counts as a working day");
-        return Ok(calendar);
-    };
-    let mut files: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    for file in files {
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| StartupError::Seeds(format!("{}: {e}", file.display())))?;
-        let year = WorkCalendar::parse(&text)
-            .map_err(|e| StartupError::Seeds(format!("{}: {e}", file.display())))?;
-        calendar.merge(year).map_err(|e| StartupError::Seeds(format!("{}: {e}", file.display())))?;
-    }
-    Ok(calendar)
 }
 
 async fn shutdown_signal() {

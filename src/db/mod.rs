@@ -36,6 +36,13 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     migrations::Migrator::up(db, None).await
 }
 
+/// `CAST(SUM(column) AS BIGINT)`: PostgreSQL sums integers as NUMERIC and SQLite as
+/// INTEGER; the cast makes both answer an `i64`.
+pub fn sum_i64(column: impl sea_orm::IntoSimpleExpr) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::ExprTrait;
+    column.into_simple_expr().sum().cast_as("BIGINT")
+}
+
 /// True when the error is a violated unique constraint; callers turn it into a precise code.
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))

@@ -9,7 +9,13 @@ use lettre::message::Mailbox;
 use percent_encoding::percent_decode_str;
 use url::{Host, Url};
 
-use crate::config::ConfigError;
+/// A setting the email layer cannot use; the message names the variable, never its secret.
+#[derive(Debug, thiserror::Error)]
+#[error("{name} is not valid: {reason}")]
+pub struct InvalidSetting {
+    pub name: &'static str,
+    pub reason: String,
+}
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_OFFICE_NAME: &str = "咸宁市献血办";
@@ -54,8 +60,8 @@ pub struct SmtpSettings {
 impl SmtpSettings {
     /// Parses `smtp://host[:port][?tls=required|opportunistic][&timeout=SECONDS]` or
     /// `smtps://[user:password@]host[:port]`; user and password are percent-decoded.
-    pub fn parse(text: &str) -> Result<SmtpSettings, ConfigError> {
-        let invalid = |reason: String| ConfigError::Invalid { name: "SMTP_URL", reason };
+    pub fn parse(text: &str) -> Result<SmtpSettings, InvalidSetting> {
+        let invalid = |reason: String| InvalidSetting { name: "SMTP_URL", reason };
         // url's messages never quote the input, so they cannot leak the password.
         let url = Url::parse(text.trim()).map_err(|e| invalid(format!("not a URL ({e})")))?;
         let implicit_tls = match url.scheme() {
@@ -182,13 +188,13 @@ impl EmailConfig {
     /// `OFFICE_CONTACT_PHONE` is required, since a reminder without a number to call is of
     /// little use; `OFFICE_CONTACT_NAME` defaults to 咸宁市献血办 and `OFFICE_CONTACT_EMAIL`
     /// to the address of `MAIL_FROM`.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Option<EmailConfig>, ConfigError> {
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Option<EmailConfig>, InvalidSetting> {
         let Some(url) = get("SMTP_URL") else { return Ok(None) };
         let smtp = SmtpSettings::parse(&url)?;
         let from = parse_mailbox("MAIL_FROM", get("MAIL_FROM"))?;
         let phone = get("OFFICE_CONTACT_PHONE").map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
         let Some(phone) = phone else {
-            return Err(ConfigError::Invalid {
+            return Err(InvalidSetting {
                 name: "OFFICE_CONTACT_PHONE",
                 reason: "is required when SMTP_URL is set".into(),
             });
@@ -203,10 +209,9 @@ impl EmailConfig {
     }
 }
 
-fn parse_mailbox(name: &'static str, text: Option<String>) -> Result<Mailbox, ConfigError> {
-    let text =
-        text.ok_or(ConfigError::Invalid { name, reason: "is required when SMTP_URL is set".into() })?;
-    text.trim().parse::<Mailbox>().map_err(|e| ConfigError::Invalid {
+fn parse_mailbox(name: &'static str, text: Option<String>) -> Result<Mailbox, InvalidSetting> {
+    let text = text.ok_or(InvalidSetting { name, reason: "is required when SMTP_URL is set".into() })?;
+    text.trim().parse::<Mailbox>().map_err(|e| InvalidSetting {
         name,
         reason: format!("{e}: expected an address like 市献血办 <office@example.org>, got {text}"),
     })
@@ -324,7 +329,7 @@ mod tests {
         assert_eq!(s.to_string(), "smtps://user:***@mail.example.org:465");
     }
 
-    fn email_config(vars: &[(&str, &str)]) -> Result<Option<EmailConfig>, ConfigError> {
+    fn email_config(vars: &[(&str, &str)]) -> Result<Option<EmailConfig>, InvalidSetting> {
         let vars: HashMap<String, String> =
             vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         EmailConfig::from_lookup(|name| vars.get(name).cloned())

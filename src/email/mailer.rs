@@ -4,9 +4,8 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::config::{SmtpSecurity, SmtpSettings};
+use super::config::{InvalidSetting, SmtpSecurity, SmtpSettings};
 use super::templates::RenderedEmail;
-use crate::config::ConfigError;
 
 /// One email to one recipient, as the outbox will store it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,9 +81,9 @@ impl std::fmt::Debug for Mailer {
 
 impl Mailer {
     /// Fails only when the host is no valid name for TLS certificate checks.
-    pub fn new(settings: &SmtpSettings, from: Mailbox) -> Result<Mailer, ConfigError> {
+    pub fn new(settings: &SmtpSettings, from: Mailbox) -> Result<Mailer, InvalidSetting> {
         let tls_parameters = || {
-            TlsParameters::new(settings.host.clone()).map_err(|e| ConfigError::Invalid {
+            TlsParameters::new(settings.host.clone()).map_err(|e| InvalidSetting {
                 name: "SMTP_URL",
                 reason: format!("cannot use TLS with host {}: {e}", settings.host),
             })

@@ -9,7 +9,7 @@ use crate::error::ApiResult;
 use crate::services::accounts::{self, NewUser, UserView};
 use crate::services::audit::Performer;
 use crate::services::{plans, Page};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Default)]
 pub struct AccountQuery;

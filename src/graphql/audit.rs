@@ -7,7 +7,7 @@ use super::plan::parse_id;
 use crate::error::ApiResult;
 use crate::services::audit::{self, AuditEntry, AuditFilter};
 use crate::services::Page;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Default)]
 pub struct AuditQuery;

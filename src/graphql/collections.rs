@@ -11,7 +11,7 @@ use crate::services::collections::{
     self, CollectionFilter, CollectionInput, CollectionView, RevisionView, Source,
 };
 use crate::services::Page;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(InputObject)]
 pub struct BloodTypeCountsInput {

@@ -8,7 +8,7 @@ use crate::domain::auth::Role;
 use crate::error::ApiResult;
 use crate::services::contacts::{self, ContactInput, ContactView};
 use crate::services::Page;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Default)]
 pub struct ContactQuery;

@@ -10,7 +10,7 @@ use crate::services::fulfilment::{
     self, Fulfilment as Report, Progress, ProgressFilter, ProgressOrder, SectionProgress, UnitProgress,
 };
 use crate::services::Page;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Default)]
 pub struct FulfilmentQuery;

@@ -2,7 +2,7 @@
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::config::GraphqlLimits;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 mod accounts;
 mod audit;

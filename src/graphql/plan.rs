@@ -6,7 +6,7 @@ use super::types::{SectionGql, UnitKindGql};
 use crate::error::{ApiError, ApiResult};
 use crate::services::plans::{self, PlanView, QuotaRow, SectionSummary, UnitFilter, UnitOrder, UnitView};
 use crate::services::Page;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Default)]
 pub struct PlanQuery;

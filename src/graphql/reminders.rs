@@ -10,7 +10,7 @@ use crate::error::ApiResult;
 use crate::services::outbox::{self, MessageView};
 use crate::services::reminders::{self, RuleView, TermCalendarView};
 use crate::services::Page;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Default)]
 pub struct ReminderQuery;

@@ -10,7 +10,7 @@ use crate::error::ApiResult;
 use crate::services::vehicles::{self, BlackoutInput, VehicleChanges, VehicleInput};
 use crate::services::visits::{self, VisitFilter};
 use crate::services::Page;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Default)]
 pub struct VehicleQuery;

@@ -11,7 +11,7 @@ use crate::error::ApiResult;
 use crate::services::audit::{self, AuditFilter};
 use crate::services::visits::{self, BookingInput, RescheduleInput, VisitFilter, VisitView};
 use crate::services::{vehicles, Page};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Default)]
 pub struct VisitQuery;

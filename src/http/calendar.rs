@@ -4,7 +4,7 @@ use poem::web::{Data, Path};
 use poem::{handler, Response};
 
 use crate::services::calendars;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn ics_response(result: Result<Option<String>, crate::services::ServiceError>) -> Response {
     match result {

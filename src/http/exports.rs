@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::domain::auth::Role;
 use crate::services::exports::{self, ExportFormat};
 use crate::services::{accounts, fulfilment, ServiceError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct ExportParams {

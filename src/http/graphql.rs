@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::graphql::auth::RequestAuth;
 use crate::graphql::AppSchema;
 use crate::services::accounts;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Clone)]
 pub struct GraphqlHttp {

@@ -2,7 +2,7 @@
 use poem::{get, EndpointExt, Route};
 
 use crate::graphql::AppSchema;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 mod calendar;
 mod exports;

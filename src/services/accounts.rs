@@ -5,7 +5,7 @@
 //! or not, in the database, so the count holds across server processes.
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use rand_core::OsRng;
 use sea_orm::sea_query::{Expr, OnConflict};
 
@@ -16,12 +16,24 @@ use sea_orm::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::audit::{self, Change, Performer};
+use super::audit::{Change, Performer};
 use super::{Page, ServiceError};
 use crate::clock::Clock;
-use crate::config::AuthSettings;
 use crate::db::entities::{app_user, auth_token, login_throttle, unit};
-use crate::domain::auth::{check_password_policy, check_username, Actor, LoginGate, Role};
+use crate::domain::auth::{check_password_policy, check_username, Actor, LockoutPolicy, LoginGate, Role};
+
+#[derive(Debug, Clone, Copy)]
+pub struct AuthSettings {
+    /// `BLOODPLAN_TOKEN_TTL_HOURS`, default 12.
+    pub token_ttl: TimeDelta,
+    pub lockout: LockoutPolicy,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings { token_ttl: TimeDelta::hours(12), lockout: LockoutPolicy::default() }
+    }
+}
 
 pub mod codes {
     pub const INVALID_CREDENTIALS: &str = "INVALID_CREDENTIALS";
@@ -150,19 +162,10 @@ pub async fn login(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "session",
-            entity_id: Some(user.id.to_string()),
-            action: "login",
-            before: None,
-            after: Some(json!({ "expiresAt": expires_at })),
-            by: Performer::User(&actor),
-        },
-    )
-    .await?;
+    Change::new("session", user.id, "login", &actor)
+        .after(json!({ "expiresAt": expires_at }))
+        .record(&txn, clock)
+        .await?;
     txn.commit().await?;
     Ok(IssuedToken { token, expires_at, actor })
 }
@@ -260,19 +263,7 @@ pub async fn logout(
 ) -> Result<(), ServiceError> {
     let txn = crate::db::begin_write(db).await?;
     revoke_tokens(&txn, auth_token::Column::TokenHash.eq(token_hash), clock).await?;
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "session",
-            entity_id: Some(actor.user_id.to_string()),
-            action: "logout",
-            before: None,
-            after: None,
-            by: Performer::User(actor),
-        },
-    )
-    .await?;
+    Change::new("session", actor.user_id, "logout", actor).record(&txn, clock).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -311,19 +302,7 @@ pub async fn change_own_password(
         clock,
     )
     .await?;
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "user",
-            entity_id: Some(actor.user_id.to_string()),
-            action: "change_password",
-            before: None,
-            after: None,
-            by: Performer::User(actor),
-        },
-    )
-    .await?;
+    Change::new("user", actor.user_id, "change_password", actor).record(&txn, clock).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -390,7 +369,7 @@ pub async fn create_user(
     let txn = crate::db::begin_write(db).await?;
     if let Some(unit_id) = new.unit_id {
         if unit::Entity::find_by_id(unit_id).one(&txn).await?.is_none() {
-            return Err(ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位")));
+            return Err(ServiceError::not_found(super::noun::UNIT, unit_id));
         }
     }
     let created = app_user::ActiveModel {
@@ -411,19 +390,7 @@ pub async fn create_user(
             e.into()
         }
     })?;
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "user",
-            entity_id: Some(created.id.to_string()),
-            action: "create",
-            before: None,
-            after: Some(user_json(&created)),
-            by,
-        },
-    )
-    .await?;
+    Change::new("user", created.id, "create", by).after(user_json(&created)).record(&txn, clock).await?;
     let view = user_view(&txn, created).await?;
     txn.commit().await?;
     Ok(view)
@@ -447,7 +414,7 @@ pub async fn set_user_disabled(
     let user = app_user::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {user_id} 的用户")))?;
+        .ok_or_else(|| ServiceError::not_found(super::noun::USER, user_id))?;
     if user.disabled == disabled {
         let view = user_view(&txn, user).await?;
         return Ok(view);
@@ -459,19 +426,11 @@ pub async fn set_user_disabled(
     if disabled {
         revoke_tokens(&txn, auth_token::Column::UserId.eq(user_id), clock).await?;
     }
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "user",
-            entity_id: Some(user_id.to_string()),
-            action: if disabled { "disable" } else { "enable" },
-            before: Some(before),
-            after: Some(user_json(&changed)),
-            by: Performer::User(actor),
-        },
-    )
-    .await?;
+    Change::new("user", user_id, if disabled { "disable" } else { "enable" }, actor)
+        .before(before)
+        .after(user_json(&changed))
+        .record(&txn, clock)
+        .await?;
     let view = user_view(&txn, changed).await?;
     txn.commit().await?;
     Ok(view)
@@ -481,7 +440,7 @@ pub async fn user_by_id(db: &DatabaseConnection, id: i32) -> Result<UserView, Se
     let user = app_user::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {id} 的用户")))?;
+        .ok_or_else(|| ServiceError::not_found(super::noun::USER, id))?;
     user_view(db, user).await
 }
 

@@ -34,6 +34,40 @@ pub struct Change<'a> {
     pub by: Performer<'a>,
 }
 
+impl<'a> Change<'a> {
+    /// A change of `entity` number `entity_id`; add its states with `before` and `after`.
+    pub fn new(
+        entity: &'static str,
+        entity_id: impl ToString,
+        action: &'static str,
+        by: impl Into<Performer<'a>>,
+    ) -> Self {
+        Change {
+            entity,
+            entity_id: Some(entity_id.to_string()),
+            action,
+            before: None,
+            after: None,
+            by: by.into(),
+        }
+    }
+
+    pub fn before(mut self, state: impl Into<Option<Value>>) -> Self {
+        self.before = state.into();
+        self
+    }
+
+    pub fn after(mut self, state: impl Into<Option<Value>>) -> Self {
+        self.after = state.into();
+        self
+    }
+
+    /// Appends the record, in the caller's transaction.
+    pub async fn record(self, db: &impl ConnectionTrait, clock: &Clock) -> Result<(), sea_orm::DbErr> {
+        record(db, clock, self).await
+    }
+}
+
 pub async fn record(
     db: &impl ConnectionTrait,
     clock: &Clock,

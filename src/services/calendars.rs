@@ -21,7 +21,7 @@ pub async fn unit_calendar_token(
     unit::Entity::find_by_id(unit_id)
         .one(db)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位")))?;
+        .ok_or_else(|| ServiceError::not_found(super::noun::UNIT, unit_id))?;
     unit_calendar::Entity::insert(unit_calendar::ActiveModel {
         unit_id: Set(unit_id),
         token: Set(super::random_token()),

@@ -12,8 +12,8 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::audit::{self, Change, Performer};
-use super::{Page, ServiceError};
+use super::audit::Change;
+use super::{clean, Page, ServiceError};
 use crate::clock::Clock;
 use crate::db::entities::{collection, collection_revision, unit, vehicle, visit};
 use crate::domain::auth::{Actor, Role};
@@ -126,15 +126,6 @@ fn collection_json(m: &collection::Model) -> serde_json::Value {
     })
 }
 
-fn clean(text: Option<String>, max: usize, what: &str) -> Result<Option<String>, ServiceError> {
-    match text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
-        Some(t) if t.chars().count() > max => {
-            Err(ServiceError::BadInput(format!("{what}不能超过 {max} 个字")))
-        }
-        other => Ok(other),
-    }
-}
-
 /// What a source resolves to inside the transaction: the holder, the site and the visit.
 struct Resolved {
     unit_id: i32,
@@ -154,7 +145,7 @@ async fn resolve(
             let v = visit::Entity::find_by_id(visit_id)
                 .one(txn)
                 .await?
-                .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {visit_id} 的采血活动")))?;
+                .ok_or_else(|| ServiceError::not_found(super::noun::VISIT, visit_id))?;
             if v.status == VisitStatus::Cancelled.code() {
                 return Err(rejection(CollectionRejection::VisitCancelled));
             }
@@ -168,7 +159,7 @@ async fn resolve(
                 return Err(ServiceError::BadInput("在献血单位采血须指定采血活动 (visitId)".into()));
             }
             if unit::Entity::find_by_id(unit_id).one(txn).await?.is_none() {
-                return Err(ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位")));
+                return Err(ServiceError::not_found(super::noun::UNIT, unit_id));
             }
             Resolved { unit_id, site, visit: None }
         }
@@ -282,19 +273,10 @@ pub async fn record_collection(
         done.update(&txn).await?;
     }
     insert_revision(&txn, &created, None, actor, now).await?;
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "collection",
-            entity_id: Some(created.id.to_string()),
-            action: "record",
-            before: None,
-            after: Some(collection_json(&created)),
-            by: Performer::User(actor),
-        },
-    )
-    .await?;
+    Change::new("collection", created.id, "record", actor)
+        .after(collection_json(&created))
+        .record(&txn, clock)
+        .await?;
     let v = view(&txn, created).await?;
     txn.commit().await?;
     Ok(v)
@@ -319,7 +301,7 @@ pub async fn correct_collection(
     let current = collection::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {id} 的采血记录")))?;
+        .ok_or_else(|| ServiceError::not_found(super::noun::COLLECTION, id))?;
     // A correction fixes the figures; it does not move a record to another visit or holder.
     let same_source = match input.source {
         Source::Visit(visit_id) => current.visit_id == Some(visit_id),
@@ -343,19 +325,11 @@ pub async fn correct_collection(
     insert_revision(&txn, &changed, Some(reason.clone()), actor, now).await?;
     let mut after = collection_json(&changed);
     after["reason"] = json!(reason);
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "collection",
-            entity_id: Some(changed.id.to_string()),
-            action: "correct",
-            before: Some(collection_json(&current)),
-            after: Some(after),
-            by: Performer::User(actor),
-        },
-    )
-    .await?;
+    Change::new("collection", changed.id, "correct", actor)
+        .before(collection_json(&current))
+        .after(after)
+        .record(&txn, clock)
+        .await?;
     let v = view(&txn, changed).await?;
     txn.commit().await?;
     Ok(v)
@@ -374,7 +348,7 @@ pub async fn collection_by_id(
     match collection::Entity::find_by_id(id).one(db).await? {
         Some(m) if may_read(actor, m.unit_id) => view(db, m).await,
         None if actor.is(&[Role::Office, Role::Station]) => {
-            Err(ServiceError::NotFound(format!("没有编号为 {id} 的采血记录")))
+            Err(ServiceError::not_found(super::noun::COLLECTION, id))
         }
         _ => Err(ServiceError::Forbidden),
     }

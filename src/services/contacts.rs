@@ -6,7 +6,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::audit::{self, Change, Performer};
+use super::audit::Change;
 use super::{Page, ServiceError};
 use crate::clock::Clock;
 use crate::db::entities::{unit, unit_contact};
@@ -100,7 +100,7 @@ pub async fn update_unit_contact(
     let holder = unit::Entity::find_by_id(unit_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位")))?;
+        .ok_or_else(|| ServiceError::not_found(super::noun::UNIT, unit_id))?;
     let before =
         unit_contact::Entity::find().filter(unit_contact::Column::UnitId.eq(unit_id)).one(&txn).await?;
     let now = clock.now();
@@ -126,19 +126,11 @@ pub async fn update_unit_contact(
     .await?;
     let as_json =
         |name: &str, phone: &str, email: &str| json!({ "name": name, "phone": phone, "email": email });
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "unit_contact",
-            entity_id: Some(unit_id.to_string()),
-            action: if before.is_some() { "update" } else { "create" },
-            before: before.as_ref().map(|b| as_json(&b.name, &b.phone, &b.email)),
-            after: Some(as_json(&contact.name, &contact.phone, &contact.email)),
-            by: Performer::User(actor),
-        },
-    )
-    .await?;
+    Change::new("unit_contact", unit_id, if before.is_some() { "update" } else { "create" }, actor)
+        .before(before.as_ref().map(|b| as_json(&b.name, &b.phone, &b.email)))
+        .after(as_json(&contact.name, &contact.phone, &contact.email))
+        .record(&txn, clock)
+        .await?;
     txn.commit().await?;
     Ok(ContactView {
         unit_id,

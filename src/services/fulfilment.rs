@@ -4,8 +4,6 @@
 //! one row per holder, a few hundred at most, which are rolled up into sections, counties
 //! and the city, sorted and filtered here.
 use chrono::{Datelike, NaiveDate};
-use sea_orm::sea_query::Expr;
-use sea_orm::ExprTrait;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
 };
@@ -134,8 +132,8 @@ pub async fn fulfilment(
     let collected = collection::Entity::find()
         .select_only()
         .column(collection::Column::UnitId)
-        .column_as(Expr::col(collection::Column::Donations).sum().cast_as("BIGINT"), "donations")
-        .column_as(Expr::col(collection::Column::VolumeMl).sum().cast_as("BIGINT"), "volume")
+        .column_as(crate::db::sum_i64(collection::Column::Donations), "donations")
+        .column_as(crate::db::sum_i64(collection::Column::VolumeMl), "volume")
         .filter(collection::Column::Year.eq(year))
         .filter(collection::Column::Date.lte(as_of))
         .group_by(collection::Column::UnitId)
@@ -145,7 +143,7 @@ pub async fn fulfilment(
     let booked = visit::Entity::find()
         .select_only()
         .column(visit::Column::UnitId)
-        .column_as(Expr::col(visit::Column::ExpectedDonors).sum().cast_as("BIGINT"), "booked")
+        .column_as(crate::db::sum_i64(visit::Column::ExpectedDonors), "booked")
         .filter(visit::Column::Date.gt(as_of))
         .filter(visit::Column::Date.lte(year_end))
         .filter(visit::Column::Status.is_in([VisitStatus::Requested.code(), VisitStatus::Confirmed.code()]))
@@ -291,8 +289,8 @@ pub async fn monthly(
     let sums = collection::Entity::find()
         .select_only()
         .column(collection::Column::Month)
-        .column_as(Expr::col(collection::Column::Donations).sum().cast_as("BIGINT"), "donations")
-        .column_as(Expr::col(collection::Column::VolumeMl).sum().cast_as("BIGINT"), "volume")
+        .column_as(crate::db::sum_i64(collection::Column::Donations), "donations")
+        .column_as(crate::db::sum_i64(collection::Column::VolumeMl), "volume")
         .filter(collection::Column::Year.eq(year))
         .apply_if(unit_id, |q, u| q.filter(collection::Column::UnitId.eq(u)))
         .apply_if(as_of, |q, d| q.filter(collection::Column::Date.lte(d)))

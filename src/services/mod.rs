@@ -37,6 +37,32 @@ impl ServiceError {
     pub fn rejected(code: &'static str, message: impl Into<String>) -> Self {
         ServiceError::Rejected { code, message: message.into() }
     }
+
+    /// "没有编号为 {id} 的{what}": `what` names the kind of thing, e.g. 采血活动.
+    pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
+        ServiceError::NotFound(format!("没有编号为 {id} 的{what}"))
+    }
+}
+
+/// What each kind of object is called in a not-found message.
+pub mod noun {
+    pub const VISIT: &str = "采血活动";
+    pub const UNIT: &str = "献血单位";
+    pub const COLLECTION: &str = "采血记录";
+    pub const VEHICLE: &str = "采血车";
+    pub const BLACKOUT: &str = "停用记录";
+    pub const USER: &str = "用户";
+    pub const MESSAGE: &str = "邮件";
+}
+
+/// A free-text input trimmed; blank means none; more than `max` characters is refused.
+pub(crate) fn clean(text: Option<String>, max: usize, what: &str) -> Result<Option<String>, ServiceError> {
+    match text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+        Some(t) if t.chars().count() > max => {
+            Err(ServiceError::BadInput(format!("{what}不能超过 {max} 个字")))
+        }
+        other => Ok(other),
+    }
 }
 
 /// 32 random bytes from the operating system, hex-encoded: bearer tokens, calendar links.

@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::audit::{self, Change, Performer};
+use super::audit::Change;
 use super::{Page, ServiceError};
 use crate::clock::Clock;
 use crate::db::entities::{outbox, visit};
@@ -361,7 +361,7 @@ pub async fn resend(
     let found = outbox::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {id} 的邮件")))?;
+        .ok_or_else(|| ServiceError::not_found(super::noun::MESSAGE, id))?;
     if found.status != OutboxStatus::Failed.code() {
         return Err(ServiceError::rejected("NOT_FAILED", "只有发送失败的邮件才能重新发送"));
     }
@@ -370,21 +370,11 @@ pub async fn resend(
     row.attempts = Set(0);
     row.next_attempt_at = Set(clock.now());
     let saved = row.update(&txn).await?;
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "outbox",
-            entity_id: Some(id.to_string()),
-            action: "resend",
-            before: Some(
-                json!({ "status": found.status, "attempts": found.attempts, "lastError": found.last_error }),
-            ),
-            after: Some(json!({ "status": saved.status, "attempts": saved.attempts })),
-            by: Performer::User(actor),
-        },
-    )
-    .await?;
+    Change::new("outbox", id, "resend", actor)
+        .before(json!({ "status": found.status, "attempts": found.attempts, "lastError": found.last_error }))
+        .after(json!({ "status": saved.status, "attempts": saved.attempts }))
+        .record(&txn, clock)
+        .await?;
     txn.commit().await?;
     Ok(view(saved))
 }

@@ -8,7 +8,7 @@ use sea_orm::{
     Set,
 };
 
-use super::audit::{self, Change, Performer};
+use super::audit::{Change, Performer};
 use crate::clock::Clock;
 use crate::db::entities::{plan, plan_quota, plan_section, plan_warning, unit};
 use crate::domain::plan_table::{self, PlanManifest, PlanTable, Problem};
@@ -172,19 +172,10 @@ pub async fn import_plan(
     let mut report = write_plan(&txn, clock, table).await?;
     report.dry_run = options.dry_run;
     if report.changed_anything() {
-        audit::record(
-            &txn,
-            clock,
-            Change {
-                entity: "plan",
-                entity_id: Some(table.year.to_string()),
-                action: if report.plan_created { "import" } else { "reimport" },
-                before: None,
-                after: Some(report.summary_json()),
-                by,
-            },
-        )
-        .await?;
+        Change::new("plan", table.year, if report.plan_created { "import" } else { "reimport" }, by)
+            .after(report.summary_json())
+            .record(&txn, clock)
+            .await?;
     }
     if options.dry_run {
         txn.rollback().await?;
@@ -449,10 +440,11 @@ pub async fn seed_if_empty(
     folders.sort();
     let mut reports = Vec::new();
     for folder in folders {
-        let table = read_plan(&[folder.clone()], None).map_err(|problems| SeedError::Invalid {
-            folder: folder.display().to_string(),
-            problems: problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
-        })?;
+        let table =
+            read_plan(std::slice::from_ref(&folder), None).map_err(|problems| SeedError::Invalid {
+                folder: folder.display().to_string(),
+                problems: problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+            })?;
         match import_plan(db, clock, Performer::System("seed"), &table, ImportOptions::default()).await {
             Ok(report) => reports.push(report),
             // Another instance seeding the same empty database at the same moment won the race.

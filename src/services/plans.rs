@@ -86,7 +86,7 @@ pub async fn section_summaries(
     let sums = plan_quota::Entity::find()
         .select_only()
         .column(plan_quota::Column::Section)
-        .column_as(Expr::col(plan_quota::Column::Quota).sum().cast_as("BIGINT"), "row_total")
+        .column_as(crate::db::sum_i64(plan_quota::Column::Quota), "row_total")
         .column_as(Expr::col(plan_quota::Column::Id).count(), "unit_count")
         .filter(plan_quota::Column::PlanId.eq(plan_id))
         .group_by(plan_quota::Column::Section)
@@ -207,7 +207,7 @@ pub struct UnitView {
 }
 
 pub async fn unit_by_id(db: &impl ConnectionTrait, id: i32) -> Result<UnitView, ServiceError> {
-    let not_found = || ServiceError::NotFound(format!("没有编号为 {id} 的献血单位"));
+    let not_found = || ServiceError::not_found(super::noun::UNIT, id);
     let unit = unit::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
     let kind = UnitKind::parse(&unit.kind).ok_or_else(not_found)?;
     let quotas = plan_quota::Entity::find()

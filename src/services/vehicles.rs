@@ -6,7 +6,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::audit::{self, Change, Performer};
+use super::audit::Change;
 use super::ServiceError;
 use crate::clock::Clock;
 use crate::db::entities::{vehicle, vehicle_blackout, visit};
@@ -85,19 +85,10 @@ pub async fn create_vehicle(
     .insert(&txn)
     .await
     .map_err(|e| name_taken(e, &name))?;
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "vehicle",
-            entity_id: Some(created.id.to_string()),
-            action: "create",
-            before: None,
-            after: Some(vehicle_json(&created)),
-            by: Performer::User(actor),
-        },
-    )
-    .await?;
+    Change::new("vehicle", created.id, "create", actor)
+        .after(vehicle_json(&created))
+        .record(&txn, clock)
+        .await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -132,19 +123,11 @@ pub async fn update_vehicle(
         changed.active = Set(active);
     }
     let changed = changed.update(&txn).await.map_err(|e| name_taken(e, &name))?;
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "vehicle",
-            entity_id: Some(id.to_string()),
-            action: "update",
-            before: Some(before),
-            after: Some(vehicle_json(&changed)),
-            by: Performer::User(actor),
-        },
-    )
-    .await?;
+    Change::new("vehicle", id, "update", actor)
+        .before(before)
+        .after(vehicle_json(&changed))
+        .record(&txn, clock)
+        .await?;
     txn.commit().await?;
     Ok(changed)
 }
@@ -153,7 +136,7 @@ pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<vehicle::Model, 
     vehicle::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {id} 的采血车")))
+        .ok_or_else(|| ServiceError::not_found(super::noun::VEHICLE, id))
 }
 
 pub async fn list(db: &DatabaseConnection) -> Result<Vec<vehicle::Model>, ServiceError> {
@@ -220,18 +203,7 @@ pub async fn add_blackout(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "vehicle_blackout",
-            entity_id: Some(created.id.to_string()),
-            action: "create",
-            before: None,
-            after: Some(json!({ "vehicleId": vehicle_id, "from": created.from_date, "to": created.to_date, "reason": created.reason })),
-            by: Performer::User(actor),
-        },
-    )
+    Change::new("vehicle_blackout", created.id, "create", actor).after(json!({ "vehicleId": vehicle_id, "from": created.from_date, "to": created.to_date, "reason": created.reason })).record(&txn, clock)
     .await?;
     txn.commit().await?;
     Ok(created)
@@ -248,20 +220,9 @@ pub async fn remove_blackout(
     let found = vehicle_blackout::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {id} 的停用记录")))?;
+        .ok_or_else(|| ServiceError::not_found(super::noun::BLACKOUT, id))?;
     vehicle_blackout::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "vehicle_blackout",
-            entity_id: Some(id.to_string()),
-            action: "delete",
-            before: Some(json!({ "vehicleId": found.vehicle_id, "from": found.from_date, "to": found.to_date, "reason": found.reason })),
-            after: None,
-            by: Performer::User(actor),
-        },
-    )
+    Change::new("vehicle_blackout", id, "delete", actor).before(json!({ "vehicleId": found.vehicle_id, "from": found.from_date, "to": found.to_date, "reason": found.reason })).record(&txn, clock)
     .await?;
     txn.commit().await?;
     Ok(())

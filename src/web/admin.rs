@@ -11,7 +11,7 @@ use crate::domain::reminders::{OutboxStatus, ReminderKind, TermDates};
 use crate::services::accounts::{self, NewUser};
 use crate::services::audit::Performer;
 use crate::services::{outbox, reminders, vehicles, Page, ServiceError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const OFFICE: &[Role] = &[Role::Office];
 
@@ -57,7 +57,11 @@ pub struct OutboxQuery {
 }
 
 #[handler]
-pub async fn outbox_page(req: &Request, Data(state): Data<&AppState>, Query(q): Query<OutboxQuery>) -> Response {
+pub async fn outbox_page(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Query(q): Query<OutboxQuery>,
+) -> Response {
     let s = match session::require(req, state, OFFICE).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -184,7 +188,11 @@ pub struct NewUserForm {
 }
 
 #[handler]
-pub async fn create_user(req: &Request, Data(state): Data<&AppState>, Form(form): Form<NewUserForm>) -> Response {
+pub async fn create_user(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Form(form): Form<NewUserForm>,
+) -> Response {
     let s = match session::require(req, state, OFFICE).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -256,7 +264,11 @@ struct VehiclesPage {
 const STAFF: &[Role] = &[Role::Office, Role::Station];
 
 #[handler]
-pub async fn vehicles_page(req: &Request, Data(state): Data<&AppState>, Query(q): Query<DoneQuery>) -> Response {
+pub async fn vehicles_page(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
     let s = match session::require(req, state, STAFF).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -303,7 +315,11 @@ pub struct VehicleForm {
 }
 
 #[handler]
-pub async fn create_vehicle(req: &Request, Data(state): Data<&AppState>, Form(form): Form<VehicleForm>) -> Response {
+pub async fn create_vehicle(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Form(form): Form<VehicleForm>,
+) -> Response {
     let s = match session::require(req, state, STAFF).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -312,7 +328,8 @@ pub async fn create_vehicle(req: &Request, Data(state): Data<&AppState>, Form(fo
         return render::refusal_page(&s, "每日采血人数必须是整数。", "/office/vehicles");
     };
     let home = form.home.filter(|h| !h.trim().is_empty());
-    let input = vehicles::VehicleInput { name: form.name, capacity_per_day: Some(capacity), home_station: home };
+    let input =
+        vehicles::VehicleInput { name: form.name, capacity_per_day: Some(capacity), home_station: home };
     match vehicles::create_vehicle(&state.db, &state.clock, &s.actor, input).await {
         Ok(_) => render::redirect("/office/vehicles?done=1"),
         Err(e) => refusal(&s, e, "/office/vehicles"),
@@ -415,7 +432,11 @@ fn rule_label(kind: ReminderKind) -> (&'static str, &'static str) {
 }
 
 #[handler]
-pub async fn reminders_page(req: &Request, Data(state): Data<&AppState>, Query(q): Query<DoneQuery>) -> Response {
+pub async fn reminders_page(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
     let s = match session::require(req, state, OFFICE).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -444,9 +465,17 @@ pub async fn reminders_page(req: &Request, Data(state): Data<&AppState>, Query(q
         terms: terms
             .iter()
             .map(|t| {
-                let scope = t.unit_id.map_or_else(|| "全市高校".to_owned(), |id| names.get(&id).cloned().unwrap_or_default());
+                let scope = t
+                    .unit_id
+                    .map_or_else(|| "全市高校".to_owned(), |id| names.get(&id).cloned().unwrap_or_default());
                 let d = &t.dates;
-                (scope, d.spring_start.to_string(), d.spring_end.to_string(), d.autumn_start.to_string(), d.autumn_end.to_string())
+                (
+                    scope,
+                    d.spring_start.to_string(),
+                    d.spring_end.to_string(),
+                    d.autumn_start.to_string(),
+                    d.autumn_end.to_string(),
+                )
             })
             .collect(),
         rules: rules
@@ -481,9 +510,12 @@ pub async fn set_terms(req: &Request, Data(state): Data<&AppState>, Form(form): 
         Err(r) => return r,
     };
     let parse = |t: &str| chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok();
-    let (Some(spring_start), Some(spring_end), Some(autumn_start), Some(autumn_end)) =
-        (parse(&form.spring_start), parse(&form.spring_end), parse(&form.autumn_start), parse(&form.autumn_end))
-    else {
+    let (Some(spring_start), Some(spring_end), Some(autumn_start), Some(autumn_end)) = (
+        parse(&form.spring_start),
+        parse(&form.spring_end),
+        parse(&form.autumn_start),
+        parse(&form.autumn_end),
+    ) else {
         return render::refusal_page(&s, "请填写四个有效的日期。", "/office/reminders");
     };
     let unit_id = match form.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {

@@ -13,7 +13,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("graphiql.min.js", "text/javascript; charset=utf-8", include_bytes!("assets/graphiql.min.js")),
     ("graphiql.min.css", "text/css; charset=utf-8", include_bytes!("assets/graphiql.min.css")),
     ("graphiql-init.js", "text/javascript; charset=utf-8", include_bytes!("assets/graphiql-init.js")),
-    ("react.production.min.js", "text/javascript; charset=utf-8", include_bytes!("assets/react.production.min.js")),
+    (
+        "react.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("assets/react.production.min.js"),
+    ),
     (
         "react-dom.production.min.js",
         "text/javascript; charset=utf-8",

@@ -9,7 +9,7 @@ use super::render::{self, Chrome};
 use super::session::{self, Session};
 use crate::domain::auth::Role;
 use crate::services::accounts;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "login.html")]

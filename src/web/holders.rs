@@ -16,7 +16,7 @@ use crate::services::collections::{self, CollectionFilter};
 use crate::services::fulfilment::{self, ProgressFilter, ProgressOrder};
 use crate::services::visits::{self, VisitFilter};
 use crate::services::{calendars, contacts, plans, Page, ServiceError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const PAGE_SIZE: u64 = 50;
 
@@ -59,8 +59,13 @@ pub struct HoldersQuery {
 impl HoldersQuery {
     fn link(&self, page: u64) -> String {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [("section", &self.section), ("kind", &self.kind), ("behind", &self.behind), ("q", &self.q), ("order", &self.order)]
-        {
+        for (k, v) in [
+            ("section", &self.section),
+            ("kind", &self.kind),
+            ("behind", &self.behind),
+            ("q", &self.q),
+            ("order", &self.order),
+        ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 s.append_pair(k, v);
             }
@@ -79,7 +84,11 @@ const ORDERS: [(&str, &str, ProgressOrder); 5] = [
 ];
 
 #[handler]
-pub async fn holders_table(req: &Request, Data(state): Data<&AppState>, Query(q): Query<HoldersQuery>) -> Response {
+pub async fn holders_table(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Query(q): Query<HoldersQuery>,
+) -> Response {
     let s = match session::require(req, state, &[Role::Office]).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -101,7 +110,8 @@ pub async fn holders_table(req: &Request, Data(state): Data<&AppState>, Query(q)
     let order = ORDERS.iter().find(|(c, _, _)| *c == order_code).map_or(ProgressOrder::Table, |o| o.2);
     let filter = ProgressFilter { section, kind, behind_schedule: behind, name_contains: q.q.clone() };
     let page = q.page.unwrap_or(1).max(1);
-    let (total, rows) = f.units(&s.actor, &filter, order, Page { first: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+    let (total, rows) =
+        f.units(&s.actor, &filter, order, Page { first: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     render::page(&HoldersPage {
         chrome: Chrome::new(Some(&s), "献血单位"),
@@ -188,7 +198,9 @@ async fn holder_data(
     let today = state.clock.today();
     let year = today.year();
     let figures = match fulfilment::fulfilment(&state.db, year, today, state.behind_margin_points).await {
-        Ok(f) => f.visible_units(actor).into_iter().find(|u| u.unit_id == id).map(|u| Figures::from(&u.progress)),
+        Ok(f) => {
+            f.visible_units(actor).into_iter().find(|u| u.unit_id == id).map(|u| Figures::from(&u.progress))
+        }
         Err(ServiceError::NotFound(_)) => None,
         Err(e) => return Err(e),
     };
@@ -223,7 +235,12 @@ async fn holder_data(
         quotas: unit
             .quotas
             .iter()
-            .map(|(y, q)| QuotaLine { year: *y, section: q.section.label_zh(), seq: q.seq, quota: thousands(q.quota.into()) })
+            .map(|(y, q)| QuotaLine {
+                year: *y,
+                section: q.section.label_zh(),
+                seq: q.seq,
+                quota: thousands(q.quota.into()),
+            })
             .collect(),
         visits: visit_rows.iter().map(VisitRow::from).collect(),
         collections: records
@@ -238,6 +255,10 @@ async fn holder_data(
             .collect(),
         contact,
         calendar_url,
-        months: months.iter().filter(|m| m.donations > 0).map(|m| (m.month, thousands(m.donations))).collect(),
+        months: months
+            .iter()
+            .filter(|m| m.donations > 0)
+            .map(|m| (m.month, thousands(m.donations)))
+            .collect(),
     })
 }

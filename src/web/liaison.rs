@@ -14,7 +14,7 @@ use crate::domain::auth::Role;
 use crate::domain::visit::Session as DaySession;
 use crate::services::visits::{self, BookingInput, RescheduleInput, VisitFilter};
 use crate::services::{fulfilment, Page, ServiceError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const LIAISON: &[Role] = &[Role::Liaison];
 
@@ -73,7 +73,8 @@ async fn home_page(state: &AppState, s: &Session, flash: Option<String>, error: 
         unit_name
     };
     let filter = VisitFilter { from: NaiveDate::from_ymd_opt(year, 1, 1), ..VisitFilter::default() };
-    let visits = match visits::list_visits(&state.db, &s.actor, &filter, Page { first: 500, offset: 0 }).await {
+    let visits = match visits::list_visits(&state.db, &s.actor, &filter, Page { first: 500, offset: 0 }).await
+    {
         Ok((_, rows)) => rows.iter().map(VisitRow::from).collect(),
         Err(e) => return render::service_error_for(s, e),
     };
@@ -129,7 +130,8 @@ pub struct RangeQuery {
 }
 
 fn parse_date(text: &str, what: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| format!("{what}不是有效的日期（例如 2020-03-02）。"))
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{what}不是有效的日期（例如 2020-03-02）。"))
 }
 
 async fn book_page_with(
@@ -176,7 +178,13 @@ async fn book_page_with(
                         .get(id)
                         .map(|ss| {
                             ss.iter()
-                                .map(|x| (x.code(), x.label_zh(), format!("{name} · {} {}", day_label(date), x.label_zh())))
+                                .map(|x| {
+                                    (
+                                        x.code(),
+                                        x.label_zh(),
+                                        format!("{name} · {} {}", day_label(date), x.label_zh()),
+                                    )
+                                })
                                 .collect()
                         })
                         .unwrap_or_default(),
@@ -290,7 +298,8 @@ pub async fn cancel(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let result = visits::cancel_visit(&state.db, &state.clock, &state.booking, &s.actor, id, form.reason).await;
+    let result =
+        visits::cancel_visit(&state.db, &state.clock, &state.booking, &s.actor, id, form.reason).await;
     after_change(state, &s, result.map(|_| ()), form.back.as_deref(), "cancelled").await
 }
 
@@ -314,13 +323,16 @@ pub async fn reschedule(
     };
     let date = match parse_date(&form.date, "新日期") {
         Ok(d) => d,
-        Err(m) => return after_change(state, &s, Err(ServiceError::BadInput(m)), form.back.as_deref(), "").await,
+        Err(m) => {
+            return after_change(state, &s, Err(ServiceError::BadInput(m)), form.back.as_deref(), "").await
+        }
     };
     let Some(session) = DaySession::parse(&form.session) else {
         let e = ServiceError::BadInput("请选择时段".into());
         return after_change(state, &s, Err(e), form.back.as_deref(), "").await;
     };
-    let input = RescheduleInput { date, session, vehicle_id: None, expected_donors: None, lead_time_override: None };
+    let input =
+        RescheduleInput { date, session, vehicle_id: None, expected_donors: None, lead_time_override: None };
     let result = visits::reschedule_visit(&state.db, &state.clock, &state.booking, &s.actor, id, input).await;
     after_change(state, &s, result.map(|_| ()), form.back.as_deref(), "moved").await
 }
@@ -342,7 +354,9 @@ pub(super) async fn after_change(
         Err(e @ (ServiceError::Database(_) | ServiceError::Internal(_) | ServiceError::Forbidden)) => {
             render::service_error_for(s, e)
         }
-        Err(e) if s.actor.role == Role::Liaison => home_page(state, s, None, Some(render::message_of(&e))).await,
+        Err(e) if s.actor.role == Role::Liaison => {
+            home_page(state, s, None, Some(render::message_of(&e))).await
+        }
         Err(e) => render::refusal_page(s, &render::message_of(&e), back),
     }
 }

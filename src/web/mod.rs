@@ -12,7 +12,7 @@ use poem::http::StatusCode;
 use poem::{get, handler, post, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 
 use crate::domain::auth::Role;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 mod admin;
 pub mod assets;

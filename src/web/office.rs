@@ -14,7 +14,7 @@ use crate::domain::work_calendar::weekday_zh;
 use crate::services::fulfilment::{self, ProgressFilter, ProgressOrder};
 use crate::services::visits::{self, VisitFilter};
 use crate::services::{vehicles, Page, ServiceError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const OFFICE: &[Role] = &[Role::Office];
 
@@ -81,7 +81,8 @@ pub async fn dashboard(req: &Request, Data(state): Data<&AppState>, Query(q): Qu
         Err(e) => return render::service_error_for(&s, e),
     };
     let filter = ProgressFilter { behind_schedule: Some(true), ..ProgressFilter::default() };
-    let (behind_total, behind) = f.units(&s.actor, &filter, ProgressOrder::ShareAsc, Page { first: 15, offset: 0 });
+    let (behind_total, behind) =
+        f.units(&s.actor, &filter, ProgressOrder::ShareAsc, Page { first: 15, offset: 0 });
     let target = |label, id, collected: i64, target: Option<i64>| Target {
         label,
         id,
@@ -120,18 +121,31 @@ pub async fn dashboard(req: &Request, Data(state): Data<&AppState>, Query(q): Qu
             .iter()
             .map(|x| Level {
                 id: x.section.code().to_owned(),
-                name: format!("{}（{} 个单位，{} 个落后）", x.section.label_zh(), x.unit_count, x.behind_count),
+                name: format!(
+                    "{}（{} 个单位，{} 个落后）",
+                    x.section.label_zh(),
+                    x.unit_count,
+                    x.behind_count
+                ),
                 figures: Figures::from(&x.progress),
             })
             .collect(),
         counties: f
             .by_county
             .iter()
-            .map(|u| Level { id: u.unit_id.to_string(), name: u.name.clone(), figures: Figures::from(&u.progress) })
+            .map(|u| Level {
+                id: u.unit_id.to_string(),
+                name: u.name.clone(),
+                figures: Figures::from(&u.progress),
+            })
             .collect(),
         behind: behind
             .iter()
-            .map(|u| Level { id: u.unit_id.to_string(), name: u.name.clone(), figures: Figures::from(&u.progress) })
+            .map(|u| Level {
+                id: u.unit_id.to_string(),
+                name: u.name.clone(),
+                figures: Figures::from(&u.progress),
+            })
             .collect(),
         behind_total,
         columns,
@@ -172,7 +186,11 @@ pub struct CalendarQuery {
 }
 
 #[handler]
-pub async fn calendar(req: &Request, Data(state): Data<&AppState>, Query(q): Query<CalendarQuery>) -> Response {
+pub async fn calendar(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Query(q): Query<CalendarQuery>,
+) -> Response {
     let s = match session::require(req, state, OFFICE).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -194,7 +212,8 @@ pub async fn calendar(req: &Request, Data(state): Data<&AppState>, Query(q): Que
         let title = format!("{} 至 {}", monday.format("%Y-%m-%d"), sunday.format("%m-%d"));
         (monday, sunday, monday - TimeDelta::days(7), monday + TimeDelta::days(7), title)
     };
-    let filter = VisitFilter { from: Some(from), to: Some(to), vehicle_id: q.vehicle, ..VisitFilter::default() };
+    let filter =
+        VisitFilter { from: Some(from), to: Some(to), vehicle_id: q.vehicle, ..VisitFilter::default() };
     let rows = match visits::list_visits(&state.db, &s.actor, &filter, Page { first: 500, offset: 0 }).await {
         Ok((_, rows)) => rows,
         Err(e) => return render::service_error_for(&s, e),
@@ -211,7 +230,11 @@ pub async fn calendar(req: &Request, Data(state): Data<&AppState>, Query(q): Que
             label: if month { format!("{}日 {}", d.day(), weekday_zh(d)) } else { short_day(d) },
             iso: d.to_string(),
             off: !calendar.is_working_day(d),
-            visits: rows.iter().filter(|v| v.date == d && v.status.code() != "CANCELLED").map(VisitRow::from).collect(),
+            visits: rows
+                .iter()
+                .filter(|v| v.date == d && v.status.code() != "CANCELLED")
+                .map(VisitRow::from)
+                .collect(),
         })
         .collect();
     let view = if month { "month" } else { "week" };

@@ -99,7 +99,8 @@ struct ErrorPage {
 }
 
 pub fn error_page(session: Option<&Session>, status: StatusCode, message: &str) -> Response {
-    let mut response = page(&ErrorPage { chrome: Chrome::new(session, "出错了"), message: message.to_owned() });
+    let mut response =
+        page(&ErrorPage { chrome: Chrome::new(session, "出错了"), message: message.to_owned() });
     response.set_status(status);
     response
 }
@@ -175,7 +176,7 @@ pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

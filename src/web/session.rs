@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::render;
 use crate::domain::auth::{Actor, Role};
 use crate::services::accounts;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const COOKIE: &str = "bloodplan_session";
 /// The form field (or `x-csrf-token` header, or `csrf` query parameter for uploads).
@@ -115,9 +115,8 @@ impl<E: Endpoint> Endpoint for CsrfGuard<E> {
         let expected = csrf_of(&token);
         let from_header = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let from_query = req.uri().query().and_then(|q| field(q.as_bytes(), CSRF_FIELD));
-        let is_form = req
-            .content_type()
-            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        let is_form =
+            req.content_type().is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
         let presented = match (from_header.or(from_query), is_form) {
             (Some(t), _) => Some(t),
             (None, true) => {

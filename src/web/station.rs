@@ -17,7 +17,7 @@ use crate::domain::collection::{BloodTypes, CollectionSite, Counts};
 use crate::services::collections::{self, CollectionFilter, CollectionInput, CollectionView, Source};
 use crate::services::visits::{self, VisitFilter};
 use crate::services::{plans, Page, ServiceError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const STAFF: &[Role] = &[Role::Station, Role::Office];
 
@@ -151,11 +151,12 @@ async fn visit_page_with(
         Err(e) => return render::service_error_for(s, e),
     };
     let filter = CollectionFilter { visit_id: Some(id), ..CollectionFilter::default() };
-    let existing = match collections::list_collections(&state.db, &s.actor, &filter, Page { first: 1, offset: 0 }).await
-    {
-        Ok((_, rows)) => rows.into_iter().next(),
-        Err(e) => return render::service_error_for(s, e),
-    };
+    let existing =
+        match collections::list_collections(&state.db, &s.actor, &filter, Page { first: 1, offset: 0 }).await
+        {
+            Ok((_, rows)) => rows.into_iter().next(),
+            Err(e) => return render::service_error_for(s, e),
+        };
     let fields = entered.unwrap_or_else(|| match &existing {
         Some(c) => CountFields::of(c),
         None => CountFields { date: visit.date.to_string(), ..CountFields::default() },
@@ -329,7 +330,8 @@ pub async fn correct(
     match collections::correct_collection(&state.db, &state.clock, &s.actor, id, reason, input).await {
         Ok(_) => render::redirect(&format!("/station/visits/{visit_id}?done=corrected")),
         Err(e) if refused(&e) => {
-            visit_page_with(state, &s, visit_id, None, Some(render::message_of(&e)), Some(form.fields())).await
+            visit_page_with(state, &s, visit_id, None, Some(render::message_of(&e)), Some(form.fields()))
+                .await
         }
         Err(e) => render::service_error_for(&s, e),
     }
@@ -363,8 +365,14 @@ async fn fixed_site_with(
     let filter = plans::UnitFilter::default();
     let units = match plans::plan_by_year(&state.db, year).await {
         Ok(plan) => {
-            match plans::plan_units(&state.db, plan.id, &filter, plans::UnitOrder::Table, Page { first: 500, offset: 0 })
-                .await
+            match plans::plan_units(
+                &state.db,
+                plan.id,
+                &filter,
+                plans::UnitOrder::Table,
+                Page { first: 500, offset: 0 },
+            )
+            .await
             {
                 Ok((_, rows)) => rows,
                 Err(e) => return render::service_error_for(s, e),
@@ -395,7 +403,11 @@ async fn fixed_site_with(
 }
 
 #[handler]
-pub async fn fixed_site_page(req: &Request, Data(state): Data<&AppState>, Query(q): Query<FlashQuery>) -> Response {
+pub async fn fixed_site_page(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Query(q): Query<FlashQuery>,
+) -> Response {
     match session::require(req, state, STAFF).await {
         Ok(s) => {
             let flash = (q.done.as_deref() == Some("recorded")).then(|| "固定点采血记录已保存。".to_owned());
@@ -418,17 +430,24 @@ pub async fn record_fixed_site(
     let unit_id = form.unit_id.as_deref().and_then(|u| u.parse::<i32>().ok());
     let site = form.site.as_deref().and_then(CollectionSite::parse);
     let (Some(unit_id), Some(site)) = (unit_id, site) else {
-        return fixed_site_with(state, &s, None, Some("请选择献血单位和采血地点。".into()), Some(&form)).await;
+        return fixed_site_with(state, &s, None, Some("请选择献血单位和采血地点。".into()), Some(&form))
+            .await;
     };
     let (date, counts) = match form.counts() {
         Ok(c) => c,
         Err(m) => return fixed_site_with(state, &s, None, Some(m), Some(&form)).await,
     };
-    let input =
-        CollectionInput { source: Source::FixedSite { unit_id, site }, date, counts, note: form.note.clone() };
+    let input = CollectionInput {
+        source: Source::FixedSite { unit_id, site },
+        date,
+        counts,
+        note: form.note.clone(),
+    };
     match collections::record_collection(&state.db, &state.clock, &s.actor, input).await {
         Ok(_) => render::redirect("/station/fixed-site?done=recorded"),
-        Err(e) if refused(&e) => fixed_site_with(state, &s, None, Some(render::message_of(&e)), Some(&form)).await,
+        Err(e) if refused(&e) => {
+            fixed_site_with(state, &s, None, Some(render::message_of(&e)), Some(&form)).await
+        }
         Err(e) => render::service_error_for(&s, e),
     }
 }

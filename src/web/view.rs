@@ -64,8 +64,7 @@ pub struct Figures {
 impl From<&Progress> for Figures {
     fn from(p: &Progress) -> Self {
         let (share, collected_width) = percent(p.collected_donations, p.quota);
-        let booked_width =
-            percent(p.collected_donations + p.booked_donors, p.quota).1.max(collected_width);
+        let booked_width = percent(p.collected_donations + p.booked_donors, p.quota).1.max(collected_width);
         Figures {
             quota: thousands(p.quota),
             booked: thousands(p.booked_donors),

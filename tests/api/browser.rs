@@ -44,7 +44,10 @@ impl Browser {
     pub async fn start() -> Option<Browser> {
         let required = std::env::var(BROWSER_ENV).is_ok_and(|v| !v.is_empty());
         let Some(driver) = find_driver() else {
-            assert!(!required, "{BROWSER_ENV} is set but no chromedriver is on PATH (apt-get install chromium-driver)");
+            assert!(
+                !required,
+                "{BROWSER_ENV} is set but no chromedriver is on PATH (apt-get install chromium-driver)"
+            );
             eprintln!("no chromedriver on PATH and {BROWSER_ENV} unset: skipping a browser test");
             return None;
         };
@@ -155,11 +158,7 @@ impl Page {
         let before = self.client.find(Locator::Css("html")).await.expect("page");
         self.click(css).await;
         // The old document's element goes stale once the new page has loaded.
-        self.client
-            .wait()
-            .for_element(Locator::Css("body"))
-            .await
-            .expect("a page after the click");
+        self.client.wait().for_element(Locator::Css("body")).await.expect("a page after the click");
         for _ in 0..400 {
             if before.tag_name().await.is_err() {
                 break;

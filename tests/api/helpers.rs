@@ -64,7 +64,7 @@ pub fn demo_now() -> chrono::DateTime<chrono::Utc> {
 
 pub struct TestApp {
     /// The running application's state: tests call services (the outbox worker) with it.
-    pub state: bloodplan::startup::AppState,
+    pub state: bloodplan::state::AppState,
     pub address: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,

@@ -11,6 +11,7 @@ mod contacts;
 mod fulfilment;
 mod http_safety;
 mod import;
+mod layering;
 mod plan;
 mod reminders;
 mod schema;

@@ -107,7 +107,11 @@ async fn on_february_3_only_the_university_without_a_confirmed_visit_gets_one_te
     assert!(m.text.contains(&booking_link), "the email links the booking page: {}", m.text);
     let page = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let answer = page.get(&booking_link).send().await.unwrap();
-    assert_eq!(answer.headers()["location"], "/login?next=%2Fbook", "the link opens the booking page after login");
+    assert_eq!(
+        answer.headers()["location"],
+        "/login?next=%2Fbook",
+        "the link opens the booking page after login"
+    );
 
     // Later the same day, the scheduler and the worker find nothing new.
     app.clock.advance(TimeDelta::hours(3));
@@ -334,7 +338,11 @@ async fn a_cancelled_or_moved_visit_never_gets_the_old_visits_reminder() {
     assert!(messages[0].subject.contains("3月10日"), "{}", messages[0].subject);
     assert!(messages[0].text.contains("预计献血 25 人次"), "expected donors: {}", messages[0].text);
     let manage = format!("{}/liaison", app.address);
-    assert!(messages[0].text.contains(&manage), "the visit email links the liaison's page: {}", messages[0].text);
+    assert!(
+        messages[0].text.contains(&manage),
+        "the visit email links the liaison's page: {}",
+        messages[0].text
+    );
 }
 
 #[tokio::test]

@@ -1,35 +1,29 @@
-//! Term calendars, reminder rules, and the scheduler that decides which reminders are due
-//! on a day and writes them to the outbox.
+//! The scheduler: which reminders are due on a day, written to the outbox.
 //!
 //! Remaining quota is quota − expected donors of the holder's live (requested or confirmed)
 //! visits of the year, until recorded collections exist; a university with no visits
 //! has its whole quota left.
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    Set,
-};
+use chrono::{Datelike, NaiveDate, TimeDelta};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
-use super::audit::{self, Change, Performer};
-use super::outbox::{self, NewMessage};
-use super::visits::{self, BookingSettings};
-use super::ServiceError;
 use crate::clock::Clock;
-use crate::db::entities::{
-    plan, plan_quota, reminder_rule, term_calendar, unit, unit_contact, vehicle, visit,
-};
-use crate::domain::auth::Actor;
-use crate::domain::reminders::{self as rules, ReminderKind, TermDates};
+use crate::db::entities::{plan, plan_quota, term_calendar, unit, unit_contact, vehicle, visit};
+use crate::domain::reminders::{self as rules, ReminderKind};
 use crate::domain::visit::{Session, VisitStatus};
 use crate::domain::{Section, UnitKind};
 use crate::email::{
     behind_schedule_digest, term_reminder, visit_reminder, Digest, DigestRow, DonorAges, OfficeContact,
     TermReminder, VisitReminder,
 };
+use crate::services::audit::{Change, Performer};
+use crate::services::outbox::{self, NewMessage};
+use crate::services::visits::{self, BookingSettings};
+use crate::services::ServiceError;
+
+use super::rules::calendar_view;
 
 /// What the scheduler needs besides the database.
 #[derive(Debug, Clone)]
@@ -40,166 +34,6 @@ pub struct ReminderContext {
     pub public_url: String,
 }
 
-#[derive(Debug, Clone)]
-pub struct TermCalendarView {
-    pub year: i32,
-    pub unit_id: Option<i32>,
-    pub dates: TermDates,
-    pub updated_at: DateTime<Utc>,
-}
-
-fn calendar_view(m: term_calendar::Model) -> TermCalendarView {
-    TermCalendarView {
-        year: m.year,
-        unit_id: (m.unit_id != 0).then_some(m.unit_id),
-        dates: TermDates {
-            spring_start: m.spring_start,
-            spring_end: m.spring_end,
-            autumn_start: m.autumn_start,
-            autumn_end: m.autumn_end,
-        },
-        updated_at: m.updated_at,
-    }
-}
-
-/// Sets a year's default term dates, or one university's own (`unit_id`). Office only.
-pub async fn set_term_calendar(
-    db: &DatabaseConnection,
-    clock: &Clock,
-    actor: &Actor,
-    year: i32,
-    unit_id: Option<i32>,
-    dates: TermDates,
-) -> Result<TermCalendarView, ServiceError> {
-    dates.check(year).map_err(ServiceError::BadInput)?;
-    let txn = crate::db::begin_write(db).await?;
-    if let Some(id) = unit_id {
-        let found = unit::Entity::find_by_id(id).one(&txn).await?;
-        let found = found.ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {id} 的献血单位")))?;
-        if found.kind != UnitKind::University.code() {
-            return Err(ServiceError::rejected(
-                "NOT_A_UNIVERSITY",
-                format!("{} 不是高校, 不能设置学期日期", found.name),
-            ));
-        }
-    }
-    let scope = unit_id.unwrap_or(0);
-    let before = term_calendar::Entity::find()
-        .filter(term_calendar::Column::Year.eq(year))
-        .filter(term_calendar::Column::UnitId.eq(scope))
-        .one(&txn)
-        .await?;
-    term_calendar::Entity::insert(term_calendar::ActiveModel {
-        year: Set(year),
-        unit_id: Set(scope),
-        spring_start: Set(dates.spring_start),
-        spring_end: Set(dates.spring_end),
-        autumn_start: Set(dates.autumn_start),
-        autumn_end: Set(dates.autumn_end),
-        updated_at: Set(clock.now()),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([term_calendar::Column::Year, term_calendar::Column::UnitId])
-            .update_columns([
-                term_calendar::Column::SpringStart,
-                term_calendar::Column::SpringEnd,
-                term_calendar::Column::AutumnStart,
-                term_calendar::Column::AutumnEnd,
-                term_calendar::Column::UpdatedAt,
-            ])
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    let as_json = |d: &TermDates| json!({ "springStart": d.spring_start, "springEnd": d.spring_end, "autumnStart": d.autumn_start, "autumnEnd": d.autumn_end });
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "term_calendar",
-            entity_id: Some(format!("{year}:{scope}")),
-            action: if before.is_some() { "update" } else { "create" },
-            before: before.map(|b| as_json(&calendar_view(b).dates)),
-            after: Some(as_json(&dates)),
-            by: Performer::User(actor),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(TermCalendarView { year, unit_id, dates, updated_at: clock.now() })
-}
-
-/// The default of a year, then every university's own.
-pub async fn term_calendars(
-    db: &DatabaseConnection,
-    year: i32,
-) -> Result<Vec<TermCalendarView>, ServiceError> {
-    let rows = term_calendar::Entity::find()
-        .filter(term_calendar::Column::Year.eq(year))
-        .order_by_asc(term_calendar::Column::UnitId)
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(calendar_view).collect())
-}
-
-#[derive(Debug, Clone)]
-pub struct RuleView {
-    pub kind: ReminderKind,
-    pub offsets: Vec<i64>,
-    pub enabled: bool,
-}
-
-pub async fn rules(db: &impl ConnectionTrait) -> Result<Vec<RuleView>, ServiceError> {
-    let rows = reminder_rule::Entity::find().order_by_asc(reminder_rule::Column::Id).all(db).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            Some(RuleView {
-                kind: ReminderKind::parse(&r.kind)?,
-                offsets: rules::parse_offsets(&r.offsets),
-                enabled: r.enabled,
-            })
-        })
-        .collect())
-}
-
-pub async fn set_rule(
-    db: &DatabaseConnection,
-    clock: &Clock,
-    actor: &Actor,
-    kind: ReminderKind,
-    offsets: &[i64],
-    enabled: bool,
-) -> Result<RuleView, ServiceError> {
-    let offsets = kind.check_offsets(offsets).map_err(ServiceError::BadInput)?;
-    let txn = crate::db::begin_write(db).await?;
-    let current =
-        reminder_rule::Entity::find().filter(reminder_rule::Column::Kind.eq(kind.code())).one(&txn).await?;
-    let current =
-        current.ok_or_else(|| ServiceError::Internal(format!("reminder rule {} missing", kind.code())))?;
-    let mut row: reminder_rule::ActiveModel = current.clone().into();
-    row.offsets = Set(rules::format_offsets(&offsets));
-    row.enabled = Set(enabled);
-    row.updated_at = Set(clock.now());
-    row.update(&txn).await?;
-    audit::record(
-        &txn,
-        clock,
-        Change {
-            entity: "reminder_rule",
-            entity_id: Some(kind.code().to_owned()),
-            action: "update",
-            before: Some(json!({ "offsets": current.offsets, "enabled": current.enabled })),
-            after: Some(json!({ "offsets": rules::format_offsets(&offsets), "enabled": enabled })),
-            by: Performer::User(actor),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(RuleView { kind, offsets, enabled })
-}
-
 /// Reads the facts of `today` and returns the messages due, without writing anything.
 pub async fn plan_reminders(
     db: &DatabaseConnection,
@@ -207,7 +41,7 @@ pub async fn plan_reminders(
     today: NaiveDate,
 ) -> Result<Vec<NewMessage>, ServiceError> {
     let mut planned = Vec::new();
-    for rule in rules(db).await?.into_iter().filter(|r| r.enabled) {
+    for rule in super::rules::rules(db).await?.into_iter().filter(|r| r.enabled) {
         match rule.kind {
             ReminderKind::Term => planned.extend(term_reminders(db, ctx, today, &rule.offsets).await?),
             ReminderKind::Visit => planned.extend(visit_reminders(db, ctx, today, &rule.offsets).await?),
@@ -292,7 +126,7 @@ async fn term_reminders(
                 let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(start);
                 let remaining =
                     i64::from(quota.quota) - visits::booked_donors(db, u.id, year, jan1, None).await?;
-                if !free_by_start.contains_key(&start) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = free_by_start.entry(start) {
                     let free = visits::availability(
                         db,
                         &ctx.booking,
@@ -301,7 +135,7 @@ async fn term_reminders(
                         None,
                     )
                     .await?;
-                    free_by_start.insert(start, free);
+                    slot.insert(free);
                 }
                 let free_sessions = free_by_start[&start]
                     .iter()
@@ -460,18 +294,7 @@ pub async fn enqueue_due(
         if !outbox::enqueue(&txn, clock, &message).await? {
             continue;
         }
-        audit::record(
-            &txn,
-            clock,
-            Change {
-                entity: "outbox",
-                entity_id: Some(message.dedup_key.clone()),
-                action: "enqueue",
-                before: None,
-                after: Some(json!({ "kind": message.kind.code(), "recipient": message.recipient, "subject": message.email.subject })),
-                by: Performer::System("reminders"),
-            },
-        )
+        Change::new("outbox", message.dedup_key.clone(), "enqueue", Performer::System("reminders")).after(json!({ "kind": message.kind.code(), "recipient": message.recipient, "subject": message.email.subject })).record(&txn, clock)
         .await?;
         txn.commit().await?;
         added += 1;

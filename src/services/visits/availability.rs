@@ -1,0 +1,89 @@
+//! The free sessions of the vehicles over a range of days.
+
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QueryTrait};
+
+use crate::db::entities::{vehicle, vehicle_blackout, visit_slot};
+use crate::domain::booking::{self, Blackout};
+use crate::domain::visit::Session;
+use crate::services::ServiceError;
+
+use super::{codes, BookingSettings};
+
+pub const MAX_RANGE_DAYS: i64 = 92;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreeSession {
+    pub vehicle_id: i32,
+    pub vehicle_name: String,
+    pub date: NaiveDate,
+    pub session: Session,
+}
+
+/// The free sessions of active vehicles (or one vehicle) in `[from, to]`: working days only,
+/// holidays and vehicle blackouts left out, make-up working days included.
+pub async fn availability(
+    db: &DatabaseConnection,
+    settings: &BookingSettings,
+    from: NaiveDate,
+    to: NaiveDate,
+    vehicle_id: Option<i32>,
+) -> Result<Vec<FreeSession>, ServiceError> {
+    if to < from {
+        return Err(ServiceError::BadInput("结束日期不能早于开始日期".into()));
+    }
+    if (to - from).num_days() >= MAX_RANGE_DAYS {
+        return Err(ServiceError::rejected(
+            codes::RANGE_TOO_LONG,
+            format!("一次最多查询 {MAX_RANGE_DAYS} 天"),
+        ));
+    }
+    let vehicles = vehicle::Entity::find()
+        .filter(vehicle::Column::Active.eq(true))
+        .apply_if(vehicle_id, |q, id| q.filter(vehicle::Column::Id.eq(id)))
+        .order_by_asc(vehicle::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = vehicles.iter().map(|v| v.id).collect();
+    let blackouts = vehicle_blackout::Entity::find()
+        .filter(vehicle_blackout::Column::VehicleId.is_in(ids.clone()))
+        .filter(vehicle_blackout::Column::ToDate.gte(from))
+        .filter(vehicle_blackout::Column::FromDate.lte(to))
+        .all(db)
+        .await?;
+    let with_blackouts: Vec<(i32, Vec<Blackout>)> = vehicles
+        .iter()
+        .map(|v| {
+            let own = blackouts
+                .iter()
+                .filter(|b| b.vehicle_id == v.id)
+                .map(|b| Blackout { from: b.from_date, to: b.to_date, reason: b.reason.clone() })
+                .collect();
+            (v.id, own)
+        })
+        .collect();
+    let taken = visit_slot::Entity::find()
+        .filter(visit_slot::Column::VehicleId.is_in(ids))
+        .filter(visit_slot::Column::Date.between(from, to))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|s| crate::domain::visit::HalfDay::parse(&s.half_day).map(|h| (s.vehicle_id, s.date, h)))
+        .collect();
+    let names: std::collections::HashMap<i32, String> =
+        vehicles.into_iter().map(|v| (v.id, v.name)).collect();
+    Ok(booking::free_sessions(
+        from.iter_days().take_while(|d| *d <= to),
+        &with_blackouts,
+        &taken,
+        &settings.calendar,
+    )
+    .into_iter()
+    .map(|(vehicle_id, date, session)| FreeSession {
+        vehicle_name: names.get(&vehicle_id).cloned().unwrap_or_default(),
+        vehicle_id,
+        date,
+        session,
+    })
+    .collect())
+}

@@ -1,0 +1,399 @@
+//! Booking a visit and changing it: confirm, cancel, no-show, reschedule.
+
+use chrono::{Datelike, NaiveDate};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    Set,
+};
+use serde_json::json;
+
+use crate::clock::Clock;
+use crate::db::entities::{vehicle, visit, visit_slot};
+use crate::domain::auth::{Actor, Role};
+use crate::domain::booking::{self, Blackout, BookingRequest};
+use crate::domain::visit::{Session, VisitStatus};
+use crate::services::audit::Change;
+use crate::services::{clean, ServiceError};
+
+use super::{
+    codes, quota_in_year, rejection, slot_taken, status_of, view, visit_json, BookingSettings, VisitView,
+};
+
+pub struct BookingInput {
+    pub unit_id: i32,
+    pub vehicle_id: i32,
+    pub date: NaiveDate,
+    pub session: Session,
+    pub expected_donors: i32,
+    pub site_contact: Option<String>,
+    pub note: Option<String>,
+    pub client_key: Option<String>,
+    /// The office books at short notice; the reason goes to the audit trail.
+    pub lead_time_override: Option<String>,
+}
+
+/// What a booking or a move asks for: a holder, a vehicle, a date and session, and donors.
+struct Slot {
+    unit_id: i32,
+    vehicle_id: i32,
+    date: NaiveDate,
+    session: Session,
+    expected_donors: i32,
+}
+
+/// Checks the rules for a vehicle, holder, date and session inside the transaction.
+async fn check_rules(
+    txn: &DatabaseTransaction,
+    today: NaiveDate,
+    settings: &BookingSettings,
+    slot: Slot,
+    lead_time_override: bool,
+) -> Result<vehicle::Model, ServiceError> {
+    let Slot { unit_id, vehicle_id, date, session, expected_donors } = slot;
+    let vehicle = crate::services::vehicles::find(txn, vehicle_id).await?;
+    if !vehicle.active {
+        return Err(ServiceError::rejected(
+            codes::VEHICLE_INACTIVE,
+            format!("采血车 {} 已停用, 请另选车辆", vehicle.name),
+        ));
+    }
+    let quota = quota_in_year(txn, unit_id, date.year()).await?;
+    let blackouts: Vec<Blackout> = crate::services::vehicles::blackouts_of(txn, vehicle_id)
+        .await?
+        .into_iter()
+        .map(|b| Blackout { from: b.from_date, to: b.to_date, reason: b.reason })
+        .collect();
+    let request = BookingRequest {
+        date,
+        session,
+        expected_donors,
+        capacity_per_day: vehicle.capacity_per_day,
+        plan_year: quota.map(|_| date.year()),
+        lead_time_override,
+    };
+    booking::check_booking(&request, today, &settings.calendar, &blackouts, settings.policy)
+        .map_err(rejection)?;
+    Ok(vehicle)
+}
+
+/// Holds the visit's half-days; a unique violation means another visit holds one of them.
+async fn take_slots(
+    txn: &DatabaseTransaction,
+    v: &visit::Model,
+    session: Session,
+) -> Result<(), ServiceError> {
+    for half in session.halves() {
+        let inserted = visit_slot::ActiveModel {
+            visit_id: Set(v.id),
+            vehicle_id: Set(v.vehicle_id),
+            date: Set(v.date),
+            half_day: Set(half.code().to_owned()),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if crate::db::is_unique_violation(&e) => return Err(slot_taken()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+async fn free_slots(txn: &DatabaseTransaction, visit_id: i32) -> Result<(), DbErr> {
+    visit_slot::Entity::delete_many().filter(visit_slot::Column::VisitId.eq(visit_id)).exec(txn).await?;
+    Ok(())
+}
+
+pub async fn book_visit(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    settings: &BookingSettings,
+    actor: &Actor,
+    input: BookingInput,
+) -> Result<VisitView, ServiceError> {
+    if !actor.may_act_for_unit(input.unit_id) {
+        return Err(ServiceError::Forbidden);
+    }
+    let override_reason = clean(input.lead_time_override, 500, "提前量豁免原因")?;
+    if override_reason.is_some() && actor.role != Role::Office {
+        return Err(ServiceError::Forbidden);
+    }
+    let client_key = clean(input.client_key, 100, "clientKey ")?;
+    let site_contact = clean(input.site_contact, 200, "现场联系人")?;
+    let note = clean(input.note, 500, "备注")?;
+
+    if let Some(key) = &client_key {
+        if let Some(first) = visit_by_key(db, actor.user_id, key).await? {
+            return with_warnings(db, clock, view(db, first).await?).await;
+        }
+    }
+    let result = async {
+        let txn = crate::db::begin_write(db).await?;
+        let slot = Slot {
+            unit_id: input.unit_id,
+            vehicle_id: input.vehicle_id,
+            date: input.date,
+            session: input.session,
+            expected_donors: input.expected_donors,
+        };
+        check_rules(&txn, clock.today(), settings, slot, override_reason.is_some()).await?;
+        let now = clock.now();
+        let created = visit::ActiveModel {
+            unit_id: Set(input.unit_id),
+            vehicle_id: Set(input.vehicle_id),
+            date: Set(input.date),
+            session: Set(input.session.code().to_owned()),
+            status: Set(VisitStatus::Requested.code().to_owned()),
+            expected_donors: Set(input.expected_donors),
+            site_contact: Set(site_contact.clone()),
+            note: Set(note.clone()),
+            cancel_reason: Set(None),
+            client_key: Set(client_key.clone()),
+            requested_by: Set(Some(actor.user_id)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| if crate::db::is_unique_violation(&e) { slot_taken() } else { e.into() })?;
+        take_slots(&txn, &created, input.session).await?;
+        let mut after = visit_json(&created);
+        if let Some(reason) = &override_reason {
+            after["leadTimeOverride"] = json!(reason);
+        }
+        Change::new("visit", created.id, "book", actor).after(after).record(&txn, clock).await?;
+        txn.commit().await?;
+        Ok::<_, ServiceError>(created)
+    }
+    .await;
+    let created = match result {
+        Ok(created) => created,
+        // Two requests with one key raced: the loser answers with the winner's visit.
+        Err(ServiceError::Rejected { code: codes::SLOT_TAKEN, .. }) if client_key.is_some() => {
+            match visit_by_key(db, actor.user_id, client_key.as_deref().unwrap_or_default()).await? {
+                Some(first) => first,
+                None => return Err(slot_taken()),
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    with_warnings(db, clock, view(db, created).await?).await
+}
+
+async fn visit_by_key(
+    db: &DatabaseConnection,
+    user_id: i32,
+    key: &str,
+) -> Result<Option<visit::Model>, DbErr> {
+    visit::Entity::find()
+        .filter(visit::Column::RequestedBy.eq(user_id))
+        .filter(visit::Column::ClientKey.eq(key))
+        .one(db)
+        .await
+}
+
+/// Adds a warning when the holder's live bookings expect more donors than its quota needs.
+async fn with_warnings(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    mut v: VisitView,
+) -> Result<VisitView, ServiceError> {
+    let year = v.date.year();
+    let Some(quota) = quota_in_year(db, v.unit_id, year).await? else { return Ok(v) };
+    let booked_before = super::booked_donors(db, v.unit_id, year, clock.today(), Some(v.id)).await?;
+    if v.status.is_live() {
+        if let Some(w) =
+            booking::remaining_quota_warning(i64::from(quota), booked_before, i64::from(v.expected_donors))
+        {
+            v.warnings.push(w);
+        }
+    }
+    Ok(v)
+}
+
+/// Loads a visit for a change by `actor` (whose role the caller has checked): the office and
+/// the station any, a liaison only their own — and a liaison cannot tell a missing visit
+/// from someone else's.
+async fn visit_for_change(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    id: i32,
+) -> Result<visit::Model, ServiceError> {
+    let staff = actor.is(&[Role::Office, Role::Station]);
+    match visit::Entity::find_by_id(id).one(txn).await? {
+        Some(v) if staff || actor.may_act_for_unit(v.unit_id) => Ok(v),
+        None if staff => Err(ServiceError::not_found(crate::services::noun::VISIT, id)),
+        _ => Err(ServiceError::Forbidden),
+    }
+}
+
+async fn record_change(
+    txn: &DatabaseTransaction,
+    clock: &Clock,
+    actor: &Actor,
+    action: &'static str,
+    before: &visit::Model,
+    after: &visit::Model,
+) -> Result<(), DbErr> {
+    Change::new("visit", after.id, action, actor)
+        .before(visit_json(before))
+        .after(visit_json(after))
+        .record(txn, clock)
+        .await
+}
+
+/// Cancelling frees the vehicle's half-days at once and releases the client key.
+pub async fn cancel_visit(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    settings: &BookingSettings,
+    actor: &Actor,
+    id: i32,
+    reason: String,
+) -> Result<VisitView, ServiceError> {
+    if !actor.is(&[Role::Office, Role::Liaison]) {
+        return Err(ServiceError::Forbidden);
+    }
+    let reason = clean(Some(reason), 500, "取消原因")?
+        .ok_or_else(|| ServiceError::BadInput("请填写取消原因".into()))?;
+    let txn = crate::db::begin_write(db).await?;
+    let current = visit_for_change(&txn, actor, id).await?;
+    booking::may_change_visit(actor.role == Role::Office, current.date, clock.today(), settings.policy)
+        .map_err(rejection)?;
+    status_of(&current)
+        .transition(VisitStatus::Cancelled)
+        .map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
+    free_slots(&txn, id).await?;
+    let mut changed: visit::ActiveModel = current.clone().into();
+    changed.status = Set(VisitStatus::Cancelled.code().to_owned());
+    changed.cancel_reason = Set(Some(reason));
+    changed.client_key = Set(None);
+    changed.updated_at = Set(clock.now());
+    let changed = changed.update(&txn).await?;
+    // Its reminders go with it; the worker checks the visit again before sending anyway.
+    crate::services::outbox::cancel_for_visit(&txn, id, "采血活动已取消").await?;
+    record_change(&txn, clock, actor, "cancel", &current, &changed).await?;
+    let v = view(&txn, changed).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+/// A status change that needs no other edit: confirming, a no-show.
+async fn set_status(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    id: i32,
+    to: VisitStatus,
+    action: &'static str,
+) -> Result<VisitView, ServiceError> {
+    let txn = crate::db::begin_write(db).await?;
+    let current = visit_for_change(&txn, actor, id).await?;
+    status_of(&current).transition(to).map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
+    // Read inside the transaction: a concurrent move cannot slip a future visit past this.
+    if to == VisitStatus::NoShow && current.date > clock.today() {
+        return Err(ServiceError::rejected("VISIT_NOT_YET_DUE", "采血日期未到, 不能登记为未到场"));
+    }
+    let mut changed: visit::ActiveModel = current.clone().into();
+    changed.status = Set(to.code().to_owned());
+    changed.updated_at = Set(clock.now());
+    let changed = changed.update(&txn).await?;
+    record_change(&txn, clock, actor, action, &current, &changed).await?;
+    let v = view(&txn, changed).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+pub async fn confirm_visit(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    id: i32,
+) -> Result<VisitView, ServiceError> {
+    if actor.role != Role::Office {
+        return Err(ServiceError::Forbidden);
+    }
+    set_status(db, clock, actor, id, VisitStatus::Confirmed, "confirm").await
+}
+
+/// The vehicle went and nobody came. Only once the day has come.
+pub async fn mark_no_show(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    id: i32,
+) -> Result<VisitView, ServiceError> {
+    if !actor.is(&[Role::Office, Role::Station]) {
+        return Err(ServiceError::Forbidden);
+    }
+    set_status(db, clock, actor, id, VisitStatus::NoShow, "no_show").await
+}
+
+pub struct RescheduleInput {
+    pub date: NaiveDate,
+    pub session: Session,
+    pub vehicle_id: Option<i32>,
+    pub expected_donors: Option<i32>,
+    pub lead_time_override: Option<String>,
+}
+
+/// Moves a visit to another date, session or vehicle; its history stays in the audit trail.
+/// A liaison's move sends a confirmed visit back to the office for confirmation.
+pub async fn reschedule_visit(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    settings: &BookingSettings,
+    actor: &Actor,
+    id: i32,
+    input: RescheduleInput,
+) -> Result<VisitView, ServiceError> {
+    if !actor.is(&[Role::Office, Role::Liaison]) {
+        return Err(ServiceError::Forbidden);
+    }
+    let override_reason = clean(input.lead_time_override, 500, "提前量豁免原因")?;
+    if override_reason.is_some() && actor.role != Role::Office {
+        return Err(ServiceError::Forbidden);
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let current = visit_for_change(&txn, actor, id).await?;
+    let status = status_of(&current);
+    if !matches!(status, VisitStatus::Requested | VisitStatus::Confirmed) {
+        return Err(ServiceError::rejected(
+            "INVALID_TRANSITION",
+            format!("「{}」的采血活动不能改期", status.label_zh()),
+        ));
+    }
+    booking::may_change_visit(actor.role == Role::Office, current.date, clock.today(), settings.policy)
+        .map_err(rejection)?;
+    let vehicle_id = input.vehicle_id.unwrap_or(current.vehicle_id);
+    let expected = input.expected_donors.unwrap_or(current.expected_donors);
+    let slot = Slot {
+        unit_id: current.unit_id,
+        vehicle_id,
+        date: input.date,
+        session: input.session,
+        expected_donors: expected,
+    };
+    check_rules(&txn, clock.today(), settings, slot, override_reason.is_some()).await?;
+    free_slots(&txn, id).await?;
+    let mut changed: visit::ActiveModel = current.clone().into();
+    changed.vehicle_id = Set(vehicle_id);
+    changed.date = Set(input.date);
+    changed.session = Set(input.session.code().to_owned());
+    changed.expected_donors = Set(expected);
+    if actor.role == Role::Liaison {
+        changed.status = Set(VisitStatus::Requested.code().to_owned());
+    }
+    changed.updated_at = Set(clock.now());
+    let changed = changed.update(&txn).await?;
+    take_slots(&txn, &changed, input.session).await?;
+    // A reminder names the old date: withdraw it; the new date gets its own.
+    crate::services::outbox::cancel_for_visit(&txn, id, "采血活动已改期").await?;
+    record_change(&txn, clock, actor, "reschedule", &current, &changed).await?;
+    let v = view(&txn, changed).await?;
+    txn.commit().await?;
+    Ok(v)
+}

@@ -1,0 +1,121 @@
+//! Booking, confirming, moving and cancelling collection-vehicle visits.
+//!
+//! The one guarantee: a vehicle never has two live visits whose sessions overlap. It is kept
+//! by the unique index on `visit_slot (vehicle, date, half-day)`: a booking inserts one row
+//! per half-day inside its transaction, and whoever inserts second gets `SLOT_TAKEN`. No
+//! code here checks a slot and then writes it.
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+
+use crate::db::entities::{plan, plan_quota, unit, vehicle, visit};
+use crate::domain::booking::{BookingPolicy, BookingRejection};
+use crate::domain::visit::{Session, VisitStatus};
+use crate::domain::work_calendar::WorkCalendar;
+use crate::services::ServiceError;
+
+mod availability;
+mod booking;
+mod queries;
+
+pub use availability::{availability, FreeSession, MAX_RANGE_DAYS};
+pub use booking::{
+    book_visit, cancel_visit, confirm_visit, mark_no_show, reschedule_visit, BookingInput, RescheduleInput,
+};
+pub use queries::{booked_donors, county_unit_id, list_visits, visit_by_id, VisitFilter};
+
+pub mod codes {
+    pub const SLOT_TAKEN: &str = "SLOT_TAKEN";
+    pub const VEHICLE_INACTIVE: &str = "VEHICLE_INACTIVE";
+    pub const RANGE_TOO_LONG: &str = "RANGE_TOO_LONG";
+}
+
+/// The booking rules' settings and the holiday calendar, shared by every request.
+#[derive(Debug, Clone, Default)]
+pub struct BookingSettings {
+    pub policy: BookingPolicy,
+    pub calendar: Arc<WorkCalendar>,
+}
+
+pub(super) fn rejection(r: BookingRejection) -> ServiceError {
+    ServiceError::rejected(r.code(), r.to_string())
+}
+
+pub(super) fn slot_taken() -> ServiceError {
+    ServiceError::rejected(codes::SLOT_TAKEN, "该车该时段刚刚已被预约, 请另选时段或车辆")
+}
+
+#[derive(Debug, Clone)]
+pub struct VisitView {
+    pub id: i32,
+    pub unit_id: i32,
+    pub unit_name: String,
+    pub vehicle_id: i32,
+    pub vehicle_name: String,
+    pub date: NaiveDate,
+    pub session: Session,
+    pub status: VisitStatus,
+    pub expected_donors: i32,
+    pub site_contact: Option<String>,
+    pub note: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// For a fresh booking: expected donors beyond what the quota still needs.
+    pub warnings: Vec<String>,
+}
+
+pub(super) fn visit_json(v: &visit::Model) -> serde_json::Value {
+    json!({
+        "unitId": v.unit_id, "vehicleId": v.vehicle_id, "date": v.date, "session": v.session,
+        "status": v.status, "expectedDonors": v.expected_donors, "siteContact": v.site_contact,
+        "note": v.note, "cancelReason": v.cancel_reason,
+    })
+}
+
+pub(super) async fn view(db: &impl ConnectionTrait, v: visit::Model) -> Result<VisitView, ServiceError> {
+    let unit_name = unit::Entity::find_by_id(v.unit_id).one(db).await?.map(|u| u.name).unwrap_or_default();
+    let vehicle_name =
+        vehicle::Entity::find_by_id(v.vehicle_id).one(db).await?.map(|u| u.name).unwrap_or_default();
+    Ok(view_with(v, unit_name, vehicle_name))
+}
+
+pub(super) fn view_with(v: visit::Model, unit_name: String, vehicle_name: String) -> VisitView {
+    VisitView {
+        id: v.id,
+        unit_id: v.unit_id,
+        unit_name,
+        vehicle_id: v.vehicle_id,
+        vehicle_name,
+        date: v.date,
+        session: Session::parse(&v.session).unwrap_or(Session::FullDay),
+        status: VisitStatus::parse(&v.status).unwrap_or(VisitStatus::Requested),
+        expected_donors: v.expected_donors,
+        site_contact: v.site_contact,
+        note: v.note,
+        cancel_reason: v.cancel_reason,
+        created_at: v.created_at,
+        updated_at: v.updated_at,
+        warnings: Vec::new(),
+    }
+}
+
+pub(super) async fn quota_in_year(
+    db: &impl ConnectionTrait,
+    unit_id: i32,
+    year: i32,
+) -> Result<Option<i32>, ServiceError> {
+    let row = plan_quota::Entity::find()
+        .inner_join(plan::Entity)
+        .filter(plan::Column::Year.eq(year))
+        .filter(plan_quota::Column::UnitId.eq(unit_id))
+        .one(db)
+        .await?;
+    Ok(row.map(|q| q.quota))
+}
+
+pub(super) fn status_of(v: &visit::Model) -> VisitStatus {
+    VisitStatus::parse(&v.status).unwrap_or(VisitStatus::Requested)
+}

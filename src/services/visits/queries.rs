@@ -1,0 +1,123 @@
+//! Reading visits: one, a filtered page, and the donors a holder has booked.
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
+};
+
+use crate::db::entities::{plan_quota, unit, vehicle, visit};
+use crate::domain::auth::{Actor, Role};
+use crate::domain::visit::VisitStatus;
+use crate::domain::Section;
+use crate::services::{Page, ServiceError};
+
+use super::{view, view_with, VisitView};
+
+/// Expected donors of the holder's requested and confirmed visits from `from` to the year's
+/// end, leaving out `except`.
+pub async fn booked_donors(
+    db: &impl ConnectionTrait,
+    unit_id: i32,
+    year: i32,
+    from: NaiveDate,
+    except: Option<i32>,
+) -> Result<i64, ServiceError> {
+    let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(from);
+    let sum: Option<Option<i64>> = visit::Entity::find()
+        .select_only()
+        .column_as(crate::db::sum_i64(visit::Column::ExpectedDonors), "booked")
+        .filter(visit::Column::UnitId.eq(unit_id))
+        .filter(visit::Column::Date.between(from, end))
+        .filter(visit::Column::Status.is_in([VisitStatus::Requested.code(), VisitStatus::Confirmed.code()]))
+        .apply_if(except, |q, id| q.filter(visit::Column::Id.ne(id)))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(sum.flatten().unwrap_or(0))
+}
+
+pub async fn visit_by_id(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<VisitView, ServiceError> {
+    let found = visit::Entity::find_by_id(id).one(db).await?;
+    match found {
+        Some(v) if actor.is(&[Role::Office, Role::Station]) || actor.may_act_for_unit(v.unit_id) => {
+            view(db, v).await
+        }
+        None if actor.is(&[Role::Office, Role::Station]) => {
+            Err(ServiceError::not_found(crate::services::noun::VISIT, id))
+        }
+        _ => Err(ServiceError::Forbidden),
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VisitFilter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub statuses: Vec<VisitStatus>,
+    pub section: Option<Section>,
+    pub unit_id: Option<i32>,
+    pub vehicle_id: Option<i32>,
+}
+
+/// Visits in date order. A liaison sees only their own holder's, whatever the filter says.
+pub async fn list_visits(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    filter: &VisitFilter,
+    page: Page,
+) -> Result<(u64, Vec<VisitView>), ServiceError> {
+    let own_unit = match actor.role {
+        Role::Liaison => Some(actor.unit_id.unwrap_or(-1)),
+        _ => filter.unit_id,
+    };
+    let section_units = filter.section.map(|s| {
+        plan_quota::Entity::find()
+            .select_only()
+            .column(plan_quota::Column::UnitId)
+            .filter(plan_quota::Column::Section.eq(s.code()))
+            .into_query()
+    });
+    let query = visit::Entity::find()
+        .apply_if(filter.from, |q, d| q.filter(visit::Column::Date.gte(d)))
+        .apply_if(filter.to, |q, d| q.filter(visit::Column::Date.lte(d)))
+        .apply_if((!filter.statuses.is_empty()).then_some(&filter.statuses), |q, s| {
+            q.filter(visit::Column::Status.is_in(s.iter().map(|s| s.code())))
+        })
+        .apply_if(own_unit, |q, u| q.filter(visit::Column::UnitId.eq(u)))
+        .apply_if(filter.vehicle_id, |q, v| q.filter(visit::Column::VehicleId.eq(v)))
+        .apply_if(section_units, |q, sub| q.filter(visit::Column::UnitId.in_subquery(sub)));
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_asc(visit::Column::Date)
+        .order_by_asc(visit::Column::VehicleId)
+        .order_by_asc(visit::Column::Id)
+        .offset(page.offset)
+        .limit(page.first)
+        .find_also_related(unit::Entity)
+        .all(db)
+        .await?;
+    let vehicles: std::collections::HashMap<i32, String> =
+        vehicle::Entity::find().all(db).await?.into_iter().map(|v| (v.id, v.name)).collect();
+    let views = rows
+        .into_iter()
+        .map(|(v, u)| {
+            let vehicle_name = vehicles.get(&v.vehicle_id).cloned().unwrap_or_default();
+            view_with(v, u.map(|u| u.name).unwrap_or_default(), vehicle_name)
+        })
+        .collect();
+    Ok((total, views))
+}
+
+/// The holder id of a county (section `COUNTY`) by its name.
+pub async fn county_unit_id(db: &DatabaseConnection, name: &str) -> Result<i32, ServiceError> {
+    let found = plan_quota::Entity::find()
+        .inner_join(unit::Entity)
+        .filter(plan_quota::Column::Section.eq(Section::County.code()))
+        .filter(unit::Column::Name.eq(name.trim()))
+        .one(db)
+        .await?;
+    found
+        .map(|q| q.unit_id)
+        .ok_or_else(|| ServiceError::NotFound(format!("没有名为 \"{name}\" 的县(市、区)")))
+}
