@@ -129,6 +129,9 @@ async fn seed_if_empty(state: &AppState, config: &Config) -> Result<(), StartupE
         for warning in &report.warnings {
             tracing::warn!(year = report.year, "{warning}");
         }
+        if let Some(warning) = plan_import::work_calendar_warning(report.year, &state.booking.calendar) {
+            tracing::warn!(year = report.year, "{warning}");
+        }
     }
     Ok(())
 }

@@ -55,7 +55,11 @@ impl AppState {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let db = db::connect(&config.database_url).await?;
         let calendar = load_holidays(&config.seeds_dir.join("holidays"))?;
-        let booking = BookingSettings { policy: config.booking, calendar: Arc::new(calendar) };
+        let booking = BookingSettings {
+            policy: config.booking,
+            calendar: Arc::new(calendar),
+            behind_margin_points: config.behind_margin_points,
+        };
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.bind));
         let mailer = config
             .email

@@ -19,7 +19,9 @@ pub async fn run(
     let state = super::migrated_state().await?;
     let options = ImportOptions { strict, dry_run };
     match plan_import::import_plan(&state.db, &state.clock, Performer::System("cli"), &table, options).await {
-        Ok(report) => {
+        Ok(mut report) => {
+            // A year without holidays cannot be booked: say so while the office is here.
+            report.warnings.extend(plan_import::work_calendar_warning(report.year, &state.booking.calendar));
             print_report(&report);
             Ok(ExitCode::SUCCESS)
         }

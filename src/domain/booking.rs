@@ -33,6 +33,11 @@ pub struct BookingRequest {
     pub plan_year: Option<i32>,
     /// The office may book at short notice.
     pub lead_time_override: bool,
+    /// The office may book any day (a drive on 世界献血者日, a Sunday), giving a reason.
+    pub day_override: bool,
+    /// The holder accepts visits on weekends (malls, enterprises): its plain Saturdays and
+    /// Sundays are bookable; holidays are not.
+    pub weekends_allowed: bool,
 }
 
 /// A period a vehicle is out of service (maintenance, another duty).
@@ -57,6 +62,8 @@ pub enum BookingRejection {
     DateInPast { date: NaiveDate },
     #[error("本单位没有{year}年的献血计划，只能预约有计划年度内的日期")]
     NoQuotaForYear { year: i32 },
+    #[error("{year}年的节假日安排尚未录入，暂不能预约该年的日期，请联系市献血办")]
+    NoWorkCalendar { year: i32 },
     #[error("{date}是{name}假期，采血车不出车，请另选日期")]
     Holiday { date: NaiveDate, name: String },
     #[error("{date}（{}）不是工作日，请另选日期", weekday_zh(*.date))]
@@ -77,6 +84,7 @@ impl BookingRejection {
         match self {
             BookingRejection::DateInPast { .. } => "DATE_IN_PAST",
             BookingRejection::NoQuotaForYear { .. } => "NO_QUOTA_FOR_YEAR",
+            BookingRejection::NoWorkCalendar { .. } => "NO_WORK_CALENDAR",
             BookingRejection::Holiday { .. } => "HOLIDAY",
             BookingRejection::NotAWorkingDay { .. } => "NOT_A_WORKING_DAY",
             BookingRejection::VehicleBlackout { .. } => "VEHICLE_BLACKOUT",
@@ -104,11 +112,17 @@ pub fn check_booking(
     if req.plan_year != Some(date.year()) {
         return Err(BookingRejection::NoQuotaForYear { year: date.year() });
     }
-    if let Some(name) = calendar.holiday_name(date) {
-        return Err(BookingRejection::Holiday { date, name: name.to_owned() });
+    // Without the year's holidays every weekday would look bookable, 元旦 and 春节 included.
+    if !calendar.covers_year(date.year()) {
+        return Err(BookingRejection::NoWorkCalendar { year: date.year() });
     }
-    if !calendar.is_working_day(date) {
-        return Err(BookingRejection::NotAWorkingDay { date });
+    if !req.day_override {
+        if let Some(name) = calendar.holiday_name(date) {
+            return Err(BookingRejection::Holiday { date, name: name.to_owned() });
+        }
+        if !is_bookable_day(date, calendar, req.weekends_allowed) {
+            return Err(BookingRejection::NotAWorkingDay { date });
+        }
     }
     if let Some(b) = vehicle_blackouts.iter().find(|b| b.covers(date)) {
         return Err(BookingRejection::VehicleBlackout { from: b.from, to: b.to, reason: b.reason.clone() });
@@ -131,10 +145,13 @@ pub fn check_booking(
     Ok(())
 }
 
-/// Whether a visit may still be cancelled or rescheduled. The office always may; a liaison
-/// only until `liaison_cutoff_days` before the visit date, inclusive.
+/// Whether a visit may still be cancelled or rescheduled. The office always may. A liaison
+/// may change a visit the office has not confirmed yet until the day before it (nothing is
+/// planned on it yet), and a confirmed one only until `liaison_cutoff_days` before it,
+/// inclusive: the cutoff protects the station's staffing of confirmed visits.
 pub fn may_change_visit(
     role_is_office: bool,
+    confirmed: bool,
     visit_date: NaiveDate,
     today: NaiveDate,
     policy: BookingPolicy,
@@ -142,51 +159,59 @@ pub fn may_change_visit(
     if role_is_office {
         return Ok(());
     }
-    let deadline = add_days(visit_date, -policy.liaison_cutoff_days);
+    let cutoff_days = if confirmed { policy.liaison_cutoff_days } else { 1 };
+    let deadline = add_days(visit_date, -cutoff_days);
     if today <= deadline {
         Ok(())
     } else {
-        Err(BookingRejection::ChangeCutoffPassed { cutoff_days: policy.liaison_cutoff_days, deadline })
+        Err(BookingRejection::ChangeCutoffPassed { cutoff_days, deadline })
     }
 }
 
-/// A warning when a visit expects more donors than the holder's quota still needs. More
+/// A warning when a visit expects more donors than the holder's quota still needs. The
+/// figures are the fulfilment's: `remaining` is quota − collected (never negative), and
+/// `booked_elsewhere` the expected donors of the holder's other visits still to come. More
 /// donors are always welcome (and bookings run above need because of no-shows), so this
 /// never refuses the booking.
-pub fn remaining_quota_warning(
-    quota: i64,
-    already_booked_or_collected: i64,
-    expected: i64,
-) -> Option<String> {
-    let remaining = quota - already_booked_or_collected;
-    if expected <= remaining {
+pub fn remaining_quota_warning(remaining: i64, booked_elsewhere: i64, expected: i64) -> Option<String> {
+    let open = remaining - booked_elsewhere;
+    if expected <= open {
         return None;
     }
     Some(if remaining <= 0 {
+        format!("本年度计划已全部完成，本次预计{expected}人将全部超出计划；超计划献血同样欢迎，仅作提示")
+    } else if open <= 0 {
         format!(
-            "本年度计划{quota}人次已由已预约或已采集的{already_booked_or_collected}人次覆盖，\
+            "本年度计划尚余{remaining}人次，已由其他已预约的{booked_elsewhere}人覆盖，\
              本次预计{expected}人将全部超出计划；超计划献血同样欢迎，仅作提示"
         )
     } else {
         format!(
-            "本年度计划尚余{remaining}人次，本次预计{expected}人，超出{}人次；\
-             超计划献血同样欢迎，仅作提示",
-            expected - remaining
+            "本年度计划尚余{remaining}人次，其他已预约{booked_elsewhere}人，本次预计{expected}人，\
+             超出{}人次；超计划献血同样欢迎，仅作提示",
+            expected - open
         )
     })
 }
 
-/// Every bookable (vehicle, date, session) among `dates`: working days only, vehicles not
-/// blacked out, and a session only when all its half days are free. Sorted by date, then
-/// vehicle, then session (上午, 下午, 全天), without duplicates.
+/// Every bookable (vehicle, date, session) among `dates`: from `earliest` on (today plus the
+/// lead time), in years with a work calendar, working days only, vehicles not blacked out,
+/// and a session only when all its half days are free — what [`check_booking`] would let
+/// the caller book. Sorted by date, then vehicle, then session (上午, 下午, 全天), without
+/// duplicates.
 pub fn free_sessions(
     dates: impl Iterator<Item = NaiveDate>,
+    earliest: NaiveDate,
+    weekends_allowed: bool,
     vehicles: &[(i32, Vec<Blackout>)],
     taken: &HashSet<(i32, NaiveDate, HalfDay)>,
     calendar: &WorkCalendar,
 ) -> Vec<(i32, NaiveDate, Session)> {
     let mut free = Vec::new();
-    for date in dates.filter(|d| calendar.is_working_day(*d)) {
+    let bookable = |d: &NaiveDate| {
+        *d >= earliest && calendar.covers_year(d.year()) && is_bookable_day(*d, calendar, weekends_allowed)
+    };
+    for date in dates.filter(bookable) {
         for (vehicle, blackouts) in vehicles {
             if blackouts.iter().any(|b| b.covers(date)) {
                 continue;
@@ -201,6 +226,20 @@ pub fn free_sessions(
     free.sort_unstable_by_key(|&(vehicle, date, session)| (date, vehicle, session));
     free.dedup();
     free
+}
+
+/// A working day, or — for a holder that accepts weekend visits — a weekend day that is no
+/// holiday.
+fn is_bookable_day(date: NaiveDate, calendar: &WorkCalendar, weekends_allowed: bool) -> bool {
+    calendar.is_working_day(date)
+        || (weekends_allowed
+            && matches!(date.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun)
+            && calendar.holiday_name(date).is_none())
+}
+
+/// The first day a booking made on `today` may name without the office's override.
+pub fn earliest_bookable(today: NaiveDate, policy: BookingPolicy) -> NaiveDate {
+    add_days(today, policy.lead_time_days.max(0))
 }
 
 /// Saturating, so absurd policy values cannot panic.
@@ -240,6 +279,8 @@ mod tests {
             capacity_per_day: 60,
             plan_year: Some(2020),
             lead_time_override: false,
+            day_override: false,
+            weekends_allowed: false,
         }
     }
 
@@ -280,6 +321,15 @@ mod tests {
     }
 
     #[test]
+    fn a_year_without_a_work_calendar_is_refused() {
+        // 2021 has a quota but, in this calendar, no holidays: 元旦 would look bookable.
+        let req = BookingRequest { date: d(2021, 1, 1), plan_year: Some(2021), ..good_request() };
+        let err = check(&req, d(2020, 12, 1), &[]).unwrap_err();
+        assert_eq!(err.code(), "NO_WORK_CALENDAR");
+        assert_eq!(err.to_string(), "2021年的节假日安排尚未录入，暂不能预约该年的日期，请联系市献血办");
+    }
+
+    #[test]
     fn a_holiday_is_refused_by_name_even_on_a_weekend() {
         for date in [d(2020, 10, 5), d(2020, 10, 3)] {
             let req = BookingRequest { date, ..good_request() };
@@ -297,6 +347,21 @@ mod tests {
         assert_eq!(err.to_string(), "2020-03-14（星期六）不是工作日，请另选日期");
         let makeup_sunday = BookingRequest { date: d(2020, 4, 26), ..good_request() };
         assert_eq!(check(&makeup_sunday, today(), &[]), Ok(()));
+    }
+
+    #[test]
+    fn the_office_books_any_day_with_a_reason_and_weekend_holders_their_weekends() {
+        // 世界献血者日, Sunday 14 June 2020, and 端午节 on Thursday 25 June.
+        let donor_day = BookingRequest { date: d(2020, 6, 14), ..good_request() };
+        assert_eq!(code(check(&donor_day, today(), &[])), "NOT_A_WORKING_DAY");
+        let mall = BookingRequest { weekends_allowed: true, ..donor_day };
+        assert_eq!(check(&mall, today(), &[]), Ok(()));
+        let dragon_boat = BookingRequest { date: d(2020, 6, 25), weekends_allowed: true, ..good_request() };
+        assert_eq!(code(check(&dragon_boat, today(), &[])), "HOLIDAY", "weekends, not holidays");
+        for date in [d(2020, 6, 14), d(2020, 6, 25)] {
+            let office = BookingRequest { date, day_override: true, ..good_request() };
+            assert_eq!(check(&office, today(), &[]), Ok(()), "{date}");
+        }
     }
 
     #[test]
@@ -344,51 +409,67 @@ mod tests {
     }
 
     #[test]
-    fn a_liaison_may_change_a_visit_until_the_cutoff_and_the_office_always() {
+    fn a_liaison_may_change_a_confirmed_visit_until_the_cutoff_and_the_office_always() {
         let visit = d(2020, 3, 12);
         let policy = BookingPolicy::default();
-        assert_eq!(may_change_visit(false, visit, d(2020, 3, 9), policy), Ok(()));
-        let err = may_change_visit(false, visit, d(2020, 3, 10), policy).unwrap_err();
+        assert_eq!(may_change_visit(false, true, visit, d(2020, 3, 9), policy), Ok(()));
+        let err = may_change_visit(false, true, visit, d(2020, 3, 10), policy).unwrap_err();
         assert_eq!(err.code(), "CHANGE_CUTOFF_PASSED");
         assert_eq!(err.to_string(), "采血日期前3天起联络员不能取消或改期（截止2020-03-09），请联系市献血办");
-        assert_eq!(may_change_visit(true, visit, d(2020, 3, 12), policy), Ok(()));
+        assert_eq!(may_change_visit(true, true, visit, d(2020, 3, 12), policy), Ok(()));
+    }
+
+    #[test]
+    fn a_liaison_may_withdraw_an_unconfirmed_visit_until_the_day_before() {
+        let visit = d(2020, 3, 12);
+        let policy = BookingPolicy::default();
+        assert_eq!(may_change_visit(false, false, visit, d(2020, 3, 11), policy), Ok(()));
+        let err = may_change_visit(false, false, visit, d(2020, 3, 12), policy).unwrap_err();
+        assert_eq!(err.code(), "CHANGE_CUTOFF_PASSED");
     }
 
     #[test]
     fn exceeding_the_remaining_quota_is_only_a_warning() {
         assert_eq!(remaining_quota_warning(100, 40, 60), None);
         let over = remaining_quota_warning(100, 80, 30).unwrap();
-        assert!(over.contains("尚余20人次") && over.contains("超出10人次"), "{over}");
-        let done = remaining_quota_warning(100, 120, 30).unwrap();
-        assert!(done.contains("全部超出计划"), "{done}");
+        assert!(over.contains("尚余100人次") && over.contains("超出10人次"), "{over}");
+        let covered = remaining_quota_warning(100, 120, 30).unwrap();
+        assert!(
+            covered.contains("已由其他已预约的120人覆盖") && covered.contains("全部超出计划"),
+            "{covered}"
+        );
+        let done = remaining_quota_warning(0, 0, 30).unwrap();
+        assert!(done.starts_with("本年度计划已全部完成"), "{done}");
     }
 
     #[test]
     fn free_sessions_follow_the_half_day_occupancy() {
         let cal = cal2020();
-        // Friday, the 春节 weekend with its make-up Saturday, and Monday.
-        let dates = d(2020, 1, 31).iter_days().take(4);
+        // Thursday to Monday, the Sunday a make-up working day (劳动节).
+        let dates =
+            [d(2020, 4, 23), d(2020, 4, 24), d(2020, 4, 25), d(2020, 4, 26), d(2020, 4, 27)].into_iter();
         let vehicles = vec![
             (2, vec![]),
-            (1, vec![Blackout { from: d(2020, 2, 3), to: d(2020, 2, 3), reason: "维修".into() }]),
+            (1, vec![Blackout { from: d(2020, 4, 27), to: d(2020, 4, 27), reason: "维修".into() }]),
         ];
-        let taken: HashSet<_> = [(1, d(2020, 1, 31), HalfDay::Am), (2, d(2020, 2, 1), HalfDay::Pm)].into();
-        let free = free_sessions(dates, &vehicles, &taken, &cal);
+        let taken: HashSet<_> = [(1, d(2020, 4, 24), HalfDay::Am), (2, d(2020, 4, 26), HalfDay::Pm)].into();
+        // Booked on Wednesday 04-22: Thursday is inside the two days' lead time.
+        let free = free_sessions(dates, d(2020, 4, 24), false, &vehicles, &taken, &cal);
         use Session::*;
         assert_eq!(
             free,
             vec![
-                (1, d(2020, 1, 31), Afternoon),
-                (2, d(2020, 1, 31), Morning),
-                (2, d(2020, 1, 31), Afternoon),
-                (2, d(2020, 1, 31), FullDay),
-                (1, d(2020, 2, 1), Morning),
-                (1, d(2020, 2, 1), Afternoon),
-                (1, d(2020, 2, 1), FullDay),
-                (2, d(2020, 2, 1), Morning),
-                (2, d(2020, 2, 3), Morning),
-                (2, d(2020, 2, 3), Afternoon),
-                (2, d(2020, 2, 3), FullDay),
+                (1, d(2020, 4, 24), Afternoon),
+                (2, d(2020, 4, 24), Morning),
+                (2, d(2020, 4, 24), Afternoon),
+                (2, d(2020, 4, 24), FullDay),
+                (1, d(2020, 4, 26), Morning),
+                (1, d(2020, 4, 26), Afternoon),
+                (1, d(2020, 4, 26), FullDay),
+                (2, d(2020, 4, 26), Morning),
+                (2, d(2020, 4, 27), Morning),
+                (2, d(2020, 4, 27), Afternoon),
+                (2, d(2020, 4, 27), FullDay),
             ]
         );
     }

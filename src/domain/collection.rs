@@ -96,6 +96,8 @@ pub enum CollectionRejection {
     DateInFuture { date: NaiveDate, today: NaiveDate },
     #[error("该采血活动已取消, 不能登记采血记录")]
     VisitCancelled,
+    #[error("该采血活动尚未经市献血办确认，不能登记采血记录；请先确认采血活动")]
+    VisitNotConfirmed,
     #[error("采血日期 {date} 与采血活动日期 {visit_date} 不一致")]
     DateNotVisitDate { date: NaiveDate, visit_date: NaiveDate },
 }
@@ -107,6 +109,7 @@ impl CollectionRejection {
             CollectionRejection::BloodTypesDontAddUp { .. }
             | CollectionRejection::RhNegativeAboveDonations { .. } => "COUNTS_DONT_ADD_UP",
             CollectionRejection::OverCapacity { .. } => "OVER_CAPACITY",
+            CollectionRejection::VisitNotConfirmed => "VISIT_NOT_CONFIRMED",
             CollectionRejection::DateInFuture { .. } => "DATE_IN_FUTURE",
             CollectionRejection::VisitCancelled => "VISIT_CANCELLED",
             CollectionRejection::DateNotVisitDate { .. } => "DATE_NOT_VISIT_DATE",

@@ -146,6 +146,54 @@ pub fn due_offset(event: NaiveDate, today: NaiveDate, offsets: &[i64]) -> Option
     offsets.iter().copied().filter(|o| event - TimeDelta::days(*o) <= today).min()
 }
 
+/// One line of a term reminder: a vehicle free on a day, and what of the day it can take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VehicleDay {
+    pub date: NaiveDate,
+    pub vehicle_id: i32,
+    /// 全天 when the whole day is free, else 上午 or 下午.
+    pub label: &'static str,
+}
+
+/// Free sessions folded into one line per vehicle-day and spread over the weeks: at most
+/// `per_week` lines a week, picked evenly across that week's days, so a reminder offers a
+/// choice around the whole term start rather than the first few slots of one week.
+pub fn spread_vehicle_days(
+    free: &[(i32, NaiveDate, crate::domain::visit::Session)],
+    per_week: usize,
+) -> Vec<VehicleDay> {
+    use crate::domain::visit::Session;
+    let mut days: std::collections::BTreeMap<(NaiveDate, i32), Vec<Session>> = Default::default();
+    for (vehicle, date, session) in free {
+        days.entry((*date, *vehicle)).or_default().push(*session);
+    }
+    let lines: Vec<VehicleDay> = days
+        .into_iter()
+        .filter_map(|((date, vehicle_id), sessions)| {
+            let label = if sessions.contains(&Session::FullDay) {
+                Session::FullDay.label_zh()
+            } else {
+                sessions.first()?.label_zh()
+            };
+            Some(VehicleDay { date, vehicle_id, label })
+        })
+        .collect();
+    let mut by_week: std::collections::BTreeMap<(i32, u32), Vec<VehicleDay>> = Default::default();
+    for line in lines {
+        let week = line.date.iso_week();
+        by_week.entry((week.year(), week.week())).or_default().push(line);
+    }
+    let mut spread = Vec::new();
+    for (_, week) in by_week {
+        let n = week.len();
+        let take = n.min(per_week);
+        for i in 0..take {
+            spread.push(week[i * n / take].clone());
+        }
+    }
+    spread
+}
+
 pub fn term_key(unit_id: i32, year: i32, term: Term, offset: i64) -> String {
     format!("term:{unit_id}:{year}:{}:{offset}", term.code())
 }
@@ -211,6 +259,38 @@ mod tests {
         assert!(ReminderKind::Term.check_offsets(&[91]).is_err());
         assert!(ReminderKind::Digest.check_offsets(&[0]).is_err());
         assert_eq!(parse_offsets(&format_offsets(&[7, 21])), vec![7, 21]);
+    }
+
+    #[test]
+    fn free_sessions_become_one_line_per_vehicle_day_spread_over_the_weeks() {
+        use crate::domain::visit::Session::*;
+        let mut free = Vec::new();
+        // Two weeks of free days for vehicle 1; vehicle 2 only has Tuesday afternoons.
+        for day in d("2020-02-10").iter_days().take(14) {
+            if day.weekday().number_from_monday() <= 5 {
+                free.extend([(1, day, Morning), (1, day, Afternoon), (1, day, FullDay)]);
+                if day.weekday().number_from_monday() == 2 {
+                    free.push((2, day, Afternoon));
+                }
+            }
+        }
+        let lines = spread_vehicle_days(&free, 3);
+        let shown: Vec<(String, i32, &str)> =
+            lines.iter().map(|l| (l.date.to_string(), l.vehicle_id, l.label)).collect();
+        assert_eq!(
+            shown,
+            [
+                ("2020-02-10".into(), 1, "全天"),
+                ("2020-02-11".into(), 2, "下午"),
+                ("2020-02-13".into(), 1, "全天"),
+                ("2020-02-17".into(), 1, "全天"),
+                ("2020-02-18".into(), 2, "下午"),
+                ("2020-02-20".into(), 1, "全天"),
+            ]
+        );
+        let all = spread_vehicle_days(&free, 10);
+        assert_eq!(all.len(), 12, "ten weekdays of vehicle 1 and two Tuesdays of vehicle 2");
+        assert!(all.contains(&VehicleDay { date: d("2020-02-11"), vehicle_id: 2, label: "下午" }));
     }
 
     #[test]

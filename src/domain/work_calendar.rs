@@ -2,7 +2,10 @@
 //! days the State Council turns into working days (调休上班) to bridge the holidays.
 //!
 //! The days come from one TOML file per year (see `seeds/holidays/`), because the State
-//! Council publishes them anew each year and no rule computes them.
+//! Council publishes them anew each year and no rule computes them. A later notice that
+//! changes a year's arrangement (国办发明电〔2020〕1号 extended the 2020 Spring Festival) is an
+//! `[[amendment]]` of that file with its document number and date: the original arrangement
+//! stays in the file, and [`WorkCalendar::parse_as_of`] reads it as it stood on a day.
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate, Weekday};
@@ -14,6 +17,14 @@ pub struct WorkCalendar {
     years: BTreeSet<i32>,
     holidays: BTreeMap<NaiveDate, String>,
     makeup_workdays: BTreeSet<NaiveDate>,
+    amendments: Vec<Amendment>,
+}
+
+/// A notice that changed a year's arrangement after it was published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Amendment {
+    pub document: String,
+    pub issued: NaiveDate,
 }
 
 #[derive(Deserialize)]
@@ -22,6 +33,21 @@ struct RawCalendar {
     year: i32,
     #[serde(default)]
     makeup_workdays: Vec<Datetime>,
+    #[serde(default, rename = "holiday")]
+    holidays: Vec<RawHoliday>,
+    #[serde(default, rename = "amendment")]
+    amendments: Vec<RawAmendment>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAmendment {
+    document: String,
+    issued: Datetime,
+    /// Make-up working days the amendment turns back into days off.
+    #[serde(default)]
+    cancel_makeup_workdays: Vec<Datetime>,
+    /// Days off added (or an existing holiday extended, under the same name).
     #[serde(default, rename = "holiday")]
     holidays: Vec<RawHoliday>,
 }
@@ -41,42 +67,23 @@ impl WorkCalendar {
         Self::default()
     }
 
-    /// Reads one year's file. Every problem found is reported, one per line, so the office
-    /// can fix a transcribed notice in one go.
+    /// Reads one year's file with every amendment applied. Every problem found is reported,
+    /// one per line, so the office can fix a transcribed notice in one go.
     pub fn parse(text: &str) -> Result<WorkCalendar, String> {
-        let raw: RawCalendar = toml::from_str(text).map_err(|e| format!("无法解析节假日文件: {e}"))?;
+        Self::parse_as_of(text, NaiveDate::MAX)
+    }
+
+    /// Reads one year's file as it stood on `day`: amendments issued after it are left out
+    /// (but still checked), so the original arrangement stays readable.
+    pub fn parse_as_of(text: &str, day: NaiveDate) -> Result<WorkCalendar, String> {
+        let raw: RawCalendar = toml::from_str(text).map_err(|e| format!("无法解析节假日文件：{e}"))?;
         let mut problems = Vec::new();
         let mut calendar = WorkCalendar::new();
         calendar.years.insert(raw.year);
 
-        for holiday in &raw.holidays {
-            let name = holiday.name.trim();
-            if name.is_empty() {
-                problems.push("节假日名称不能为空".to_owned());
-                continue;
-            }
-            let from = match local_date(&holiday.from) {
-                Ok(d) => d,
-                Err(e) => {
-                    problems.push(format!("{name}: from {e}"));
-                    continue;
-                }
-            };
-            let to = match holiday.to.as_ref().map(local_date).transpose() {
-                Ok(d) => d.unwrap_or(from),
-                Err(e) => {
-                    problems.push(format!("{name}: to {e}"));
-                    continue;
-                }
-            };
-            if to < from {
-                problems.push(format!("{name}: 结束日期{to}早于开始日期{from}"));
-                continue;
-            }
-            for day in from.iter_days().take_while(|d| *d <= to) {
-                if let Some(other) = calendar.holidays.insert(day, name.to_owned()) {
-                    problems.push(format!("{day}同时属于{other}和{name}"));
-                }
+        for (day, name) in holiday_days(&raw.holidays, &mut problems) {
+            if let Some(other) = calendar.holidays.insert(day, name.clone()) {
+                problems.push(format!("{day}同时属于{other}和{name}"));
             }
         }
 
@@ -98,6 +105,46 @@ impl WorkCalendar {
             }
         }
 
+        let mut amendments: Vec<(NaiveDate, &RawAmendment)> = Vec::new();
+        for a in &raw.amendments {
+            match local_date(&a.issued) {
+                Ok(issued) if !a.document.trim().is_empty() => amendments.push((issued, a)),
+                Ok(_) => problems.push("修订通知须写明文号 (document)".to_owned()),
+                Err(e) => problems.push(format!("{}: issued {e}", a.document)),
+            }
+        }
+        amendments.sort_by_key(|(issued, _)| *issued);
+        for (issued, a) in amendments {
+            let document = a.document.trim();
+            let mut cancelled = BTreeSet::new();
+            for value in &a.cancel_makeup_workdays {
+                match local_date(value) {
+                    Ok(d) if calendar.makeup_workdays.contains(&d) => {
+                        cancelled.insert(d);
+                    }
+                    Ok(d) => problems.push(format!("{document}：{d}原本不是调休上班日")),
+                    Err(e) => problems.push(format!("{document}：调休上班日 {e}")),
+                }
+            }
+            let added = holiday_days(&a.holidays, &mut problems);
+            for (day, name) in &added {
+                if let Some(other) = calendar.holidays.get(day).filter(|o| *o != name) {
+                    problems.push(format!("{document}：{day}同时属于{other}和{name}"));
+                }
+                if calendar.makeup_workdays.contains(day) && !cancelled.contains(day) {
+                    problems.push(format!("{document}：{day}是调休上班日，改为{name}假期须先取消调休"));
+                }
+            }
+            if issued > day {
+                continue;
+            }
+            for d in &cancelled {
+                calendar.makeup_workdays.remove(d);
+            }
+            calendar.holidays.extend(added);
+            calendar.amendments.push(Amendment { document: document.to_owned(), issued });
+        }
+
         if problems.is_empty() {
             Ok(calendar)
         } else {
@@ -105,6 +152,45 @@ impl WorkCalendar {
         }
     }
 
+    /// The amendments applied, oldest first.
+    pub fn amendments(&self) -> &[Amendment] {
+        &self.amendments
+    }
+}
+
+/// Every day of every holiday range, with its name; problems go to `problems`.
+fn holiday_days(holidays: &[RawHoliday], problems: &mut Vec<String>) -> Vec<(NaiveDate, String)> {
+    let mut days = Vec::new();
+    for holiday in holidays {
+        let name = holiday.name.trim();
+        if name.is_empty() {
+            problems.push("节假日名称不能为空".to_owned());
+            continue;
+        }
+        let from = match local_date(&holiday.from) {
+            Ok(d) => d,
+            Err(e) => {
+                problems.push(format!("{name}：from {e}"));
+                continue;
+            }
+        };
+        let to = match holiday.to.as_ref().map(local_date).transpose() {
+            Ok(d) => d.unwrap_or(from),
+            Err(e) => {
+                problems.push(format!("{name}：to {e}"));
+                continue;
+            }
+        };
+        if to < from {
+            problems.push(format!("{name}：结束日期{to}早于开始日期{from}"));
+            continue;
+        }
+        days.extend(from.iter_days().take_while(|d| *d <= to).map(|d| (d, name.to_owned())));
+    }
+    days
+}
+
+impl WorkCalendar {
     /// Adds another year's days. Loading the same year twice, or files that disagree about
     /// a day, is an error rather than a silent choice between them.
     pub fn merge(&mut self, other: WorkCalendar) -> Result<(), String> {
@@ -133,6 +219,7 @@ impl WorkCalendar {
         self.years.extend(other.years);
         self.holidays.extend(other.holidays);
         self.makeup_workdays.extend(other.makeup_workdays);
+        self.amendments.extend(other.amendments);
         Ok(())
     }
 
@@ -208,7 +295,8 @@ mod tests {
 
     #[test]
     fn every_2020_public_holiday_is_a_named_day_off() {
-        let cal = cal2020();
+        // As published by 国办发明电〔2019〕16号, before the Spring Festival was extended.
+        let cal = WorkCalendar::parse_as_of(CALENDAR_2020, d(2020, 1, 25)).unwrap();
         let holidays = [
             ("元旦", d(2020, 1, 1), d(2020, 1, 1)),
             ("春节", d(2020, 1, 24), d(2020, 1, 30)),
@@ -233,12 +321,71 @@ mod tests {
     #[test]
     fn every_2020_makeup_weekend_day_is_a_working_day() {
         let cal = cal2020();
-        for (m, day) in [(1, 19), (2, 1), (4, 26), (5, 9), (6, 28), (9, 27), (10, 10)] {
+        for (m, day) in [(1, 19), (4, 26), (5, 9), (6, 28), (9, 27), (10, 10)] {
             let date = d(2020, m, day);
             assert!(is_weekend(date), "{date}");
             assert!(cal.is_working_day(date), "{date}");
             assert!(cal.is_makeup_workday(date), "{date}");
         }
+    }
+
+    #[test]
+    fn the_2020_spring_festival_runs_to_2_february_as_amended_and_the_original_stays_readable() {
+        let amended = cal2020();
+        for day in [d(2020, 1, 31), d(2020, 2, 1), d(2020, 2, 2)] {
+            assert!(!amended.is_working_day(day), "{day}");
+            assert_eq!(amended.holiday_name(day), Some("春节"), "{day}");
+        }
+        assert!(!amended.is_makeup_workday(d(2020, 2, 1)));
+        assert!(amended.is_working_day(d(2020, 2, 3)), "work resumed on Monday 3 February");
+        let docs: Vec<_> = amended.amendments().iter().map(|a| (a.document.as_str(), a.issued)).collect();
+        assert_eq!(docs, vec![("国办发明电〔2020〕1号", d(2020, 1, 26))]);
+
+        // As published on 2019-11-21 and still on the eve of the amendment.
+        let original = WorkCalendar::parse_as_of(CALENDAR_2020, d(2020, 1, 25)).unwrap();
+        assert!(original.is_working_day(d(2020, 1, 31)), "a Friday at work");
+        assert!(original.is_working_day(d(2020, 2, 1)), "the make-up Saturday");
+        assert!(original.is_makeup_workday(d(2020, 2, 1)));
+        assert_eq!(original.holiday_name(d(2020, 1, 30)), Some("春节"));
+        assert!(original.amendments().is_empty());
+    }
+
+    #[test]
+    fn the_2021_calendar_follows_guobanfamingdian_2020_27() {
+        let cal = WorkCalendar::parse(include_str!("../../seeds/holidays/2021.toml")).unwrap();
+        let mut days = 0;
+        for (name, from, to) in [
+            ("元旦", d(2021, 1, 1), d(2021, 1, 3)),
+            ("春节", d(2021, 2, 11), d(2021, 2, 17)),
+            ("清明节", d(2021, 4, 3), d(2021, 4, 5)),
+            ("劳动节", d(2021, 5, 1), d(2021, 5, 5)),
+            ("端午节", d(2021, 6, 12), d(2021, 6, 14)),
+            ("中秋节", d(2021, 9, 19), d(2021, 9, 21)),
+            ("国庆节", d(2021, 10, 1), d(2021, 10, 7)),
+        ] {
+            for day in from.iter_days().take_while(|x| *x <= to) {
+                assert_eq!(cal.holiday_name(day), Some(name), "{day}");
+                assert!(!cal.is_working_day(day), "{day}");
+                days += 1;
+            }
+        }
+        assert_eq!(days, 31);
+        for (m, day) in [(2, 7), (2, 20), (4, 25), (5, 8), (9, 18), (9, 26), (10, 9)] {
+            assert!(cal.is_makeup_workday(d(2021, m, day)), "{m}-{day}");
+            assert!(cal.is_working_day(d(2021, m, day)), "{m}-{day}");
+        }
+        assert!(cal.covers_year(2021));
+    }
+
+    #[test]
+    fn an_amendment_that_works_a_makeup_day_off_without_cancelling_it_is_refused() {
+        let err = WorkCalendar::parse(
+            "year = 2020\nmakeup_workdays = [2020-02-01]\n\
+             [[amendment]]\ndocument = \"X\"\nissued = 2020-01-26\n\
+             [[amendment.holiday]]\nname = \"春节\"\nfrom = 2020-01-31\nto = 2020-02-02\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("2020-02-01是调休上班日"), "{err}");
     }
 
     #[test]

@@ -10,9 +10,9 @@ pub fn date_zh(date: NaiveDate) -> String {
     format!("{}年{}月{}日", date.year(), date.month(), date.day())
 }
 
-/// `2020年3月2日(星期一)`
+/// `2020年3月2日（星期一）`
 pub fn date_weekday_zh(date: NaiveDate) -> String {
-    format!("{}({})", date_zh(date), weekday_zh(date))
+    format!("{}（{}）", date_zh(date), weekday_zh(date))
 }
 
 /// `17.9%`; a share of a zero quota has no meaning and shows as `-`.
@@ -47,7 +47,7 @@ pub fn escape_html_lines(text: &str) -> String {
 
 pub fn footer_text(office: &OfficeContact) -> String {
     format!(
-        "--\n{}\n电话: {}\n邮箱: {}\n本邮件由系统自动发送; 如有疑问, 请致电或发邮件与我们联系。\n",
+        "--\n{}\n电话：{}\n邮箱：{}\n本邮件由系统自动发送；如有疑问，请致电或发邮件与我们联系。\n",
         office.name, office.phone, office.email
     )
 }
@@ -61,8 +61,8 @@ pub fn html_page(title: &str, body: &str, office: &OfficeContact) -> String {
          <body style=\"font-family:'Microsoft YaHei','PingFang SC',sans-serif;font-size:14px;line-height:1.7;color:#222\">\n\
          {body}\
          <hr style=\"border:none;border-top:1px solid #ccc;margin-top:24px\">\n\
-         <p style=\"color:#555;font-size:13px\">{name}<br>电话: {phone}<br>邮箱: <a href=\"mailto:{email}\">{email}</a><br>\
-         本邮件由系统自动发送; 如有疑问, 请致电或发邮件与我们联系。</p>\n</body>\n</html>\n",
+         <p style=\"color:#555;font-size:13px\">{name}<br>电话：{phone}<br>邮箱：<a href=\"mailto:{email}\">{email}</a><br>\
+         本邮件由系统自动发送；如有疑问，请致电或发邮件与我们联系。</p>\n</body>\n</html>\n",
         title = escape_html(title),
     )
 }
@@ -124,8 +124,8 @@ mod tests {
     #[test]
     fn dates_read_the_chinese_way_without_leading_zeros() {
         assert_eq!(date_zh(date(2020, 2, 24)), "2020年2月24日");
-        assert_eq!(date_weekday_zh(date(2020, 3, 2)), "2020年3月2日(星期一)");
-        assert_eq!(date_weekday_zh(date(2020, 6, 14)), "2020年6月14日(星期日)");
+        assert_eq!(date_weekday_zh(date(2020, 3, 2)), "2020年3月2日（星期一）");
+        assert_eq!(date_weekday_zh(date(2020, 6, 14)), "2020年6月14日（星期日）");
     }
 
     #[test]

@@ -199,7 +199,7 @@ mod tests {
         assert_eq!(received.from, "xianning-blood@example.org");
         assert_eq!(received.to, vec!["liaison@hbust.example.edu.cn".to_string()]);
         assert_eq!(received.subject, email.subject);
-        assert_eq!(received.subject, "【咸宁市献血办】湖北科技学院: 2020年春季学期开学前请预约采血车");
+        assert_eq!(received.subject, "【咸宁市献血办】湖北科技学院：2020年春季学期开学前请预约采血车");
         assert!(
             received.text.contains("湖北科技学院") && received.text.contains("2800"),
             "{}",

@@ -24,7 +24,7 @@ fn term(unit_name: &str) -> TermReminder {
             (date(2020, 2, 17), "1号采血车".into(), "上午".into()),
             (date(2020, 2, 18), "2号采血车".into(), "下午".into()),
         ],
-        booking_hint: "登录 https://bloodplan.example.org 预约, 或致电 0715-8888888".into(),
+        booking_hint: "登录 https://bloodplan.example.org 预约，或致电 0715-8888888".into(),
     }
 }
 
@@ -38,16 +38,16 @@ fn assert_both(email: &RenderedEmail, needles: &[&str]) {
 #[test]
 fn a_term_reminder_names_the_unit_the_remaining_quota_the_term_start_and_the_free_sessions() {
     let email = term_reminder(&term("湖北科技学院"), &office());
-    assert_eq!(email.subject, "【咸宁市献血办】湖北科技学院: 2020年春季学期开学前请预约采血车");
+    assert_eq!(email.subject, "【咸宁市献血办】湖北科技学院：2020年春季学期开学前请预约采血车");
     assert_both(
         &email,
         &[
-            "张老师: 您好!",
+            "张老师：您好！",
             "湖北科技学院",
             "2800",
             "2020年2月24日",
-            "2020年2月17日(星期一) 上午 1号采血车",
-            "2020年2月18日(星期二) 下午 2号采血车",
+            "2020年2月17日（星期一） 上午 1号采血车",
+            "2020年2月18日（星期二） 下午 2号采血车",
             "0715-8888888",
             "xianning-blood@example.org",
         ],
@@ -61,7 +61,7 @@ fn a_term_reminder_without_free_sessions_asks_the_unit_to_call_the_office() {
     reminder.free_sessions.clear();
     reminder.liaison_name = None;
     let email = term_reminder(&reminder, &office());
-    assert_both(&email, &["湖北科技学院献血工作联络员: 您好!", "暂无空闲的采血车场次, 请致电 0715-8888888"]);
+    assert_both(&email, &["湖北科技学院献血工作联络员：您好！", "暂无空闲的采血车场次，请致电 0715-8888888"]);
     assert!(!email.html.contains("<ul>"));
 }
 
@@ -111,13 +111,13 @@ fn a_visit_reminder_gives_the_date_with_weekday_and_what_to_prepare() {
     let email = visit_reminder(&visit(), &office());
     assert_eq!(
         email.subject,
-        "【咸宁市献血办】咸宁市中心医院: 采血车将于2020年3月2日(星期一)上午到访, 请做好准备"
+        "【咸宁市献血办】咸宁市中心医院：采血车将于2020年3月2日（星期一）上午到访，请做好准备"
     );
     assert_both(
         &email,
         &[
-            "李主任: 您好!",
-            "2020年3月2日(星期一)上午",
+            "李主任：您好！",
+            "2020年3月2日（星期一）上午",
             "1号采血车",
             "预计献血 80 人次",
             "年龄18至55周岁",
@@ -127,7 +127,7 @@ fn a_visit_reminder_gives_the_date_with_weekday_and_what_to_prepare() {
             "充足睡眠",
             "清淡饮食",
             "停车位置",
-            "现场联系人: 王老师 13800000000",
+            "现场联系人：王老师 13800000000",
             "0715-8888888",
         ],
     );
@@ -143,7 +143,7 @@ fn a_visit_reminder_states_the_age_limits_it_is_given() {
 }
 
 fn digest(rows: Vec<DigestRow>) -> Digest {
-    Digest { as_of: date(2020, 5, 4), year: 2020, rows }
+    Digest { as_of: date(2020, 5, 4), year: 2020, margin_points: 10, rows }
 }
 
 fn row(name: &str, section_label: &str, quota: i64, collected: i64, expected_percent: f64) -> DigestRow {
@@ -152,6 +152,7 @@ fn row(name: &str, section_label: &str, quota: i64, collected: i64, expected_per
         section_label: section_label.into(),
         quota,
         collected,
+        remaining: quota - collected,
         share_percent: collected as f64 * 100.0 / quota as f64,
         expected_percent,
     }
@@ -167,7 +168,10 @@ fn the_digest_lists_who_is_behind_in_an_html_table_and_an_aligned_text_table() {
         ]),
         &office(),
     );
-    assert_eq!(email.subject, "【咸宁市献血办】2020年献血计划进度周报(截至2020年5月4日): 3个单位落后于进度");
+    assert_eq!(
+        email.subject,
+        "【咸宁市献血办】2020年献血计划进度周报（截至2020年5月4日）：3个单位落后于进度"
+    );
     assert_both(
         &email,
         &["截至2020年5月4日", "湖北科技学院", "2800", "500", "17.9%", "34.0%", "16.1%", "咸安区", "4.0%"],

@@ -150,20 +150,43 @@ impl CollectionMutation {
     }
 
     /// Replaces a record's figures with a new revision, giving the reason; only the latest
-    /// revision counts, earlier ones stay readable (station, office).
+    /// revision counts, earlier ones stay readable (station, office). `expectedRevision` is
+    /// the revision being corrected: if the record changed since, the answer is
+    /// `COLLECTION_CHANGED` and nothing is written.
     async fn correct_collection(
         &self,
         ctx: &Context<'_>,
         id: ID,
+        expected_revision: i32,
         reason: String,
         input: RecordCollectionInput,
     ) -> ApiResult<Collection> {
         let actor = auth::require(ctx, STAFF)?;
         let state = ctx.data_unchecked::<AppState>();
         let input = input.into_service()?;
+        let id = parse_id(&id)?;
         Ok(Collection(
-            collections::correct_collection(&state.db, &state.clock, actor, parse_id(&id)?, reason, input)
-                .await?,
+            collections::correct_collection(
+                &state.db,
+                &state.clock,
+                actor,
+                id,
+                expected_revision,
+                reason,
+                input,
+            )
+            .await?,
+        ))
+    }
+
+    /// Voids a record entered by mistake (e.g. against the wrong visit), giving the reason:
+    /// it stays readable but counts nowhere, and its visit is CONFIRMED again, ready for its
+    /// right record (station, office).
+    async fn void_collection(&self, ctx: &Context<'_>, id: ID, reason: String) -> ApiResult<Collection> {
+        let actor = auth::require(ctx, STAFF)?;
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(Collection(
+            collections::void_collection(&state.db, &state.clock, actor, parse_id(&id)?, reason).await?,
         ))
     }
 }
@@ -284,6 +307,13 @@ impl Collection {
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+    /// When the record was voided (`voidCollection`); a voided record counts nowhere.
+    async fn voided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.voided_at
+    }
+    async fn void_reason(&self) -> Option<&str> {
+        self.0.void_reason.as_deref()
     }
     /// Every revision, oldest first.
     async fn revisions(&self, ctx: &Context<'_>) -> ApiResult<Vec<CollectionRevision>> {

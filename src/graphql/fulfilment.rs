@@ -184,6 +184,11 @@ pub struct SectionFulfilment {
     share: f64,
     remaining: i64,
     behind_schedule: bool,
+    /// The section's total as the notice printed it (`quota` is what its rows add up to).
+    printed_total: Option<i64>,
+    /// printed_total − quota, when a total was printed: the notice's own arithmetic error,
+    /// reported, never corrected.
+    difference: Option<i64>,
 }
 
 impl From<&SectionProgress> for SectionFulfilment {
@@ -201,6 +206,8 @@ impl From<&SectionProgress> for SectionFulfilment {
             share: p.share,
             remaining: p.remaining,
             behind_schedule: p.behind_schedule,
+            printed_total: s.printed_total,
+            difference: s.difference(),
         }
     }
 }

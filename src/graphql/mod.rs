@@ -33,6 +33,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     accounts::AccountMutation,
     contacts::ContactMutation,
+    plan::UnitMutation,
     vehicles::VehicleMutation,
     visits::VisitMutation,
     collections::CollectionMutation,

@@ -5,11 +5,35 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::types::{SectionGql, UnitKindGql};
 use crate::error::{ApiError, ApiResult};
 use crate::services::plans::{self, PlanView, QuotaRow, SectionSummary, UnitFilter, UnitOrder, UnitView};
-use crate::services::Page;
+use crate::services::{units, Page};
 use crate::state::AppState;
 
 #[derive(Default)]
 pub struct PlanQuery;
+
+#[derive(Default)]
+pub struct UnitMutation;
+
+#[Object]
+impl UnitMutation {
+    /// Sets a holder's booking options (office): whether its liaisons may book weekend
+    /// visits (holidays stay closed) and whether it gets the term reminders. What is left
+    /// out stays as it is.
+    async fn set_unit_booking_options(
+        &self,
+        ctx: &Context<'_>,
+        unit_id: ID,
+        accepts_weekend_visits: Option<bool>,
+        term_bound: Option<bool>,
+    ) -> ApiResult<Unit> {
+        let actor = super::auth::require(ctx, super::auth::OFFICE)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let options = units::BookingOptions { accepts_weekend_visits, term_bound };
+        Ok(Unit(
+            units::set_booking_options(&state.db, &state.clock, actor, parse_id(&unit_id)?, options).await?,
+        ))
+    }
+}
 
 #[Object]
 impl PlanQuery {
@@ -202,6 +226,14 @@ impl Unit {
     }
     async fn kind(&self) -> UnitKindGql {
         self.0.kind.into()
+    }
+    /// Its liaisons may book visits on weekends (holidays stay closed); set by the office.
+    async fn accepts_weekend_visits(&self) -> bool {
+        self.0.accepts_weekend_visits
+    }
+    /// It gets the term reminders (universities by default); set by the office.
+    async fn term_bound(&self) -> bool {
+        self.0.term_bound
     }
     /// The liaison contact: for the office and the station, and the holder's own liaisons.
     async fn contact(&self, ctx: &Context<'_>) -> ApiResult<Option<super::contacts::UnitContact>> {

@@ -18,7 +18,9 @@ pub struct VisitQuery;
 
 #[Object]
 impl VisitQuery {
-    /// Free vehicle sessions in `[from, to]` (at most 92 days), for picking a slot.
+    /// Free vehicle sessions in `[from, to]` (at most 92 days) the caller could book today:
+    /// past the lead time, on working days of years with a holiday calendar (and, for a
+    /// liaison, years their holder has a quota in).
     async fn availability(
         &self,
         ctx: &Context<'_>,
@@ -26,10 +28,13 @@ impl VisitQuery {
         to: NaiveDate,
         vehicle_id: Option<ID>,
     ) -> ApiResult<Vec<FreeSession>> {
-        auth::require(ctx, ANY_ROLE)?;
+        let actor = auth::require(ctx, ANY_ROLE)?;
         let state = ctx.data_unchecked::<AppState>();
         let vehicle_id = vehicle_id.as_ref().map(parse_id).transpose()?;
-        let free = visits::availability(&state.db, &state.booking, from, to, vehicle_id).await?;
+        let today = state.clock.today();
+        // A liaison is offered only what they could book for their own holder.
+        let own = if actor.role == Role::Liaison { actor.unit_id } else { None };
+        let free = visits::availability(&state.db, &state.booking, today, from, to, vehicle_id, own).await?;
         Ok(free
             .into_iter()
             .map(|f| FreeSession { vehicle_id: f.vehicle_id, date: f.date, session: f.session.into() })
@@ -94,6 +99,9 @@ pub struct BookVisitInput {
     client_key: Option<String>,
     /// Office only: book inside the lead time, giving the reason (audited).
     lead_time_override: Option<String>,
+    /// Office only: book a weekend or a public holiday (e.g. 世界献血者日), giving the reason
+    /// (audited).
+    day_override: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -103,7 +111,10 @@ pub struct RescheduleVisitInput {
     /// Another vehicle; default the same.
     vehicle_id: Option<ID>,
     expected_donors: Option<i32>,
+    /// Office only, as in `bookVisit`.
     lead_time_override: Option<String>,
+    /// Office only, as in `bookVisit`.
+    day_override: Option<String>,
 }
 
 #[Object]
@@ -122,6 +133,7 @@ impl VisitMutation {
             note: input.note,
             client_key: input.client_key,
             lead_time_override: input.lead_time_override,
+            day_override: input.day_override,
         };
         Ok(visits::book_visit(&state.db, &state.clock, &state.booking, actor, input).await?.into())
     }
@@ -157,6 +169,7 @@ impl VisitMutation {
             vehicle_id: input.vehicle_id.as_ref().map(parse_id).transpose()?,
             expected_donors: input.expected_donors,
             lead_time_override: input.lead_time_override,
+            day_override: input.day_override,
         };
         Ok(visits::reschedule_visit(&state.db, &state.clock, &state.booking, actor, parse_id(&id)?, input)
             .await?

@@ -469,7 +469,50 @@ pub async fn find_unit_id(db: &DatabaseConnection, id_or_name: &str) -> Result<i
         Some(u) => Some(u),
         None => unit::Entity::find().filter(unit::Column::Name.eq(id_or_name.trim())).one(db).await?,
     };
-    found
-        .map(|u| u.id)
-        .ok_or_else(|| ServiceError::NotFound(format!("没有名为或编号为 \"{id_or_name}\" 的献血单位")))
+    if let Some(u) = found {
+        return Ok(u.id);
+    }
+    let names: Vec<String> = unit::Entity::find().all(db).await?.into_iter().map(|u| u.name).collect();
+    let close = similar_names(id_or_name, &names);
+    let mut message = format!("没有名为或编号为“{}”的献血单位", id_or_name.trim());
+    if !close.is_empty() {
+        message.push_str(&format!("，您是不是要找：{}？", close.join("、")));
+    }
+    Err(ServiceError::NotFound(message))
+}
+
+/// Names the office may have meant: the table says 赤壁 where people write 赤壁市, 咸安 for
+/// 咸安区, 市委办 for 市委办公室. At most five, shortest first.
+fn similar_names(input: &str, names: &[String]) -> Vec<String> {
+    let input = input.trim();
+    let stem = input.trim_end_matches(['市', '区', '县']);
+    if stem.is_empty() {
+        return Vec::new();
+    }
+    let mut close: Vec<&String> = names
+        .iter()
+        .filter(|n| {
+            let n = n.as_str();
+            n.contains(stem) || (n.chars().count() >= 2 && input.contains(n))
+        })
+        .collect();
+    close.sort_by_key(|n| (n.chars().count(), n.as_str()));
+    close.dedup();
+    close.into_iter().take(5).cloned().collect()
+}
+
+#[cfg(test)]
+mod suggestion_tests {
+    use super::similar_names;
+
+    #[test]
+    fn a_county_written_with_its_suffix_suggests_the_tables_name() {
+        let names: Vec<String> =
+            ["赤壁", "咸安", "市委办", "赤壁市人民医院", "湖北科技学院"].map(String::from).to_vec();
+        assert_eq!(similar_names("赤壁市", &names), ["赤壁", "赤壁市人民医院"]);
+        assert_eq!(similar_names("咸安区", &names), ["咸安"]);
+        assert_eq!(similar_names("科技学院", &names), ["湖北科技学院"]);
+        assert!(similar_names("通山", &names).is_empty());
+        assert!(similar_names("市", &names).is_empty());
+    }
 }

@@ -2,9 +2,13 @@
 //!
 //! A visit has at most one collection: the unique index on `collection.visit_id` decides,
 //! so of two concurrent `recordCollection` for one visit exactly one lands and the other
-//! gets `COLLECTION_EXISTS`. A correction inserts the next revision number; the unique index
-//! on (collection, revision) turns a lost race into `COLLECTION_CHANGED`. Nothing here
-//! checks and then writes.
+//! gets `COLLECTION_EXISTS`. A correction names the revision it corrects: the update only
+//! applies `WHERE revision = expected`, and the unique index on (collection, revision)
+//! backs it, so of parallel corrections of one revision one lands and the others get
+//! `COLLECTION_CHANGED`. Nothing here checks and then writes.
+//!
+//! A record entered against the wrong visit is voided, never deleted: it stays readable
+//! with its reason, counts nowhere, and its visit is confirmed again (awaiting its record).
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -24,6 +28,18 @@ pub mod codes {
     pub const COLLECTION_EXISTS: &str = "COLLECTION_EXISTS";
     pub const COLLECTION_CHANGED: &str = "COLLECTION_CHANGED";
     pub const VISIT_MISMATCH: &str = "VISIT_MISMATCH";
+    pub const COLLECTION_VOIDED: &str = "COLLECTION_VOIDED";
+}
+
+fn collection_changed() -> ServiceError {
+    ServiceError::rejected(
+        codes::COLLECTION_CHANGED,
+        "该采血记录已被他人更正或作废，请刷新后按最新版本再更正",
+    )
+}
+
+fn already_voided() -> ServiceError {
+    ServiceError::rejected(codes::COLLECTION_VOIDED, "该采血记录已作废，不能再更正或作废")
 }
 
 fn rejection(r: CollectionRejection) -> ServiceError {
@@ -70,6 +86,8 @@ pub struct CollectionView {
     pub revision: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub voided_at: Option<DateTime<Utc>>,
+    pub void_reason: Option<String>,
 }
 
 fn blood_types(
@@ -101,7 +119,7 @@ fn view_with(m: collection::Model, unit_name: String) -> CollectionView {
         id: m.id,
         unit_id: m.unit_id,
         unit_name,
-        visit_id: m.visit_id,
+        visit_id: m.visit_id.or(m.voided_visit_id),
         site: site_of(&m.site),
         date: m.date,
         counts: counts_of(&m),
@@ -109,6 +127,8 @@ fn view_with(m: collection::Model, unit_name: String) -> CollectionView {
         revision: m.revision,
         created_at: m.created_at,
         updated_at: m.updated_at,
+        voided_at: m.voided_at,
+        void_reason: m.void_reason,
     }
 }
 
@@ -123,6 +143,7 @@ fn collection_json(m: &collection::Model) -> serde_json::Value {
         "bags200": m.bags200, "bags300": m.bags300, "bags400": m.bags400, "donations": m.donations,
         "volumeMl": m.volume_ml, "deferred": m.deferred, "typeA": m.type_a, "typeB": m.type_b,
         "typeO": m.type_o, "typeAb": m.type_ab, "rhNegative": m.rh_negative, "note": m.note,
+        "voidedAt": m.voided_at, "voidReason": m.void_reason, "voidedVisitId": m.voided_visit_id,
     })
 }
 
@@ -148,6 +169,10 @@ async fn resolve(
                 .ok_or_else(|| ServiceError::not_found(super::noun::VISIT, visit_id))?;
             if v.status == VisitStatus::Cancelled.code() {
                 return Err(rejection(CollectionRejection::VisitCancelled));
+            }
+            // The vehicle only goes where the office confirmed it would.
+            if v.status == VisitStatus::Requested.code() {
+                return Err(rejection(CollectionRejection::VisitNotConfirmed));
             }
             let capacity =
                 vehicle::Entity::find_by_id(v.vehicle_id).one(txn).await?.map_or(0, |c| c.capacity_per_day);
@@ -220,10 +245,7 @@ async fn insert_revision(
     .await;
     match inserted {
         Ok(_) => Ok(()),
-        Err(e) if crate::db::is_unique_violation(&e) => Err(ServiceError::rejected(
-            codes::COLLECTION_CHANGED,
-            "该采血记录刚刚已被他人更正, 请刷新后再更正",
-        )),
+        Err(e) if crate::db::is_unique_violation(&e) => Err(collection_changed()),
         Err(e) => Err(e.into()),
     }
 }
@@ -282,12 +304,15 @@ pub async fn record_collection(
     Ok(v)
 }
 
-/// Replaces a record's figures with a new revision; the old ones stay in its history.
+/// Replaces a record's figures with a new revision; the old ones stay in its history. The
+/// caller names the revision it saw (`expected_revision`): a record changed since gets
+/// `COLLECTION_CHANGED` and nothing is written.
 pub async fn correct_collection(
     db: &DatabaseConnection,
     clock: &Clock,
     actor: &Actor,
     id: i32,
+    expected_revision: i32,
     reason: String,
     input: CollectionInput,
 ) -> Result<CollectionView, ServiceError> {
@@ -302,6 +327,12 @@ pub async fn correct_collection(
         .one(&txn)
         .await?
         .ok_or_else(|| ServiceError::not_found(super::noun::COLLECTION, id))?;
+    if current.voided_at.is_some() {
+        return Err(already_voided());
+    }
+    if current.revision != expected_revision {
+        return Err(collection_changed());
+    }
     // A correction fixes the figures; it does not move a record to another visit or holder.
     let same_source = match input.source {
         Source::Visit(visit_id) => current.visit_id == Some(visit_id),
@@ -321,13 +352,91 @@ pub async fn correct_collection(
     changed.revision = Set(current.revision + 1);
     changed.recorded_by = Set(Some(actor.user_id));
     changed.updated_at = Set(now);
-    let changed = changed.update(&txn).await?;
+    let changed = update_if_revision(&txn, changed, expected_revision).await?;
     insert_revision(&txn, &changed, Some(reason.clone()), actor, now).await?;
     let mut after = collection_json(&changed);
     after["reason"] = json!(reason);
     Change::new("collection", changed.id, "correct", actor)
         .before(collection_json(&current))
         .after(after)
+        .record(&txn, clock)
+        .await?;
+    let v = view(&txn, changed).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+/// Writes `changed` only if the stored record is still at `expected` (what was read at the
+/// start of the transaction may be stale on PostgreSQL's READ COMMITTED).
+async fn update_if_revision(
+    txn: &DatabaseTransaction,
+    changed: collection::ActiveModel,
+    expected: i32,
+) -> Result<collection::Model, ServiceError> {
+    let id = match &changed.id {
+        sea_orm::ActiveValue::Set(id) | sea_orm::ActiveValue::Unchanged(id) => *id,
+        sea_orm::ActiveValue::NotSet => return Err(ServiceError::Internal("collection without id".into())),
+    };
+    let updated = collection::Entity::update_many()
+        .set(changed)
+        .filter(collection::Column::Id.eq(id))
+        .filter(collection::Column::Revision.eq(expected))
+        .filter(collection::Column::VoidedAt.is_null())
+        .exec(txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(collection_changed());
+    }
+    collection::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| ServiceError::Internal(format!("collection {id} vanished")))
+}
+
+/// Voids a record entered by mistake (e.g. against the wrong visit). It stays readable with
+/// its reason and revisions, counts in no figure, and its visit goes back to `CONFIRMED`,
+/// free to get its right record.
+pub async fn void_collection(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    id: i32,
+    reason: String,
+) -> Result<CollectionView, ServiceError> {
+    if !actor.is(&[Role::Office, Role::Station]) {
+        return Err(ServiceError::Forbidden);
+    }
+    let reason = clean(Some(reason), 500, "作废原因")?
+        .ok_or_else(|| ServiceError::BadInput("请填写作废原因".into()))?;
+    let txn = crate::db::begin_write(db).await?;
+    let current = collection::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(super::noun::COLLECTION, id))?;
+    if current.voided_at.is_some() {
+        return Err(already_voided());
+    }
+    let now = clock.now();
+    let mut changed: collection::ActiveModel = current.clone().into();
+    changed.visit_id = Set(None);
+    changed.voided_visit_id = Set(current.visit_id);
+    changed.voided_at = Set(Some(now));
+    changed.void_reason = Set(Some(reason.clone()));
+    changed.updated_at = Set(now);
+    let changed = update_if_revision(&txn, changed, current.revision).await?;
+    if let Some(visit_id) = current.visit_id {
+        if let Some(v) = visit::Entity::find_by_id(visit_id).one(&txn).await? {
+            if v.status == VisitStatus::Completed.code() {
+                let mut back: visit::ActiveModel = v.into();
+                back.status = Set(VisitStatus::Confirmed.code().to_owned());
+                back.updated_at = Set(now);
+                back.update(&txn).await?;
+            }
+        }
+    }
+    Change::new("collection", changed.id, "void", actor)
+        .before(collection_json(&current))
+        .after(collection_json(&changed))
         .record(&txn, clock)
         .await?;
     let v = view(&txn, changed).await?;
@@ -411,6 +520,7 @@ pub async fn list_collections(
         _ => filter.unit_id,
     };
     let query = collection::Entity::find()
+        .filter(collection::Column::VoidedAt.is_null())
         .apply_if(filter.year, |q, y| q.filter(collection::Column::Year.eq(y)))
         .apply_if(unit_id, |q, u| q.filter(collection::Column::UnitId.eq(u)))
         .apply_if(filter.visit_id, |q, v| q.filter(collection::Column::VisitId.eq(v)));

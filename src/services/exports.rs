@@ -4,7 +4,7 @@
 //! (not text) so that the receiving spreadsheet can sum them.
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
-use super::fulfilment::{Fulfilment, Progress, UnitProgress};
+use super::fulfilment::{Fulfilment, Progress, SectionProgress, UnitProgress};
 use super::ServiceError;
 
 /// The holder columns, in order.
@@ -58,6 +58,25 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
+/// The label of a section's total row, and of the rows under it that compare it with the
+/// total the notice printed (2020 city-level units: rows 8,417, printed 8,517).
+pub const TOTAL_LABEL: &str = "合计";
+pub const PRINTED_LABEL: &str = "通知印刷合计";
+pub const DIFFERENCE_LABEL: &str = "差额(印刷合计−各行合计)";
+
+/// The summary's note on a section whose printed total differs from its rows, e.g.
+/// 注：市直各单位各行合计8417人次，通知印刷合计8517人次，相差100人次；本表按各行统计，未作更正。
+pub fn difference_note(s: &SectionProgress) -> Option<String> {
+    let (printed, diff) = (s.printed_total?, s.difference()?);
+    (diff != 0).then(|| {
+        format!(
+            "注：{}各行合计{}人次，通知印刷合计{printed}人次，相差{diff}人次；本表按各行统计，未作更正。",
+            s.section.label_zh(),
+            s.progress.quota
+        )
+    })
+}
+
 pub fn render(f: &Fulfilment, format: ExportFormat) -> Result<Vec<u8>, ServiceError> {
     match format {
         ExportFormat::Csv => csv(f),
@@ -89,6 +108,34 @@ pub fn csv(f: &Fulfilment) -> Result<Vec<u8>, ServiceError> {
             ])
             .map_err(internal)?;
         }
+        // Each section's totals under the holders: the rows' sum, the printed total, the gap.
+        for s in &f.by_section {
+            let p = &s.progress;
+            let label = s.section.label_zh().to_owned();
+            w.write_record([
+                label.clone(),
+                String::new(),
+                TOTAL_LABEL.to_owned(),
+                p.quota.to_string(),
+                p.booked_donors.to_string(),
+                p.collected_donations.to_string(),
+                p.collected_volume_ml.to_string(),
+                format!("{:.2}", percent(p)),
+                p.remaining.to_string(),
+                String::new(),
+                f.as_of.to_string(),
+            ])
+            .map_err(internal)?;
+            if let (Some(printed), Some(diff)) = (s.printed_total, s.difference()) {
+                for (what, n) in [(PRINTED_LABEL, printed), (DIFFERENCE_LABEL, diff)] {
+                    let mut record = vec![String::new(); UNIT_HEADERS.len()];
+                    record[0] = label.clone();
+                    record[2] = what.to_owned();
+                    record[3] = n.to_string();
+                    w.write_record(&record).map_err(internal)?;
+                }
+            }
+        }
         w.flush().map_err(|e| ServiceError::Internal(e.to_string()))?;
     }
     Ok(out)
@@ -115,29 +162,28 @@ pub fn xlsx(f: &Fulfilment) -> Result<Vec<u8>, ServiceError> {
         "完成率(%)",
         "剩余人次",
         "进度滞后",
+        PRINTED_LABEL,
+        DIFFERENCE_LABEL,
     ];
     for (c, h) in headers.iter().enumerate() {
         summary.write_string_with_format(2, c as u16, *h, &bold).map_err(xlsx_error)?;
     }
     let mut row = 3u32;
-    let mut summary_row = |label: &str, p: &Progress, row: u32| -> Result<(), rust_xlsxwriter::XlsxError> {
-        summary.write_string(row, 0, label)?;
-        for (c, n) in
-            [p.quota, p.booked_donors, p.collected_donations, p.collected_volume_ml].iter().enumerate()
-        {
-            summary.write_number(row, 1 + c as u16, *n as f64)?;
-        }
-        summary.write_number(row, 5, percent(p))?;
-        summary.write_number(row, 6, p.remaining as f64)?;
-        summary.write_string(row, 7, yes_no(p.behind_schedule))?;
-        Ok(())
-    };
     for s in &f.by_section {
-        summary_row(s.section.label_zh(), &s.progress, row).map_err(xlsx_error)?;
+        summary_row(summary, s.section.label_zh(), &s.progress, row).map_err(xlsx_error)?;
+        if let (Some(printed), Some(diff)) = (s.printed_total, s.difference()) {
+            summary.write_number(row, 8, printed as f64).map_err(xlsx_error)?;
+            summary.write_number(row, 9, diff as f64).map_err(xlsx_error)?;
+        }
         row += 1;
     }
-    summary_row("团体计划合计", &f.city, row).map_err(xlsx_error)?;
+    summary_row(summary, "团体计划合计", &f.city, row).map_err(xlsx_error)?;
     row += 2;
+    for note in f.by_section.iter().filter_map(difference_note) {
+        summary.write_string(row, 0, note).map_err(xlsx_error)?;
+        row += 1;
+    }
+    row += 1;
     let targets = [
         ("全市献血人次目标", f.plan.donation_target, f.city.collected_donations),
         ("全市献血量目标(毫升)", f.plan.volume_target_ml, f.city.collected_volume_ml),
@@ -158,13 +204,61 @@ pub fn xlsx(f: &Fulfilment) -> Result<Vec<u8>, ServiceError> {
             sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(xlsx_error)?;
         }
         let units = f.units.iter().filter(|u| u.section == s.section);
-        for (i, u) in units.enumerate() {
-            let r = 1 + i as u32;
+        let mut r = 1u32;
+        for u in units {
             unit_row(sheet, r, u, f).map_err(xlsx_error)?;
+            r += 1;
         }
+        total_rows(sheet, r, s, f, &bold).map_err(xlsx_error)?;
         sheet.set_column_width(2, 30).map_err(xlsx_error)?;
     }
     book.save_to_buffer().map_err(xlsx_error)
+}
+
+fn summary_row(
+    summary: &mut Worksheet,
+    label: &str,
+    p: &Progress,
+    row: u32,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    summary.write_string(row, 0, label)?;
+    for (c, n) in [p.quota, p.booked_donors, p.collected_donations, p.collected_volume_ml].iter().enumerate()
+    {
+        summary.write_number(row, 1 + c as u16, *n as f64)?;
+    }
+    summary.write_number(row, 5, percent(p))?;
+    summary.write_number(row, 6, p.remaining as f64)?;
+    summary.write_string(row, 7, yes_no(p.behind_schedule))?;
+    Ok(())
+}
+
+/// A section sheet's last rows: 合计 (the rows' sum), then the printed total and the gap.
+fn total_rows(
+    sheet: &mut Worksheet,
+    r: u32,
+    s: &SectionProgress,
+    f: &Fulfilment,
+    bold: &Format,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let p = &s.progress;
+    sheet.write_string_with_format(r, 0, s.section.label_zh(), bold)?;
+    sheet.write_string_with_format(r, 2, TOTAL_LABEL, bold)?;
+    for (c, n) in [p.quota, p.booked_donors, p.collected_donations, p.collected_volume_ml].iter().enumerate()
+    {
+        sheet.write_number_with_format(r, 3 + c as u16, *n as f64, bold)?;
+    }
+    sheet.write_number_with_format(r, 7, percent(p), bold)?;
+    sheet.write_number_with_format(r, 8, p.remaining as f64, bold)?;
+    sheet.write_string(r, 10, f.as_of.to_string())?;
+    if let (Some(printed), Some(diff)) = (s.printed_total, s.difference()) {
+        for (i, (what, n)) in [(PRINTED_LABEL, printed), (DIFFERENCE_LABEL, diff)].into_iter().enumerate() {
+            let row = r + 1 + i as u32;
+            sheet.write_string(row, 0, s.section.label_zh())?;
+            sheet.write_string(row, 2, what)?;
+            sheet.write_number(row, 3, n as f64)?;
+        }
+    }
+    Ok(())
 }
 
 fn unit_row(

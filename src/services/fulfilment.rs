@@ -3,6 +3,8 @@
 //! Collections are summed by the database (one GROUP BY per question); what comes back is
 //! one row per holder, a few hundred at most, which are rolled up into sections, counties
 //! and the city, sorted and filtered here.
+use std::collections::HashMap;
+
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
@@ -10,7 +12,7 @@ use sea_orm::{
 
 use super::plans::{self, PlanView};
 use super::{Page, ServiceError};
-use crate::db::entities::{collection, plan_quota, unit, visit};
+use crate::db::entities::{collection, plan, plan_quota, unit, visit};
 use crate::domain::auth::{Actor, Role};
 use crate::domain::fulfilment as rules;
 use crate::domain::visit::VisitStatus;
@@ -82,6 +84,15 @@ pub struct SectionProgress {
     pub unit_count: i64,
     pub behind_count: i64,
     pub progress: Progress,
+    /// The section's total as the notice printed it; `progress.quota` is what its rows sum to.
+    pub printed_total: Option<i64>,
+}
+
+impl SectionProgress {
+    /// Printed total − row sum (2020 city-level units: 8,517 − 8,417 = 100); never "fixed".
+    pub fn difference(&self) -> Option<i64> {
+        self.printed_total.map(|p| p - self.progress.quota)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -120,58 +131,9 @@ pub async fn fulfilment(
     margin_points: i64,
 ) -> Result<Fulfilment, ServiceError> {
     let plan = plans::plan_by_year(db, year).await?;
-    let (elapsed_days, days_in_year) = rules::elapsed_days(year, as_of);
-    let schedule = Schedule { elapsed_days, days_in_year, margin_points };
-    let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(as_of);
-
-    let rows = plan_quota::Entity::find()
-        .filter(plan_quota::Column::PlanId.eq(plan.id))
-        .find_also_related(unit::Entity)
-        .all(db)
-        .await?;
-    let collected = collection::Entity::find()
-        .select_only()
-        .column(collection::Column::UnitId)
-        .column_as(crate::db::sum_i64(collection::Column::Donations), "donations")
-        .column_as(crate::db::sum_i64(collection::Column::VolumeMl), "volume")
-        .filter(collection::Column::Year.eq(year))
-        .filter(collection::Column::Date.lte(as_of))
-        .group_by(collection::Column::UnitId)
-        .into_model::<UnitSums>()
-        .all(db)
-        .await?;
-    let booked = visit::Entity::find()
-        .select_only()
-        .column(visit::Column::UnitId)
-        .column_as(crate::db::sum_i64(visit::Column::ExpectedDonors), "booked")
-        .filter(visit::Column::Date.gt(as_of))
-        .filter(visit::Column::Date.lte(year_end))
-        .filter(visit::Column::Status.is_in([VisitStatus::Requested.code(), VisitStatus::Confirmed.code()]))
-        .group_by(visit::Column::UnitId)
-        .into_model::<UnitBooked>()
-        .all(db)
-        .await?;
-
-    let mut units = Vec::with_capacity(rows.len());
-    for (q, u) in rows {
-        let Some(u) = u else { continue };
-        let section = Section::parse(&q.section)
-            .ok_or_else(|| ServiceError::Internal(format!("bad section {}", q.section)))?;
-        let kind = UnitKind::parse(&u.kind)
-            .ok_or_else(|| ServiceError::Internal(format!("bad unit kind {}", u.kind)))?;
-        let sums = collected.iter().find(|c| c.unit_id == u.id);
-        let booked = booked.iter().find(|b| b.unit_id == u.id).and_then(|b| b.booked).unwrap_or(0);
-        let progress = Progress::of(
-            i64::from(q.quota),
-            booked,
-            sums.and_then(|s| s.donations).unwrap_or(0),
-            sums.and_then(|s| s.volume).unwrap_or(0),
-            schedule,
-        );
-        units.push(UnitProgress { unit_id: u.id, name: u.name, kind, section, seq: q.seq, progress });
-    }
-    units.sort_by_key(|u| (section_rank(u.section), u.seq, u.unit_id));
-
+    let schedule = schedule(year, as_of, margin_points);
+    let units = holder_rows(db, plan.id, year, as_of, schedule, None).await?;
+    let printed = plans::section_summaries(db, plan.id).await?;
     let by_section = Section::ALL
         .into_iter()
         .map(|section| {
@@ -181,12 +143,106 @@ pub async fn fulfilment(
                 unit_count: rows.len() as i64,
                 behind_count: rows.iter().filter(|u| u.progress.behind_schedule).count() as i64,
                 progress: Progress::sum(rows.iter().map(|u| &u.progress), schedule),
+                printed_total: printed.iter().find(|p| p.section == section).and_then(|p| p.printed_total),
             }
         })
         .collect::<Vec<_>>();
     let by_county = units.iter().filter(|u| u.section == Section::County).cloned().collect();
     let city = Progress::sum(units.iter().map(|u| &u.progress), schedule);
     Ok(Fulfilment { plan, as_of, schedule, city, by_section, by_county, units })
+}
+
+fn schedule(year: i32, as_of: NaiveDate, margin_points: i64) -> Schedule {
+    let (elapsed_days, days_in_year) = rules::elapsed_days(year, as_of);
+    Schedule { elapsed_days, days_in_year, margin_points }
+}
+
+/// One holder's figures of `year` as of `as_of`, exactly as [`fulfilment`] gives them; `None`
+/// when the year has no plan or the holder no quota in it. Reminders and booking warnings
+/// quote these, so an email never contradicts the dashboard.
+pub async fn holder_fulfilment(
+    db: &impl ConnectionTrait,
+    year: i32,
+    as_of: NaiveDate,
+    margin_points: i64,
+    unit_id: i32,
+) -> Result<Option<UnitProgress>, ServiceError> {
+    let Some(plan) = plan::Entity::find().filter(plan::Column::Year.eq(year)).one(db).await? else {
+        return Ok(None);
+    };
+    let rows =
+        holder_rows(db, plan.id, year, as_of, schedule(year, as_of, margin_points), Some(unit_id)).await?;
+    Ok(rows.into_iter().next())
+}
+
+/// Every holder row of a plan (or one holder's), in table order. Sums come from the database,
+/// one GROUP BY per figure, joined here through maps.
+async fn holder_rows(
+    db: &impl ConnectionTrait,
+    plan_id: i32,
+    year: i32,
+    as_of: NaiveDate,
+    schedule: Schedule,
+    only: Option<i32>,
+) -> Result<Vec<UnitProgress>, ServiceError> {
+    let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(as_of);
+    let rows = plan_quota::Entity::find()
+        .filter(plan_quota::Column::PlanId.eq(plan_id))
+        .apply_if(only, |q, u| q.filter(plan_quota::Column::UnitId.eq(u)))
+        .find_also_related(unit::Entity)
+        .all(db)
+        .await?;
+    let collected: HashMap<i32, UnitSums> = collection::Entity::find()
+        .select_only()
+        .column(collection::Column::UnitId)
+        .column_as(crate::db::sum_i64(collection::Column::Donations), "donations")
+        .column_as(crate::db::sum_i64(collection::Column::VolumeMl), "volume")
+        .filter(collection::Column::Year.eq(year))
+        .filter(collection::Column::Date.lte(as_of))
+        .filter(collection::Column::VoidedAt.is_null())
+        .apply_if(only, |q, u| q.filter(collection::Column::UnitId.eq(u)))
+        .group_by(collection::Column::UnitId)
+        .into_model::<UnitSums>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.unit_id, s))
+        .collect();
+    let booked: HashMap<i32, i64> = visit::Entity::find()
+        .select_only()
+        .column(visit::Column::UnitId)
+        .column_as(crate::db::sum_i64(visit::Column::ExpectedDonors), "booked")
+        .filter(visit::Column::Date.gt(as_of))
+        .filter(visit::Column::Date.lte(year_end))
+        .filter(visit::Column::Status.is_in([VisitStatus::Requested.code(), VisitStatus::Confirmed.code()]))
+        .apply_if(only, |q, u| q.filter(visit::Column::UnitId.eq(u)))
+        .group_by(visit::Column::UnitId)
+        .into_model::<UnitBooked>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| (b.unit_id, b.booked.unwrap_or(0)))
+        .collect();
+
+    let mut units = Vec::with_capacity(rows.len());
+    for (q, u) in rows {
+        let Some(u) = u else { continue };
+        let section = Section::parse(&q.section)
+            .ok_or_else(|| ServiceError::Internal(format!("bad section {}", q.section)))?;
+        let kind = UnitKind::parse(&u.kind)
+            .ok_or_else(|| ServiceError::Internal(format!("bad unit kind {}", u.kind)))?;
+        let sums = collected.get(&u.id);
+        let progress = Progress::of(
+            i64::from(q.quota),
+            booked.get(&u.id).copied().unwrap_or(0),
+            sums.and_then(|s| s.donations).unwrap_or(0),
+            sums.and_then(|s| s.volume).unwrap_or(0),
+            schedule,
+        );
+        units.push(UnitProgress { unit_id: u.id, name: u.name, kind, section, seq: q.seq, progress });
+    }
+    units.sort_by_key(|u| (section_rank(u.section), u.seq, u.unit_id));
+    Ok(units)
 }
 
 fn section_rank(s: Section) -> usize {
@@ -292,6 +348,7 @@ pub async fn monthly(
         .column_as(crate::db::sum_i64(collection::Column::Donations), "donations")
         .column_as(crate::db::sum_i64(collection::Column::VolumeMl), "volume")
         .filter(collection::Column::Year.eq(year))
+        .filter(collection::Column::VoidedAt.is_null())
         .apply_if(unit_id, |q, u| q.filter(collection::Column::UnitId.eq(u)))
         .apply_if(as_of, |q, d| q.filter(collection::Column::Date.lte(d)))
         .group_by(collection::Column::Month)

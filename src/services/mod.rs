@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod plan_import;
 pub mod plans;
 pub mod reminders;
+pub mod units;
 pub mod vehicles;
 pub mod visits;
 

@@ -12,6 +12,7 @@ use super::audit::{Change, Performer};
 use crate::clock::Clock;
 use crate::db::entities::{plan, plan_quota, plan_section, plan_warning, unit};
 use crate::domain::plan_table::{self, PlanManifest, PlanTable, Problem};
+use crate::domain::work_calendar::WorkCalendar;
 use crate::domain::Section;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -87,6 +88,16 @@ impl ImportReport {
             || self.rows_edited > 0
             || !self.removed_from_plan.is_empty()
     }
+}
+
+/// The warning an import of `year` gets when no holiday calendar covers that year: its
+/// dates cannot be booked (`NO_WORK_CALENDAR`) until `seeds/holidays/<year>.toml` exists.
+pub fn work_calendar_warning(year: i32, calendar: &WorkCalendar) -> Option<String> {
+    (!calendar.covers_year(year)).then(|| {
+        format!(
+            "尚无{year}年的节假日安排（seeds/holidays/{year}.toml）：在录入之前，{year}年的日期不能预约采血车"
+        )
+    })
 }
 
 /// Reads a plan from its folder, its `plan.toml`, its rows file, or both files.
@@ -268,6 +279,8 @@ async fn upsert_units(
                     name: Set(row.name.clone()),
                     kind: Set(row.kind.code().to_owned()),
                     created_at: Set(now),
+                    accepts_weekend_visits: Set(false),
+                    term_bound: Set(row.kind == crate::domain::UnitKind::University),
                     ..Default::default()
                 }
                 .insert(txn)

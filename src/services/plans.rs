@@ -204,6 +204,8 @@ pub struct UnitView {
     pub kind: UnitKind,
     /// The holder's quotas, with the year of each, oldest first.
     pub quotas: Vec<(i32, QuotaRow)>,
+    pub accepts_weekend_visits: bool,
+    pub term_bound: bool,
 }
 
 pub async fn unit_by_id(db: &impl ConnectionTrait, id: i32) -> Result<UnitView, ServiceError> {
@@ -221,5 +223,12 @@ pub async fn unit_by_id(db: &impl ConnectionTrait, id: i32) -> Result<UnitView, 
         let Some(plan) = plan else { continue };
         rows.push((plan.year, quota_row(quota, unit.clone())?));
     }
-    Ok(UnitView { id: unit.id, name: unit.name, kind, quotas: rows })
+    Ok(UnitView {
+        id: unit.id,
+        accepts_weekend_visits: unit.accepts_weekend_visits,
+        term_bound: unit.term_bound,
+        name: unit.name,
+        kind,
+        quotas: rows,
+    })
 }

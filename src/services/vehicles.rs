@@ -11,11 +11,12 @@ use super::ServiceError;
 use crate::clock::Clock;
 use crate::db::entities::{vehicle, vehicle_blackout, visit};
 use crate::domain::auth::{Actor, Role};
-use crate::domain::visit::VisitStatus;
+use crate::domain::visit::{Session, VisitStatus};
 
 pub mod codes {
     pub const VEHICLE_NAME_TAKEN: &str = "VEHICLE_NAME_TAKEN";
     pub const BLACKOUT_CONFLICT: &str = "BLACKOUT_CONFLICT";
+    pub const VEHICLE_HAS_VISITS: &str = "VEHICLE_HAS_VISITS";
 }
 
 pub const DEFAULT_CAPACITY_PER_DAY: i32 = 60;
@@ -114,6 +115,10 @@ pub async fn update_vehicle(
     let capacity = changes.capacity_per_day.unwrap_or(current.capacity_per_day);
     let home = changes.home_station.map_or_else(|| current.home_station.clone(), |h| h.trim().to_owned());
     check_fields(&name, capacity, &home)?;
+    let deactivating = current.active && changes.active == Some(false);
+    if deactivating || capacity < current.capacity_per_day {
+        stranded_visits(&txn, clock, &current, deactivating, capacity).await?;
+    }
     let before = vehicle_json(&current);
     let mut changed: vehicle::ActiveModel = current.into();
     changed.name = Set(name.clone());
@@ -130,6 +135,47 @@ pub async fn update_vehicle(
         .await?;
     txn.commit().await?;
     Ok(changed)
+}
+
+/// Refuses a deactivation, or a capacity cut, that would strand live visits from today on:
+/// each is listed, for the office to move or cancel first.
+async fn stranded_visits(
+    txn: &impl ConnectionTrait,
+    clock: &Clock,
+    current: &vehicle::Model,
+    deactivating: bool,
+    capacity: i32,
+) -> Result<(), ServiceError> {
+    let live = visit::Entity::find()
+        .filter(visit::Column::VehicleId.eq(current.id))
+        .filter(visit::Column::Date.gte(clock.today()))
+        .filter(visit::Column::Status.is_in([VisitStatus::Requested.code(), VisitStatus::Confirmed.code()]))
+        .order_by_asc(visit::Column::Date)
+        .order_by_asc(visit::Column::Id)
+        .all(txn)
+        .await?;
+    let stranded: Vec<String> = live
+        .iter()
+        .filter_map(|v| {
+            let session = Session::parse(&v.session)?;
+            let over = v.expected_donors > session.capacity(capacity);
+            (deactivating || over).then(|| {
+                format!("编号{}：{} {} 预计{}人", v.id, v.date, session.label_zh(), v.expected_donors)
+            })
+        })
+        .collect();
+    if stranded.is_empty() {
+        return Ok(());
+    }
+    let what = if deactivating {
+        "停用该车".to_owned()
+    } else {
+        format!("将每日采血人数上限改为{capacity}")
+    };
+    Err(ServiceError::rejected(
+        codes::VEHICLE_HAS_VISITS,
+        format!("{what}会影响{}次已安排的出车（{}），请先改期或取消", stranded.len(), stranded.join("；")),
+    ))
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<vehicle::Model, ServiceError> {

@@ -152,7 +152,17 @@ async fn book_page_with(
         Some(Err(m)) => return render::page(&empty_book(s, m, earliest)),
         None => from + TimeDelta::days(13),
     };
-    let free = match visits::availability(&state.db, &state.booking, from, to, None).await {
+    let free = match visits::availability(
+        &state.db,
+        &state.booking,
+        state.clock.today(),
+        from,
+        to,
+        None,
+        s.actor.unit_id,
+    )
+    .await
+    {
         Ok(free) => free,
         Err(e @ (ServiceError::BadInput(_) | ServiceError::Rejected { .. })) => {
             return render::page(&empty_book(s, render::message_of(&e), earliest))
@@ -257,6 +267,7 @@ fn booking_input(s: &Session, f: &BookForm) -> Result<BookingInput, String> {
         note: f.note.clone(),
         client_key: f.client_key.clone(),
         lead_time_override: None,
+        day_override: None,
     })
 }
 
@@ -331,8 +342,14 @@ pub async fn reschedule(
         let e = ServiceError::BadInput("请选择时段".into());
         return after_change(state, &s, Err(e), form.back.as_deref(), "").await;
     };
-    let input =
-        RescheduleInput { date, session, vehicle_id: None, expected_donors: None, lead_time_override: None };
+    let input = RescheduleInput {
+        date,
+        session,
+        vehicle_id: None,
+        expected_donors: None,
+        lead_time_override: None,
+        day_override: None,
+    };
     let result = visits::reschedule_visit(&state.db, &state.clock, &state.booking, &s.actor, id, input).await;
     after_change(state, &s, result.map(|_| ()), form.back.as_deref(), "moved").await
 }

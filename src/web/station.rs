@@ -211,6 +211,8 @@ pub struct CountsForm {
     rh_negative: Option<String>,
     note: Option<String>,
     reason: Option<String>,
+    /// The revision the correction form showed: a record changed since is refused.
+    revision: Option<String>,
     unit_id: Option<String>,
     site: Option<String>,
 }
@@ -327,7 +329,10 @@ pub async fn correct(
     };
     let input = CollectionInput { source: Source::Visit(visit_id), date, counts, note: form.note.clone() };
     let reason = form.reason.clone().unwrap_or_default();
-    match collections::correct_collection(&state.db, &state.clock, &s.actor, id, reason, input).await {
+    let revision = form.revision.as_deref().and_then(|r| r.parse::<i32>().ok()).unwrap_or(0);
+    match collections::correct_collection(&state.db, &state.clock, &s.actor, id, revision, reason, input)
+        .await
+    {
         Ok(_) => render::redirect(&format!("/station/visits/{visit_id}?done=corrected")),
         Err(e) if refused(&e) => {
             visit_page_with(state, &s, visit_id, None, Some(render::message_of(&e)), Some(form.fields()))

@@ -39,6 +39,7 @@ struct Fixture {
     blackouts: Vec<String>,
     to_record: Vec<String>,
     to_correct: Vec<String>,
+    to_void: Vec<String>,
     /// A FAILED outbox message for the office to re-send.
     failed_message: String,
 }
@@ -168,8 +169,22 @@ fn matrix() -> Vec<Row> {
         Row {
             field: "correctCollection",
             mutation: true,
-            document: "mutation($id: ID!, $u: ID!) { correctCollection(id: $id, reason: \"miscounted\", input: { unitId: $u, site: CENTRAL_STATION, date: \"2020-03-05\", bags200: 12 }) { id } }",
+            document: "mutation($id: ID!, $u: ID!) { correctCollection(id: $id, expectedRevision: 1, reason: \"miscounted\", input: { unitId: $u, site: CENTRAL_STATION, date: \"2020-03-05\", bags200: 12 }) { id } }",
             variables: |f, who| json!({ "id": f.to_correct[who], "u": f.hbust }),
+            expect: [UNAUTH, Allowed, FORBID, Allowed],
+        },
+        Row {
+            field: "setUnitBookingOptions",
+            mutation: true,
+            document: "mutation($u: ID!) { setUnitBookingOptions(unitId: $u, acceptsWeekendVisits: true) { id } }",
+            variables: |f, _| json!({ "u": f.hbust }),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
+            field: "voidCollection",
+            mutation: true,
+            document: "mutation($id: ID!) { voidCollection(id: $id, reason: \"记错了单位\") { id } }",
+            variables: |f, who| json!({ "id": f.to_void[who] }),
             expect: [UNAUTH, Allowed, FORBID, Allowed],
         },
         Row {
@@ -333,6 +348,7 @@ async fn every_mutation_and_private_query_answers_each_role_as_specified() {
         blackouts: Vec::new(),
         to_record: Vec::new(),
         to_correct: Vec::new(),
+        to_void: Vec::new(),
         failed_message: failed_message(&app).await,
     };
     for who in 0..CALLERS.len() {
@@ -347,7 +363,14 @@ async fn every_mutation_and_private_query_answers_each_role_as_specified() {
         )
         .await;
         fixture.to_mark_no_show.push(no_show);
-        fixture.to_record.push(app.book(&office, &hbust, &vehicle, &day(0, who), "AFTERNOON", 20).await);
+        let to_record = app.book(&office, &hbust, &vehicle, &day(0, who), "AFTERNOON", 20).await;
+        app.gql_ok_as(
+            &office,
+            "mutation($id: ID!) { confirmVisit(id: $id) { id } }",
+            json!({ "id": to_record }),
+        )
+        .await;
+        fixture.to_record.push(to_record);
         let blackout = app
             .gql_ok_as(
                 &office,
@@ -371,6 +394,14 @@ async fn every_mutation_and_private_query_answers_each_role_as_specified() {
             )
             .await;
         fixture.to_correct.push(made["recordCollection"]["id"].as_str().unwrap().to_owned());
+        let made = app
+            .gql_ok_as(
+                &office,
+                "mutation($u: ID!) { recordCollection(input: { unitId: $u, site: DONATION_HOUSE, date: \"2020-03-05\", bags200: 3 }) { id } }",
+                json!({ "u": hbust }),
+            )
+            .await;
+        fixture.to_void.push(made["recordCollection"]["id"].as_str().unwrap().to_owned());
     }
 
     let mut failures = Vec::new();

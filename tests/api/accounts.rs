@@ -53,6 +53,12 @@ async fn the_first_office_account_is_made_on_the_command_line_and_can_log_in() {
         PASSWORD,
     );
     assert!(liaison.status.success(), "{}", String::from_utf8_lossy(&liaison.stderr));
+    let county =
+        ["user", "add", "--username", "chibi", "--role", "liaison", "--unit", "赤壁市", "--password-stdin"];
+    let misnamed = add(&county, PASSWORD);
+    assert!(!misnamed.status.success());
+    let said = String::from_utf8_lossy(&misnamed.stderr);
+    assert!(said.contains("没有名为或编号为“赤壁市”的献血单位，您是不是要找：赤壁？"), "{said}");
 
     let answer = login_answer(&app, "office", PASSWORD).await;
     let token = answer["data"]["login"]["token"].as_str().expect("a token").to_owned();

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::helpers::{error_code, spawn_app, TestApp};
 
 pub const RECORD: &str = "mutation($i: RecordCollectionInput!) { recordCollection(input: $i) { id unitName site date donations volumeMl deferred revision } }";
-pub const CORRECT: &str = "mutation($id: ID!, $r: String!, $i: RecordCollectionInput!) { correctCollection(id: $id, reason: $r, input: $i) { id donations volumeMl revision } }";
+pub const CORRECT: &str = "mutation($id: ID!, $rev: Int!, $r: String!, $i: RecordCollectionInput!) { correctCollection(id: $id, expectedRevision: $rev, reason: $r, input: $i) { id donations volumeMl revision } }";
 
 /// Moving the clock a month on expires every token (they last 12 hours): tests log in again.
 pub fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
@@ -48,7 +48,7 @@ async fn setup() -> Setup {
 #[tokio::test]
 async fn a_visits_collection_of_10_5_and_20_bags_is_35_donations_of_11_500_ml_and_completes_the_visit() {
     let Setup { app, office, station: _, hbust, vehicle } = setup().await;
-    let visit = app.book(&office, &hbust, &vehicle, "2020-03-02", "FULL_DAY", 60).await;
+    let visit = app.book_confirmed(&office, &hbust, &vehicle, "2020-03-02", "FULL_DAY", 60).await;
     app.clock.set(at("2020-03-02T17:00:00+08:00"));
     let (office, station) = (app.login("office").await, app.login("station").await);
     let audit_before = app.count("audit_log").await;
@@ -67,12 +67,13 @@ async fn a_visits_collection_of_10_5_and_20_bags_is_35_donations_of_11_500_ml_an
 #[tokio::test]
 async fn a_correction_is_revision_2_with_its_reason_and_revision_1_stays_readable() {
     let Setup { app, office, station: _, hbust, vehicle } = setup().await;
-    let visit = app.book(&office, &hbust, &vehicle, "2020-03-02", "FULL_DAY", 60).await;
+    let visit = app.book_confirmed(&office, &hbust, &vehicle, "2020-03-02", "FULL_DAY", 60).await;
     app.clock.set(at("2020-03-03T09:00:00+08:00"));
     let (office, station) = (app.login("office").await, app.login("station").await);
     let id = record(&app, &station, &visit, "2020-03-02", [10, 5, 20]).await;
     let mut vars = visit_input(&visit, "2020-03-02", [12, 5, 20], 3);
     vars["id"] = json!(id);
+    vars["rev"] = json!(1);
     vars["r"] = json!("miscounted");
     let data = app.gql_ok_as(&station, CORRECT, vars).await;
     assert_eq!(
@@ -109,9 +110,9 @@ async fn donors_at_a_fixed_site_are_recorded_for_their_holder_without_a_visit() 
 #[tokio::test]
 async fn every_impossible_record_is_rejected_with_its_code_and_writes_nothing() {
     let Setup { app, office, station: _, hbust, vehicle } = setup().await;
-    let monday = app.book(&office, &hbust, &vehicle, "2020-03-02", "FULL_DAY", 60).await;
-    let tuesday = app.book(&office, &hbust, &vehicle, "2020-03-03", "FULL_DAY", 60).await;
-    let cancelled = app.book(&office, &hbust, &vehicle, "2020-03-04", "FULL_DAY", 60).await;
+    let monday = app.book_confirmed(&office, &hbust, &vehicle, "2020-03-02", "FULL_DAY", 60).await;
+    let tuesday = app.book_confirmed(&office, &hbust, &vehicle, "2020-03-03", "FULL_DAY", 60).await;
+    let cancelled = app.book_confirmed(&office, &hbust, &vehicle, "2020-03-04", "FULL_DAY", 60).await;
     app.gql_ok_as(
         &office,
         "mutation($id: ID!) { cancelVisit(id: $id, reason: \"下雨\") { id } }",
@@ -158,21 +159,24 @@ async fn every_impossible_record_is_rejected_with_its_code_and_writes_nothing() 
     assert!(big_bag.get("errors").is_some(), "a 500 mL bag is refused: {big_bag}");
     assert_eq!(app.count("collection").await, 0);
     assert_eq!(app.count("collection_revision").await, 0);
-    assert_eq!(visit_status(&app, &office, &monday).await, "REQUESTED");
+    assert_eq!(visit_status(&app, &office, &monday).await, "CONFIRMED");
 
     let id = record(&app, &station, &monday, "2020-03-02", [10, 0, 0]).await;
     let again = app.gql_as(&station, RECORD, visit_input(&monday, "2020-03-02", [10, 0, 0], 0)).await;
     assert_eq!(error_code(&again), Some("COLLECTION_EXISTS"));
     let mut no_reason = visit_input(&monday, "2020-03-02", [11, 0, 0], 0);
     no_reason["id"] = json!(id);
+    no_reason["rev"] = json!(1);
     no_reason["r"] = json!("  ");
     assert_eq!(error_code(&app.gql_as(&station, CORRECT, no_reason).await), Some("BAD_INPUT"));
     let mut other_visit = visit_input(&tuesday, "2020-03-03", [11, 0, 0], 0);
     other_visit["id"] = json!(id);
+    other_visit["rev"] = json!(1);
     other_visit["r"] = json!("挪到周二");
     assert_eq!(error_code(&app.gql_as(&station, CORRECT, other_visit).await), Some("VISIT_MISMATCH"));
     let mut over = visit_input(&monday, "2020-03-02", [61, 0, 0], 0);
     over["id"] = json!(id);
+    over["rev"] = json!(1);
     over["r"] = json!("多录了");
     assert_eq!(error_code(&app.gql_as(&station, CORRECT, over).await), Some("OVER_CAPACITY"));
     assert_eq!(app.count("collection_revision").await, 1);
@@ -181,7 +185,7 @@ async fn every_impossible_record_is_rejected_with_its_code_and_writes_nothing() 
 #[tokio::test]
 async fn of_two_simultaneous_records_for_one_visit_exactly_one_lands() {
     let Setup { app, office, station: _, hbust, vehicle } = setup().await;
-    let visit = app.book(&office, &hbust, &vehicle, "2020-03-02", "FULL_DAY", 60).await;
+    let visit = app.book_confirmed(&office, &hbust, &vehicle, "2020-03-02", "FULL_DAY", 60).await;
     app.clock.set(at("2020-03-02T18:00:00+08:00"));
     let (office, station) = (app.login("office").await, app.login("station").await);
     let vars = visit_input(&visit, "2020-03-02", [10, 5, 20], 0);
@@ -198,8 +202,8 @@ async fn a_liaison_cannot_record_collections_nor_read_another_holders_details() 
     let Setup { app, office, station: _, hbust, vehicle } = setup().await;
     app.create_user("swb", Role::Liaison, Some("市委办")).await;
     let swb = app.unit_id("市委办").await;
-    let visit = app.book(&office, &hbust, &vehicle, "2020-03-02", "FULL_DAY", 60).await;
-    let own_visit = app.book(&office, &swb, &vehicle, "2020-03-03", "MORNING", 10).await;
+    let visit = app.book_confirmed(&office, &hbust, &vehicle, "2020-03-02", "FULL_DAY", 60).await;
+    let own_visit = app.book_confirmed(&office, &swb, &vehicle, "2020-03-03", "MORNING", 10).await;
     app.clock.set(at("2020-03-04T09:00:00+08:00"));
     let (_, station) = (app.login("office").await, app.login("station").await);
     let liaison = app.login("swb").await;
@@ -222,4 +226,99 @@ async fn a_liaison_cannot_record_collections_nor_read_another_holders_details() 
         json!({ "month": 3, "donations": 39 }),
         "the city total is an aggregate"
     );
+}
+
+#[tokio::test]
+async fn of_six_parallel_corrections_of_one_revision_one_lands_and_five_are_told_it_changed() {
+    let Setup { app, office, station: _, hbust, vehicle } = setup().await;
+    let visit = app.book_confirmed(&office, &hbust, &vehicle, "2020-03-02", "FULL_DAY", 60).await;
+    app.clock.set(at("2020-03-03T09:00:00+08:00"));
+    let station = app.login("station").await;
+    let id = record(&app, &station, &visit, "2020-03-02", [10, 5, 20]).await;
+    let attempts = (0..6).map(|n| {
+        let mut vars = visit_input(&visit, "2020-03-02", [10 + n, 5, 20], 0);
+        vars["id"] = json!(id);
+        vars["rev"] = json!(1);
+        vars["r"] = json!(format!("第{n}次清点"));
+        let (app, station) = (&app, &station);
+        async move { app.gql_as(station, CORRECT, vars).await }
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let codes: Vec<Option<&str>> = answers.iter().map(error_code).collect();
+    assert_eq!(codes.iter().filter(|c| c.is_none()).count(), 1, "{answers:?}");
+    assert_eq!(codes.iter().filter(|c| **c == Some("COLLECTION_CHANGED")).count(), 5, "{answers:?}");
+    assert_eq!(app.count("collection_revision").await, 2);
+
+    // A stale revision is refused too, and writes nothing.
+    let mut stale = visit_input(&visit, "2020-03-02", [1, 0, 0], 0);
+    stale["id"] = json!(id);
+    stale["rev"] = json!(1);
+    stale["r"] = json!("迟到的更正");
+    assert_eq!(error_code(&app.gql_as(&station, CORRECT, stale.clone()).await), Some("COLLECTION_CHANGED"));
+    stale["rev"] = json!(2);
+    let third = app.gql_ok_as(&station, CORRECT, stale).await;
+    assert_eq!(third["correctCollection"]["revision"], 3);
+}
+
+#[tokio::test]
+async fn a_record_entered_against_the_wrong_visit_is_voided_counts_nowhere_and_frees_the_visit() {
+    let Setup { app, office, station: _, hbust, vehicle } = setup().await;
+    let swb = app.unit_id("市委办").await;
+    let wrong = app.book_confirmed(&office, &swb, &vehicle, "2020-03-02", "MORNING", 10).await;
+    let right = app.book_confirmed(&office, &hbust, &vehicle, "2020-03-02", "AFTERNOON", 30).await;
+    app.clock.set(at("2020-03-03T09:00:00+08:00"));
+    let (office, station) = (app.login("office").await, app.login("station").await);
+    let id = record(&app, &station, &wrong, "2020-03-02", [0, 0, 25]).await;
+    assert_eq!(visit_status(&app, &office, &wrong).await, "COMPLETED");
+
+    const VOID: &str = "mutation($id: ID!, $r: String!) { voidCollection(id: $id, reason: $r) { id visitId voidedAt voidReason donations } }";
+    let no_reason = app.gql_as(&station, VOID, json!({ "id": id, "r": " " })).await;
+    assert_eq!(error_code(&no_reason), Some("BAD_INPUT"));
+    let voided =
+        app.gql_ok_as(&station, VOID, json!({ "id": id, "r": "录到了市委办，应为湖北科技学院" })).await;
+    let v = &voided["voidCollection"];
+    assert_eq!(
+        (&v["visitId"], &v["voidReason"], &v["donations"]),
+        (&json!(wrong), &json!("录到了市委办，应为湖北科技学院"), &json!(25))
+    );
+    assert!(v["voidedAt"].is_string());
+    assert_eq!(visit_status(&app, &office, &wrong).await, "CONFIRMED", "the visit awaits its right record");
+
+    let again = app.gql_as(&station, VOID, json!({ "id": id, "r": "再作废" })).await;
+    assert_eq!(error_code(&again), Some("COLLECTION_VOIDED"));
+    let mut fix = visit_input(&wrong, "2020-03-02", [0, 0, 9], 0);
+    fix["id"] = json!(id);
+    fix["rev"] = json!(1);
+    fix["r"] = json!("改数");
+    assert_eq!(error_code(&app.gql_as(&station, CORRECT, fix).await), Some("COLLECTION_VOIDED"));
+
+    record(&app, &station, &right, "2020-03-02", [0, 0, 25]).await;
+    record(&app, &station, &wrong, "2020-03-02", [0, 0, 8]).await;
+    let q = r#"{ fulfilment(year: 2020, asOf: "2020-03-03") { collectedDonations units(nameContains: "市委办") { nodes { collectedDonations } } monthly { month donations } } collections(year: 2020) { totalCount } }"#;
+    let f = app.gql_ok_as(&office, q, json!({})).await;
+    assert_eq!(f["fulfilment"]["collectedDonations"], 33, "25 for 湖北科技学院, 8 for 市委办, the void none");
+    assert_eq!(f["fulfilment"]["units"]["nodes"][0]["collectedDonations"], 8);
+    assert_eq!(f["fulfilment"]["monthly"][2], json!({ "month": 3, "donations": 33 }));
+    assert_eq!(f["collections"]["totalCount"], 2);
+    let kept = app
+        .gql_ok_as(
+            &office,
+            "query($id: ID!) { collection(id: $id) { voidReason donations } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(kept["collection"]["donations"], 25, "a voided record stays readable");
+}
+
+#[tokio::test]
+async fn a_visit_the_office_never_confirmed_cannot_get_a_record() {
+    let Setup { app, office, station: _, hbust, vehicle } = setup().await;
+    let requested = app.book(&office, &hbust, &vehicle, "2020-03-02", "FULL_DAY", 60).await;
+    app.clock.set(at("2020-03-02T18:00:00+08:00"));
+    let (office, station) = (app.login("office").await, app.login("station").await);
+    let answer = app.gql_as(&station, RECORD, visit_input(&requested, "2020-03-02", [10, 0, 0], 0)).await;
+    assert_eq!(error_code(&answer), Some("VISIT_NOT_CONFIRMED"), "{answer}");
+    assert!(answer["errors"][0]["message"].as_str().unwrap().contains("尚未经市献血办确认"));
+    assert_eq!(visit_status(&app, &office, &requested).await, "REQUESTED");
+    assert_eq!(app.count("collection").await, 0);
 }

@@ -37,13 +37,13 @@ async fn scripted_year() -> Year {
     let xianan = app.unit_id("咸安").await;
     let swb = app.unit_id("市委办").await;
     let redbull = app.unit_id("红牛维他命饮料(湖北)有限公司").await;
-    let hbust_mon = app.book(&office, &hbust, &a, "2020-03-02", "FULL_DAY", 60).await;
-    let hbust_tue = app.book(&office, &hbust, &a, "2020-03-03", "FULL_DAY", 50).await;
-    let xianan_mon = app.book(&office, &xianan, &b, "2020-03-02", "FULL_DAY", 40).await;
-    let swb_wed = app.book(&office, &swb, &b, "2020-03-04", "MORNING", 10).await;
-    let redbull_wed = app.book(&office, &redbull, &a, "2020-03-04", "FULL_DAY", 20).await;
-    let cancelled = app.book(&office, &xianan, &a, "2020-03-05", "FULL_DAY", 30).await;
-    app.book(&office, &hbust, &a, "2020-09-07", "FULL_DAY", 55).await;
+    let hbust_mon = app.book_confirmed(&office, &hbust, &a, "2020-03-02", "FULL_DAY", 60).await;
+    let hbust_tue = app.book_confirmed(&office, &hbust, &a, "2020-03-03", "FULL_DAY", 50).await;
+    let xianan_mon = app.book_confirmed(&office, &xianan, &b, "2020-03-02", "FULL_DAY", 40).await;
+    let swb_wed = app.book_confirmed(&office, &swb, &b, "2020-03-04", "MORNING", 10).await;
+    let redbull_wed = app.book_confirmed(&office, &redbull, &a, "2020-03-04", "FULL_DAY", 20).await;
+    let cancelled = app.book_confirmed(&office, &xianan, &a, "2020-03-05", "FULL_DAY", 30).await;
+    app.book_confirmed(&office, &hbust, &a, "2020-09-07", "FULL_DAY", 55).await;
     app.gql_ok_as(
         &office,
         "mutation($id: ID!) { cancelVisit(id: $id, reason: \"疫情推迟\") { id } }",
@@ -54,7 +54,7 @@ async fn scripted_year() -> Year {
     app.clock.set(at("2020-03-06T10:00:00+08:00"));
     let (office, station) = (app.login("office").await, app.login("station").await);
     let first = record(&app, &station, &hbust_mon, "2020-03-02", [10, 5, 20]).await;
-    let mut fix = json!({ "id": first, "r": "miscounted", "i": { "visitId": hbust_mon, "date": "2020-03-02", "bags200": 12, "bags300": 5, "bags400": 20, "deferred": 3 } });
+    let mut fix = json!({ "id": first, "rev": 1, "r": "miscounted", "i": { "visitId": hbust_mon, "date": "2020-03-02", "bags200": 12, "bags300": 5, "bags400": 20, "deferred": 3 } });
     app.gql_ok_as(&station, CORRECT, fix.take()).await;
     record(&app, &station, &hbust_tue, "2020-03-03", [0, 0, 40]).await;
     record(&app, &station, &xianan_mon, "2020-03-02", [20, 0, 10]).await;
@@ -194,7 +194,7 @@ async fn behind_schedule_switches_exactly_past_the_10_point_margin() {
     let behind = app.gql_ok_as(&office, query, json!({ "d": "2020-07-02", "b": true })).await;
     assert_eq!(behind["fulfilment"]["units"]["totalCount"], 157);
     // Corrected down to 3 of 10, 市委办 is behind on 1 July too.
-    let vars = json!({ "id": swb_record, "r": "重复录入一人", "i": { "visitId": swb_visit, "date": "2020-03-04", "bags400": 3 } });
+    let vars = json!({ "id": swb_record, "rev": 1, "r": "重复录入一人", "i": { "visitId": swb_visit, "date": "2020-03-04", "bags400": 3 } });
     app.gql_ok_as(&station, CORRECT, vars).await;
     let corrected = app.gql_ok_as(&office, query, json!({ "d": "2020-07-01", "b": false })).await;
     assert_eq!(corrected["fulfilment"]["units"]["totalCount"], 0);
@@ -253,7 +253,8 @@ fn xlsx_rows(bytes: Vec<u8>) -> (Vec<String>, HashMap<String, Vec<f64>>) {
         let header = lines.next().unwrap();
         assert_eq!(header[2], Data::String("单位".into()));
         assert_eq!(header[5], Data::String("已采血人次".into()));
-        for r in lines {
+        // The holders, down to the section's totals rows (which have no 序号).
+        for r in lines.take_while(|r| r[1] != Data::Empty) {
             let name = r[2].to_string();
             let numbers = [3, 4, 5, 6, 8]
                 .iter()
@@ -311,6 +312,9 @@ async fn the_xlsx_and_csv_exports_hold_the_numbers_of_the_graphql_answer() {
     let mut csv_rows = HashMap::new();
     for record in reader.records() {
         let r = record.unwrap();
+        if r[1].is_empty() {
+            continue; // a section's totals
+        }
         let numbers = [3, 4, 5, 6, 8].iter().map(|&c| r[c].parse::<f64>().unwrap()).collect::<Vec<_>>();
         csv_rows.insert(r[2].to_owned(), numbers);
     }
@@ -354,4 +358,76 @@ async fn the_command_line_writes_the_same_xlsx() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let (_, rows) = xlsx_rows(std::fs::read(&out).unwrap());
     assert_eq!(rows, expected);
+}
+
+#[tokio::test]
+async fn the_printed_total_and_its_difference_are_in_by_section_and_both_exports_with_totals_rows() {
+    let Year { app, office, .. } = scripted_year().await;
+    let data = app
+        .gql_ok_as(
+            &office,
+            r#"{ fulfilment(year: 2020, asOf: "2020-03-06") { bySection { kind quota printedTotal difference collectedDonations } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["fulfilment"]["bySection"],
+        json!([
+            { "kind": "COUNTY", "quota": 10_800, "printedTotal": 10_800, "difference": 0, "collectedDonations": 40 },
+            { "kind": "CITY_UNIT", "quota": 8_417, "printedTotal": 8_517, "difference": 100, "collectedDonations": 81 },
+            { "kind": "ENTERPRISE", "quota": 1_222, "printedTotal": 1_222, "difference": 0, "collectedDonations": 10 },
+        ])
+    );
+
+    let url = format!("{}/exports/fulfilment.xlsx?year=2020&asOf=2020-03-06", app.address);
+    let bytes = app.client.get(&url).bearer_auth(&office).send().await.unwrap().bytes().await.unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    let summary = book.worksheet_range("汇总").unwrap();
+    let city = summary.rows().find(|r| r[0] == Data::String("市直各单位".into())).unwrap();
+    assert_eq!(city[1], Data::Float(8_417.0));
+    assert_eq!((&city[8], &city[9]), (&Data::Float(8_517.0), &Data::Float(100.0)));
+    let notes: Vec<String> =
+        summary.rows().map(|r| r[0].to_string()).filter(|t| t.starts_with("注：")).collect();
+    assert_eq!(
+        notes,
+        ["注：市直各单位各行合计8417人次，通知印刷合计8517人次，相差100人次；本表按各行统计，未作更正。"]
+    );
+    let sheet = book.worksheet_range("市直各单位").unwrap();
+    let rows: Vec<_> = sheet.rows().collect();
+    let total = rows.iter().position(|r| r[2] == Data::String("合计".into())).expect("a 合计 row");
+    assert_eq!(total, 123, "122 holders under the header");
+    assert_eq!((&rows[total][3], &rows[total][5]), (&Data::Float(8_417.0), &Data::Float(81.0)));
+    assert_eq!(
+        (&rows[total + 1][2], &rows[total + 1][3]),
+        (&Data::String("通知印刷合计".into()), &Data::Float(8_517.0))
+    );
+    assert_eq!(rows[total + 2][3], Data::Float(100.0));
+    let county_sheet = book.worksheet_range("各县(市、区)").unwrap();
+    let county_total = county_sheet.rows().find(|r| r[2] == Data::String("合计".into())).unwrap();
+    assert_eq!((&county_total[3], &county_total[5]), (&Data::Float(10_800.0), &Data::Float(40.0)));
+
+    let csv_url = format!("{}/exports/fulfilment.csv?year=2020&asOf=2020-03-06", app.address);
+    let body = app.client.get(&csv_url).bearer_auth(&office).send().await.unwrap().bytes().await.unwrap();
+    let mut reader = csv::Reader::from_reader(&body[3..]);
+    let totals: Vec<(String, String, String)> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| r[1].is_empty())
+        .map(|r| (r[0].to_owned(), r[2].to_owned(), r[3].to_owned()))
+        .collect();
+    let own = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
+    assert_eq!(
+        totals,
+        [
+            own("各县(市、区)", "合计", "10800"),
+            own("各县(市、区)", "通知印刷合计", "10800"),
+            own("各县(市、区)", "差额(印刷合计−各行合计)", "0"),
+            own("市直各单位", "合计", "8417"),
+            own("市直各单位", "通知印刷合计", "8517"),
+            own("市直各单位", "差额(印刷合计−各行合计)", "100"),
+            own("企业", "合计", "1222"),
+            own("企业", "通知印刷合计", "1222"),
+            own("企业", "差额(印刷合计−各行合计)", "0"),
+        ]
+    );
 }

@@ -333,6 +333,22 @@ impl TestApp {
         let data = self.gql_ok_as(token, BOOK, book_vars(unit, vehicle, date, session, expected)).await;
         data["bookVisit"]["id"].as_str().expect("visit id").to_owned()
     }
+
+    /// Books a visit as `office` (an office token) and confirms it: ready for its collection.
+    pub async fn book_confirmed(
+        &self,
+        office: &str,
+        unit: &str,
+        vehicle: &str,
+        date: &str,
+        session: &str,
+        expected: i32,
+    ) -> String {
+        let id = self.book(office, unit, vehicle, date, session, expected).await;
+        self.gql_ok_as(office, "mutation($id: ID!) { confirmVisit(id: $id) { id } }", json!({ "id": id }))
+            .await;
+        id
+    }
 }
 
 pub const BOOK: &str = "mutation($i: BookVisitInput!) { bookVisit(input: $i) { id status warnings } }";

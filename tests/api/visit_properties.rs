@@ -52,6 +52,7 @@ async fn world() -> World {
     let settings = BookingSettings {
         policy: Default::default(),
         calendar: Arc::new(WorkCalendar::parse(&text).unwrap()),
+        behind_margin_points: 10,
     };
     let mut units = Vec::new();
     for name in ["湖北科技学院", "市中心医院", "咸安"] {
@@ -82,6 +83,7 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) -> (Vec<(NaiveDate, 
                     note: None,
                     client_key: None,
                     lead_time_override: None,
+                    day_override: None,
                 };
                 if let Ok(v) = visits::book_visit(db, clock, &w.settings, &w.office, input).await {
                     booked.push(v.id);
@@ -100,6 +102,7 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) -> (Vec<(NaiveDate, 
                         vehicle_id: None,
                         expected_donors: None,
                         lead_time_override: None,
+                        day_override: None,
                     };
                     let _ = visits::reschedule_visit(db, clock, &w.settings, &w.office, id, input).await;
                 }
@@ -134,6 +137,83 @@ fn no_sequence_of_changes_leaves_a_vehicle_double_booked() {
         let distinct: HashSet<_> = halves.iter().collect();
         prop_assert_eq!(distinct.len(), halves.len(), "two live visits share a half-day: {:?}", halves);
         prop_assert_eq!(slots, halves.len(), "the slot rows match the live visits");
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// Property: every session `availability` offers a liaison on a day, that liaison can book
+/// on that day — whatever the day (holidays, make-up days, year ends, the lead time), with
+/// a blackout and a taken half-day in the window.
+#[test]
+fn every_session_availability_offers_can_be_booked_by_the_same_caller() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let w = runtime.block_on(world());
+    let hbust = w.units[0];
+    let liaison = runtime.block_on(async {
+        let user_id = w.app.create_user("hbust", Role::Liaison, Some("湖北科技学院")).await;
+        Actor { user_id, username: "hbust".into(), role: Role::Liaison, unit_id: Some(hbust) }
+    });
+    let vehicles = AtomicU32::new(0);
+    let mut runner = TestRunner::new(Config { cases: 12, failure_persistence: None, ..Config::default() });
+    let strategy = (0..366u64, 0..12u64, 0..12u64, 0..12u64);
+    let result = runner.run(&strategy, |(day, window, blackout, taken)| {
+        let name = format!("鄂L可订{}", vehicles.fetch_add(1, Ordering::SeqCst));
+        let offered = runtime.block_on(async {
+            let (db, clock) = (&w.app.db, &w.app.clock);
+            let today = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Days::new(day);
+            let (from, to) = (today - chrono::Days::new(2), today + chrono::Days::new(window));
+            let noon = today.and_hms_opt(1, 0, 0).unwrap().and_utc();
+            clock.set(noon);
+            let input = vehicles::VehicleInput { name, capacity_per_day: Some(60), home_station: None };
+            let vehicle = vehicles::create_vehicle(db, clock, &w.office, input).await.unwrap().id;
+            let off = from + chrono::Days::new(blackout);
+            let blackout = vehicles::BlackoutInput { from: off, to: off, reason: "年检".into() };
+            let _ = vehicles::add_blackout(db, clock, &w.office, vehicle, blackout).await;
+            let office_booking = BookingInput {
+                unit_id: w.units[1],
+                vehicle_id: vehicle,
+                date: from + chrono::Days::new(taken),
+                session: Session::Morning,
+                expected_donors: 10,
+                site_contact: None,
+                note: None,
+                client_key: None,
+                lead_time_override: Some("测试".into()),
+                day_override: None,
+            };
+            let _ = visits::book_visit(db, clock, &w.settings, &w.office, office_booking).await;
+            let free = visits::availability(db, &w.settings, today, from, to, Some(vehicle), Some(hbust))
+                .await
+                .unwrap();
+            let mut refused = Vec::new();
+            for f in &free {
+                let input = BookingInput {
+                    unit_id: hbust,
+                    vehicle_id: vehicle,
+                    date: f.date,
+                    session: f.session,
+                    expected_donors: 10,
+                    site_contact: None,
+                    note: None,
+                    client_key: None,
+                    lead_time_override: None,
+                    day_override: None,
+                };
+                match visits::book_visit(db, clock, &w.settings, &liaison, input).await {
+                    Ok(v) => {
+                        visits::cancel_visit(db, clock, &w.settings, &w.office, v.id, "测试".into())
+                            .await
+                            .unwrap();
+                    }
+                    Err(e) => refused.push(format!("{} {:?}: {e:?}", f.date, f.session)),
+                }
+            }
+            refused
+        });
+        prop_assert!(offered.is_empty(), "offered but refused: {:?}", offered);
         Ok(())
     });
     if let Err(e) = result {

@@ -178,13 +178,42 @@ async fn every_booking_rule_is_refused_with_its_own_code() {
         .await;
     assert_eq!(trail["auditLog"]["nodes"][0]["after"]["leadTimeOverride"], "血库告急, 临时加开");
 
-    b.app
+    // Two live visits stand on the vehicle: it cannot be stopped, nor cut below them.
+    let deactivate = "mutation($v: ID!) { updateVehicle(id: $v, input: { active: false }) { id } }";
+    let stranded = b.app.gql_as(&b.station, deactivate, json!({ "v": b.vehicle })).await;
+    assert_eq!(error_code(&stranded), Some("VEHICLE_HAS_VISITS"), "{stranded}");
+    let said = stranded["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        said.contains("2次") && said.contains("2020-03-02 上午") && said.contains("2020-04-26 全天"),
+        "{said}"
+    );
+    let cut = "mutation($v: ID!, $c: Int!) { updateVehicle(id: $v, input: { capacityPerDay: $c }) { capacityPerDay } }";
+    let too_small = b.app.gql_as(&b.station, cut, json!({ "v": b.vehicle, "c": 40 })).await;
+    assert_eq!(error_code(&too_small), Some("VEHICLE_HAS_VISITS"));
+    let said = too_small["errors"][0]["message"].as_str().unwrap();
+    assert!(said.contains("1次") && said.contains("2020-04-26 全天 预计60人"), "{said}");
+    let active = b
+        .app
         .gql_ok_as(
-            &b.station,
-            "mutation($v: ID!) { updateVehicle(id: $v, input: { active: false }) { id } }",
+            &b.office,
+            "query($v: ID!) { vehicle(id: $v) { active capacityPerDay } }",
             json!({ "v": b.vehicle }),
         )
         .await;
+    assert_eq!(
+        active["vehicle"],
+        json!({ "active": true, "capacityPerDay": 60 }),
+        "a refused change changes nothing"
+    );
+    let cancel = "mutation($id: ID!) { cancelVisit(id: $id, reason: \"车辆报废\") { id } }";
+    let live = b
+        .app
+        .gql_ok_as(&b.office, "{ visits(status: [REQUESTED, CONFIRMED]) { nodes { id } } }", json!({}))
+        .await;
+    for v in live["visits"]["nodes"].as_array().unwrap() {
+        b.app.gql_ok_as(&b.office, cancel, json!({ "id": v["id"] })).await;
+    }
+    b.app.gql_ok_as(&b.station, deactivate, json!({ "v": b.vehicle })).await;
     assert_eq!(refusal(&b, "2020-03-16", "MORNING", 20).await.as_deref(), Some("VEHICLE_INACTIVE"));
 
     let other_unit = b.app.unit_id("市公安局").await;
@@ -206,10 +235,13 @@ async fn more_donors_than_the_quota_needs_is_a_warning_not_a_refusal() {
 }
 
 #[tokio::test]
-async fn a_liaison_may_change_a_visit_until_three_days_before_and_the_office_any_time() {
+async fn a_liaison_may_change_a_confirmed_visit_until_three_days_before_and_the_office_any_time() {
     let mut b = booking_app().await;
     let near = b.app.book(&b.liaison, &b.hbust, &b.vehicle, "2020-03-05", "MORNING", 20).await;
     let far = b.app.book(&b.liaison, &b.hbust, &b.vehicle, "2020-03-10", "MORNING", 20).await;
+    b.app
+        .gql_ok_as(&b.office, "mutation($id: ID!) { confirmVisit(id: $id) { id } }", json!({ "id": near }))
+        .await;
     b.travel_to("2020-03-03T08:00:00+08:00").await;
     let cancel =
         "mutation($id: ID!, $r: String!) { cancelVisit(id: $id, reason: $r) { status cancelReason } }";
@@ -263,6 +295,78 @@ async fn a_liaison_may_change_a_visit_until_three_days_before_and_the_office_any
     assert_eq!(counties["visits"]["totalCount"], 1);
     let unknown = b.app.gql_as(&b.office, "{ visits(county: \"武汉\") { totalCount } }", json!({})).await;
     assert_eq!(error_code(&unknown), Some("NOT_FOUND"));
+}
+
+#[tokio::test]
+async fn a_liaison_withdraws_a_visit_booked_at_the_lead_time_while_the_office_has_not_confirmed_it() {
+    let mut b = booking_app().await;
+    b.travel_to("2020-03-02T08:00:00+08:00").await;
+    // Two days ahead (the lead time) is inside the three-day cutoff.
+    let soon = b.app.book(&b.liaison, &b.hbust, &b.vehicle, "2020-03-04", "MORNING", 20).await;
+    let other = b.app.book(&b.liaison, &b.hbust, &b.vehicle, "2020-03-04", "AFTERNOON", 20).await;
+    let cancel = "mutation($id: ID!) { cancelVisit(id: $id, reason: \"领导临时开会\") { status } }";
+    let withdrawn = b.app.gql_ok_as(&b.liaison, cancel, json!({ "id": soon })).await;
+    assert_eq!(withdrawn["cancelVisit"]["status"], "CANCELLED");
+    // Once the office confirmed it, the station staffs it: the cutoff protects it.
+    b.app
+        .gql_ok_as(&b.office, "mutation($id: ID!) { confirmVisit(id: $id) { id } }", json!({ "id": other }))
+        .await;
+    let refused = b.app.gql_as(&b.liaison, cancel, json!({ "id": other })).await;
+    assert_eq!(error_code(&refused), Some("CHANGE_CUTOFF_PASSED"));
+    // On its day an unconfirmed visit is the office's to cancel.
+    let today = b.app.book(&b.office, &b.hbust, &b.vehicle, "2020-03-05", "MORNING", 20).await;
+    b.travel_to("2020-03-05T08:00:00+08:00").await;
+    assert_eq!(
+        error_code(&b.app.gql_as(&b.liaison, cancel, json!({ "id": today })).await),
+        Some("CHANGE_CUTOFF_PASSED")
+    );
+}
+
+#[tokio::test]
+async fn a_move_to_the_same_date_and_session_changes_nothing() {
+    let b = booking_app().await;
+    let id = b.app.book(&b.liaison, &b.hbust, &b.vehicle, "2020-03-10", "MORNING", 20).await;
+    b.app
+        .gql_ok_as(&b.office, "mutation($id: ID!) { confirmVisit(id: $id) { id } }", json!({ "id": id }))
+        .await;
+    let audit = b.app.count("audit_log").await;
+    let moved = b
+        .app
+        .gql_ok_as(
+            &b.liaison,
+            "mutation($id: ID!) { rescheduleVisit(id: $id, input: { date: \"2020-03-10\", session: MORNING }) { status date session } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        moved["rescheduleVisit"],
+        json!({ "status": "CONFIRMED", "date": "2020-03-10", "session": "MORNING" })
+    );
+    assert_eq!(b.app.count("audit_log").await, audit, "nothing changed, nothing recorded");
+    let real = b
+        .app
+        .gql_ok_as(
+            &b.liaison,
+            "mutation($id: ID!) { rescheduleVisit(id: $id, input: { date: \"2020-03-10\", session: FULL_DAY }) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(real["rescheduleVisit"]["status"], "REQUESTED", "a real move goes back to the office");
+}
+
+#[tokio::test]
+async fn a_client_key_repeated_with_other_details_is_refused() {
+    let b = booking_app().await;
+    let vars = json!({ "i": { "unitId": b.hbust, "vehicleId": b.vehicle, "date": "2020-03-02", "session": "MORNING", "expectedDonors": 20, "clientKey": "hbust-2020-spring-1" } });
+    b.app.gql_ok_as(&b.liaison, BOOK, vars.clone()).await;
+    let mut other = vars.clone();
+    other["i"]["date"] = json!("2020-03-03");
+    let answer = b.app.gql_as(&b.liaison, BOOK, other).await;
+    assert_eq!(error_code(&answer), Some("IDEMPOTENCY_KEY_REUSED"), "{answer}");
+    let mut more = vars;
+    more["i"]["expectedDonors"] = json!(25);
+    assert_eq!(error_code(&b.app.gql_as(&b.liaison, BOOK, more).await), Some("IDEMPOTENCY_KEY_REUSED"));
+    assert_eq!(b.app.count("visit").await, 1);
 }
 
 #[tokio::test]
@@ -396,4 +500,115 @@ async fn the_ics_feeds_parse_as_icalendar_and_list_the_visits() {
         .gql_as(&other, "query($u: ID!) { unit(id: $u) { calendarUrl } }", json!({ "u": b.hbust }))
         .await;
     assert_eq!(error_code(&foreign), Some("FORBIDDEN"));
+}
+
+#[tokio::test]
+async fn a_year_is_bookable_only_with_its_holidays_and_2021_ships_with_them() {
+    use crate::helpers::{bloodplan_cli, seeds_dir};
+    let mut b = booking_app().await;
+    for year in ["2021", "2022"] {
+        let plan = seeds_dir().join("2020");
+        let out = bloodplan_cli(&b.app.database, &["import", plan.to_str().unwrap(), "--year", year]);
+        assert!(out.status.success(), "{out:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let warned = stdout.contains(&format!("尚无{year}年的节假日安排"));
+        assert_eq!(warned, year == "2022", "{stdout}");
+    }
+    b.travel_to("2020-12-01T09:00:00+08:00").await;
+    // 2021 (国办发明电〔2020〕27号): 元旦 1–3 January, 春节 11–17 February, make-up Sunday 7 February.
+    assert_eq!(refusal(&b, "2021-01-01", "MORNING", 20).await.as_deref(), Some("HOLIDAY"));
+    assert_eq!(refusal(&b, "2021-02-12", "MORNING", 20).await.as_deref(), Some("HOLIDAY"));
+    assert_eq!(refusal(&b, "2021-02-07", "MORNING", 20).await, None, "a make-up Sunday");
+    // 2022 has a plan but no calendar: nothing in it can be booked, nor is offered.
+    assert_eq!(refusal(&b, "2022-01-04", "MORNING", 20).await.as_deref(), Some("NO_WORK_CALENDAR"));
+    let free = b
+        .app
+        .gql_ok_as(
+            &b.liaison,
+            r#"{ availability(from: "2021-12-27", to: "2022-01-10") { date } }"#,
+            json!({}),
+        )
+        .await;
+    let dates: Vec<&str> =
+        free["availability"].as_array().unwrap().iter().map(|f| f["date"].as_str().unwrap()).collect();
+    assert!(dates.contains(&"2021-12-31"), "{dates:?}");
+    assert!(dates.iter().all(|d| d.starts_with("2021")), "{dates:?}");
+}
+
+#[tokio::test]
+async fn the_2020_spring_festival_extension_makes_the_first_of_february_a_holiday() {
+    let b = booking_app().await;
+    // Saturday 1 February was a make-up working day until 国办发明电〔2020〕1号 of 26 January.
+    let mut vars = book_vars(&b.hbust, &b.vehicle, "2020-02-01", "MORNING", 20);
+    vars["i"]["leadTimeOverride"] = json!("春节后首次采血");
+    let answer = b.app.gql_as(&b.office, BOOK, vars.clone()).await;
+    assert_eq!(error_code(&answer), Some("HOLIDAY"), "{answer}");
+    assert!(answer["errors"][0]["message"].as_str().unwrap().contains("春节"), "{answer}");
+    vars["i"]["date"] = json!("2020-02-03");
+    b.app.gql_ok_as(&b.office, BOOK, vars).await;
+}
+
+#[tokio::test]
+async fn the_office_books_world_blood_donor_day_with_a_reason_and_a_weekend_holders_liaison_books_saturdays()
+{
+    let b = booking_app().await;
+    // 世界献血者日: Sunday 14 June 2020.
+    let mut vars = book_vars(&b.hbust, &b.vehicle, "2020-06-14", "FULL_DAY", 50);
+    let plain = b.app.gql_as(&b.office, BOOK, vars.clone()).await;
+    assert_eq!(error_code(&plain), Some("NOT_A_WORKING_DAY"));
+    vars["i"]["dayOverride"] = json!("世界献血者日街头献血");
+    let by_liaison = b.app.gql_as(&b.liaison, BOOK, vars.clone()).await;
+    assert_eq!(error_code(&by_liaison), Some("FORBIDDEN"), "only the office overrides the calendar");
+    let booked = b.app.gql_ok_as(&b.office, BOOK, vars).await;
+    let id = booked["bookVisit"]["id"].as_str().unwrap().to_owned();
+    let trail = b
+        .app
+        .gql_ok_as(
+            &b.office,
+            "query($id: String) { auditLog(entity: \"visit\", entityId: $id) { nodes { after } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(trail["auditLog"]["nodes"][0]["after"]["dayOverride"], "世界献血者日街头献血");
+
+    // A mall's liaison books Saturdays once the office marks the holder; holidays stay closed.
+    let mall_name = "红牛维他命饮料(湖北)有限公司";
+    let mall = b.app.unit_id(mall_name).await;
+    let liaison = b.app.user_token("redbull", Role::Liaison, Some(mall_name)).await;
+    let saturday = book_vars(&mall, &b.vehicle, "2020-03-07", "MORNING", 20);
+    assert_eq!(error_code(&b.app.gql_as(&liaison, BOOK, saturday.clone()).await), Some("NOT_A_WORKING_DAY"));
+    let set = "mutation($u: ID!) { setUnitBookingOptions(unitId: $u, acceptsWeekendVisits: true) { acceptsWeekendVisits termBound } }";
+    let marked = b.app.gql_ok_as(&b.office, set, json!({ "u": mall })).await;
+    assert_eq!(marked["setUnitBookingOptions"], json!({ "acceptsWeekendVisits": true, "termBound": false }));
+    b.app.gql_ok_as(&liaison, BOOK, saturday).await;
+    let dragon_boat = book_vars(&mall, &b.vehicle, "2020-06-27", "MORNING", 20);
+    assert_eq!(
+        error_code(&b.app.gql_as(&liaison, BOOK, dragon_boat).await),
+        Some("HOLIDAY"),
+        "端午节 Saturday"
+    );
+    let free = b
+        .app
+        .gql_ok_as(
+            &liaison,
+            r#"{ availability(from: "2020-03-07", to: "2020-03-08") { date session } }"#,
+            json!({}),
+        )
+        .await;
+    let days: Vec<&str> =
+        free["availability"].as_array().unwrap().iter().map(|f| f["date"].as_str().unwrap()).collect();
+    assert_eq!(
+        days,
+        ["2020-03-07", "2020-03-08", "2020-03-08", "2020-03-08"],
+        "its weekend is offered to it"
+    );
+    let others = b
+        .app
+        .gql_ok_as(
+            &b.liaison,
+            r#"{ availability(from: "2020-03-07", to: "2020-03-08") { date } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(others["availability"], json!([]), "not to a holder that holds no weekend drives");
 }

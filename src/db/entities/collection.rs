@@ -33,6 +33,11 @@ pub struct Model {
     pub recorded_by: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Set when the record was voided: it counts nowhere from then on.
+    pub voided_at: Option<DateTimeUtc>,
+    pub void_reason: Option<String>,
+    /// The visit a voided record was entered against (its `visit_id` is cleared).
+    pub voided_visit_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,10 @@ pub struct Model {
     /// `UnitKind::code()`
     pub kind: String,
     pub created_at: DateTimeUtc,
+    /// Its liaisons may book visits on weekends (malls, enterprises); holidays stay closed.
+    pub accepts_weekend_visits: bool,
+    /// It gets the term reminders (universities by default).
+    pub term_bound: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

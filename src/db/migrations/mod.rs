@@ -6,6 +6,8 @@ mod m20261128_000002_accounts;
 mod m20261128_000003_visits;
 mod m20261128_000004_collections;
 mod m20261128_000005_reminders;
+mod m20261129_000006_collection_void;
+mod m20261129_000007_unit_booking_options;
 
 pub struct Migrator;
 
@@ -18,6 +20,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_visits::Migration),
             Box::new(m20261128_000004_collections::Migration),
             Box::new(m20261128_000005_reminders::Migration),
+            Box::new(m20261129_000006_collection_void::Migration),
+            Box::new(m20261129_000007_unit_booking_options::Migration),
         ]
     }
 }

@@ -52,10 +52,10 @@ pub async fn set_term_calendar(
     if let Some(id) = unit_id {
         let found = unit::Entity::find_by_id(id).one(&txn).await?;
         let found = found.ok_or_else(|| ServiceError::not_found(crate::services::noun::UNIT, id))?;
-        if found.kind != UnitKind::University.code() {
+        if found.kind != UnitKind::University.code() && !found.term_bound {
             return Err(ServiceError::rejected(
                 "NOT_A_UNIVERSITY",
-                format!("{} 不是高校, 不能设置学期日期", found.name),
+                format!("{}不是高校，也未设为按学期提醒的单位，不能设置学期日期", found.name),
             ));
         }
     }

@@ -1,8 +1,7 @@
 //! The scheduler: which reminders are due on a day, written to the outbox.
 //!
-//! Remaining quota is quota − expected donors of the holder's live (requested or confirmed)
-//! visits of the year, until recorded collections exist; a university with no visits
-//! has its whole quota left.
+//! Every figure an email quotes (collected, remaining, behind schedule) comes from the
+//! fulfilment service for the same day, so the emails and the dashboard never disagree.
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate, TimeDelta};
@@ -13,7 +12,6 @@ use crate::clock::Clock;
 use crate::db::entities::{plan, plan_quota, term_calendar, unit, unit_contact, vehicle, visit};
 use crate::domain::reminders::{self as rules, ReminderKind};
 use crate::domain::visit::{Session, VisitStatus};
-use crate::domain::{Section, UnitKind};
 use crate::email::{
     behind_schedule_digest, term_reminder, visit_reminder, Digest, DigestRow, DonorAges, OfficeContact,
     TermReminder, VisitReminder,
@@ -21,7 +19,7 @@ use crate::email::{
 use crate::services::audit::{Change, Performer};
 use crate::services::outbox::{self, NewMessage};
 use crate::services::visits::{self, BookingSettings};
-use crate::services::ServiceError;
+use crate::services::{fulfilment, ServiceError};
 
 use super::rules::calendar_view;
 
@@ -68,12 +66,15 @@ async fn quotas(db: &DatabaseConnection, year: i32) -> Result<HashMap<i32, plan_
 /// The link opens the web app's booking page (after login, for the liaison's own holder).
 fn booking_hint(ctx: &ReminderContext) -> String {
     format!(
-        "登录献血计划系统 {}/book 在线预约采血车, 或致电 {} 与{}联系。",
+        "登录献血计划系统 {}/book 在线预约采血车，或致电 {} 与{}联系。",
         ctx.public_url.trim_end_matches('/'),
         ctx.office.phone,
         ctx.office.name
     )
 }
+
+/// How many vehicle-days a term reminder offers per week.
+const SESSIONS_PER_WEEK: usize = 3;
 
 async fn term_reminders(
     db: &DatabaseConnection,
@@ -85,26 +86,27 @@ async fn term_reminders(
         .filter(term_calendar::Column::Year.between(today.year() - 1, today.year() + 1))
         .all(db)
         .await?;
-    if calendars.is_empty() {
+    // Nobody reads a reminder on 春节: the next working run sends the one that was due.
+    if calendars.is_empty() || ctx.booking.calendar.holiday_name(today).is_some() {
         return Ok(Vec::new());
     }
     let dates_of = |unit_id: i32, year: i32| {
         let find = |scope: i32| calendars.iter().find(|c| c.year == year && c.unit_id == scope);
         find(unit_id).or_else(|| find(0)).map(|c| calendar_view(c.clone()).dates)
     };
+    // Every holder the office marks term-bound (universities by default).
     let universities = unit::Entity::find()
-        .filter(unit::Column::Kind.eq(UnitKind::University.code()))
+        .filter(unit::Column::TermBound.eq(true))
         .order_by_asc(unit::Column::Id)
         .all(db)
         .await?;
     let contacts = contacts(db).await?;
-    let mut free_by_start = HashMap::new();
     let mut planned = Vec::new();
     for year in today.year() - 1..=today.year() + 1 {
         let quotas = quotas(db, year).await?;
         for u in &universities {
-            let (Some(dates), Some(quota), Some(contact)) =
-                (dates_of(u.id, year), quotas.get(&u.id), contacts.get(&u.id))
+            let (Some(dates), true, Some(contact)) =
+                (dates_of(u.id, year), quotas.contains_key(&u.id), contacts.get(&u.id))
             else {
                 continue;
             };
@@ -123,24 +125,33 @@ async fn term_reminders(
                 if booked.is_some() {
                     continue;
                 }
-                let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(start);
-                let remaining =
-                    i64::from(quota.quota) - visits::booked_donors(db, u.id, year, jan1, None).await?;
-                if let std::collections::hash_map::Entry::Vacant(slot) = free_by_start.entry(start) {
-                    let free = visits::availability(
-                        db,
-                        &ctx.booking,
-                        start - TimeDelta::days(7),
-                        start + TimeDelta::days(7),
-                        None,
-                    )
-                    .await?;
-                    slot.insert(free);
-                }
-                let free_sessions = free_by_start[&start]
-                    .iter()
-                    .take(12)
-                    .map(|f| (f.date, f.vehicle_name.clone(), f.session.label_zh().to_owned()))
+                let Some(holder) =
+                    fulfilment::holder_fulfilment(db, year, today, ctx.booking.behind_margin_points, u.id)
+                        .await?
+                else {
+                    continue;
+                };
+                let remaining = holder.progress.remaining;
+                // Two weeks either side of the term start, as this holder could book them
+                // today, one line per vehicle-day, a few each week.
+                let free = visits::availability(
+                    db,
+                    &ctx.booking,
+                    today,
+                    start - TimeDelta::days(14),
+                    start + TimeDelta::days(13),
+                    None,
+                    Some(u.id),
+                )
+                .await?;
+                let names: HashMap<i32, String> =
+                    free.iter().map(|f| (f.vehicle_id, f.vehicle_name.clone())).collect();
+                let sessions: Vec<_> = free.iter().map(|f| (f.vehicle_id, f.date, f.session)).collect();
+                let free_sessions = rules::spread_vehicle_days(&sessions, SESSIONS_PER_WEEK)
+                    .into_iter()
+                    .map(|d| {
+                        (d.date, names.get(&d.vehicle_id).cloned().unwrap_or_default(), d.label.to_owned())
+                    })
                     .collect();
                 let email = term_reminder(
                     &TermReminder {
@@ -218,8 +229,8 @@ async fn visit_reminders(
     Ok(planned)
 }
 
-/// On the digest's weekday: holders whose completed visits' donors, as a share of the
-/// quota, lag behind the share of the year gone by.
+/// On the digest's weekday: the holders the fulfilment flags behind schedule that day (the
+/// configured margin included), with the donations they collected.
 async fn digest(
     db: &DatabaseConnection,
     ctx: &ReminderContext,
@@ -230,47 +241,30 @@ async fn digest(
         return Ok(Vec::new());
     }
     let year = today.year();
-    let quotas = quotas(db, year).await?;
-    if quotas.is_empty() {
+    if quotas(db, year).await?.is_empty() {
         return Ok(Vec::new());
     }
-    let days_in_year = if NaiveDate::from_ymd_opt(year, 2, 29).is_some() { 366.0 } else { 365.0 };
-    let expected_percent = f64::from(today.ordinal()) / days_in_year * 100.0;
-    let completed = visit::Entity::find()
-        .filter(visit::Column::Status.eq(VisitStatus::Completed.code()))
-        .filter(visit::Column::Date.between(NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today), today))
-        .all(db)
-        .await?;
-    let mut collected: HashMap<i32, i64> = HashMap::new();
-    for v in completed {
-        *collected.entry(v.unit_id).or_default() += i64::from(v.expected_donors);
-    }
-    let names: HashMap<i32, String> =
-        unit::Entity::find().all(db).await?.into_iter().map(|u| (u.id, u.name)).collect();
-    let mut rows: Vec<DigestRow> = quotas
-        .values()
-        .filter(|q| q.quota > 0)
-        .map(|q| {
-            let got = collected.get(&q.unit_id).copied().unwrap_or(0);
-            DigestRow {
-                name: names.get(&q.unit_id).cloned().unwrap_or_default(),
-                section_label: Section::parse(&q.section)
-                    .map_or_else(|| q.section.clone(), |s| s.label_zh().to_owned()),
-                quota: i64::from(q.quota),
-                collected: got,
-                share_percent: got as f64 / f64::from(q.quota) * 100.0,
-                expected_percent,
-            }
+    let margin = ctx.booking.behind_margin_points;
+    let report = fulfilment::fulfilment(db, year, today, margin).await?;
+    let expected_percent = report.schedule.elapsed_days as f64 / report.schedule.days_in_year as f64 * 100.0;
+    let mut rows: Vec<DigestRow> = report
+        .units
+        .iter()
+        .filter(|u| u.progress.behind_schedule)
+        .map(|u| DigestRow {
+            name: u.name.clone(),
+            section_label: u.section.label_zh().to_owned(),
+            quota: u.progress.quota,
+            collected: u.progress.collected_donations,
+            remaining: u.progress.remaining,
+            share_percent: u.progress.share * 100.0,
+            expected_percent,
         })
-        .filter(|r| r.share_percent < r.expected_percent)
         .collect();
     // The largest gap first, then by name so the order is stable.
-    rows.sort_by(|a, b| {
-        (b.expected_percent - b.share_percent)
-            .total_cmp(&(a.expected_percent - a.share_percent))
-            .then(a.name.cmp(&b.name))
-    });
-    let email = behind_schedule_digest(&Digest { as_of: today, year, rows }, &ctx.office);
+    rows.sort_by(|a, b| a.share_percent.total_cmp(&b.share_percent).then(a.name.cmp(&b.name)));
+    let email =
+        behind_schedule_digest(&Digest { as_of: today, year, margin_points: margin, rows }, &ctx.office);
     Ok(vec![NewMessage {
         dedup_key: rules::digest_key(today),
         kind: ReminderKind::Digest,

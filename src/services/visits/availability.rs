@@ -1,14 +1,14 @@
 //! The free sessions of the vehicles over a range of days.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QueryTrait};
 
-use crate::db::entities::{vehicle, vehicle_blackout, visit_slot};
+use crate::db::entities::{unit, vehicle, vehicle_blackout, visit_slot};
 use crate::domain::booking::{self, Blackout};
 use crate::domain::visit::Session;
 use crate::services::ServiceError;
 
-use super::{codes, BookingSettings};
+use super::{codes, quota_in_year, BookingSettings};
 
 pub const MAX_RANGE_DAYS: i64 = 92;
 
@@ -20,14 +20,19 @@ pub struct FreeSession {
     pub session: Session,
 }
 
-/// The free sessions of active vehicles (or one vehicle) in `[from, to]`: working days only,
-/// holidays and vehicle blackouts left out, make-up working days included.
+/// The free sessions of active vehicles (or one vehicle) in `[from, to]` that a booking made
+/// on `today` may take: past the lead time, in years with a work calendar, working days only,
+/// holidays and vehicle blackouts left out, make-up working days included. With `for_unit`
+/// (a liaison's own holder) only the years that holder has a quota in, and its weekends if
+/// it accepts weekend visits.
 pub async fn availability(
     db: &DatabaseConnection,
     settings: &BookingSettings,
+    today: NaiveDate,
     from: NaiveDate,
     to: NaiveDate,
     vehicle_id: Option<i32>,
+    for_unit: Option<i32>,
 ) -> Result<Vec<FreeSession>, ServiceError> {
     if to < from {
         return Err(ServiceError::BadInput("结束日期不能早于开始日期".into()));
@@ -72,13 +77,27 @@ pub async fn availability(
         .collect();
     let names: std::collections::HashMap<i32, String> =
         vehicles.into_iter().map(|v| (v.id, v.name)).collect();
+    let mut plan_years = std::collections::HashSet::new();
+    let mut weekends_allowed = false;
+    if let Some(unit_id) = for_unit {
+        weekends_allowed =
+            unit::Entity::find_by_id(unit_id).one(db).await?.is_some_and(|u| u.accepts_weekend_visits);
+        for year in from.year()..=to.year() {
+            if quota_in_year(db, unit_id, year).await?.is_some() {
+                plan_years.insert(year);
+            }
+        }
+    }
     Ok(booking::free_sessions(
         from.iter_days().take_while(|d| *d <= to),
+        booking::earliest_bookable(today, settings.policy),
+        weekends_allowed,
         &with_blackouts,
         &taken,
         &settings.calendar,
     )
     .into_iter()
+    .filter(|(_, date, _)| for_unit.is_none() || plan_years.contains(&date.year()))
     .map(|(vehicle_id, date, session)| FreeSession {
         vehicle_name: names.get(&vehicle_id).cloned().unwrap_or_default(),
         vehicle_id,

@@ -8,15 +8,16 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::clock::Clock;
-use crate::db::entities::{vehicle, visit, visit_slot};
+use crate::db::entities::{unit, vehicle, visit, visit_slot};
 use crate::domain::auth::{Actor, Role};
 use crate::domain::booking::{self, Blackout, BookingRequest};
 use crate::domain::visit::{Session, VisitStatus};
 use crate::services::audit::Change;
-use crate::services::{clean, ServiceError};
+use crate::services::{clean, fulfilment, ServiceError};
 
 use super::{
-    codes, quota_in_year, rejection, slot_taken, status_of, view, visit_json, BookingSettings, VisitView,
+    codes, key_reused, quota_in_year, rejection, slot_taken, status_of, view, visit_json, BookingSettings,
+    VisitView,
 };
 
 pub struct BookingInput {
@@ -30,6 +31,8 @@ pub struct BookingInput {
     pub client_key: Option<String>,
     /// The office books at short notice; the reason goes to the audit trail.
     pub lead_time_override: Option<String>,
+    /// The office books a weekend or holiday; the reason goes to the audit trail.
+    pub day_override: Option<String>,
 }
 
 /// What a booking or a move asks for: a holder, a vehicle, a date and session, and donors.
@@ -41,13 +44,41 @@ struct Slot {
     expected_donors: i32,
 }
 
+/// The office's reasons for booking outside the rules, audited with the visit.
+#[derive(Default)]
+struct Overrides {
+    lead_time: Option<String>,
+    day: Option<String>,
+}
+
+impl Overrides {
+    /// Only the office may give a reason.
+    fn of(actor: &Actor, lead_time: Option<String>, day: Option<String>) -> Result<Overrides, ServiceError> {
+        let lead_time = clean(lead_time, 500, "提前量豁免原因")?;
+        let day = clean(day, 500, "非工作日采血原因")?;
+        if (lead_time.is_some() || day.is_some()) && actor.role != Role::Office {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(Overrides { lead_time, day })
+    }
+
+    fn add_to(&self, after: &mut serde_json::Value) {
+        if let Some(reason) = &self.lead_time {
+            after["leadTimeOverride"] = json!(reason);
+        }
+        if let Some(reason) = &self.day {
+            after["dayOverride"] = json!(reason);
+        }
+    }
+}
+
 /// Checks the rules for a vehicle, holder, date and session inside the transaction.
 async fn check_rules(
     txn: &DatabaseTransaction,
     today: NaiveDate,
     settings: &BookingSettings,
     slot: Slot,
-    lead_time_override: bool,
+    overrides: &Overrides,
 ) -> Result<vehicle::Model, ServiceError> {
     let Slot { unit_id, vehicle_id, date, session, expected_donors } = slot;
     let vehicle = crate::services::vehicles::find(txn, vehicle_id).await?;
@@ -58,6 +89,8 @@ async fn check_rules(
         ));
     }
     let quota = quota_in_year(txn, unit_id, date.year()).await?;
+    let weekends_allowed =
+        unit::Entity::find_by_id(unit_id).one(txn).await?.is_some_and(|u| u.accepts_weekend_visits);
     let blackouts: Vec<Blackout> = crate::services::vehicles::blackouts_of(txn, vehicle_id)
         .await?
         .into_iter()
@@ -69,7 +102,9 @@ async fn check_rules(
         expected_donors,
         capacity_per_day: vehicle.capacity_per_day,
         plan_year: quota.map(|_| date.year()),
-        lead_time_override,
+        lead_time_override: overrides.lead_time.is_some(),
+        day_override: overrides.day.is_some(),
+        weekends_allowed,
     };
     booking::check_booking(&request, today, &settings.calendar, &blackouts, settings.policy)
         .map_err(rejection)?;
@@ -116,17 +151,26 @@ pub async fn book_visit(
     if !actor.may_act_for_unit(input.unit_id) {
         return Err(ServiceError::Forbidden);
     }
-    let override_reason = clean(input.lead_time_override, 500, "提前量豁免原因")?;
-    if override_reason.is_some() && actor.role != Role::Office {
-        return Err(ServiceError::Forbidden);
-    }
+    let overrides = Overrides::of(actor, input.lead_time_override, input.day_override)?;
     let client_key = clean(input.client_key, 100, "clientKey ")?;
     let site_contact = clean(input.site_contact, 200, "现场联系人")?;
     let note = clean(input.note, 500, "备注")?;
 
+    let same_request = |v: &visit::Model| {
+        v.unit_id == input.unit_id
+            && v.vehicle_id == input.vehicle_id
+            && v.date == input.date
+            && v.session == input.session.code()
+            && v.expected_donors == input.expected_donors
+            && v.site_contact == site_contact
+            && v.note == note
+    };
     if let Some(key) = &client_key {
         if let Some(first) = visit_by_key(db, actor.user_id, key).await? {
-            return with_warnings(db, clock, view(db, first).await?).await;
+            if !same_request(&first) {
+                return Err(key_reused(key));
+            }
+            return with_warnings(db, clock, settings, view(db, first).await?).await;
         }
     }
     let result = async {
@@ -138,7 +182,7 @@ pub async fn book_visit(
             session: input.session,
             expected_donors: input.expected_donors,
         };
-        check_rules(&txn, clock.today(), settings, slot, override_reason.is_some()).await?;
+        check_rules(&txn, clock.today(), settings, slot, &overrides).await?;
         let now = clock.now();
         let created = visit::ActiveModel {
             unit_id: Set(input.unit_id),
@@ -161,9 +205,7 @@ pub async fn book_visit(
         .map_err(|e| if crate::db::is_unique_violation(&e) { slot_taken() } else { e.into() })?;
         take_slots(&txn, &created, input.session).await?;
         let mut after = visit_json(&created);
-        if let Some(reason) = &override_reason {
-            after["leadTimeOverride"] = json!(reason);
-        }
+        overrides.add_to(&mut after);
         Change::new("visit", created.id, "book", actor).after(after).record(&txn, clock).await?;
         txn.commit().await?;
         Ok::<_, ServiceError>(created)
@@ -173,14 +215,16 @@ pub async fn book_visit(
         Ok(created) => created,
         // Two requests with one key raced: the loser answers with the winner's visit.
         Err(ServiceError::Rejected { code: codes::SLOT_TAKEN, .. }) if client_key.is_some() => {
-            match visit_by_key(db, actor.user_id, client_key.as_deref().unwrap_or_default()).await? {
-                Some(first) => first,
+            let key = client_key.as_deref().unwrap_or_default();
+            match visit_by_key(db, actor.user_id, key).await? {
+                Some(first) if same_request(&first) => first,
+                Some(_) => return Err(key_reused(key)),
                 None => return Err(slot_taken()),
             }
         }
         Err(e) => return Err(e),
     };
-    with_warnings(db, clock, view(db, created).await?).await
+    with_warnings(db, clock, settings, view(db, created).await?).await
 }
 
 async fn visit_by_key(
@@ -195,21 +239,27 @@ async fn visit_by_key(
         .await
 }
 
-/// Adds a warning when the holder's live bookings expect more donors than its quota needs.
+/// Adds a warning when the visit expects more donors than the holder's quota still needs,
+/// by the fulfilment's own figures (collected and booked as of today).
 async fn with_warnings(
     db: &DatabaseConnection,
     clock: &Clock,
+    settings: &BookingSettings,
     mut v: VisitView,
 ) -> Result<VisitView, ServiceError> {
-    let year = v.date.year();
-    let Some(quota) = quota_in_year(db, v.unit_id, year).await? else { return Ok(v) };
-    let booked_before = super::booked_donors(db, v.unit_id, year, clock.today(), Some(v.id)).await?;
-    if v.status.is_live() {
-        if let Some(w) =
-            booking::remaining_quota_warning(i64::from(quota), booked_before, i64::from(v.expected_donors))
-        {
-            v.warnings.push(w);
-        }
+    if !v.status.is_live() {
+        return Ok(v);
+    }
+    let today = clock.today();
+    let margin = settings.behind_margin_points;
+    let figures = fulfilment::holder_fulfilment(db, v.date.year(), today, margin, v.unit_id).await?;
+    let Some(holder) = figures else { return Ok(v) };
+    let p = holder.progress;
+    // The fulfilment counts visits after today as booked: this one among them.
+    let own = if v.date > today { i64::from(v.expected_donors) } else { 0 };
+    let expected = i64::from(v.expected_donors);
+    if let Some(w) = booking::remaining_quota_warning(p.remaining, p.booked_donors - own, expected) {
+        v.warnings.push(w);
     }
     Ok(v)
 }
@@ -261,8 +311,15 @@ pub async fn cancel_visit(
         .ok_or_else(|| ServiceError::BadInput("请填写取消原因".into()))?;
     let txn = crate::db::begin_write(db).await?;
     let current = visit_for_change(&txn, actor, id).await?;
-    booking::may_change_visit(actor.role == Role::Office, current.date, clock.today(), settings.policy)
-        .map_err(rejection)?;
+    let confirmed = status_of(&current) == VisitStatus::Confirmed;
+    booking::may_change_visit(
+        actor.role == Role::Office,
+        confirmed,
+        current.date,
+        clock.today(),
+        settings.policy,
+    )
+    .map_err(rejection)?;
     status_of(&current)
         .transition(VisitStatus::Cancelled)
         .map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
@@ -338,6 +395,7 @@ pub struct RescheduleInput {
     pub vehicle_id: Option<i32>,
     pub expected_donors: Option<i32>,
     pub lead_time_override: Option<String>,
+    pub day_override: Option<String>,
 }
 
 /// Moves a visit to another date, session or vehicle; its history stays in the audit trail.
@@ -353,10 +411,7 @@ pub async fn reschedule_visit(
     if !actor.is(&[Role::Office, Role::Liaison]) {
         return Err(ServiceError::Forbidden);
     }
-    let override_reason = clean(input.lead_time_override, 500, "提前量豁免原因")?;
-    if override_reason.is_some() && actor.role != Role::Office {
-        return Err(ServiceError::Forbidden);
-    }
+    let overrides = Overrides::of(actor, input.lead_time_override, input.day_override)?;
     let txn = crate::db::begin_write(db).await?;
     let current = visit_for_change(&txn, actor, id).await?;
     let status = status_of(&current);
@@ -366,10 +421,27 @@ pub async fn reschedule_visit(
             format!("「{}」的采血活动不能改期", status.label_zh()),
         ));
     }
-    booking::may_change_visit(actor.role == Role::Office, current.date, clock.today(), settings.policy)
-        .map_err(rejection)?;
+    let confirmed = status == VisitStatus::Confirmed;
+    booking::may_change_visit(
+        actor.role == Role::Office,
+        confirmed,
+        current.date,
+        clock.today(),
+        settings.policy,
+    )
+    .map_err(rejection)?;
     let vehicle_id = input.vehicle_id.unwrap_or(current.vehicle_id);
     let expected = input.expected_donors.unwrap_or(current.expected_donors);
+    // A move that changes nothing changes nothing: no demotion, no history, no reminders lost.
+    if vehicle_id == current.vehicle_id
+        && input.date == current.date
+        && input.session.code() == current.session
+        && expected == current.expected_donors
+    {
+        let v = view(&txn, current).await?;
+        txn.rollback().await?;
+        return Ok(v);
+    }
     let slot = Slot {
         unit_id: current.unit_id,
         vehicle_id,
@@ -377,7 +449,7 @@ pub async fn reschedule_visit(
         session: input.session,
         expected_donors: expected,
     };
-    check_rules(&txn, clock.today(), settings, slot, override_reason.is_some()).await?;
+    check_rules(&txn, clock.today(), settings, slot, &overrides).await?;
     free_slots(&txn, id).await?;
     let mut changed: visit::ActiveModel = current.clone().into();
     changed.vehicle_id = Set(vehicle_id);
@@ -392,7 +464,13 @@ pub async fn reschedule_visit(
     take_slots(&txn, &changed, input.session).await?;
     // A reminder names the old date: withdraw it; the new date gets its own.
     crate::services::outbox::cancel_for_visit(&txn, id, "采血活动已改期").await?;
-    record_change(&txn, clock, actor, "reschedule", &current, &changed).await?;
+    let mut after = visit_json(&changed);
+    overrides.add_to(&mut after);
+    Change::new("visit", changed.id, "reschedule", actor)
+        .before(visit_json(&current))
+        .after(after)
+        .record(&txn, clock)
+        .await?;
     let v = view(&txn, changed).await?;
     txn.commit().await?;
     Ok(v)

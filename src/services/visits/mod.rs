@@ -24,12 +24,13 @@ pub use availability::{availability, FreeSession, MAX_RANGE_DAYS};
 pub use booking::{
     book_visit, cancel_visit, confirm_visit, mark_no_show, reschedule_visit, BookingInput, RescheduleInput,
 };
-pub use queries::{booked_donors, county_unit_id, list_visits, visit_by_id, VisitFilter};
+pub use queries::{county_unit_id, list_visits, visit_by_id, VisitFilter};
 
 pub mod codes {
     pub const SLOT_TAKEN: &str = "SLOT_TAKEN";
     pub const VEHICLE_INACTIVE: &str = "VEHICLE_INACTIVE";
     pub const RANGE_TOO_LONG: &str = "RANGE_TOO_LONG";
+    pub const IDEMPOTENCY_KEY_REUSED: &str = "IDEMPOTENCY_KEY_REUSED";
 }
 
 /// The booking rules' settings and the holiday calendar, shared by every request.
@@ -37,14 +38,26 @@ pub mod codes {
 pub struct BookingSettings {
     pub policy: BookingPolicy,
     pub calendar: Arc<WorkCalendar>,
+    /// The fulfilment's behind-schedule margin, for the figures a booking warning quotes.
+    pub behind_margin_points: i64,
 }
 
 pub(super) fn rejection(r: BookingRejection) -> ServiceError {
     ServiceError::rejected(r.code(), r.to_string())
 }
 
+/// Said whether the other booking came a moment or a month ago: it never claims "刚刚".
 pub(super) fn slot_taken() -> ServiceError {
-    ServiceError::rejected(codes::SLOT_TAKEN, "该车该时段刚刚已被预约, 请另选时段或车辆")
+    ServiceError::rejected(codes::SLOT_TAKEN, "该车该时段已被预约，请另选时段或车辆")
+}
+
+/// A client key names one request: repeating it with other details is a client bug, not
+/// a retry, and silently answering with the first visit would hide it.
+pub(super) fn key_reused(key: &str) -> ServiceError {
+    ServiceError::rejected(
+        codes::IDEMPOTENCY_KEY_REUSED,
+        format!("clientKey“{key}”已用于另一次内容不同的预约；重试请保持内容一致，新的预约请换一个 clientKey"),
+    )
 }
 
 #[derive(Debug, Clone)]

@@ -2,8 +2,8 @@
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 
 use crate::db::entities::{plan_quota, unit, vehicle, visit};
@@ -13,29 +13,6 @@ use crate::domain::Section;
 use crate::services::{Page, ServiceError};
 
 use super::{view, view_with, VisitView};
-
-/// Expected donors of the holder's requested and confirmed visits from `from` to the year's
-/// end, leaving out `except`.
-pub async fn booked_donors(
-    db: &impl ConnectionTrait,
-    unit_id: i32,
-    year: i32,
-    from: NaiveDate,
-    except: Option<i32>,
-) -> Result<i64, ServiceError> {
-    let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(from);
-    let sum: Option<Option<i64>> = visit::Entity::find()
-        .select_only()
-        .column_as(crate::db::sum_i64(visit::Column::ExpectedDonors), "booked")
-        .filter(visit::Column::UnitId.eq(unit_id))
-        .filter(visit::Column::Date.between(from, end))
-        .filter(visit::Column::Status.is_in([VisitStatus::Requested.code(), VisitStatus::Confirmed.code()]))
-        .apply_if(except, |q, id| q.filter(visit::Column::Id.ne(id)))
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(sum.flatten().unwrap_or(0))
-}
 
 pub async fn visit_by_id(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<VisitView, ServiceError> {
     let found = visit::Entity::find_by_id(id).one(db).await?;
