@@ -7,6 +7,7 @@ use poem::{handler, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::auth::Bearer;
 use crate::domain::auth::Role;
 use crate::services::exports::{self, ExportFormat};
 use crate::services::{accounts, fulfilment, ServiceError};
@@ -30,17 +31,6 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
     response.body(body.to_string())
 }
 
-fn bearer(req: &Request) -> Option<&str> {
-    req.headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .split_once(' ')
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .filter(|token| !token.is_empty())
-}
-
 #[handler]
 pub async fn fulfilment_export(
     req: &Request,
@@ -50,7 +40,11 @@ pub async fn fulfilment_export(
 ) -> Response {
     // The office's export buttons send the web session's cookie instead of a bearer token.
     let cookie = crate::web::session::cookie_token(req);
-    let Some(token) = bearer(req).or(cookie.as_deref()) else {
+    let token = match super::auth::bearer(req) {
+        Bearer::Token(token) => Some(token),
+        _ => cookie.as_deref(),
+    };
+    let Some(token) = token else {
         return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "请先登录");
     };
     let actor = match accounts::authenticate(&state.db, &state.clock, token).await {
