@@ -4,7 +4,6 @@
 //! can send from a browser. Here mutations run only from a POST with a JSON body, so a
 //! browser cannot send one cross-site without a CORS preflight; other bodies get 415 before
 //! any resolver runs, a GET mutation gets 405, and bodies and batches are bounded.
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse};
 use poem::http::{header, StatusCode};
@@ -247,7 +246,8 @@ pub async fn graphql_get(req: &Request, Data(gql): Data<&GraphqlHttp>) -> Respon
         if !gql.state.http.graphiql {
             return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "GraphiQL 已关闭");
         }
-        return Html(GraphiQLSource::build().endpoint("/graphql").title("bloodplan").finish())
+        return Html(crate::web::assets::GRAPHIQL_HTML)
+            .with_header("Content-Security-Policy", super::security::GRAPHIQL_CONTENT_SECURITY_POLICY)
             .into_response();
     }
     let Some(media) = negotiate(req) else { return not_acceptable() };

@@ -25,6 +25,7 @@ pub fn routes(
 ) -> impl poem::Endpoint {
     let request_timeout = state.http.request_timeout;
     Route::new()
+        .nest("/", crate::web::routes(state.clone()))
         .at("/graphql", get(graphql::graphql_get).post(graphql::graphql_post))
         .at("/health", get(graphql::health))
         .at("/calendar/vehicles/:file", get(calendar::vehicle_ics))
@@ -32,10 +33,13 @@ pub fn routes(
         .at("/exports/:file", get(exports::fulfilment_export))
         .data(state.clone())
         .data(graphql::GraphqlHttp { schema, state, max_body_bytes, max_batch })
+        .catch_error(|_: poem::error::NotFoundError| async { crate::web::not_found() })
         .around(
             move |endpoint: Arc<_>, req: Request| async move { within(request_timeout, endpoint, req).await },
         )
-        .with(security::headers())
+        .after(|answer: poem::Result<Response>| async move {
+            Ok::<_, poem::Error>(security::add_headers(answer.unwrap_or_else(|e| e.into_response())))
+        })
 }
 
 /// Answers `503 REQUEST_TIMEOUT` when reading the body and answering take too long; the

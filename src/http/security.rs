@@ -2,8 +2,7 @@
 use std::net::IpAddr;
 
 use poem::http::HeaderValue;
-use poem::middleware::SetHeader;
-use poem::Request;
+use poem::{Request, Response};
 
 /// The one Content-Security-Policy of every response, pages included: scripts, styles,
 /// fonts and images only from this server (vendored and embedded, never inline, never a
@@ -14,14 +13,25 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; \
 form-action 'self'; frame-ancestors 'none'";
 
-/// `X-Content-Type-Options`, the CSP, `Referrer-Policy` and `X-Frame-Options` on every
-/// response. `no-referrer` because calendar links carry their token in the path.
-pub fn headers() -> SetHeader {
-    SetHeader::new()
-        .overriding("X-Content-Type-Options", HeaderValue::from_static("nosniff"))
-        .overriding("Content-Security-Policy", HeaderValue::from_static(CONTENT_SECURITY_POLICY))
-        .overriding("Referrer-Policy", HeaderValue::from_static("no-referrer"))
-        .overriding("X-Frame-Options", HeaderValue::from_static("DENY"))
+/// GraphiQL's page only: its React components set inline styles and its bundled fonts are
+/// `data:` URLs. Scripts stay `'self'`, and it may not be framed either.
+pub const GRAPHIQL_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
+object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// `X-Content-Type-Options`, `Referrer-Policy` and `X-Frame-Options` on every response, and
+/// [`CONTENT_SECURITY_POLICY`] unless the handler set a policy of its own (GraphiQL's).
+/// `same-origin`: no address (calendar links carry their token) leaves for another site,
+/// while same-origin form posts keep their `Origin`, which the pages' CSRF check needs.
+pub fn add_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert("X-Content-Type-Options", HeaderValue::from_static("nosniff"));
+    headers.insert("Referrer-Policy", HeaderValue::from_static("same-origin"));
+    headers.insert("X-Frame-Options", HeaderValue::from_static("DENY"));
+    if !headers.contains_key("Content-Security-Policy") {
+        headers.insert("Content-Security-Policy", HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    }
+    response
 }
 
 /// The client's address: the peer, or, when the peer is a trusted proxy, the last address
