@@ -81,7 +81,8 @@ async fn check_rules(
     overrides: &Overrides,
 ) -> Result<vehicle::Model, ServiceError> {
     let Slot { unit_id, vehicle_id, date, session, expected_donors } = slot;
-    let vehicle = crate::services::vehicles::find(txn, vehicle_id).await?;
+    // Held until commit: a deactivation or capacity cut waits for this visit and then sees it.
+    let vehicle = crate::services::vehicles::lock(txn, vehicle_id).await?;
     if !vehicle.active {
         return Err(ServiceError::rejected(
             codes::VEHICLE_INACTIVE,
