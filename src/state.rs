@@ -59,6 +59,7 @@ impl AppState {
             policy: config.booking,
             calendar: Arc::new(calendar),
             behind_margin_points: config.behind_margin_points,
+            office: Some(config.office.clone()),
         };
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.bind));
         let mailer = config

@@ -12,6 +12,7 @@ mod fulfilment;
 mod http_safety;
 mod import;
 mod layering;
+mod notices;
 mod plan;
 mod readme;
 mod reminders;

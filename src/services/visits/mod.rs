@@ -40,6 +40,9 @@ pub struct BookingSettings {
     pub calendar: Arc<WorkCalendar>,
     /// The fulfilment's behind-schedule margin, for the figures a booking warning quotes.
     pub behind_margin_points: i64,
+    /// Who signs the notices to holders when the office confirms, moves or cancels a
+    /// visit; `None` sends none.
+    pub office: Option<crate::email::OfficeContact>,
 }
 
 pub(super) fn rejection(r: BookingRejection) -> ServiceError {
