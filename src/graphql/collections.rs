@@ -1,6 +1,8 @@
 //! Collections: recording what was collected, correcting it, reading it and its history.
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+
+use super::scalars::Date;
 
 use super::auth::{self, ANY_ROLE, STAFF};
 use super::plan::parse_id;
@@ -30,7 +32,7 @@ pub struct RecordCollectionInput {
     unit_id: Option<ID>,
     /// Default AT_UNIT with a visit; CENTRAL_STATION or DONATION_HOUSE without.
     site: Option<CollectionSiteGql>,
-    date: NaiveDate,
+    date: Date,
     /// Donations of 200 mL (one bag is one donation, 人次).
     #[graphql(default)]
     bags200: i32,
@@ -73,7 +75,7 @@ impl RecordCollectionInput {
         };
         Ok(CollectionInput {
             source,
-            date: self.date,
+            date: self.date.into(),
             counts: Counts {
                 bags200: self.bags200,
                 bags300: self.bags300,
@@ -216,7 +218,7 @@ fn types(c: &Counts) -> Option<BloodTypeCounts> {
 pub struct CollectionRevision {
     revision: i32,
     site: CollectionSiteGql,
-    date: NaiveDate,
+    date: Date,
     bags200: i32,
     bags300: i32,
     bags400: i32,
@@ -235,7 +237,7 @@ impl From<RevisionView> for CollectionRevision {
         CollectionRevision {
             revision: r.revision,
             site: r.site.into(),
-            date: r.date,
+            date: r.date.into(),
             bags200: r.counts.bags200,
             bags300: r.counts.bags300,
             bags400: r.counts.bags400,
@@ -270,8 +272,8 @@ impl Collection {
     async fn site(&self) -> CollectionSiteGql {
         self.0.site.into()
     }
-    async fn date(&self) -> NaiveDate {
-        self.0.date
+    async fn date(&self) -> Date {
+        self.0.date.into()
     }
     async fn bags200(&self) -> i32 {
         self.0.counts.bags200

@@ -1,6 +1,6 @@
 //! Fulfilment: every quota's progress as of a date, rolled up, and by month.
+use super::scalars::Date;
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
-use chrono::NaiveDate;
 
 use super::auth::{self, ANY_ROLE};
 use super::plan::parse_id;
@@ -20,15 +20,10 @@ impl FulfilmentQuery {
     /// How the year's plan is being fulfilled as of `asOf` (default today, or the year's last
     /// day once it is over). Everyone signed in sees the city, sections and counties; a
     /// liaison sees only their own holder among `units`.
-    async fn fulfilment(
-        &self,
-        ctx: &Context<'_>,
-        year: i32,
-        as_of: Option<NaiveDate>,
-    ) -> ApiResult<Fulfilment> {
+    async fn fulfilment(&self, ctx: &Context<'_>, year: i32, as_of: Option<Date>) -> ApiResult<Fulfilment> {
         auth::require(ctx, ANY_ROLE)?;
         let state = ctx.data_unchecked::<AppState>();
-        let as_of = as_of.unwrap_or_else(|| fulfilment::default_as_of(year, state.clock.today()));
+        let as_of = as_of.map_or_else(|| fulfilment::default_as_of(year, state.clock.today()), Into::into);
         Ok(Fulfilment(fulfilment::fulfilment(&state.db, year, as_of, state.behind_margin_points).await?))
     }
 }
@@ -51,8 +46,8 @@ impl Fulfilment {
     async fn year(&self) -> i32 {
         self.0.plan.year
     }
-    async fn as_of(&self) -> NaiveDate {
-        self.0.as_of
+    async fn as_of(&self) -> Date {
+        self.0.as_of.into()
     }
     /// Share of the year elapsed as of `asOf` (days elapsed / days in the year).
     async fn elapsed_share(&self) -> f64 {

@@ -12,12 +12,13 @@ mod contacts;
 mod fulfilment;
 mod plan;
 mod reminders;
+pub mod scalars;
 pub mod types;
 mod vehicles;
 mod visits;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(
+pub struct Query(
     plan::PlanQuery,
     accounts::AccountQuery,
     contacts::ContactQuery,
@@ -30,7 +31,7 @@ pub struct QueryRoot(
 );
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(
+pub struct Mutation(
     accounts::AccountMutation,
     contacts::ContactMutation,
     plan::UnitMutation,
@@ -40,10 +41,10 @@ pub struct MutationRoot(
     reminders::ReminderMutation,
 );
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 pub fn build_schema(state: Option<AppState>, limits: &GraphqlLimits) -> AppSchema {
-    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity);
     match state {

@@ -1,6 +1,8 @@
 //! The published plan: readable by anyone.
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+
+use super::scalars::Date;
 
 use super::types::{SectionGql, UnitKindGql};
 use crate::error::{ApiError, ApiResult};
@@ -84,8 +86,8 @@ impl Plan {
     async fn title(&self) -> Option<&str> {
         self.0.title.as_deref()
     }
-    async fn issued_on(&self) -> Option<NaiveDate> {
-        self.0.issued_on
+    async fn issued_on(&self) -> Option<Date> {
+        self.0.issued_on.map(Date)
     }
     /// City-wide donations (人次) the notice asks for; group quotas are only part of it.
     async fn donation_target(&self) -> Option<i64> {

@@ -1,6 +1,8 @@
 //! Term calendars, reminder rules and the outbox (office only).
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+
+use super::scalars::Date;
 
 use super::auth::{self, OFFICE};
 use super::plan::parse_id;
@@ -54,10 +56,10 @@ pub struct TermCalendarInput {
     year: i32,
     /// A university's own dates; without it, the default of every university.
     unit_id: Option<ID>,
-    spring_start: NaiveDate,
-    spring_end: NaiveDate,
-    autumn_start: NaiveDate,
-    autumn_end: NaiveDate,
+    spring_start: Date,
+    spring_end: Date,
+    autumn_start: Date,
+    autumn_end: Date,
 }
 
 #[derive(Default)]
@@ -74,10 +76,10 @@ impl ReminderMutation {
         let state = ctx.data_unchecked::<AppState>();
         let unit_id = input.unit_id.as_ref().map(parse_id).transpose()?;
         let dates = TermDates {
-            spring_start: input.spring_start,
-            spring_end: input.spring_end,
-            autumn_start: input.autumn_start,
-            autumn_end: input.autumn_end,
+            spring_start: input.spring_start.into(),
+            spring_end: input.spring_end.into(),
+            autumn_start: input.autumn_start.into(),
+            autumn_end: input.autumn_end.into(),
         };
         Ok(reminders::set_term_calendar(&state.db, &state.clock, actor, input.year, unit_id, dates)
             .await?
@@ -110,10 +112,10 @@ pub struct TermCalendar {
     year: i32,
     /// Empty for the default.
     unit_id: Option<ID>,
-    spring_start: NaiveDate,
-    spring_end: NaiveDate,
-    autumn_start: NaiveDate,
-    autumn_end: NaiveDate,
+    spring_start: Date,
+    spring_end: Date,
+    autumn_start: Date,
+    autumn_end: Date,
     updated_at: DateTime<Utc>,
 }
 
@@ -122,10 +124,10 @@ impl From<TermCalendarView> for TermCalendar {
         TermCalendar {
             year: v.year,
             unit_id: v.unit_id.map(|u| ID(u.to_string())),
-            spring_start: v.dates.spring_start,
-            spring_end: v.dates.spring_end,
-            autumn_start: v.dates.autumn_start,
-            autumn_end: v.dates.autumn_end,
+            spring_start: v.dates.spring_start.into(),
+            spring_end: v.dates.spring_end.into(),
+            autumn_start: v.dates.autumn_start.into(),
+            autumn_end: v.dates.autumn_end.into(),
             updated_at: v.updated_at,
         }
     }

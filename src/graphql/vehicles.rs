@@ -1,6 +1,6 @@
 //! Collection vehicles and their blackouts (office and station).
+use super::scalars::Date;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
-use chrono::NaiveDate;
 
 use super::auth::{self, STAFF};
 use super::plan::parse_id;
@@ -87,13 +87,13 @@ impl VehicleMutation {
         &self,
         ctx: &Context<'_>,
         vehicle_id: ID,
-        from: NaiveDate,
-        to: NaiveDate,
+        from: Date,
+        to: Date,
         reason: String,
     ) -> ApiResult<VehicleBlackout> {
         let actor = auth::require(ctx, STAFF)?;
         let state = ctx.data_unchecked::<AppState>();
-        let input = BlackoutInput { from, to, reason };
+        let input = BlackoutInput { from: from.into(), to: to.into(), reason };
         Ok(vehicles::add_blackout(&state.db, &state.clock, actor, parse_id(&vehicle_id)?, input)
             .await?
             .into())
@@ -132,11 +132,15 @@ impl Vehicle {
         Ok(vehicles::blackouts_of(&state.db, self.0.id).await?.into_iter().map(Into::into).collect())
     }
     /// The vehicle's visits in `[from, to]` (office and station).
-    async fn calendar(&self, ctx: &Context<'_>, from: NaiveDate, to: NaiveDate) -> ApiResult<Vec<Visit>> {
+    async fn calendar(&self, ctx: &Context<'_>, from: Date, to: Date) -> ApiResult<Vec<Visit>> {
         let actor = auth::require(ctx, STAFF)?;
         let state = ctx.data_unchecked::<AppState>();
-        let filter =
-            VisitFilter { from: Some(from), to: Some(to), vehicle_id: Some(self.0.id), ..Default::default() };
+        let filter = VisitFilter {
+            from: Some(from.into()),
+            to: Some(to.into()),
+            vehicle_id: Some(self.0.id),
+            ..Default::default()
+        };
         let (_, rows) =
             visits::list_visits(&state.db, actor, &filter, Page { first: 500, offset: 0 }).await?;
         Ok(rows.into_iter().map(Visit::from).collect())
@@ -152,13 +156,18 @@ impl Vehicle {
 #[derive(SimpleObject)]
 pub struct VehicleBlackout {
     id: ID,
-    from: NaiveDate,
-    to: NaiveDate,
+    from: Date,
+    to: Date,
     reason: String,
 }
 
 impl From<vehicle_blackout::Model> for VehicleBlackout {
     fn from(b: vehicle_blackout::Model) -> Self {
-        VehicleBlackout { id: ID(b.id.to_string()), from: b.from_date, to: b.to_date, reason: b.reason }
+        VehicleBlackout {
+            id: ID(b.id.to_string()),
+            from: b.from_date.into(),
+            to: b.to_date.into(),
+            reason: b.reason,
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Visits: booking, confirming, moving, cancelling; availability.
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+
+use super::scalars::Date;
 
 use super::auth::{self, ANY_ROLE, STAFF};
 use super::plan::parse_id;
@@ -24,8 +26,8 @@ impl VisitQuery {
     async fn availability(
         &self,
         ctx: &Context<'_>,
-        from: NaiveDate,
-        to: NaiveDate,
+        from: Date,
+        to: Date,
         vehicle_id: Option<ID>,
     ) -> ApiResult<Vec<FreeSession>> {
         let actor = auth::require(ctx, ANY_ROLE)?;
@@ -34,10 +36,11 @@ impl VisitQuery {
         let today = state.clock.today();
         // A liaison is offered only what they could book for their own holder.
         let own = if actor.role == Role::Liaison { actor.unit_id } else { None };
-        let free = visits::availability(&state.db, &state.booking, today, from, to, vehicle_id, own).await?;
+        let free =
+            visits::availability(&state.db, &state.booking, today, from.0, to.0, vehicle_id, own).await?;
         Ok(free
             .into_iter()
-            .map(|f| FreeSession { vehicle_id: f.vehicle_id, date: f.date, session: f.session.into() })
+            .map(|f| FreeSession { vehicle_id: f.vehicle_id, date: f.date.into(), session: f.session.into() })
             .collect())
     }
 
@@ -46,8 +49,8 @@ impl VisitQuery {
     async fn visits(
         &self,
         ctx: &Context<'_>,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
+        from: Option<Date>,
+        to: Option<Date>,
         status: Option<Vec<VisitStatusGql>>,
         section: Option<SectionGql>,
         unit_id: Option<ID>,
@@ -64,8 +67,8 @@ impl VisitQuery {
             None => None,
         };
         let filter = VisitFilter {
-            from,
-            to,
+            from: from.map(Into::into),
+            to: to.map(Into::into),
             statuses: status.unwrap_or_default().into_iter().map(Into::into).collect(),
             section: section.map(Into::into),
             unit_id: county.or(unit_id.as_ref().map(parse_id).transpose()?),
@@ -89,7 +92,7 @@ pub struct VisitMutation;
 pub struct BookVisitInput {
     unit_id: ID,
     vehicle_id: ID,
-    date: NaiveDate,
+    date: Date,
     session: SessionGql,
     expected_donors: i32,
     /// Who meets the vehicle on site, with a phone number.
@@ -106,7 +109,7 @@ pub struct BookVisitInput {
 
 #[derive(InputObject)]
 pub struct RescheduleVisitInput {
-    date: NaiveDate,
+    date: Date,
     session: SessionGql,
     /// Another vehicle; default the same.
     vehicle_id: Option<ID>,
@@ -126,7 +129,7 @@ impl VisitMutation {
         let input = BookingInput {
             unit_id: parse_id(&input.unit_id)?,
             vehicle_id: parse_id(&input.vehicle_id)?,
-            date: input.date,
+            date: input.date.into(),
             session: input.session.into(),
             expected_donors: input.expected_donors,
             site_contact: input.site_contact,
@@ -166,7 +169,7 @@ impl VisitMutation {
         let actor = auth::require(ctx, &[Role::Office, Role::Liaison])?;
         let state = ctx.data_unchecked::<AppState>();
         let input = RescheduleInput {
-            date: input.date,
+            date: input.date.into(),
             session: input.session.into(),
             vehicle_id: input.vehicle_id.as_ref().map(parse_id).transpose()?,
             expected_donors: input.expected_donors,
@@ -191,7 +194,7 @@ impl VisitMutation {
 pub struct FreeSession {
     #[graphql(skip)]
     vehicle_id: i32,
-    date: NaiveDate,
+    date: Date,
     session: SessionGql,
 }
 
@@ -244,8 +247,8 @@ impl Visit {
     async fn vehicle_name(&self) -> &str {
         &self.0.vehicle_name
     }
-    async fn date(&self) -> NaiveDate {
-        self.0.date
+    async fn date(&self) -> Date {
+        self.0.date.into()
     }
     async fn session(&self) -> SessionGql {
         self.0.session.into()

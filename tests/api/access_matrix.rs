@@ -113,7 +113,7 @@ fn matrix() -> Vec<Row> {
         Row {
             field: "addVehicleBlackout",
             mutation: true,
-            document: "mutation($v: ID!, $d: NaiveDate!) { addVehicleBlackout(vehicleId: $v, from: $d, to: $d, reason: \"保养\") { id } }",
+            document: "mutation($v: ID!, $d: Date!) { addVehicleBlackout(vehicleId: $v, from: $d, to: $d, reason: \"保养\") { id } }",
             variables: |f, who| json!({ "v": f.vehicle, "d": day(30, who) }),
             expect: [UNAUTH, Allowed, FORBID, Allowed],
         },
@@ -127,7 +127,7 @@ fn matrix() -> Vec<Row> {
         Row {
             field: "bookVisit",
             mutation: true,
-            document: "mutation($u: ID!, $v: ID!, $d: NaiveDate!) { bookVisit(input: { unitId: $u, vehicleId: $v, date: $d, session: MORNING, expectedDonors: 20 }) { id } }",
+            document: "mutation($u: ID!, $v: ID!, $d: Date!) { bookVisit(input: { unitId: $u, vehicleId: $v, date: $d, session: MORNING, expectedDonors: 20 }) { id } }",
             variables: |f, who| json!({ "u": f.hbust, "v": f.vehicle, "d": day(2, who) }),
             expect: [UNAUTH, Allowed, Allowed, FORBID],
         },
@@ -148,7 +148,7 @@ fn matrix() -> Vec<Row> {
         Row {
             field: "rescheduleVisit",
             mutation: true,
-            document: "mutation($id: ID!, $d: NaiveDate!) { rescheduleVisit(id: $id, input: { date: $d, session: AFTERNOON }) { id } }",
+            document: "mutation($id: ID!, $d: Date!) { rescheduleVisit(id: $id, input: { date: $d, session: AFTERNOON }) { id } }",
             variables: |f, who| json!({ "id": f.to_reschedule[who], "d": day(7, who) }),
             expect: [UNAUTH, Allowed, Allowed, FORBID],
         },
@@ -162,7 +162,7 @@ fn matrix() -> Vec<Row> {
         Row {
             field: "recordCollection",
             mutation: true,
-            document: "mutation($v: ID!, $d: NaiveDate!) { recordCollection(input: { visitId: $v, date: $d, bags200: 10, bags300: 5, bags400: 20, deferred: 3 }) { id } }",
+            document: "mutation($v: ID!, $d: Date!) { recordCollection(input: { visitId: $v, date: $d, bags200: 10, bags300: 5, bags400: 20, deferred: 3 }) { id } }",
             variables: |f, who| json!({ "v": f.to_record[who], "d": day(0, who) }),
             expect: [UNAUTH, Allowed, FORBID, Allowed],
         },
@@ -374,7 +374,7 @@ async fn every_mutation_and_private_query_answers_each_role_as_specified() {
         let blackout = app
             .gql_ok_as(
                 &office,
-                "mutation($v: ID!, $d: NaiveDate!) { addVehicleBlackout(vehicleId: $v, from: $d, to: $d, reason: \"年检\") { id } }",
+                "mutation($v: ID!, $d: Date!) { addVehicleBlackout(vehicleId: $v, from: $d, to: $d, reason: \"年检\") { id } }",
                 json!({ "v": vehicle, "d": day(31, who) }),
             )
             .await;

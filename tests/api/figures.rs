@@ -14,7 +14,7 @@ use crate::smtp_server::free_port;
 
 const SET_TERMS: &str = r#"mutation { setTermCalendar(input: { year: 2020, springStart: "2020-02-24", springEnd: "2020-07-10", autumnStart: "2020-09-01", autumnEnd: "2021-01-15" }) { year } }"#;
 const SET_CONTACT: &str = "mutation($u: ID!, $e: String!) { updateUnitContact(unitId: $u, input: { name: \"张老师\", phone: \"13907151234\", email: $e }) { id } }";
-const FULFILMENT: &str = "query($d: NaiveDate!) { fulfilment(year: 2020, asOf: $d) {
+const FULFILMENT: &str = "query($d: Date!) { fulfilment(year: 2020, asOf: $d) {
     units(first: 500) { nodes { name collectedDonations remaining behindSchedule } } } }";
 
 /// The fulfilment's figures per holder: (collected, remaining, behind).

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::collections::{at, record, CORRECT, RECORD};
 use crate::helpers::{bloodplan_cli, error_code, spawn_app, TestApp};
 
-const FULFILMENT: &str = "query($asOf: NaiveDate) { fulfilment(year: 2020, asOf: $asOf) {
+const FULFILMENT: &str = "query($asOf: Date) { fulfilment(year: 2020, asOf: $asOf) {
     asOf quota bookedDonors collectedDonations collectedVolumeMl donationTarget volumeTargetMl
     bySection { kind quota collectedDonations collectedVolumeMl }
     byCounty { name quota collectedDonations collectedVolumeMl }
@@ -181,7 +181,7 @@ async fn as_of_a_date_the_figures_are_those_of_that_date() {
 #[tokio::test]
 async fn behind_schedule_switches_exactly_past_the_10_point_margin() {
     let Year { app, office, station, swb_record, swb_visit } = scripted_year().await;
-    let query = "query($d: NaiveDate, $b: Boolean) { fulfilment(year: 2020, asOf: $d) { units(first: 500, behindSchedule: $b) { totalCount nodes { name behindSchedule } } } }";
+    let query = "query($d: Date, $b: Boolean) { fulfilment(year: 2020, asOf: $d) { units(first: 500, behindSchedule: $b) { totalCount nodes { name behindSchedule } } } }";
     // 1 July is day 183 of 366: half the year. 4 of 10 is 40 %, exactly 10 points behind.
     let july1 = app.gql_ok_as(&office, query, json!({ "d": "2020-07-01", "b": false })).await;
     assert_eq!(
