@@ -7,6 +7,7 @@ use poem::{handler, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::auth::Bearer;
 use crate::domain::auth::Role;
 use crate::services::exports::{self, ExportFormat};
 use crate::services::{accounts, fulfilment, ServiceError};
@@ -30,17 +31,6 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
     response.body(body.to_string())
 }
 
-fn bearer(req: &Request) -> Option<&str> {
-    req.headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .split_once(' ')
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .filter(|token| !token.is_empty())
-}
-
 #[handler]
 pub async fn fulfilment_export(
     req: &Request,
@@ -48,7 +38,7 @@ pub async fn fulfilment_export(
     Query(params): Query<ExportParams>,
     Data(state): Data<&AppState>,
 ) -> Response {
-    let Some(token) = bearer(req) else {
+    let Bearer::Token(token) = super::auth::bearer(req) else {
         return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "请先登录");
     };
     let actor = match accounts::authenticate(&state.db, &state.clock, token).await {

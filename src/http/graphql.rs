@@ -12,6 +12,7 @@ use poem::web::{Data, Html};
 use poem::{handler, Body, IntoResponse, Request, Response};
 use serde_json::json;
 
+use super::auth::Bearer;
 use crate::graphql::auth::RequestAuth;
 use crate::graphql::AppSchema;
 use crate::services::accounts;
@@ -92,15 +93,11 @@ pub async fn graphql_post(req: &Request, body: Body, Data(gql): Data<&GraphqlHtt
 
 /// Resolves `Authorization: Bearer <token>` once for the whole request.
 async fn request_auth(req: &Request, state: &AppState) -> Result<RequestAuth, Response> {
-    let Some(header) = req.headers().get(header::AUTHORIZATION) else { return Ok(RequestAuth::Anonymous) };
-    let token = header
-        .to_str()
-        .ok()
-        .and_then(|h| h.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .filter(|token| !token.is_empty());
-    let Some(token) = token else { return Ok(RequestAuth::Refused(accounts::TokenProblem::Invalid)) };
+    let token = match super::auth::bearer(req) {
+        Bearer::Absent => return Ok(RequestAuth::Anonymous),
+        Bearer::Malformed => return Ok(RequestAuth::Refused(accounts::TokenProblem::Invalid)),
+        Bearer::Token(token) => token,
+    };
     match accounts::authenticate(&state.db, &state.clock, token).await {
         Ok(Ok((actor, token_hash))) => Ok(RequestAuth::User { actor, token_hash }),
         Ok(Err(problem)) => Ok(RequestAuth::Refused(problem)),

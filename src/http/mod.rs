@@ -4,6 +4,7 @@ use poem::{get, EndpointExt, Route};
 use crate::graphql::AppSchema;
 use crate::state::AppState;
 
+mod auth;
 mod calendar;
 mod exports;
 mod graphql;
