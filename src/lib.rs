@@ -11,3 +11,4 @@ pub mod http;
 pub mod services;
 pub mod startup;
 pub mod state;
+pub mod web;

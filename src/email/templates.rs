@@ -120,6 +120,8 @@ pub struct VisitReminder {
     pub site_contact: Option<String>,
     pub note: Option<String>,
     pub donor_ages: DonorAges,
+    /// The web page where the liaison moves or cancels the visit.
+    pub manage_url: String,
 }
 
 pub fn visit_reminder(v: &VisitReminder, office: &OfficeContact) -> RenderedEmail {
@@ -147,7 +149,10 @@ pub fn visit_reminder(v: &VisitReminder, office: &OfficeContact) -> RenderedEmai
         items.push(format!("现场联系人：{contact}"));
         items_html.push(format!("现场联系人：{}", escape_html(contact)));
     }
-    let closing = format!("如需调整时间，请尽早与{}联系。感谢贵单位对无偿献血事业的支持！", office.name);
+    let closing = format!(
+        "如需调整时间，请登录 {} 改期或取消，或尽早与{}联系。感谢贵单位对无偿献血事业的支持！",
+        v.manage_url, office.name
+    );
 
     let mut text = format!("{greeting}：您好！\n\n{}\n\n", announce(&v.unit_name, &v.vehicle_name, &when));
     for (i, item) in items.iter().enumerate() {

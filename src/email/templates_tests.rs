@@ -102,6 +102,7 @@ fn visit() -> VisitReminder {
         site_contact: Some("王老师 13800000000".into()),
         note: None,
         donor_ages: DonorAges::NOTICE_2020,
+        manage_url: "https://bloodplan.example.org/liaison".into(),
     }
 }
 

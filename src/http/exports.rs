@@ -38,7 +38,13 @@ pub async fn fulfilment_export(
     Query(params): Query<ExportParams>,
     Data(state): Data<&AppState>,
 ) -> Response {
-    let Bearer::Token(token) = super::auth::bearer(req) else {
+    // The office's export buttons send the web session's cookie instead of a bearer token.
+    let cookie = crate::web::session::cookie_token(req);
+    let token = match super::auth::bearer(req) {
+        Bearer::Token(token) => Some(token),
+        _ => cookie.as_deref(),
+    };
+    let Some(token) = token else {
         return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "请先登录");
     };
     let actor = match accounts::authenticate(&state.db, &state.clock, token).await {

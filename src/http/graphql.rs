@@ -4,7 +4,6 @@
 //! can send from a browser. Here mutations run only from a POST with a JSON body, so a
 //! browser cannot send one cross-site without a CORS preflight; other bodies get 415 before
 //! any resolver runs, a GET mutation gets 405, and bodies and batches are bounded.
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse};
 use poem::http::{header, StatusCode};
@@ -113,8 +112,7 @@ async fn request_auth(req: &Request, state: &AppState) -> Result<RequestAuth, Re
 pub async fn graphql_get(req: &Request, Data(gql): Data<&GraphqlHttp>) -> Response {
     let query_string = req.uri().query().unwrap_or("");
     if query_string.is_empty() {
-        return Html(GraphiQLSource::build().endpoint("/graphql").title("bloodplan").finish())
-            .into_response();
+        return Html(crate::web::assets::GRAPHIQL_HTML).into_response();
     }
     let request = match async_graphql::http::parse_query_string(query_string) {
         Ok(request) => request,

@@ -16,6 +16,7 @@ pub fn routes(
     max_batch: usize,
 ) -> impl poem::Endpoint {
     Route::new()
+        .nest("/", crate::web::routes(state.clone()))
         .at("/graphql", get(graphql::graphql_get).post(graphql::graphql_post))
         .at("/health", get(graphql::health))
         .at("/calendar/vehicles/:file", get(calendar::vehicle_ics))
@@ -23,4 +24,5 @@ pub fn routes(
         .at("/exports/:file", get(exports::fulfilment_export))
         .data(state.clone())
         .data(graphql::GraphqlHttp { schema, state, max_body_bytes, max_batch })
+        .catch_error(|_: poem::error::NotFoundError| async { crate::web::not_found() })
 }

@@ -268,6 +268,45 @@ pub async fn logout(
     Ok(())
 }
 
+pub const WRONG_PASSWORD: &str = "WRONG_PASSWORD";
+
+/// A signed-in user changes their own password: the current one must be right. Every other
+/// session of theirs is revoked; the one asking stays signed in.
+pub async fn change_own_password(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    keep_token_hash: &str,
+    current: &str,
+    new_password: &str,
+) -> Result<(), ServiceError> {
+    check_password_policy(new_password).map_err(ServiceError::BadInput)?;
+    let user = app_user::Entity::find_by_id(actor.user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("账号不存在".into()))?;
+    if !verify_password(current.to_owned(), Some(user.password_hash.clone())).await? {
+        return Err(ServiceError::rejected(WRONG_PASSWORD, "当前密码不正确"));
+    }
+    let hash = hash_password(new_password.to_owned()).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let mut changed: app_user::ActiveModel = user.into();
+    changed.password_hash = Set(hash);
+    changed.update(&txn).await?;
+    revoke_tokens(
+        &txn,
+        sea_orm::ExprTrait::and(
+            auth_token::Column::UserId.eq(actor.user_id),
+            auth_token::Column::TokenHash.ne(keep_token_hash),
+        ),
+        clock,
+    )
+    .await?;
+    Change::new("user", actor.user_id, "change_password", actor).record(&txn, clock).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 pub struct NewUser {
     pub username: String,
     pub password: String,

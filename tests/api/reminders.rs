@@ -109,6 +109,15 @@ async fn on_february_3_only_the_university_without_a_confirmed_visit_gets_one_te
         assert!(body.contains("0715-8888888"), "the office's phone from the configuration: {body}");
     }
     assert!(m.text.contains("鄂L采血01"), "free sessions around the term start are listed: {}", m.text);
+    let booking_link = format!("{}/book", app.address);
+    assert!(m.text.contains(&booking_link), "the email links the booking page: {}", m.text);
+    let page = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let answer = page.get(&booking_link).send().await.unwrap();
+    assert_eq!(
+        answer.headers()["location"],
+        "/login?next=%2Fbook",
+        "the link opens the booking page after login"
+    );
 
     // Later the same day, the scheduler and the worker find nothing new.
     app.clock.advance(TimeDelta::hours(3));
@@ -345,6 +354,8 @@ async fn a_cancelled_or_moved_visit_never_gets_the_old_visits_reminder() {
         reminder.subject
     );
     assert!(reminder.text.contains("预计献血 25 人次"), "expected donors: {}", reminder.text);
+    let manage = format!("{}/liaison", app.address);
+    assert!(reminder.text.contains(&manage), "the visit email links the liaison's page: {}", reminder.text);
 }
 
 #[tokio::test]

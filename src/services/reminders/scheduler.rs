@@ -63,10 +63,13 @@ async fn quotas(db: &DatabaseConnection, year: i32) -> Result<HashMap<i32, plan_
     Ok(rows.into_iter().map(|q| (q.unit_id, q)).collect())
 }
 
+/// The link opens the web app's booking page (after login, for the liaison's own holder).
 fn booking_hint(ctx: &ReminderContext) -> String {
     format!(
-        "登录献血计划系统 {} 在线预约采血车，或致电 {} 与{}联系。",
-        ctx.public_url, ctx.office.phone, ctx.office.name
+        "登录献血计划系统 {}/book 在线预约采血车，或致电 {} 与{}联系。",
+        ctx.public_url.trim_end_matches('/'),
+        ctx.office.phone,
+        ctx.office.name
     )
 }
 
@@ -210,6 +213,7 @@ async fn visit_reminders(
                 site_contact: v.site_contact.clone(),
                 note: v.note.clone(),
                 donor_ages: DonorAges::NOTICE_2020,
+                manage_url: format!("{}/liaison", ctx.public_url.trim_end_matches('/')),
             },
             &ctx.office,
         );

@@ -1,0 +1,264 @@
+//! The holders table (office) and a page per holder (office, station, the holder's liaison).
+use askama::Template;
+use chrono::{Datelike, NaiveDate};
+use poem::http::StatusCode;
+use poem::web::{Data, Path, Query};
+use poem::{handler, Request, Response};
+use serde::Deserialize;
+
+use super::render::{self, thousands, Chrome};
+use super::session;
+use super::view::{Figures, VisitRow};
+use crate::domain::auth::Role;
+use crate::domain::section::Section;
+use crate::domain::unit_kind::UnitKind;
+use crate::services::collections::{self, CollectionFilter};
+use crate::services::fulfilment::{self, ProgressFilter, ProgressOrder};
+use crate::services::visits::{self, VisitFilter};
+use crate::services::{calendars, contacts, plans, Page, ServiceError};
+use crate::state::AppState;
+
+const PAGE_SIZE: u64 = 50;
+
+struct HolderRow {
+    id: i32,
+    name: String,
+    section: &'static str,
+    kind: &'static str,
+    figures: Figures,
+}
+
+#[derive(Template)]
+#[template(path = "holders.html")]
+struct HoldersPage {
+    chrome: Chrome,
+    year: i32,
+    total: u64,
+    rows: Vec<HolderRow>,
+    sections: Vec<(&'static str, &'static str, bool)>,
+    kinds: Vec<(&'static str, &'static str, bool)>,
+    behind: String,
+    q: String,
+    orders: Vec<(&'static str, &'static str, bool)>,
+    page: u64,
+    pages: u64,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct HoldersQuery {
+    section: Option<String>,
+    kind: Option<String>,
+    behind: Option<String>,
+    q: Option<String>,
+    order: Option<String>,
+    page: Option<u64>,
+}
+
+impl HoldersQuery {
+    fn link(&self, page: u64) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("section", &self.section),
+            ("kind", &self.kind),
+            ("behind", &self.behind),
+            ("q", &self.q),
+            ("order", &self.order),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                s.append_pair(k, v);
+            }
+        }
+        s.append_pair("page", &page.to_string());
+        format!("/office/holders?{}", s.finish())
+    }
+}
+
+const ORDERS: [(&str, &str, ProgressOrder); 5] = [
+    ("TABLE", "按计划表顺序", ProgressOrder::Table),
+    ("SHARE_ASC", "完成比例从低到高", ProgressOrder::ShareAsc),
+    ("SHARE_DESC", "完成比例从高到低", ProgressOrder::ShareDesc),
+    ("REMAINING_DESC", "尚差人次从多到少", ProgressOrder::RemainingDesc),
+    ("NAME", "按名称", ProgressOrder::Name),
+];
+
+#[handler]
+pub async fn holders_table(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Query(q): Query<HoldersQuery>,
+) -> Response {
+    let s = match session::require(req, state, &[Role::Office]).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let today = state.clock.today();
+    let year = today.year();
+    let f = match fulfilment::fulfilment(&state.db, year, today, state.behind_margin_points).await {
+        Ok(f) => f,
+        Err(e) => return render::service_error_for(&s, e),
+    };
+    let section = q.section.as_deref().and_then(Section::parse);
+    let kind = q.kind.as_deref().and_then(UnitKind::parse);
+    let behind = match q.behind.as_deref() {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ => None,
+    };
+    let order_code = q.order.as_deref().unwrap_or("TABLE");
+    let order = ORDERS.iter().find(|(c, _, _)| *c == order_code).map_or(ProgressOrder::Table, |o| o.2);
+    let filter = ProgressFilter { section, kind, behind_schedule: behind, name_contains: q.q.clone() };
+    let page = q.page.unwrap_or(1).max(1);
+    let (total, rows) =
+        f.units(&s.actor, &filter, order, Page { first: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    render::page(&HoldersPage {
+        chrome: Chrome::new(Some(&s), "献血单位"),
+        year,
+        total,
+        rows: rows
+            .iter()
+            .map(|u| HolderRow {
+                id: u.unit_id,
+                name: u.name.clone(),
+                section: u.section.label_zh(),
+                kind: u.kind.label_zh(),
+                figures: Figures::from(&u.progress),
+            })
+            .collect(),
+        sections: Section::ALL.iter().map(|x| (x.code(), x.label_zh(), Some(*x) == section)).collect(),
+        kinds: UnitKind::ALL.iter().map(|x| (x.code(), x.label_zh(), Some(*x) == kind)).collect(),
+        behind: q.behind.clone().unwrap_or_default(),
+        q: q.q.clone().unwrap_or_default(),
+        orders: ORDERS.iter().map(|(c, l, _)| (*c, *l, *c == order_code)).collect(),
+        page,
+        pages,
+        prev: (page > 1).then(|| q.link(page - 1)),
+        next: (page < pages).then(|| q.link(page + 1)),
+    })
+}
+
+struct QuotaLine {
+    year: i32,
+    section: &'static str,
+    seq: i32,
+    quota: String,
+}
+
+struct CollectionLine {
+    date: String,
+    site: &'static str,
+    donations: String,
+    volume_ml: String,
+    revision: i32,
+}
+
+#[derive(Template)]
+#[template(path = "holder.html")]
+struct HolderPage {
+    chrome: Chrome,
+    name: String,
+    kind: &'static str,
+    year: i32,
+    figures: Option<Figures>,
+    quotas: Vec<QuotaLine>,
+    visits: Vec<VisitRow>,
+    collections: Vec<CollectionLine>,
+    contact: Option<(String, String, String)>,
+    calendar_url: Option<String>,
+    months: Vec<(u32, String)>,
+}
+
+#[handler]
+pub async fn holder_page(req: &Request, Data(state): Data<&AppState>, Path(id): Path<i32>) -> Response {
+    let s = match session::require(req, state, &Role::ALL).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    // The same permission as the holder's contact: the office, the station, its own liaisons.
+    if !contacts::may_read(&s.actor, id) {
+        return render::error_page(Some(&s), StatusCode::FORBIDDEN, render::FORBIDDEN);
+    }
+    match holder_data(state, &s.actor, id).await {
+        Ok(mut page) => {
+            page.chrome = Chrome::new(Some(&s), page.name.clone());
+            render::page(&page)
+        }
+        Err(e) => render::service_error_for(&s, e),
+    }
+}
+
+async fn holder_data(
+    state: &AppState,
+    actor: &crate::domain::auth::Actor,
+    id: i32,
+) -> Result<HolderPage, ServiceError> {
+    let unit = plans::unit_by_id(&state.db, id).await?;
+    let today = state.clock.today();
+    let year = today.year();
+    let figures = match fulfilment::fulfilment(&state.db, year, today, state.behind_margin_points).await {
+        Ok(f) => {
+            f.visible_units(actor).into_iter().find(|u| u.unit_id == id).map(|u| Figures::from(&u.progress))
+        }
+        Err(ServiceError::NotFound(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let months = fulfilment::monthly(&state.db, actor, year, Some(id), Some(today)).await?;
+    let from = NaiveDate::from_ymd_opt(year, 1, 1);
+    let (_, visit_rows) = visits::list_visits(
+        &state.db,
+        actor,
+        &VisitFilter { unit_id: Some(id), from, ..VisitFilter::default() },
+        Page { first: 500, offset: 0 },
+    )
+    .await?;
+    let (_, records) = collections::list_collections(
+        &state.db,
+        actor,
+        &CollectionFilter { unit_id: Some(id), year: Some(year), ..CollectionFilter::default() },
+        Page { first: 500, offset: 0 },
+    )
+    .await?;
+    let contact = contacts::contact_of(&state.db, actor, id).await?.map(|c| (c.name, c.phone, c.email));
+    let calendar_url = match calendars::unit_calendar_token(&state.db, actor, id).await {
+        Ok(token) => Some(format!("{}/calendar/units/{token}.ics", state.public_url)),
+        Err(ServiceError::Forbidden) => None,
+        Err(e) => return Err(e),
+    };
+    Ok(HolderPage {
+        chrome: Chrome::new(None, ""),
+        name: unit.name,
+        kind: unit.kind.label_zh(),
+        year,
+        figures,
+        quotas: unit
+            .quotas
+            .iter()
+            .map(|(y, q)| QuotaLine {
+                year: *y,
+                section: q.section.label_zh(),
+                seq: q.seq,
+                quota: thousands(q.quota.into()),
+            })
+            .collect(),
+        visits: visit_rows.iter().map(VisitRow::from).collect(),
+        collections: records
+            .iter()
+            .map(|c| CollectionLine {
+                date: c.date.to_string(),
+                site: c.site.label_zh(),
+                donations: thousands(c.counts.donations()),
+                volume_ml: thousands(c.counts.volume_ml()),
+                revision: c.revision,
+            })
+            .collect(),
+        contact,
+        calendar_url,
+        months: months
+            .iter()
+            .filter(|m| m.donations > 0)
+            .map(|m| (m.month, thousands(m.donations)))
+            .collect(),
+    })
+}

@@ -1,0 +1,458 @@
+//! The station's pages: the week's visits per vehicle, recording and correcting a visit's
+//! collection, and fixed-site records.
+use std::collections::BTreeMap;
+
+use askama::Template;
+use chrono::{Datelike, NaiveDate, TimeDelta};
+use poem::web::{Data, Form, Path, Query};
+use poem::{handler, Request, Response};
+use serde::Deserialize;
+
+use super::liaison::flash_text;
+use super::render::{self, Chrome};
+use super::session::{self, Session};
+use super::view::{day_label, VisitRow};
+use crate::domain::auth::Role;
+use crate::domain::collection::{BloodTypes, CollectionSite, Counts};
+use crate::services::collections::{self, CollectionFilter, CollectionInput, CollectionView, Source};
+use crate::services::visits::{self, VisitFilter};
+use crate::services::{plans, Page, ServiceError};
+use crate::state::AppState;
+
+const STAFF: &[Role] = &[Role::Station, Role::Office];
+
+struct VehicleDay {
+    vehicle: String,
+    today: Vec<VisitRow>,
+    week: Vec<VisitRow>,
+}
+
+#[derive(Template)]
+#[template(path = "station.html")]
+struct SchedulePage {
+    chrome: Chrome,
+    today: String,
+    week: String,
+    prev: String,
+    next: String,
+    vehicles: Vec<VehicleDay>,
+}
+
+#[derive(Deserialize)]
+pub struct DateQuery {
+    date: Option<NaiveDate>,
+}
+
+#[handler]
+pub async fn schedule(req: &Request, Data(state): Data<&AppState>, Query(q): Query<DateQuery>) -> Response {
+    let s = match session::require(req, state, STAFF).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let day = q.date.unwrap_or_else(|| state.clock.today());
+    let monday = day - TimeDelta::days(i64::from(day.weekday().num_days_from_monday()));
+    let sunday = monday + TimeDelta::days(6);
+    let filter = VisitFilter { from: Some(monday), to: Some(sunday), ..VisitFilter::default() };
+    let rows = match visits::list_visits(&state.db, &s.actor, &filter, Page { first: 500, offset: 0 }).await {
+        Ok((_, rows)) => rows,
+        Err(e) => return render::service_error_for(&s, e),
+    };
+    let mut by_vehicle: BTreeMap<(i32, String), VehicleDay> = BTreeMap::new();
+    for v in rows.iter().filter(|v| v.status.code() != "CANCELLED") {
+        let entry = by_vehicle.entry((v.vehicle_id, v.vehicle_name.clone())).or_insert_with(|| VehicleDay {
+            vehicle: v.vehicle_name.clone(),
+            today: Vec::new(),
+            week: Vec::new(),
+        });
+        if v.date == day {
+            entry.today.push(VisitRow::from(v));
+        }
+        entry.week.push(VisitRow::from(v));
+    }
+    render::page(&SchedulePage {
+        chrome: Chrome::new(Some(&s), "今日与本周"),
+        today: day_label(day),
+        week: format!("{} 至 {}", monday.format("%m-%d"), sunday.format("%m-%d")),
+        prev: (day - TimeDelta::days(7)).to_string(),
+        next: (day + TimeDelta::days(7)).to_string(),
+        vehicles: by_vehicle.into_values().collect(),
+    })
+}
+
+/// A record's figures as the form shows them (empty for a new record).
+#[derive(Default)]
+struct CountFields {
+    bags200: String,
+    bags300: String,
+    bags400: String,
+    deferred: String,
+    a: String,
+    b: String,
+    o: String,
+    ab: String,
+    rh_negative: String,
+    note: String,
+    date: String,
+}
+
+impl CountFields {
+    fn of(c: &CollectionView) -> CountFields {
+        let t = c.counts.blood_types;
+        let n = |v: Option<i32>| v.map(|v| v.to_string()).unwrap_or_default();
+        CountFields {
+            bags200: c.counts.bags200.to_string(),
+            bags300: c.counts.bags300.to_string(),
+            bags400: c.counts.bags400.to_string(),
+            deferred: c.counts.deferred.to_string(),
+            a: n(t.map(|t| t.a)),
+            b: n(t.map(|t| t.b)),
+            o: n(t.map(|t| t.o)),
+            ab: n(t.map(|t| t.ab)),
+            rh_negative: n(t.map(|t| t.rh_negative)),
+            note: c.note.clone().unwrap_or_default(),
+            date: c.date.to_string(),
+        }
+    }
+}
+
+struct Recorded {
+    id: i32,
+    revision: i32,
+    donations: i64,
+    volume_ml: i64,
+}
+
+#[derive(Template)]
+#[template(path = "station_visit.html")]
+struct VisitPage {
+    chrome: Chrome,
+    flash: Option<String>,
+    error: Option<String>,
+    visit: VisitRow,
+    recorded: Option<Recorded>,
+    fields: CountFields,
+}
+
+#[derive(Deserialize)]
+pub struct FlashQuery {
+    done: Option<String>,
+}
+
+async fn visit_page_with(
+    state: &AppState,
+    s: &Session,
+    id: i32,
+    flash: Option<String>,
+    error: Option<String>,
+    entered: Option<CountFields>,
+) -> Response {
+    let visit = match visits::visit_by_id(&state.db, &s.actor, id).await {
+        Ok(v) => v,
+        Err(e) => return render::service_error_for(s, e),
+    };
+    let filter = CollectionFilter { visit_id: Some(id), ..CollectionFilter::default() };
+    let existing =
+        match collections::list_collections(&state.db, &s.actor, &filter, Page { first: 1, offset: 0 }).await
+        {
+            Ok((_, rows)) => rows.into_iter().next(),
+            Err(e) => return render::service_error_for(s, e),
+        };
+    let fields = entered.unwrap_or_else(|| match &existing {
+        Some(c) => CountFields::of(c),
+        None => CountFields { date: visit.date.to_string(), ..CountFields::default() },
+    });
+    render::page(&VisitPage {
+        chrome: Chrome::new(Some(s), "采血记录"),
+        flash,
+        error,
+        visit: VisitRow::from(&visit),
+        recorded: existing.map(|c| Recorded {
+            id: c.id,
+            revision: c.revision,
+            donations: c.counts.donations(),
+            volume_ml: c.counts.volume_ml(),
+        }),
+        fields,
+    })
+}
+
+#[handler]
+pub async fn visit_page(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<i32>,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    match session::require(req, state, STAFF).await {
+        Ok(s) => visit_page_with(state, &s, id, done_text(q.done.as_deref()), None, None).await,
+        Err(r) => r,
+    }
+}
+
+fn done_text(done: Option<&str>) -> Option<String> {
+    match done? {
+        "recorded" => Some("采血记录已保存，活动已标记为已完成。".into()),
+        "corrected" => Some("采血记录已更正，原记录保留在修订历史中。".into()),
+        other => flash_text(Some(other)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CountsForm {
+    date: String,
+    bags200: String,
+    bags300: String,
+    bags400: String,
+    deferred: String,
+    a: Option<String>,
+    b: Option<String>,
+    o: Option<String>,
+    ab: Option<String>,
+    rh_negative: Option<String>,
+    note: Option<String>,
+    reason: Option<String>,
+    /// The revision the correction form showed: a record changed since is refused.
+    revision: Option<String>,
+    unit_id: Option<String>,
+    site: Option<String>,
+}
+
+impl CountsForm {
+    fn fields(&self) -> CountFields {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        CountFields {
+            bags200: self.bags200.clone(),
+            bags300: self.bags300.clone(),
+            bags400: self.bags400.clone(),
+            deferred: self.deferred.clone(),
+            a: o(&self.a),
+            b: o(&self.b),
+            o: o(&self.o),
+            ab: o(&self.ab),
+            rh_negative: o(&self.rh_negative),
+            note: o(&self.note),
+            date: self.date.clone(),
+        }
+    }
+
+    /// The figures, or what is wrong with them in a sentence. Blood types are all or none.
+    fn counts(&self) -> Result<(NaiveDate, Counts), String> {
+        let date = NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d")
+            .map_err(|_| "采血日期不是有效的日期（例如 2020-03-02）。".to_owned())?;
+        let whole = |text: &str, what: &str| -> Result<i32, String> {
+            let t = text.trim();
+            if t.is_empty() {
+                return Ok(0);
+            }
+            t.parse::<i32>().map_err(|_| format!("{what}必须是整数。"))
+        };
+        let types = [&self.a, &self.b, &self.o, &self.ab, &self.rh_negative];
+        let any_type = types.iter().any(|t| t.as_deref().is_some_and(|t| !t.trim().is_empty()));
+        let blood_types = if any_type {
+            let v = |t: &Option<String>, what: &str| whole(t.as_deref().unwrap_or(""), what);
+            Some(BloodTypes {
+                a: v(&self.a, "A 型人数")?,
+                b: v(&self.b, "B 型人数")?,
+                o: v(&self.o, "O 型人数")?,
+                ab: v(&self.ab, "AB 型人数")?,
+                rh_negative: v(&self.rh_negative, "RhD 阴性人数")?,
+            })
+        } else {
+            None
+        };
+        Ok((
+            date,
+            Counts {
+                bags200: whole(&self.bags200, "200 毫升袋数")?,
+                bags300: whole(&self.bags300, "300 毫升袋数")?,
+                bags400: whole(&self.bags400, "400 毫升袋数")?,
+                deferred: whole(&self.deferred, "暂缓献血人数")?,
+                blood_types,
+            },
+        ))
+    }
+}
+
+fn refused(e: &ServiceError) -> bool {
+    !matches!(e, ServiceError::Database(_) | ServiceError::Internal(_) | ServiceError::Forbidden)
+}
+
+#[handler]
+pub async fn record(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<i32>,
+    Form(form): Form<CountsForm>,
+) -> Response {
+    let s = match session::require(req, state, STAFF).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (date, counts) = match form.counts() {
+        Ok(c) => c,
+        Err(m) => return visit_page_with(state, &s, id, None, Some(m), Some(form.fields())).await,
+    };
+    let input = CollectionInput { source: Source::Visit(id), date, counts, note: form.note.clone() };
+    match collections::record_collection(&state.db, &state.clock, &s.actor, input).await {
+        Ok(_) => render::redirect(&format!("/station/visits/{id}?done=recorded")),
+        Err(e) if refused(&e) => {
+            visit_page_with(state, &s, id, None, Some(render::message_of(&e)), Some(form.fields())).await
+        }
+        Err(e) => render::service_error_for(&s, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct VisitOf {
+    visit: Option<i32>,
+}
+
+/// A correction: a new revision with a reason; the form names the visit it came from.
+#[handler]
+pub async fn correct(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<i32>,
+    Query(of): Query<VisitOf>,
+    Form(form): Form<CountsForm>,
+) -> Response {
+    let s = match session::require(req, state, STAFF).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(visit_id) = of.visit else {
+        return render::error_page(Some(&s), poem::http::StatusCode::BAD_REQUEST, "缺少采血活动编号。");
+    };
+    let (date, counts) = match form.counts() {
+        Ok(c) => c,
+        Err(m) => return visit_page_with(state, &s, visit_id, None, Some(m), Some(form.fields())).await,
+    };
+    let input = CollectionInput { source: Source::Visit(visit_id), date, counts, note: form.note.clone() };
+    let reason = form.reason.clone().unwrap_or_default();
+    let revision = form.revision.as_deref().and_then(|r| r.parse::<i32>().ok()).unwrap_or(0);
+    match collections::correct_collection(&state.db, &state.clock, &s.actor, id, revision, reason, input)
+        .await
+    {
+        Ok(_) => render::redirect(&format!("/station/visits/{visit_id}?done=corrected")),
+        Err(e) if refused(&e) => {
+            visit_page_with(state, &s, visit_id, None, Some(render::message_of(&e)), Some(form.fields()))
+                .await
+        }
+        Err(e) => render::service_error_for(&s, e),
+    }
+}
+
+struct HolderOption {
+    id: i32,
+    name: String,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "fixed_site.html")]
+struct FixedSitePage {
+    chrome: Chrome,
+    flash: Option<String>,
+    error: Option<String>,
+    holders: Vec<HolderOption>,
+    sites: Vec<(&'static str, &'static str, bool)>,
+    fields: CountFields,
+}
+
+async fn fixed_site_with(
+    state: &AppState,
+    s: &Session,
+    flash: Option<String>,
+    error: Option<String>,
+    form: Option<&CountsForm>,
+) -> Response {
+    let year = state.clock.today().year();
+    let filter = plans::UnitFilter::default();
+    let units = match plans::plan_by_year(&state.db, year).await {
+        Ok(plan) => {
+            match plans::plan_units(
+                &state.db,
+                plan.id,
+                &filter,
+                plans::UnitOrder::Table,
+                Page { first: 500, offset: 0 },
+            )
+            .await
+            {
+                Ok((_, rows)) => rows,
+                Err(e) => return render::service_error_for(s, e),
+            }
+        }
+        Err(ServiceError::NotFound(_)) => Vec::new(),
+        Err(e) => return render::service_error_for(s, e),
+    };
+    let chosen_unit = form.and_then(|f| f.unit_id.as_deref()).and_then(|u| u.parse::<i32>().ok());
+    let chosen_site = form.and_then(|f| f.site.as_deref()).unwrap_or("CENTRAL_STATION");
+    render::page(&FixedSitePage {
+        chrome: Chrome::new(Some(s), "固定点采血"),
+        flash,
+        error,
+        holders: units
+            .into_iter()
+            .map(|u| HolderOption { selected: Some(u.unit_id) == chosen_unit, id: u.unit_id, name: u.name })
+            .collect(),
+        sites: [CollectionSite::CentralStation, CollectionSite::DonationHouse]
+            .into_iter()
+            .map(|c| (c.code(), c.label_zh(), c.code() == chosen_site))
+            .collect(),
+        fields: form.map(CountsForm::fields).unwrap_or_else(|| CountFields {
+            date: state.clock.today().to_string(),
+            ..CountFields::default()
+        }),
+    })
+}
+
+#[handler]
+pub async fn fixed_site_page(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    match session::require(req, state, STAFF).await {
+        Ok(s) => {
+            let flash = (q.done.as_deref() == Some("recorded")).then(|| "固定点采血记录已保存。".to_owned());
+            fixed_site_with(state, &s, flash, None, None).await
+        }
+        Err(r) => r,
+    }
+}
+
+#[handler]
+pub async fn record_fixed_site(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Form(form): Form<CountsForm>,
+) -> Response {
+    let s = match session::require(req, state, STAFF).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let unit_id = form.unit_id.as_deref().and_then(|u| u.parse::<i32>().ok());
+    let site = form.site.as_deref().and_then(CollectionSite::parse);
+    let (Some(unit_id), Some(site)) = (unit_id, site) else {
+        return fixed_site_with(state, &s, None, Some("请选择献血单位和采血地点。".into()), Some(&form))
+            .await;
+    };
+    let (date, counts) = match form.counts() {
+        Ok(c) => c,
+        Err(m) => return fixed_site_with(state, &s, None, Some(m), Some(&form)).await,
+    };
+    let input = CollectionInput {
+        source: Source::FixedSite { unit_id, site },
+        date,
+        counts,
+        note: form.note.clone(),
+    };
+    match collections::record_collection(&state.db, &state.clock, &s.actor, input).await {
+        Ok(_) => render::redirect("/station/fixed-site?done=recorded"),
+        Err(e) if refused(&e) => {
+            fixed_site_with(state, &s, None, Some(render::message_of(&e)), Some(&form)).await
+        }
+        Err(e) => render::service_error_for(&s, e),
+    }
+}
