@@ -65,6 +65,7 @@ impl AppState {
             calendar: Arc::new(calendar),
             behind_margin_points: config.behind_margin_points,
             max_requested_visits: config.max_requested_visits,
+            office: Some(config.office.clone()),
         };
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.bind));
         let mailer = config

@@ -149,7 +149,9 @@ impl VisitMutation {
     async fn confirm_visit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Visit> {
         let actor = auth::require(ctx, auth::OFFICE)?;
         let state = ctx.data_unchecked::<AppState>();
-        Ok(visits::confirm_visit(&state.db, &state.clock, actor, parse_id(&id)?).await?.into())
+        Ok(visits::confirm_visit(&state.db, &state.clock, &state.booking, actor, parse_id(&id)?)
+            .await?
+            .into())
     }
 
     /// Cancels a visit and frees its session at once.

@@ -9,6 +9,7 @@ pub mod collections;
 pub mod contacts;
 pub mod exports;
 pub mod fulfilment;
+pub mod notices;
 pub mod outbox;
 pub mod plan_import;
 pub mod plans;

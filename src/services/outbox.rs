@@ -30,7 +30,7 @@ use super::{Page, ServiceError};
 use crate::clock::Clock;
 use crate::db::entities::{outbox, visit};
 use crate::domain::auth::Actor;
-use crate::domain::reminders::{backoff, OutboxStatus, ReminderKind};
+use crate::domain::reminders::{backoff, OutboxStatus};
 use crate::domain::visit::VisitStatus;
 use crate::email::{Mailer, OutgoingEmail, RenderedEmail, SendError};
 
@@ -78,7 +78,8 @@ impl Default for OutboxSettings {
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub dedup_key: String,
-    pub kind: ReminderKind,
+    /// `ReminderKind::code()`, or [`crate::services::notices::KIND`].
+    pub kind: &'static str,
     pub recipient: String,
     pub recipient_name: Option<String>,
     pub email: RenderedEmail,
@@ -92,7 +93,7 @@ pub async fn enqueue(txn: &DatabaseTransaction, clock: &Clock, m: &NewMessage) -
     let now = clock.now();
     let row = outbox::ActiveModel {
         dedup_key: Set(m.dedup_key.clone()),
-        kind: Set(m.kind.code().to_owned()),
+        kind: Set(m.kind.to_owned()),
         recipient: Set(m.recipient.clone()),
         recipient_name: Set(m.recipient_name.clone()),
         subject: Set(m.email.subject.clone()),

@@ -1,8 +1,8 @@
 //! Collection vehicles and their blackout periods, managed by the office and the station.
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::json;
 
@@ -113,7 +113,8 @@ pub async fn update_vehicle(
 ) -> Result<vehicle::Model, ServiceError> {
     require_staff(actor)?;
     let txn = crate::db::begin_write(db).await?;
-    let current = find(&txn, id).await?;
+    // Locked before its visits are read: a booking that commits meanwhile is seen.
+    let current = lock(&txn, id).await?;
     let name = changes.name.map_or_else(|| current.name.clone(), |n| n.trim().to_owned());
     let capacity = changes.capacity_per_day.unwrap_or(current.capacity_per_day);
     let home = changes.home_station.map_or_else(|| current.home_station.clone(), |h| h.trim().to_owned());
@@ -181,6 +182,20 @@ async fn stranded_visits(
     ))
 }
 
+/// Reads a vehicle and holds its row until the transaction ends, so that a booking or move
+/// onto it and a deactivation or capacity cut of it happen one after the other, never side
+/// by side. Each write transaction locks at most one vehicle, so two of them cannot wait on
+/// each other. On PostgreSQL this is `SELECT … FOR UPDATE`; SQLite has no row locks, but
+/// every write transaction there is `BEGIN IMMEDIATE`, which already serialises writers.
+pub async fn lock(txn: &DatabaseTransaction, id: i32) -> Result<vehicle::Model, ServiceError> {
+    let postgres = txn.get_database_backend() != DbBackend::Sqlite;
+    vehicle::Entity::find_by_id(id)
+        .apply_if(postgres.then_some(()), |q, _| q.lock_exclusive())
+        .one(txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(super::noun::VEHICLE, id))
+}
+
 pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<vehicle::Model, ServiceError> {
     vehicle::Entity::find_by_id(id)
         .one(db)
@@ -228,7 +243,7 @@ pub async fn add_blackout(
         return Err(ServiceError::BadInput("请填写停用原因".into()));
     }
     let txn = crate::db::begin_write(db).await?;
-    find(&txn, vehicle_id).await?;
+    lock(&txn, vehicle_id).await?;
     let clashes = visit::Entity::find()
         .filter(visit::Column::VehicleId.eq(vehicle_id))
         .filter(visit::Column::Date.between(input.from, input.to))

@@ -274,7 +274,8 @@ pub async fn confirm(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let result = visits::confirm_visit(&state.db, &state.clock, &s.actor, id).await.map(|_| ());
+    let result =
+        visits::confirm_visit(&state.db, &state.clock, &state.booking, &s.actor, id).await.map(|_| ());
     after_change(state, &s, result, form.back.as_deref(), "confirmed").await
 }
 
@@ -301,7 +302,7 @@ pub async fn confirm_many(req: &Request, Data(state): Data<&AppState>, body: Bod
     }
     let mut refusals = Vec::new();
     for id in ids {
-        match visits::confirm_visit(&state.db, &state.clock, &s.actor, id).await {
+        match visits::confirm_visit(&state.db, &state.clock, &state.booking, &s.actor, id).await {
             Ok(_) => {}
             Err(e @ (ServiceError::Database(_) | ServiceError::Internal(_))) => {
                 return render::service_error_for(&s, e)

@@ -309,7 +309,7 @@ async fn failed_message(app: &TestApp) -> String {
     use sea_orm::{ActiveModelTrait, EntityTrait, Set};
     let message = NewMessage {
         dedup_key: "matrix".into(),
-        kind: bloodplan::domain::reminders::ReminderKind::Term,
+        kind: bloodplan::domain::reminders::ReminderKind::Term.code(),
         recipient: "nobody@example.org".into(),
         recipient_name: None,
         email: bloodplan::email::RenderedEmail { subject: "s".into(), text: "t".into(), html: "h".into() },

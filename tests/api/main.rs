@@ -17,6 +17,7 @@ mod fulfilment;
 mod http_safety;
 mod import;
 mod layering;
+mod notices;
 mod numbers;
 mod overload;
 mod parity;

@@ -80,13 +80,20 @@ async fn on_february_3_only_the_university_without_a_confirmed_visit_gets_one_te
     assert_eq!(rule["setReminderRule"], json!({ "kind": "DIGEST", "offsets": [1], "enabled": true }));
 
     app.clock.set(at("2020-02-02T09:00:00+08:00"));
-    assert_eq!(run_once(&app).await.0, 0, "nothing is due 22 days before the term");
+    let (queued, report) = run_once(&app).await;
+    assert_eq!(queued, 0, "nothing is due 22 days before the term");
+    assert_eq!(report.sent, 1, "only the notice of the office's confirmation to 咸宁职业技术学院");
+    let notice = smtp.messages().remove(0);
+    assert_eq!(notice.to, vec!["liaison@xnvc.example.edu.cn".to_string()]);
+    assert!(notice.subject.ends_with("2020年3月3日（星期二）上午的采血活动已确认"), "{}", notice.subject);
 
     app.clock.set(at("2020-02-03T09:00:00+08:00"));
     let (queued, report) = run_once(&app).await;
     assert_eq!((queued, report.sent), (2, 2), "one term reminder and, on a Monday, the office's digest");
-    let (to_office, messages): (Vec<_>, Vec<_>) =
-        smtp.messages().into_iter().partition(|m| m.to == vec!["xianning-blood@example.org".to_string()]);
+    let (to_office, messages): (Vec<_>, Vec<_>) = smtp.messages()[1..]
+        .iter()
+        .cloned()
+        .partition(|m| m.to == vec!["xianning-blood@example.org".to_string()]);
     assert_eq!(to_office.len(), 1);
     assert_eq!(
         to_office[0].subject,
@@ -115,8 +122,8 @@ async fn on_february_3_only_the_university_without_a_confirmed_visit_gets_one_te
     // Later the same day, the scheduler and the worker find nothing new.
     app.clock.advance(TimeDelta::hours(3));
     assert_eq!(run_once(&app).await, (0, SendReport::default()));
-    assert_eq!(smtp.messages().len(), 2);
-    assert_eq!(app.count("outbox").await, 2);
+    assert_eq!(smtp.messages().len(), 3);
+    assert_eq!(app.count("outbox").await, 3);
 }
 
 #[tokio::test]
@@ -194,7 +201,7 @@ async fn a_550_fails_the_message_after_the_configured_attempts_and_the_office_ca
 fn message(i: usize) -> NewMessage {
     NewMessage {
         dedup_key: format!("load:{i}"),
-        kind: ReminderKind::Term,
+        kind: ReminderKind::Term.code(),
         recipient: format!("liaison{i}@example.edu.cn"),
         recipient_name: Some(format!("联络员{i}")),
         email: RenderedEmail {
@@ -291,7 +298,10 @@ async fn a_cancelled_or_moved_visit_never_gets_the_old_visits_reminder() {
     .await;
     app.clock.set(at("2020-02-28T09:00:00+08:00"));
     let (queued, report) = run_once(&app).await;
-    assert_eq!((queued, report.sent), (0, 0));
+    // Only the office's notices: two confirmations and the cancellation (the cancelled
+    // visit's confirmation, still queued, went with it).
+    assert_eq!((queued, report.sent), (0, 3));
+    let notices = smtp.messages().len();
 
     // Queued on 02-29 for 03-03, then moved to 03-10 before the worker sends it.
     app.clock.set(at("2020-02-29T09:00:00+08:00"));
@@ -310,6 +320,7 @@ async fn a_cancelled_or_moved_visit_never_gets_the_old_visits_reminder() {
     assert_eq!(reminders::enqueue_due(&s.db, &app.clock, &s.reminders).await.unwrap(), 1);
     outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, sea_orm::sea_query::Expr::value("PENDING"))
+        .filter(outbox::Column::Kind.eq("VISIT"))
         .exec(&app.db)
         .await
         .unwrap();
@@ -325,23 +336,26 @@ async fn a_cancelled_or_moved_visit_never_gets_the_old_visits_reminder() {
     let report = outbox_service::run_once(&s.db, &app.clock, s.mailer.as_ref().unwrap(), &s.outbox, "w")
         .await
         .unwrap();
-    assert_eq!((report.sent, report.cancelled), (0, 2));
-    assert!(smtp.messages().is_empty());
+    assert_eq!((report.sent, report.cancelled), (1, 2), "only the notice of the move went out");
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), notices + 1);
+    assert!(messages.iter().all(|m| !m.subject.contains("请做好准备")), "no reminder went out");
 
     // The moved visit gets the reminder of its new date, on 03-07.
     app.clock.set(at("2020-03-07T09:00:00+08:00"));
     let (queued, report) = run_once(&app).await;
     assert_eq!((queued, report.sent), (1, 1));
     let messages = smtp.messages();
-    assert_eq!(messages.len(), 1);
-    assert!(messages[0].subject.contains("3月10日"), "{}", messages[0].subject);
-    assert!(messages[0].text.contains("预计献血 25 人次"), "expected donors: {}", messages[0].text);
-    let manage = format!("{}/liaison", app.address);
+    assert_eq!(messages.len(), notices + 2);
+    let reminder = &messages[notices + 1];
     assert!(
-        messages[0].text.contains(&manage),
-        "the visit email links the liaison's page: {}",
-        messages[0].text
+        reminder.subject.contains("3月10日") && reminder.subject.contains("请做好准备"),
+        "{}",
+        reminder.subject
     );
+    assert!(reminder.text.contains("预计献血 25 人次"), "expected donors: {}", reminder.text);
+    let manage = format!("{}/liaison", app.address);
+    assert!(reminder.text.contains(&manage), "the visit email links the liaison's page: {}", reminder.text);
 }
 
 #[tokio::test]

@@ -129,3 +129,64 @@ async fn two_server_processes_on_one_database_still_make_exactly_one_visit() {
         assert_eq!(answer["data"]["visits"]["totalCount"], 1);
     }
 }
+
+/// Issue 10 item 8: bookings racing a deactivation. Either the deactivation wins (the vehicle
+/// is inactive and no booking got through) or it is refused (`VEHICLE_HAS_VISITS`, the vehicle
+/// stays active): never an inactive vehicle with live visits.
+#[tokio::test]
+async fn bookings_racing_a_deactivation_never_leave_an_inactive_vehicle_with_visits() {
+    let app = spawn_app().await;
+    let office = app.user_token("office", Role::Office, None).await;
+    let hbust = app.unit_id("湖北科技学院").await;
+    // Every working day of March 2020, morning and afternoon: 44 distinct sessions.
+    let days: Vec<String> = (2..=31)
+        .map(|d| chrono::NaiveDate::from_ymd_opt(2020, 3, d).unwrap())
+        .filter(|d| chrono::Datelike::weekday(d).number_from_monday() <= 5)
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(days.len(), 22);
+    let deactivate = "mutation($v: ID!) { updateVehicle(id: $v, input: { active: false }) { active } }";
+    let (mut refused, mut won) = (0, 0);
+    // The deactivation is sent among the bookings, earlier or later from round to round.
+    let positions = [0, 1, 2, 3, 5, 8, 13, 21];
+    for (round, position) in positions.into_iter().enumerate() {
+        let vehicle = app.create_vehicle(&office, &format!("鄂L竞速{round}")).await;
+        let mut requests: Vec<(&str, Value)> = days
+            .iter()
+            .flat_map(|d| ["MORNING", "AFTERNOON"].map(|s| (BOOK, book_vars(&hbust, &vehicle, d, s, 20))))
+            .collect();
+        requests.insert(position, (deactivate, serde_json::json!({ "v": vehicle })));
+        let sent = requests.into_iter().map(|(query, variables)| {
+            let request = app
+                .client
+                .post(app.graphql_url())
+                .bearer_auth(&office)
+                .json(&serde_json::json!({ "query": query, "variables": variables }));
+            async move { request.send().await.expect("answer").json::<Value>().await.expect("JSON") }
+        });
+        let mut answers = join_all(sent).await;
+        let deactivated = answers.remove(position);
+        let live = app
+            .gql_ok_as(
+                &office,
+                "query($v: ID!) { visits(vehicleId: $v, status: [REQUESTED, CONFIRMED]) { totalCount } }",
+                serde_json::json!({ "v": vehicle }),
+            )
+            .await["visits"]["totalCount"]
+            .as_i64()
+            .expect("count");
+        let booked = answers.iter().filter(|a| a.get("errors").is_none()).count() as i64;
+        assert_eq!(live, booked, "{answers:?}");
+        if deactivated.get("errors").is_none() {
+            assert_eq!(deactivated["data"]["updateVehicle"]["active"], false);
+            assert_eq!(live, 0, "an inactive vehicle kept {live} visits: {answers:?}");
+            assert!(answers.iter().all(|a| error_code(a) == Some("VEHICLE_INACTIVE")), "{answers:?}");
+            won += 1;
+        } else {
+            assert_eq!(error_code(&deactivated), Some("VEHICLE_HAS_VISITS"), "{deactivated}");
+            assert!(live >= 1);
+            refused += 1;
+        }
+    }
+    assert_eq!(won + refused, positions.len());
+}

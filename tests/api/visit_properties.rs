@@ -54,6 +54,7 @@ async fn world() -> World {
         calendar: Arc::new(WorkCalendar::parse(&text).unwrap()),
         behind_margin_points: 10,
         max_requested_visits: None,
+        office: None,
     };
     let mut units = Vec::new();
     for name in ["湖北科技学院", "市中心医院", "咸安"] {
@@ -110,7 +111,7 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) -> (Vec<(NaiveDate, 
             }
             Op::Confirm { pick: i } => {
                 if let Some(id) = pick(i) {
-                    let _ = visits::confirm_visit(db, clock, &w.office, id).await;
+                    let _ = visits::confirm_visit(db, clock, &w.settings, &w.office, id).await;
                 }
             }
         }

@@ -9,7 +9,7 @@ pub struct Model {
     /// (holder, term or visit, rule, offset): a second scheduler run inserts nothing.
     #[sea_orm(unique)]
     pub dedup_key: String,
-    /// `ReminderKind::code()`
+    /// `ReminderKind::code()`, or `NOTICE` for a notice of the office's change to a visit
     pub kind: String,
     pub recipient: String,
     pub recipient_name: Option<String>,

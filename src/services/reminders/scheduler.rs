@@ -167,7 +167,7 @@ async fn term_reminders(
                 );
                 planned.push(NewMessage {
                     dedup_key: rules::term_key(u.id, year, term, offset),
-                    kind: ReminderKind::Term,
+                    kind: ReminderKind::Term.code(),
                     recipient: contact.email.clone(),
                     recipient_name: Some(contact.name.clone()),
                     email,
@@ -219,7 +219,7 @@ async fn visit_reminders(
         );
         planned.push(NewMessage {
             dedup_key: rules::visit_key(v.unit_id, v.id, v.date, &v.session, offset),
-            kind: ReminderKind::Visit,
+            kind: ReminderKind::Visit.code(),
             recipient: contact.email.clone(),
             recipient_name: Some(contact.name.clone()),
             email,
@@ -267,7 +267,7 @@ async fn digest(
         behind_schedule_digest(&Digest { as_of: today, year, margin_points: margin, rows }, &ctx.office);
     Ok(vec![NewMessage {
         dedup_key: rules::digest_key(today),
-        kind: ReminderKind::Digest,
+        kind: ReminderKind::Digest.code(),
         recipient: ctx.office.email.clone(),
         recipient_name: Some(ctx.office.name.clone()),
         email,
@@ -288,7 +288,7 @@ pub async fn enqueue_due(
         if !outbox::enqueue(&txn, clock, &message).await? {
             continue;
         }
-        Change::new("outbox", message.dedup_key.clone(), "enqueue", Performer::System("reminders")).after(json!({ "kind": message.kind.code(), "recipient": message.recipient, "subject": message.email.subject })).record(&txn, clock)
+        Change::new("outbox", message.dedup_key.clone(), "enqueue", Performer::System("reminders")).after(json!({ "kind": message.kind, "recipient": message.recipient, "subject": message.email.subject })).record(&txn, clock)
         .await?;
         txn.commit().await?;
         added += 1;

@@ -13,6 +13,7 @@ use crate::domain::auth::{Actor, Role};
 use crate::domain::booking::{self, Blackout, BookingRequest};
 use crate::domain::visit::{Session, VisitStatus};
 use crate::services::audit::Change;
+use crate::services::notices::{self, Notice};
 use crate::services::{clean, fulfilment, ServiceError};
 
 use super::{
@@ -81,7 +82,8 @@ async fn check_rules(
     overrides: &Overrides,
 ) -> Result<vehicle::Model, ServiceError> {
     let Slot { unit_id, vehicle_id, date, session, expected_donors } = slot;
-    let vehicle = crate::services::vehicles::find(txn, vehicle_id).await?;
+    // Held until commit: a deactivation or capacity cut waits for this visit and then sees it.
+    let vehicle = crate::services::vehicles::lock(txn, vehicle_id).await?;
     if !vehicle.active {
         return Err(ServiceError::rejected(
             codes::VEHICLE_INACTIVE,
@@ -338,6 +340,9 @@ pub async fn cancel_visit(
     // Its reminders go with it; the worker checks the visit again before sending anyway.
     crate::services::outbox::cancel_for_visit(&txn, id, "采血活动已取消").await?;
     record_change(&txn, clock, actor, "cancel", &current, &changed).await?;
+    if let (Role::Office, Some(office)) = (actor.role, &settings.office) {
+        notices::visit_changed(&txn, clock, office, actor, Notice::Cancelled, &changed).await?;
+    }
     let v = view(&txn, changed).await?;
     txn.commit().await?;
     Ok(v)
@@ -347,6 +352,7 @@ pub async fn cancel_visit(
 async fn set_status(
     db: &DatabaseConnection,
     clock: &Clock,
+    office: Option<&crate::email::OfficeContact>,
     actor: &Actor,
     id: i32,
     to: VisitStatus,
@@ -364,6 +370,9 @@ async fn set_status(
     changed.updated_at = Set(clock.now());
     let changed = changed.update(&txn).await?;
     record_change(&txn, clock, actor, action, &current, &changed).await?;
+    if let (VisitStatus::Confirmed, Some(office)) = (to, office) {
+        notices::visit_changed(&txn, clock, office, actor, Notice::Confirmed, &changed).await?;
+    }
     let v = view(&txn, changed).await?;
     txn.commit().await?;
     Ok(v)
@@ -372,13 +381,14 @@ async fn set_status(
 pub async fn confirm_visit(
     db: &DatabaseConnection,
     clock: &Clock,
+    settings: &BookingSettings,
     actor: &Actor,
     id: i32,
 ) -> Result<VisitView, ServiceError> {
     if actor.role != Role::Office {
         return Err(ServiceError::Forbidden);
     }
-    set_status(db, clock, actor, id, VisitStatus::Confirmed, "confirm").await
+    set_status(db, clock, settings.office.as_ref(), actor, id, VisitStatus::Confirmed, "confirm").await
 }
 
 /// The vehicle went and nobody came. Only once the day has come.
@@ -391,7 +401,7 @@ pub async fn mark_no_show(
     if !actor.is(&[Role::Office, Role::Station]) {
         return Err(ServiceError::Forbidden);
     }
-    set_status(db, clock, actor, id, VisitStatus::NoShow, "no_show").await
+    set_status(db, clock, None, actor, id, VisitStatus::NoShow, "no_show").await
 }
 
 pub struct RescheduleInput {
@@ -476,6 +486,10 @@ pub async fn reschedule_visit(
         .after(after)
         .record(&txn, clock)
         .await?;
+    if let (Role::Office, Some(office)) = (actor.role, &settings.office) {
+        let notice = Notice::Moved { before: &current };
+        notices::visit_changed(&txn, clock, office, actor, notice, &changed).await?;
+    }
     let v = view(&txn, changed).await?;
     txn.commit().await?;
     Ok(v)

@@ -43,6 +43,9 @@ pub struct BookingSettings {
     /// `BLOODPLAN_MAX_REQUESTED_VISITS`: a holder's cap on requested visits; unset, it is
     /// derived from its quota and the vehicle's capacity (`domain::booking_limit`).
     pub max_requested_visits: Option<i64>,
+    /// Who signs the notices to holders when the office confirms, moves or cancels a
+    /// visit; `None` sends none.
+    pub office: Option<crate::email::OfficeContact>,
 }
 
 pub(super) fn rejection(r: BookingRejection) -> ServiceError {
