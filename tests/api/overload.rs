@@ -14,7 +14,7 @@ use crate::smtp_server::TestSmtpServer;
 fn message(i: usize) -> NewMessage {
     NewMessage {
         dedup_key: format!("slow:{i}"),
-        kind: ReminderKind::Term,
+        kind: ReminderKind::Term.code(),
         recipient: format!("liaison{i}@example.edu.cn"),
         recipient_name: Some(format!("联络员{i}")),
         email: RenderedEmail {
