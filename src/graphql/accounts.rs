@@ -1,4 +1,5 @@
 //! Login, logout, users.
+use super::page::PageOf;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -8,7 +9,7 @@ use super::types::RoleGql;
 use crate::error::ApiResult;
 use crate::services::accounts::{self, NewUser, UserView};
 use crate::services::audit::Performer;
-use crate::services::{plans, Page};
+use crate::services::Page;
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -25,12 +26,17 @@ impl AccountQuery {
 
     /// Every account (office only).
     #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
-    async fn users(&self, ctx: &Context<'_>, first: Option<i64>, offset: Option<i64>) -> ApiResult<UserPage> {
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i64>,
+        offset: Option<i64>,
+    ) -> ApiResult<PageOf<User>> {
         auth::require(ctx, OFFICE)?;
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let (total, users) = accounts::list_users(&state.db, page).await?;
-        Ok(UserPage { total_count: total as i64, nodes: users.into_iter().map(User).collect() })
+        Ok(PageOf::new(total, page, users.into_iter().map(User).collect()))
     }
 }
 
@@ -96,12 +102,6 @@ pub struct LoginPayload {
     user: User,
 }
 
-#[derive(SimpleObject)]
-pub struct UserPage {
-    total_count: i64,
-    nodes: Vec<User>,
-}
-
 pub struct User(UserView);
 
 #[Object]
@@ -118,8 +118,7 @@ impl User {
     /// The quota holder a liaison acts for.
     async fn unit(&self, ctx: &Context<'_>) -> ApiResult<Option<Unit>> {
         let Some(unit_id) = self.0.unit_id else { return Ok(None) };
-        let state = ctx.data_unchecked::<AppState>();
-        Ok(Some(Unit::from(plans::unit_by_id(&state.db, unit_id).await?)))
+        Ok(Some(super::loaders::unit(ctx, unit_id).await?))
     }
     async fn disabled(&self) -> bool {
         self.0.disabled

@@ -1,4 +1,5 @@
 //! The audit trail, for the office.
+use super::page::PageOf;
 use async_graphql::{Context, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -27,21 +28,15 @@ impl AuditQuery {
         user_id: Option<ID>,
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
-    ) -> ApiResult<AuditPage> {
+    ) -> ApiResult<PageOf<AuditRecord>> {
         auth::require(ctx, OFFICE)?;
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let user_id = user_id.as_ref().map(parse_id).transpose()?;
         let filter = AuditFilter { entity, entity_id, user_id, from, to };
         let (total, rows) = audit::list(&state.db, &filter, page).await?;
-        Ok(AuditPage { total_count: total as i64, nodes: rows.into_iter().map(AuditRecord::from).collect() })
+        Ok(PageOf::new(total, page, rows.into_iter().map(AuditRecord::from).collect()))
     }
-}
-
-#[derive(SimpleObject)]
-pub struct AuditPage {
-    total_count: i64,
-    nodes: Vec<AuditRecord>,
 }
 
 #[derive(SimpleObject)]

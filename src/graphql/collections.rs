@@ -1,4 +1,5 @@
 //! Collections: recording what was collected, correcting it, reading it and its history.
+use super::page::PageOf;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -116,7 +117,7 @@ impl CollectionQuery {
         visit_id: Option<ID>,
         first: Option<i64>,
         offset: Option<i64>,
-    ) -> ApiResult<CollectionPage> {
+    ) -> ApiResult<PageOf<Collection>> {
         let actor = auth::require(ctx, ANY_ROLE)?;
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
@@ -126,11 +127,7 @@ impl CollectionQuery {
             visit_id: visit_id.as_ref().map(parse_id).transpose()?,
         };
         let (total, rows) = collections::list_collections(&state.db, actor, &filter, page).await?;
-        Ok(CollectionPage {
-            total_count: total as i64,
-            has_next_page: page.offset + (rows.len() as u64) < total,
-            nodes: rows.into_iter().map(Collection).collect(),
-        })
+        Ok(PageOf::new(total, page, rows.into_iter().map(Collection).collect()))
     }
 }
 
@@ -195,13 +192,6 @@ impl CollectionMutation {
             collections::void_collection(&state.db, &state.clock, actor, parse_id(&id)?, reason).await?,
         ))
     }
-}
-
-#[derive(SimpleObject)]
-pub struct CollectionPage {
-    total_count: i64,
-    has_next_page: bool,
-    nodes: Vec<Collection>,
 }
 
 #[derive(SimpleObject)]

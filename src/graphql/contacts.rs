@@ -1,4 +1,5 @@
 //! Quota holders' liaison contacts.
+use super::page::PageOf;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -23,15 +24,12 @@ impl ContactQuery {
         ctx: &Context<'_>,
         first: Option<i64>,
         offset: Option<i64>,
-    ) -> ApiResult<UnitContactPage> {
+    ) -> ApiResult<PageOf<UnitContact>> {
         let actor = auth::require(ctx, ANY_ROLE)?;
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let (total, rows) = contacts::list(&state.db, actor, page).await?;
-        Ok(UnitContactPage {
-            total_count: total as i64,
-            nodes: rows.into_iter().map(UnitContact::from).collect(),
-        })
+        Ok(PageOf::new(total, page, rows.into_iter().map(UnitContact::from).collect()))
     }
 }
 
@@ -62,12 +60,6 @@ impl ContactMutation {
             contacts::update_unit_contact(&state.db, &state.clock, actor, parse_id(&unit_id)?, input).await?;
         Ok(saved.into())
     }
-}
-
-#[derive(SimpleObject)]
-pub struct UnitContactPage {
-    total_count: i64,
-    nodes: Vec<UnitContact>,
 }
 
 /// A holder's liaison contact; `id` is the holder's id.

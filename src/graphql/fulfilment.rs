@@ -1,4 +1,5 @@
 //! Fulfilment: every quota's progress as of a date, rolled up, and by month.
+use super::page::PageOf;
 use super::scalars::Date;
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 
@@ -121,7 +122,7 @@ impl Fulfilment {
         behind_schedule: Option<bool>,
         name_contains: Option<String>,
         order_by: Option<FulfilmentOrderBy>,
-    ) -> ApiResult<UnitFulfilmentPage> {
+    ) -> ApiResult<PageOf<UnitFulfilment>> {
         let actor = auth::signed_in(ctx)?;
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let filter = ProgressFilter {
@@ -138,11 +139,7 @@ impl Fulfilment {
             FulfilmentOrderBy::Name => ProgressOrder::Name,
         };
         let (total, rows) = self.0.units(actor, &filter, order, page);
-        Ok(UnitFulfilmentPage {
-            total_count: total as i64,
-            has_next_page: page.offset + (rows.len() as u64) < total,
-            nodes: rows.iter().map(UnitFulfilment::from).collect(),
-        })
+        Ok(PageOf::new(total, page, rows.iter().map(UnitFulfilment::from).collect()))
     }
     /// Collected donations and volume for each month of the year up to `asOf`, city-wide or
     /// for one holder (a liaison: their own).
@@ -206,13 +203,6 @@ impl From<&SectionProgress> for SectionFulfilment {
             difference: s.difference(),
         }
     }
-}
-
-#[derive(SimpleObject)]
-pub struct UnitFulfilmentPage {
-    total_count: i64,
-    has_next_page: bool,
-    nodes: Vec<UnitFulfilment>,
 }
 
 /// A holder's progress.

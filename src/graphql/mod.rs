@@ -11,6 +11,8 @@ mod calendars;
 mod collections;
 mod contacts;
 mod fulfilment;
+pub mod loaders;
+mod page;
 mod plan;
 mod reminders;
 pub mod scalars;

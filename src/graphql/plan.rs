@@ -1,4 +1,5 @@
 //! The published plan: readable by anyone.
+use super::page::PageOf;
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -125,7 +126,7 @@ impl Plan {
         kind: Option<UnitKindGql>,
         name_contains: Option<String>,
         order_by: Option<UnitOrderBy>,
-    ) -> ApiResult<PlanUnitPage> {
+    ) -> ApiResult<PageOf<PlanUnit>> {
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let filter =
@@ -137,11 +138,7 @@ impl Plan {
             UnitOrderBy::Name => UnitOrder::Name,
         };
         let (total, rows) = plans::plan_units(&state.db, self.0.id, &filter, order, page).await?;
-        Ok(PlanUnitPage {
-            total_count: total as i64,
-            has_next_page: page.offset + (rows.len() as u64) < total,
-            nodes: rows.into_iter().map(PlanUnit::from).collect(),
-        })
+        Ok(PageOf::new(total, page, rows.into_iter().map(PlanUnit::from).collect()))
     }
 }
 
@@ -170,13 +167,6 @@ impl From<SectionSummary> for PlanSection {
             unit_count: s.unit_count,
         }
     }
-}
-
-#[derive(SimpleObject)]
-pub struct PlanUnitPage {
-    total_count: i64,
-    has_next_page: bool,
-    nodes: Vec<PlanUnit>,
 }
 
 /// A quota holder's row in one year's plan.

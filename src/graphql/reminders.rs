@@ -1,4 +1,5 @@
 //! Term calendars, reminder rules and the outbox (office only).
+use super::page::PageOf;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -40,15 +41,12 @@ impl ReminderQuery {
         first: Option<i64>,
         offset: Option<i64>,
         status: Option<OutboxStatusGql>,
-    ) -> ApiResult<OutboxPage> {
+    ) -> ApiResult<PageOf<OutboxMessage>> {
         auth::require(ctx, OFFICE)?;
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let (total, rows) = outbox::list(&state.db, status.map(Into::into), page).await?;
-        Ok(OutboxPage {
-            total_count: total as i64,
-            nodes: rows.into_iter().map(OutboxMessage::from).collect(),
-        })
+        Ok(PageOf::new(total, page, rows.into_iter().map(OutboxMessage::from).collect()))
     }
 }
 
@@ -145,12 +143,6 @@ impl From<RuleView> for ReminderRule {
     fn from(v: RuleView) -> Self {
         ReminderRule { kind: v.kind.into(), offsets: v.offsets, enabled: v.enabled }
     }
-}
-
-#[derive(SimpleObject)]
-pub struct OutboxPage {
-    total_count: i64,
-    nodes: Vec<OutboxMessage>,
 }
 
 #[derive(SimpleObject)]

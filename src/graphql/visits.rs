@@ -1,4 +1,5 @@
 //! Visits: booking, confirming, moving, cancelling; availability.
+use super::page::PageOf;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -12,7 +13,7 @@ use crate::domain::auth::Role;
 use crate::error::ApiResult;
 use crate::services::audit::{self, AuditFilter};
 use crate::services::visits::{self, BookingInput, RescheduleInput, VisitFilter, VisitView};
-use crate::services::{vehicles, Page};
+use crate::services::Page;
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -62,7 +63,7 @@ impl VisitQuery {
         vehicle_id: Option<ID>,
         first: Option<i64>,
         offset: Option<i64>,
-    ) -> ApiResult<VisitPage> {
+    ) -> ApiResult<PageOf<Visit>> {
         let actor = auth::require(ctx, ANY_ROLE)?;
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
@@ -79,7 +80,7 @@ impl VisitQuery {
             vehicle_id: vehicle_id.as_ref().map(parse_id).transpose()?,
         };
         let (total, rows) = visits::list_visits(&state.db, actor, &filter, page).await?;
-        Ok(VisitPage { total_count: total as i64, nodes: rows.into_iter().map(Visit::from).collect() })
+        Ok(PageOf::new(total, page, rows.into_iter().map(Visit::from).collect()))
     }
 
     async fn visit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Visit> {
@@ -205,15 +206,8 @@ pub struct FreeSession {
 #[async_graphql::ComplexObject]
 impl FreeSession {
     async fn vehicle(&self, ctx: &Context<'_>) -> ApiResult<Vehicle> {
-        let state = ctx.data_unchecked::<AppState>();
-        Ok(Vehicle(vehicles::find(&state.db, self.vehicle_id).await?))
+        super::loaders::vehicle(ctx, self.vehicle_id).await
     }
-}
-
-#[derive(SimpleObject)]
-pub struct VisitPage {
-    total_count: i64,
-    nodes: Vec<Visit>,
 }
 
 pub struct Visit(VisitView);
@@ -245,8 +239,7 @@ impl Visit {
         &self.0.unit_name
     }
     async fn vehicle(&self, ctx: &Context<'_>) -> ApiResult<Vehicle> {
-        let state = ctx.data_unchecked::<AppState>();
-        Ok(Vehicle(vehicles::find(&state.db, self.0.vehicle_id).await?))
+        super::loaders::vehicle(ctx, self.0.vehicle_id).await
     }
     async fn vehicle_name(&self) -> &str {
         &self.0.vehicle_name

@@ -14,6 +14,7 @@ use serde_json::json;
 use super::auth::Bearer;
 use super::graphql_errors;
 use crate::graphql::auth::{ClientAddress, RequestAuth};
+use crate::graphql::loaders::Loaders;
 use crate::graphql::AppSchema;
 use crate::services::accounts;
 use crate::state::AppState;
@@ -218,7 +219,8 @@ pub async fn graphql_post(req: &Request, body: Body, Data(gql): Data<&GraphqlHtt
         Err(response) => return response,
     };
     let address = ClientAddress(super::security::client_address(req, &gql.state.http.trusted_proxies));
-    graphql_response(media, gql.schema.execute_batch(batch.data(auth).data(address)).await)
+    let loaders = Loaders::new(&gql.state.db);
+    graphql_response(media, gql.schema.execute_batch(batch.data(auth).data(address).data(loaders)).await)
 }
 
 /// Resolves `Authorization: Bearer <token>` once for the whole request.
@@ -277,7 +279,8 @@ pub async fn graphql_get(req: &Request, Data(gql): Data<&GraphqlHttp>) -> Respon
         Err(response) => return response,
     };
     let address = ClientAddress(super::security::client_address(req, &gql.state.http.trusted_proxies));
-    graphql_response(media, BatchResponse::Single(gql.schema.execute(request.data(auth).data(address)).await))
+    let request = request.data(auth).data(address).data(Loaders::new(&gql.state.db));
+    graphql_response(media, BatchResponse::Single(gql.schema.execute(request).await))
 }
 
 /// True when every operation in the document is a query. Unparseable documents count as

@@ -447,6 +447,10 @@ async fn user_view(db: &impl ConnectionTrait, u: app_user::Model) -> Result<User
         Some(id) => unit::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
         None => None,
     };
+    user_view_named(u, unit_name)
+}
+
+fn user_view_named(u: app_user::Model, unit_name: Option<String>) -> Result<UserView, ServiceError> {
     let role = actor_of(&u)?.role;
     Ok(UserView {
         id: u.id,
@@ -566,10 +570,22 @@ pub async fn list_users(db: &DatabaseConnection, page: Page) -> Result<(u64, Vec
         .limit(page.first)
         .all(db)
         .await?;
-    let mut views = Vec::with_capacity(users.len());
-    for u in users {
-        views.push(user_view(db, u).await?);
-    }
+    // The page's holders in one query, not one per user.
+    let unit_ids: Vec<i32> = users.iter().filter_map(|u| u.unit_id).collect();
+    let names: std::collections::HashMap<i32, String> = unit::Entity::find()
+        .filter(unit::Column::Id.is_in(unit_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let views = users
+        .into_iter()
+        .map(|u| {
+            let name = u.unit_id.and_then(|id| names.get(&id).cloned());
+            user_view_named(u, name)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((total, views))
 }
 

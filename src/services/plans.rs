@@ -1,4 +1,6 @@
 //! Reading plans: figures, section totals, the rows of a year and a holder across years.
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::ExprTrait;
@@ -232,26 +234,41 @@ pub struct UnitView {
 }
 
 pub async fn unit_by_id(db: &impl ConnectionTrait, id: i32) -> Result<UnitView, ServiceError> {
-    let not_found = || ServiceError::not_found(super::noun::UNIT, id);
-    let unit = unit::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
-    let kind = UnitKind::parse(&unit.kind).ok_or_else(not_found)?;
+    units_by_ids(db, &[id]).await?.remove(&id).ok_or_else(|| ServiceError::not_found(super::noun::UNIT, id))
+}
+
+/// Holders by id with their quotas, in two queries however many ids; unknown ids are left
+/// out. A list's per-row lookups (each user's holder) come through here.
+pub async fn units_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, UnitView>, ServiceError> {
+    let units = unit::Entity::find().filter(unit::Column::Id.is_in(ids.iter().copied())).all(db).await?;
     let quotas = plan_quota::Entity::find()
-        .filter(plan_quota::Column::UnitId.eq(id))
+        .filter(plan_quota::Column::UnitId.is_in(ids.iter().copied()))
         .find_also_related(plan::Entity)
         .order_by_asc(plan::Column::Year)
         .all(db)
         .await?;
-    let mut rows = Vec::with_capacity(quotas.len());
+    let units: HashMap<i32, unit::Model> = units.into_iter().map(|u| (u.id, u)).collect();
+    let mut quotas_of: HashMap<i32, Vec<(i32, QuotaRow)>> = HashMap::new();
     for (quota, plan) in quotas {
-        let Some(plan) = plan else { continue };
-        rows.push((plan.year, quota_row(quota, unit.clone())?));
+        let (Some(plan), Some(unit)) = (plan, units.get(&quota.unit_id)) else { continue };
+        quotas_of.entry(unit.id).or_default().push((plan.year, quota_row(quota, unit.clone())?));
     }
-    Ok(UnitView {
-        id: unit.id,
-        accepts_weekend_visits: unit.accepts_weekend_visits,
-        term_bound: unit.term_bound,
-        name: unit.name,
-        kind,
-        quotas: rows,
-    })
+    Ok(units
+        .into_values()
+        .filter_map(|unit| {
+            let kind = UnitKind::parse(&unit.kind)?;
+            let view = UnitView {
+                id: unit.id,
+                accepts_weekend_visits: unit.accepts_weekend_visits,
+                term_bound: unit.term_bound,
+                quotas: quotas_of.remove(&unit.id).unwrap_or_default(),
+                name: unit.name,
+                kind,
+            };
+            Some((view.id, view))
+        })
+        .collect())
 }

@@ -203,6 +203,16 @@ pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<vehicle::Model, 
         .ok_or_else(|| ServiceError::not_found(super::noun::VEHICLE, id))
 }
 
+/// Vehicles by id, in one query however many ids; unknown ids are left out.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<std::collections::HashMap<i32, vehicle::Model>, ServiceError> {
+    let found =
+        vehicle::Entity::find().filter(vehicle::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    Ok(found.into_iter().map(|v| (v.id, v)).collect())
+}
+
 pub async fn list(db: &DatabaseConnection) -> Result<Vec<vehicle::Model>, ServiceError> {
     Ok(vehicle::Entity::find().order_by_asc(vehicle::Column::Id).all(db).await?)
 }

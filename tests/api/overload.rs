@@ -240,3 +240,55 @@ async fn a_body_that_never_arrives_is_answered_503_when_the_request_time_is_up()
     assert!(text.starts_with("HTTP/1.1 503"), "{text}");
     assert!(text.contains("REQUEST_TIMEOUT"), "{text}");
 }
+
+/// A list's per-row lookups go through DataLoaders: two visits or twelve with their
+/// vehicles, two users or six with their holders, cost the same number of queries.
+#[tokio::test]
+async fn a_list_costs_the_same_queries_for_two_rows_or_twelve_with_their_vehicles_and_holders() {
+    use bloodplan::domain::auth::Role;
+    use serde_json::json;
+    let app = crate::helpers::spawn_app().await;
+    let office = app.user_token("office", Role::Office, None).await;
+    let hbust = app.unit_id("湖北科技学院").await;
+    let mut vehicles = Vec::new();
+    for name in ["鄂L采血01", "鄂L采血02", "鄂L采血03"] {
+        vehicles.push(app.create_vehicle(&office, name).await);
+    }
+    for day in ["2020-03-02", "2020-03-03", "2020-03-04", "2020-03-05"] {
+        for vehicle in &vehicles {
+            app.book(&office, &hbust, vehicle, day, "MORNING", 30).await;
+        }
+    }
+    let visits =
+        "query($n: Int) { visits(first: $n) { totalCount hasNextPage nodes { id vehicle { name } } } }";
+    let (two, ran_two) = app.statements_of(app.gql_ok_as(&office, visits, json!({ "n": 2 }))).await;
+    let (all, ran_all) = app.statements_of(app.gql_ok_as(&office, visits, json!({ "n": 12 }))).await;
+    assert_eq!(
+        (two["visits"]["totalCount"].as_i64(), two["visits"]["hasNextPage"].as_bool()),
+        (Some(12), Some(true))
+    );
+    assert_eq!(all["visits"]["hasNextPage"], false);
+    let names: std::collections::BTreeSet<&str> = all["visits"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["vehicle"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.into_iter().collect::<Vec<_>>(), ["鄂L采血01", "鄂L采血02", "鄂L采血03"]);
+    assert_eq!(ran_two.len(), ran_all.len(), "{ran_two:#?}\n{ran_all:#?}");
+    let by_id = |sql: &&String| sql.contains("FROM \"vehicle\" WHERE \"vehicle\".\"id\" IN");
+    assert_eq!(ran_all.iter().filter(by_id).count(), 1, "the three vehicles in one query: {ran_all:#?}");
+
+    for (i, holder) in ["市公安局", "湖北科技学院", "咸宁职业技术学院", "市教育局", "赤壁"].iter().enumerate()
+    {
+        app.create_user(&format!("liaison{i}"), Role::Liaison, Some(holder)).await;
+    }
+    let users =
+        "query($n: Int) { users(first: $n) { totalCount nodes { username unit { name quotas { year } } } } }";
+    let (_, ran_two) = app.statements_of(app.gql_ok_as(&office, users, json!({ "n": 2 }))).await;
+    let (all, ran_all) = app.statements_of(app.gql_ok_as(&office, users, json!({ "n": 6 }))).await;
+    let holders: Vec<&str> =
+        all["users"]["nodes"].as_array().unwrap().iter().filter_map(|u| u["unit"]["name"].as_str()).collect();
+    assert_eq!(holders.len(), 5, "{all}");
+    assert_eq!(ran_two.len(), ran_all.len(), "{ran_two:#?}\n{ran_all:#?}");
+}

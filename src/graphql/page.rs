@@ -1,0 +1,40 @@
+//! The one paged list of the schema: a page of `nodes`, how many rows match in all, and
+//! whether more follow. Each list names its own GraphQL type (`VisitPage`, `UserPage`, …).
+use async_graphql::{OutputType, SimpleObject};
+
+use super::accounts::User;
+use super::audit::AuditRecord;
+use super::collections::Collection;
+use super::contacts::UnitContact;
+use super::fulfilment::UnitFulfilment;
+use super::plan::PlanUnit;
+use super::reminders::OutboxMessage;
+use super::visits::Visit;
+use crate::services::Page;
+
+#[derive(SimpleObject)]
+#[graphql(
+    concrete(name = "AuditPage", params(AuditRecord)),
+    concrete(name = "CollectionPage", params(Collection)),
+    concrete(name = "OutboxPage", params(OutboxMessage)),
+    concrete(name = "PlanUnitPage", params(PlanUnit)),
+    concrete(name = "UnitContactPage", params(UnitContact)),
+    concrete(name = "UnitFulfilmentPage", params(UnitFulfilment)),
+    concrete(name = "UserPage", params(User)),
+    concrete(name = "VisitPage", params(Visit))
+)]
+pub struct PageOf<T: OutputType> {
+    /// Rows that match, over all pages.
+    total_count: i64,
+    /// True when rows follow this page: ask again with `offset` moved on by `first`.
+    has_next_page: bool,
+    nodes: Vec<T>,
+}
+
+impl<T: OutputType> PageOf<T> {
+    /// The page `page` of `total` matching rows.
+    pub fn new(total: u64, page: Page, nodes: Vec<T>) -> Self {
+        let has_next_page = page.offset.saturating_add(nodes.len() as u64) < total;
+        PageOf { total_count: i64::try_from(total).unwrap_or(i64::MAX), has_next_page, nodes }
+    }
+}
