@@ -226,6 +226,7 @@ pub async fn add_blackout(
     input: BlackoutInput,
 ) -> Result<vehicle_blackout::Model, ServiceError> {
     actor.require(STAFF)?;
+    super::check_dates([input.from, input.to])?;
     if input.from > input.to {
         return Err(ServiceError::BadInput("停用开始日期不能晚于结束日期".into()));
     }

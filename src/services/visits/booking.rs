@@ -151,6 +151,7 @@ pub async fn book_visit(
     input: BookingInput,
 ) -> Result<VisitView, ServiceError> {
     actor.may_manage_holder(input.unit_id)?;
+    crate::services::check_dates([input.date])?;
     let overrides = Overrides::of(actor, input.lead_time_override, input.day_override)?;
     let client_key = clean(input.client_key, 100, "clientKey ")?;
     let site_contact = clean(input.site_contact, 200, "现场联系人")?;
@@ -407,6 +408,7 @@ pub async fn reschedule_visit(
     input: RescheduleInput,
 ) -> Result<VisitView, ServiceError> {
     actor.require(OFFICE_OR_LIAISON)?;
+    crate::services::check_dates([input.date])?;
     let overrides = Overrides::of(actor, input.lead_time_override, input.day_override)?;
     let txn = crate::db::begin_write(db).await?;
     let current = visit_for_change(&txn, actor, id).await?;
@@ -440,6 +442,11 @@ pub async fn reschedule_visit(
         expected_donors: expected,
     };
     check_rules(&txn, clock.today(), settings, slot, &overrides).await?;
+    // A liaison's move of a confirmed visit asks for it again: it counts like a new request.
+    if actor.role == Role::Liaison && confirmed {
+        let cap = settings.max_requested_visits;
+        crate::services::booking_limit::check(&txn, cap, current.unit_id, vehicle_id, input.date).await?;
+    }
     free_slots(&txn, id).await?;
     let mut changed: visit::ActiveModel = current.clone().into();
     changed.vehicle_id = Set(vehicle_id);

@@ -37,6 +37,7 @@ pub async fn list_visits(
     filter: &VisitFilter,
     page: Page,
 ) -> Result<(u64, Vec<VisitView>), ServiceError> {
+    crate::services::check_dates(filter.from.into_iter().chain(filter.to))?;
     let own_unit = actor.holder_scope()?.or(filter.unit_id);
     let section_units = filter.section.map(|s| {
         plan_quota::Entity::find()
