@@ -126,6 +126,7 @@ pub struct TermDates {
 
 impl TermDates {
     pub fn check(&self, year: i32) -> Result<(), String> {
+        super::text::check_year(year)?;
         if self.spring_start.year() != year || self.autumn_start.year() != year {
             return Err(format!("春季和秋季学期的开学日期都须在 {year} 年内"));
         }
