@@ -21,16 +21,16 @@ impl Contact {
         let email = email.trim();
         let mut problems = Vec::new();
         if name.is_empty() || super::text::check_text(name, 50).is_err() {
-            problems.push(("name", "联系人姓名不能为空, 且不超过 50 个字".to_owned()));
+            problems.push(("name", "联系人姓名不能为空，且不超过 50 个字".to_owned()));
         }
         if !is_phone(&phone) {
             problems.push((
                 "phone",
-                format!("电话号码格式不正确: \"{phone}\" (手机 11 位, 或座机如 0715-8123456)"),
+                format!("电话号码格式不正确：\"{phone}\" (手机 11 位，或座机如 0715-8123456)"),
             ));
         }
         if !(is_address(email) && has_dotted_domain(email)) {
-            problems.push(("email", format!("电子邮箱格式不正确: \"{email}\"")));
+            problems.push(("email", format!("电子邮箱格式不正确：\"{email}\"")));
         }
         if !problems.is_empty() {
             return Err(problems);
@@ -105,7 +105,7 @@ mod tests {
         let problems = Contact::parse(" ", "123", "x", |_| true).unwrap_err();
         assert_eq!(problems.iter().map(|p| p.0).collect::<Vec<_>>(), vec!["name", "phone", "email"]);
         let refused = Contact::parse("张老师", "13907151234", "zhang@hbust.edu.cn", |_| false).unwrap_err();
-        assert_eq!(refused, vec![("email", "电子邮箱格式不正确: \"zhang@hbust.edu.cn\"".to_owned())]);
+        assert_eq!(refused, vec![("email", "电子邮箱格式不正确：\"zhang@hbust.edu.cn\"".to_owned())]);
         let c = Contact::parse(" 张老师 ", "139 0715 1234", "zhang@hbust.edu.cn", |_| true).unwrap();
         assert_eq!((c.name.as_str(), c.phone.as_str()), ("张老师", "13907151234"));
     }
