@@ -11,6 +11,7 @@ mod calendars;
 mod collections;
 mod contacts;
 mod fulfilment;
+mod guards;
 pub mod loaders;
 mod page;
 mod plan;
