@@ -19,6 +19,7 @@ mod import;
 mod layering;
 mod notices;
 mod numbers;
+mod outage;
 mod overload;
 mod parity;
 mod plan;
