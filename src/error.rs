@@ -64,7 +64,10 @@ impl ApiError {
             }
             Some(crate::db::Outage::Down) => {
                 tracing::error!(error = %cause, "the database is unreachable: answered SERVICE_UNAVAILABLE");
-                ApiError::new(code::SERVICE_UNAVAILABLE, "数据库暂时无法连接，请稍后再试；如果问题持续，请联系市献血办")
+                ApiError::new(
+                    code::SERVICE_UNAVAILABLE,
+                    "数据库暂时无法连接，请稍后再试；如果问题持续，请联系市献血办",
+                )
             }
             None => ApiError::internal(cause),
         }

@@ -136,7 +136,9 @@ fn graphql_response(media: Media, mut response: BatchResponse) -> Response {
         Ok(body) => {
             let builder = Response::builder().status(status).content_type(media.content_type());
             match status {
-                StatusCode::SERVICE_UNAVAILABLE => builder.header(header::RETRY_AFTER, RETRY_AFTER).body(body),
+                StatusCode::SERVICE_UNAVAILABLE => {
+                    builder.header(header::RETRY_AFTER, RETRY_AFTER).body(body)
+                }
                 _ => builder.body(body),
             }
         }

@@ -34,8 +34,9 @@ fn one_connection_waiting_one_second(config: &mut bloodplan::config::Config) {
 
 #[tokio::test]
 async fn a_request_that_gets_no_connection_in_time_is_answered_service_busy_and_counted_in_the_log() {
-    let app = spawn_app_with(AppOptions { configure: one_connection_waiting_one_second, ..AppOptions::default() })
-        .await;
+    let app =
+        spawn_app_with(AppOptions { configure: one_connection_waiting_one_second, ..AppOptions::default() })
+            .await;
     let (status, _, body) = ask(&app).await;
     assert_eq!((status, &body["data"]["plan"]["year"]), (200, &json!(2020)), "{body}");
 
@@ -74,8 +75,9 @@ async fn when_postgresql_refuses_connections_requests_get_service_unavailable_an
     let Some(admin_url) = std::env::var(POSTGRES_ENV).ok().filter(|v| !v.is_empty()) else {
         return;
     };
-    let app = spawn_app_with(AppOptions { configure: one_connection_waiting_one_second, ..AppOptions::default() })
-        .await;
+    let app =
+        spawn_app_with(AppOptions { configure: one_connection_waiting_one_second, ..AppOptions::default() })
+            .await;
     assert_eq!(ask(&app).await.0, 200);
     let name = app.database.url.rsplit('/').next().unwrap().to_owned();
     let admin = Database::connect(&admin_url).await.unwrap();
