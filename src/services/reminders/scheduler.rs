@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::clock::Clock;
 use crate::db::entities::{plan, plan_quota, term_calendar, unit, unit_contact, vehicle, visit};
 use crate::domain::reminders::{self as rules, ReminderKind};
-use crate::domain::visit::{Session, VisitStatus};
+use crate::domain::visit::VisitStatus;
 use crate::email::{
     behind_schedule_digest, term_reminder, visit_reminder, Digest, DigestRow, DonorAges, OfficeContact,
     TermReminder, VisitReminder,
@@ -201,7 +201,7 @@ async fn visit_reminders(
         let Some(offset) = rules::due_offset(v.date, today, offsets) else { continue };
         let vehicle_name =
             vehicle::Entity::find_by_id(v.vehicle_id).one(db).await?.map(|x| x.name).unwrap_or_default();
-        let session = Session::parse(&v.session).unwrap_or(Session::FullDay);
+        let session = v.session;
         let email = visit_reminder(
             &VisitReminder {
                 unit_name: u.name.clone(),
@@ -218,12 +218,12 @@ async fn visit_reminders(
             &ctx.office,
         );
         planned.push(NewMessage {
-            dedup_key: rules::visit_key(v.unit_id, v.id, v.date, &v.session, offset),
+            dedup_key: rules::visit_key(v.unit_id, v.id, v.date, v.session.code(), offset),
             kind: ReminderKind::Visit.code(),
             recipient: contact.email.clone(),
             recipient_name: Some(contact.name.clone()),
             email,
-            visit: Some((v.id, v.date, v.session.clone())),
+            visit: Some((v.id, v.date, v.session)),
         });
     }
     Ok(planned)
