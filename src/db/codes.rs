@@ -11,7 +11,7 @@
 //! One policy for a stored value that is not a code: reading the row fails with a database
 //! error (the client sees `INTERNAL`) and a log line names the table, column and value —
 //! never a default, a not-found or a dropped row. The CHECK constraints of migration
-//! m20261129_000104 keep such values out; this is what happens if one gets in anyway.
+//! m20261129_000301 keep such values out; this is what happens if one gets in anyway.
 use std::str::FromStr;
 
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr};
