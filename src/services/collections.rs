@@ -247,7 +247,7 @@ async fn insert_revision(
     let inserted = collection_revision::ActiveModel {
         collection_id: Set(m.id),
         revision: Set(m.revision),
-        site: Set(m.site.clone()),
+        site: Set(m.site),
         date: Set(m.date),
         bags200: Set(m.bags200),
         bags300: Set(m.bags300),

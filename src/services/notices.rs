@@ -78,7 +78,7 @@ pub async fn visit_changed(
         email,
         // A notice of a confirmed arrangement names it: the worker drops it if the visit is
         // cancelled or moved before it goes out (the move or cancel has its own notice).
-        visit: (after.status == VisitStatus::Confirmed).then(|| (after.id, after.date, after.session)),
+        visit: (after.status == VisitStatus::Confirmed).then_some((after.id, after.date, after.session)),
     };
     if outbox::enqueue(txn, clock, &message).await? {
         Change::new("outbox", message.dedup_key.clone(), "enqueue", actor)

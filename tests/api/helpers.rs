@@ -108,9 +108,39 @@ pub async fn spawn_empty_app() -> TestApp {
     spawn_app_with(AppOptions { seeds: None, ..AppOptions::default() }).await
 }
 
+/// Every line the apps of this test binary logged (warnings and errors), for tests that
+/// assert what an operator would read. Each test's own output shows them too.
+static LOGGED: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogCopy;
+
+impl std::io::Write for LogCopy {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGGED.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The logged lines that contain `needle` (tests run in parallel: make it unique).
+pub fn log_lines_with(needle: &str) -> Vec<String> {
+    let logged = LOGGED.lock().unwrap_or_else(|e| e.into_inner());
+    String::from_utf8_lossy(&logged).lines().filter(|l| l.contains(needle)).map(str::to_owned).collect()
+}
+
 pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     // Internal errors are logged, never shown to clients: a failing test prints them.
-    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn,sqlx=error").try_init();
+    {
+        use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter};
+        let _ = tracing_subscriber::registry()
+            .with(EnvFilter::new("warn,sqlx=error"))
+            .with(fmt::layer().with_test_writer())
+            .with(fmt::layer().with_ansi(false).with_writer(|| LogCopy))
+            .try_init();
+    }
     let database = fresh_database().await;
     let mut config = Config::from_lookup(|_| None).expect("default config");
     config.database_url = database.url.clone();
