@@ -116,6 +116,7 @@ pub struct TermDates {
 
 impl TermDates {
     pub fn check(&self, year: i32) -> Result<(), String> {
+        super::text::check_year(year)?;
         if self.spring_start.year() != year || self.autumn_start.year() != year {
             return Err(format!("春季和秋季学期的开学日期都须在 {year} 年内"));
         }
@@ -123,7 +124,7 @@ impl TermDates {
             && self.spring_end < self.autumn_start
             && self.autumn_start < self.autumn_end)
         {
-            return Err("学期日期须依次为: 春季开学 < 春季结束 < 秋季开学 < 秋季结束".into());
+            return Err("学期日期须依次为：春季开学 < 春季结束 < 秋季开学 < 秋季结束".into());
         }
         Ok(())
     }

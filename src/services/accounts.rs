@@ -70,9 +70,9 @@ impl TokenProblem {
 
     pub fn message(self) -> &'static str {
         match self {
-            TokenProblem::Invalid => "登录凭证无效, 请重新登录",
-            TokenProblem::Expired => "登录已过期, 请重新登录",
-            TokenProblem::Revoked => "登录已失效 (已退出或账号已停用), 请重新登录",
+            TokenProblem::Invalid => "登录凭证无效，请重新登录",
+            TokenProblem::Expired => "登录已过期，请重新登录",
+            TokenProblem::Revoked => "登录已失效 (已退出或账号已停用)，请重新登录",
         }
     }
 }
@@ -536,6 +536,7 @@ pub async fn set_user_disabled(
     let changed = changed.update(&txn).await?;
     if disabled {
         revoke_tokens(&txn, auth_token::Column::UserId.eq(user_id), clock).await?;
+        super::calendars::rotate_feeds_of(&txn, clock, actor, &actor_of(&changed)?).await?;
     }
     Change::new("user", user_id, if disabled { "disable" } else { "enable" }, actor)
         .before(before)

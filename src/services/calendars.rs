@@ -95,6 +95,43 @@ pub async fn rotate_vehicle_calendar(
     Ok(token)
 }
 
+/// Replaces the feed tokens a disabled account could read, in the transaction that disables
+/// it: a liaison's holder feed; for the office and the station, every vehicle feed (only
+/// staff see those). Holder feeds stay as they are when staff leave: rotating them would cut
+/// off every holder's subscribed phones; the office rotates one that leaked.
+pub(crate) async fn rotate_feeds_of(
+    txn: &DatabaseTransaction,
+    clock: &Clock,
+    actor: &Actor,
+    disabled: &Actor,
+) -> Result<(), ServiceError> {
+    match (disabled.role, disabled.unit_id) {
+        (Role::Liaison, Some(unit_id)) => {
+            if let Some(row) = unit_calendar::Entity::find()
+                .filter(unit_calendar::Column::UnitId.eq(unit_id))
+                .one(txn)
+                .await?
+            {
+                let mut changed: unit_calendar::ActiveModel = row.into();
+                changed.token = Set(super::random_token());
+                changed.update(txn).await?;
+                record_rotation(txn, clock, actor, "unit", unit_id).await?;
+            }
+        }
+        (Role::Liaison, None) => {}
+        (Role::Office | Role::Station, _) => {
+            for found in vehicle::Entity::find().all(txn).await? {
+                let id = found.id;
+                let mut changed: vehicle::ActiveModel = found.into();
+                changed.calendar_token = Set(super::random_token());
+                changed.update(txn).await?;
+                record_rotation(txn, clock, actor, "vehicle", id).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn record_rotation(
     txn: &DatabaseTransaction,
     clock: &Clock,
@@ -163,7 +200,7 @@ async fn feed(
 fn event(v: &VisitView) -> CalendarEvent {
     let (start, end) = ics::session_times(v.date, v.session);
     let mut description = format!(
-        "单位: {}\n采血车: {}\n场次: {}\n预计献血人数: {}\n状态: {}",
+        "单位：{}\n采血车：{}\n场次：{}\n预计献血人数：{}\n状态：{}",
         v.unit_name,
         v.vehicle_name,
         v.session.label_zh(),
@@ -171,16 +208,16 @@ fn event(v: &VisitView) -> CalendarEvent {
         v.status.label_zh()
     );
     if let Some(contact) = &v.site_contact {
-        description.push_str(&format!("\n现场联系人: {contact}"));
+        description.push_str(&format!("\n现场联系人：{contact}"));
     }
     if let Some(note) = &v.note {
-        description.push_str(&format!("\n备注: {note}"));
+        description.push_str(&format!("\n备注：{note}"));
     }
     CalendarEvent {
         uid: format!("visit-{}@bloodplan", v.id),
         start,
         end,
-        summary: format!("采血车进单位: {} ({})", v.unit_name, v.vehicle_name),
+        summary: format!("采血车进单位：{} ({})", v.unit_name, v.vehicle_name),
         description,
         location: Some(v.unit_name.clone()),
         cancelled: v.status == VisitStatus::Cancelled,

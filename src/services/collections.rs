@@ -284,6 +284,7 @@ pub async fn record_collection(
     if !actor.is(&[Role::Office, Role::Station]) {
         return Err(ServiceError::Forbidden);
     }
+    super::check_dates([input.date])?;
     let note = clean(input.note.clone(), 500, "备注")?;
     let txn = crate::db::begin_write(db).await?;
     let resolved = resolve(&txn, clock.today(), settings, &input).await?;
@@ -303,7 +304,7 @@ pub async fn record_collection(
     // visit always meets the unique index and gets COLLECTION_EXISTS, whichever came first.
     let created = model.insert(&txn).await.map_err(|e| {
         if crate::db::is_unique_violation(&e) {
-            ServiceError::rejected(codes::COLLECTION_EXISTS, "该采血活动已有采血记录; 如需修改, 请提交更正")
+            ServiceError::rejected(codes::COLLECTION_EXISTS, "该采血活动已有采血记录；如需修改，请提交更正")
         } else {
             e.into()
         }
@@ -346,6 +347,7 @@ pub async fn correct_collection(
     }
     let reason = clean(Some(reason), 500, "更正原因")?
         .ok_or_else(|| ServiceError::BadInput("请填写更正原因".into()))?;
+    super::check_dates([input.date])?;
     let note = clean(input.note.clone(), 500, "备注")?;
     let txn = crate::db::begin_write(db).await?;
     let current = collection::Entity::find_by_id(id)

@@ -125,7 +125,7 @@ pub fn read_plan(paths: &[PathBuf], year: Option<i32>) -> Result<PlanTable, Vec<
                 _ => {
                     return Err(vec![problem(
                         path,
-                        "不支持的文件类型: 请给出计划目录、plan.toml 或 .csv 文件".into(),
+                        "不支持的文件类型：请给出计划目录、plan.toml 或 .csv 文件".into(),
                     )])
                 }
             }
@@ -133,7 +133,7 @@ pub fn read_plan(paths: &[PathBuf], year: Option<i32>) -> Result<PlanTable, Vec<
     }
     let manifest = match &manifest_path {
         Some(path) => {
-            let text = std::fs::read(path).map_err(|e| vec![problem(path, format!("无法读取: {e}"))])?;
+            let text = std::fs::read(path).map_err(|e| vec![problem(path, format!("无法读取：{e}"))])?;
             let text = plan_table::decode_text(&path.display().to_string(), &text).map_err(|p| vec![p])?;
             plan_table::parse_manifest(&path.display().to_string(), &text)?
         }
@@ -148,7 +148,7 @@ pub fn read_plan(paths: &[PathBuf], year: Option<i32>) -> Result<PlanTable, Vec<
         (None, None, _) => return Err(vec![problem(Path::new("."), "未给出计划文件".into())]),
     };
     let file = rows_path.display().to_string();
-    let bytes = std::fs::read(&rows_path).map_err(|e| vec![problem(&rows_path, format!("无法读取: {e}"))])?;
+    let bytes = std::fs::read(&rows_path).map_err(|e| vec![problem(&rows_path, format!("无法读取：{e}"))])?;
     let text = plan_table::decode_text(&file, &bytes).map_err(|p| vec![p])?;
     let (rows, problems) = plan_table::parse_rows(&file, &text);
     if !problems.is_empty() {

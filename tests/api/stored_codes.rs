@@ -5,7 +5,7 @@ use bloodplan::domain::auth::Role;
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{json, Value};
 
-use crate::helpers::{error_code, log_lines_with, spawn_app, TestApp};
+use crate::helpers::{error_code, logs, spawn_app, TestApp};
 
 async fn sql(app: &TestApp, statement: &str) -> Result<u64, DbErr> {
     app.db.execute_unprepared(statement).await.map(|r| r.rows_affected())
@@ -30,7 +30,7 @@ fn assert_unreadable(answer: &Value, table_column: &str, value: &str) {
         answer["data"].is_null()
             || answer["data"].as_object().is_some_and(|d| d.values().all(Value::is_null))
     );
-    let lines = log_lines_with(value);
+    let lines = logs::containing(value);
     assert!(
         lines.iter().any(|l| l.contains(table_column) && l.contains("ERROR")),
         "no error line names {table_column} and {value}: {lines:#?}"
