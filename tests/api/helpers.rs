@@ -371,6 +371,44 @@ pub fn book_vars(unit: &str, vehicle: &str, date: &str, session: &str, expected:
     json!({ "i": { "unitId": unit, "vehicleId": vehicle, "date": date, "session": session, "expectedDonors": expected } })
 }
 
+/// One holder's booking world: the office, 湖北科技学院's liaison, the station and one
+/// vehicle (created by the station), each user signed in.
+pub struct Booking {
+    pub app: TestApp,
+    pub office: String,
+    pub liaison: String,
+    pub station: String,
+    pub hbust: String,
+    pub vehicle: String,
+}
+
+pub async fn booking_app() -> Booking {
+    use bloodplan::domain::auth::Role;
+    let app = spawn_app().await;
+    let office = app.user_token("office", Role::Office, None).await;
+    let liaison = app.user_token("hbust", Role::Liaison, Some("湖北科技学院")).await;
+    let station = app.user_token("station", Role::Station, None).await;
+    let hbust = app.unit_id("湖北科技学院").await;
+    let vehicle = app.create_vehicle(&station, "鄂L采血01").await;
+    Booking { app, office, liaison, station, hbust, vehicle }
+}
+
+/// An outbox message of a term reminder to liaison `i`, deduplicated by `key:i`.
+pub fn test_message(key: &str, i: usize) -> bloodplan::services::outbox::NewMessage {
+    bloodplan::services::outbox::NewMessage {
+        dedup_key: format!("{key}:{i}"),
+        kind: bloodplan::domain::reminders::ReminderKind::Term.code(),
+        recipient: format!("liaison{i}@example.edu.cn"),
+        recipient_name: Some(format!("联络员{i}")),
+        email: bloodplan::email::RenderedEmail {
+            subject: format!("提醒 {i}"),
+            text: format!("正文 {i}"),
+            html: format!("<p>正文 {i}</p>"),
+        },
+        visit: None,
+    }
+}
+
 /// The log of this test process. Tests share one global subscriber, so a test finds its own
 /// lines by something only it uses (a username, an operation name).
 pub mod logs {
