@@ -7,6 +7,7 @@ use sea_orm::{
 };
 use sea_orm_migration::MigratorTrait;
 
+pub mod codes;
 pub mod entities;
 pub mod migrations;
 

@@ -28,6 +28,7 @@ mod reminders;
 mod schema;
 mod serve;
 mod smtp_server;
+mod stored_codes;
 mod visit_concurrency;
 mod visit_properties;
 mod visits;
