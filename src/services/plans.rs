@@ -104,7 +104,7 @@ pub async fn section_summaries(
             let sum = sums.iter().find(|s| s.section == section.code());
             SectionSummary {
                 section,
-                printed_total: printed.iter().find(|p| p.section == section.code()).map(|p| p.printed_total),
+                printed_total: printed.iter().find(|p| p.section == section).map(|p| p.printed_total),
                 row_total: sum.map_or(0, |s| s.row_total),
                 unit_count: sum.map_or(0, |s| s.unit_count),
             }
@@ -127,17 +127,12 @@ pub struct QuotaRow {
 }
 
 fn quota_row(q: plan_quota::Model, u: unit::Model) -> Result<QuotaRow, ServiceError> {
-    let section = Section::parse(&q.section).ok_or_else(|| {
-        ServiceError::Database(sea_orm::DbErr::Custom(format!("bad section {}", q.section)))
-    })?;
-    let kind = UnitKind::parse(&u.kind)
-        .ok_or_else(|| ServiceError::Database(sea_orm::DbErr::Custom(format!("bad unit kind {}", u.kind))))?;
     Ok(QuotaRow {
         unit_id: u.id,
         name: u.name,
-        kind,
+        kind: u.kind,
         plan_id: q.plan_id,
-        section,
+        section: q.section,
         seq: q.seq,
         quota: q.quota,
         site: q.site,
@@ -258,17 +253,16 @@ pub async fn units_by_ids(
     }
     Ok(units
         .into_values()
-        .filter_map(|unit| {
-            let kind = UnitKind::parse(&unit.kind)?;
+        .map(|unit| {
             let view = UnitView {
                 id: unit.id,
                 accepts_weekend_visits: unit.accepts_weekend_visits,
                 term_bound: unit.term_bound,
                 quotas: quotas_of.remove(&unit.id).unwrap_or_default(),
                 name: unit.name,
-                kind,
+                kind: unit.kind,
             };
-            Some((view.id, view))
+            (view.id, view)
         })
         .collect())
 }
