@@ -1,19 +1,16 @@
 //! `GET /calendar/vehicles/{token}.ics` and `GET /calendar/units/{token}.ics`.
-use poem::http::StatusCode;
 use poem::web::{Data, Path};
-use poem::{handler, Response};
+use poem::{handler, IntoResponse, Response};
 
+use crate::error::{code, ApiError};
 use crate::services::calendars;
 use crate::state::AppState;
 
 fn ics_response(result: Result<Option<String>, crate::services::ServiceError>) -> Response {
     match result {
         Ok(Some(body)) => Response::builder().content_type("text/calendar; charset=utf-8").body(body),
-        Ok(None) => Response::builder().status(StatusCode::NOT_FOUND).body("unknown calendar"),
-        Err(e) => {
-            tracing::error!(error = %e, "could not render a calendar feed");
-            Response::builder().status(StatusCode::INTERNAL_SERVER_ERROR).body("internal error")
-        }
+        Ok(None) => ApiError::new(code::NOT_FOUND, "没有这个日历，链接可能已更换").into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 

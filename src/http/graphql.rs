@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::auth::Bearer;
 use super::graphql_errors;
+use crate::error::ApiError;
 use crate::graphql::auth::{ClientAddress, RequestAuth};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::AppSchema;
@@ -66,17 +67,13 @@ fn negotiate(req: &Request) -> Option<Media> {
     None
 }
 
-fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    Response::builder().status(status).content_type("application/json; charset=utf-8").body(body.to_string())
+/// A request refused before it reached the schema, answered by the one error mapping.
+fn error_response(code: &'static str, message: impl Into<String>) -> Response {
+    ApiError::new(code, message).into_response()
 }
 
 fn not_acceptable() -> Response {
-    error_response(
-        StatusCode::NOT_ACCEPTABLE,
-        "NOT_ACCEPTABLE",
-        "只能以 application/json 或 application/graphql-response+json 作答",
-    )
+    error_response("NOT_ACCEPTABLE", "只能以 application/json 或 application/graphql-response+json 作答")
 }
 
 /// An answer that failed before execution: 400 for `graphql-response+json`, else 200.
@@ -87,9 +84,6 @@ fn request_error(media: Media, error: serde_json::Value) -> Response {
         .content_type(media.content_type())
         .body(json!({ "errors": [error] }).to_string())
 }
-
-/// Seconds a client should wait after a 503 before it tries again.
-const RETRY_AFTER: &str = "5";
 
 /// True when an error of the response says the database was busy or unreachable.
 fn outage(response: &BatchResponse) -> bool {
@@ -138,15 +132,12 @@ fn graphql_response(media: Media, mut response: BatchResponse) -> Response {
             let builder = Response::builder().status(status).content_type(media.content_type());
             match status {
                 StatusCode::SERVICE_UNAVAILABLE => {
-                    builder.header(header::RETRY_AFTER, RETRY_AFTER).body(body)
+                    builder.header(header::RETRY_AFTER, crate::error::RETRY_AFTER_SECONDS).body(body)
                 }
                 _ => builder.body(body),
             }
         }
-        Err(e) => {
-            tracing::error!(error = %e, "could not serialise a GraphQL response");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "服务器内部错误")
-        }
+        Err(e) => ApiError::internal(&e).into_response(),
     }
 }
 
@@ -168,7 +159,7 @@ fn well_formed(request: &serde_json::Value) -> bool {
 }
 
 fn bad_request(message: &str) -> Response {
-    error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    error_response("BAD_REQUEST", message)
 }
 
 /// The first document of the batch that does not parse, with the parser's explanation.
@@ -180,6 +171,28 @@ fn unparsable(batch: &BatchRequest) -> Option<String> {
     requests
         .into_iter()
         .find_map(|r| async_graphql::parser::parse_query(&r.query).err().map(|e| e.to_string()))
+}
+
+/// The operation names of a batch, for the log.
+fn operation_names(batch: &BatchRequest) -> String {
+    let requests: Vec<&async_graphql::Request> = match batch {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(rs) => rs.iter().collect(),
+    };
+    requests.into_iter().filter_map(operation_name).collect::<Vec<_>>().join(",")
+}
+
+/// The operation a request names, or the names its document gives its operations.
+fn operation_name(request: &async_graphql::Request) -> Option<String> {
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
+    }
+    match async_graphql::parser::parse_query(&request.query).ok()?.operations {
+        DocumentOperations::Single(_) => None,
+        DocumentOperations::Multiple(ops) => {
+            Some(ops.keys().map(|n| n.as_str()).collect::<Vec<_>>().join(","))
+        }
+    }
 }
 
 /// The first NUL byte or out-of-range date anywhere in the batch.
@@ -199,7 +212,6 @@ pub async fn graphql_post(req: &Request, body: Body, Data(gql): Data<&GraphqlHtt
     let Some(media) = negotiate(req) else { return not_acceptable() };
     if !is_json(req) {
         return error_response(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
             "请求体必须是 JSON（Content-Type: application/json）",
         );
@@ -207,7 +219,7 @@ pub async fn graphql_post(req: &Request, body: Body, Data(gql): Data<&GraphqlHtt
     let bytes = match body.into_bytes_limit(gql.max_body_bytes).await {
         Ok(bytes) => bytes,
         Err(poem::error::ReadBodyError::PayloadTooLarge) => {
-            return error_response(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "请求体过大")
+            return error_response("PAYLOAD_TOO_LARGE", "请求体过大")
         }
         Err(_) => return bad_request("无法读取请求体"),
     };
@@ -225,11 +237,7 @@ pub async fn graphql_post(req: &Request, body: Body, Data(gql): Data<&GraphqlHtt
         }
     };
     if operations == 0 || operations > gql.max_batch {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            "BATCH_LIMIT",
-            &format!("一次最多提交 {} 个操作", gql.max_batch),
-        );
+        return error_response("BATCH_LIMIT", format!("一次最多提交 {} 个操作", gql.max_batch));
     }
     let batch: BatchRequest = match serde_json::from_value(raw) {
         Ok(batch) => batch,
@@ -247,7 +255,10 @@ pub async fn graphql_post(req: &Request, body: Body, Data(gql): Data<&GraphqlHtt
     };
     let address = ClientAddress(super::security::client_address(req, &gql.state.http.trusted_proxies));
     let loaders = Loaders::new(&gql.state.db);
-    graphql_response(media, gql.schema.execute_batch(batch.data(auth).data(address).data(loaders)).await)
+    let operation = operation_names(&batch);
+    let batch = batch.data(auth).data(address).data(loaders);
+    let answer = crate::error::logged_once_per_request(&operation, gql.schema.execute_batch(batch)).await;
+    graphql_response(media, answer)
 }
 
 /// Resolves `Authorization: Bearer <token>` once for the whole request.
@@ -260,19 +271,7 @@ async fn request_auth(req: &Request, state: &AppState) -> Result<RequestAuth, Re
     match accounts::authenticate(&state.db, &state.clock, token).await {
         Ok(Ok((actor, token_hash))) => Ok(RequestAuth::User { actor, token_hash }),
         Ok(Err(problem)) => Ok(RequestAuth::Refused(problem)),
-        Err(e) => {
-            let e = crate::error::ApiError::from(e);
-            let status = if crate::error::code::is_outage(e.code) {
-                StatusCode::SERVICE_UNAVAILABLE
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            };
-            let mut answer = error_response(status, e.code, &e.message);
-            if status == StatusCode::SERVICE_UNAVAILABLE {
-                answer.headers_mut().insert(header::RETRY_AFTER, RETRY_AFTER.parse().expect("a number"));
-            }
-            Err(answer)
-        }
+        Err(e) => Err(ApiError::from(e).into_response()),
     }
 }
 
@@ -282,7 +281,7 @@ pub async fn graphql_get(req: &Request, Data(gql): Data<&GraphqlHttp>) -> Respon
     let query_string = req.uri().query().unwrap_or("");
     if query_string.is_empty() {
         if !gql.state.http.graphiql {
-            return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "GraphiQL 已关闭");
+            return error_response("NOT_FOUND", "GraphiQL 已关闭");
         }
         return Html(crate::web::assets::GRAPHIQL_HTML)
             .with_header("Content-Security-Policy", super::security::GRAPHIQL_CONTENT_SECURITY_POLICY)
@@ -301,14 +300,7 @@ pub async fn graphql_get(req: &Request, Data(gql): Data<&GraphqlHttp>) -> Respon
         return request_error(media, json!({ "message": why, "extensions": { "code": "BAD_INPUT" } }));
     }
     if !is_read_only(&request.query) {
-        return Response::builder()
-            .status(StatusCode::METHOD_NOT_ALLOWED)
-            .header(header::ALLOW, "POST")
-            .content_type("application/json; charset=utf-8")
-            .body(
-                json!({ "errors": [{ "message": "修改操作只能通过 POST 提交", "extensions": { "code": "METHOD_NOT_ALLOWED" } }] })
-                    .to_string(),
-            );
+        return error_response("METHOD_NOT_ALLOWED", "修改操作只能通过 POST 提交");
     }
     let auth = match request_auth(req, &gql.state).await {
         Ok(auth) => auth,
@@ -316,7 +308,9 @@ pub async fn graphql_get(req: &Request, Data(gql): Data<&GraphqlHttp>) -> Respon
     };
     let address = ClientAddress(super::security::client_address(req, &gql.state.http.trusted_proxies));
     let request = request.data(auth).data(address).data(Loaders::new(&gql.state.db));
-    graphql_response(media, BatchResponse::Single(gql.schema.execute(request).await))
+    let operation = operation_name(&request).unwrap_or_default();
+    let answer = crate::error::logged_once_per_request(&operation, gql.schema.execute(request)).await;
+    graphql_response(media, BatchResponse::Single(answer))
 }
 
 /// True when every operation in the document is a query. Unparseable documents count as

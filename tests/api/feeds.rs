@@ -200,7 +200,11 @@ async fn disabling_an_account_rotates_the_feed_links_it_could_read() {
     let liaison_id = me(&f.liaison).await;
     let station_id = me(&f.station).await;
     f.app.gql_ok_as(&f.office, DISABLE, json!({ "id": liaison_id })).await;
-    assert_eq!(f.fetch(&old_unit).await.0, 404, "the disabled liaison's holder feed");
+    let (status, body) = f.fetch(&old_unit).await;
+    assert_eq!(status, 404, "the disabled liaison's holder feed");
+    // Answered by the API's one error mapping: a code and a Chinese message.
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND", "{body}");
     assert_eq!(f.fetch(&old_vehicle).await.0, 200, "a liaison never saw the vehicle feeds");
     let data = f
         .app
