@@ -356,3 +356,33 @@ pub const BOOK: &str = "mutation($i: BookVisitInput!) { bookVisit(input: $i) { i
 pub fn book_vars(unit: &str, vehicle: &str, date: &str, session: &str, expected: i32) -> Value {
     json!({ "i": { "unitId": unit, "vehicleId": vehicle, "date": date, "session": session, "expectedDonors": expected } })
 }
+
+impl TestApp {
+    /// Queues one message and marks it FAILED, as the worker does after its last attempt.
+    pub async fn failed_message(&self) -> String {
+        use bloodplan::db::entities::outbox;
+        use bloodplan::services::outbox::{enqueue, NewMessage};
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        let message = NewMessage {
+            dedup_key: "matrix".into(),
+            kind: bloodplan::domain::reminders::ReminderKind::Term.code(),
+            recipient: "nobody@example.org".into(),
+            recipient_name: None,
+            email: bloodplan::email::RenderedEmail {
+                subject: "s".into(),
+                text: "t".into(),
+                html: "h".into(),
+            },
+            visit: None,
+        };
+        let txn = bloodplan::db::begin_write(&self.db).await.unwrap();
+        enqueue(&txn, &self.clock, &message).await.unwrap();
+        txn.commit().await.unwrap();
+        let row = outbox::Entity::find().one(&self.db).await.unwrap().unwrap();
+        let id = row.id;
+        let mut row: outbox::ActiveModel = row.into();
+        row.status = Set("FAILED".into());
+        row.update(&self.db).await.unwrap();
+        id.to_string()
+    }
+}

@@ -30,5 +30,7 @@ mod smtp_server;
 mod visit_concurrency;
 mod visit_properties;
 mod visits;
+mod web_admin;
 mod web_flow;
+mod web_office;
 mod web_security;
