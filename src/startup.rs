@@ -63,6 +63,12 @@ impl Application {
         &self.state
     }
 
+    /// Calls `watch` with every SQL statement the application runs from now on, on every
+    /// connection of its pool: tests count the queries a request makes.
+    pub fn watch_statements(&mut self, watch: impl Fn(&str) + Send + Sync + 'static) {
+        self.state.db.set_metric_callback(move |info| watch(&info.statement.sql));
+    }
+
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.run_until(shutdown_signal()).await

@@ -14,7 +14,7 @@ impl Contact {
         let phone: String = phone.trim().chars().filter(|c| *c != ' ').collect();
         let email = email.trim();
         let mut problems = Vec::new();
-        if name.is_empty() || name.chars().count() > 50 {
+        if name.is_empty() || super::text::check_text(name, 50).is_err() {
             problems.push(("name", "联系人姓名不能为空, 且不超过 50 个字".to_owned()));
         }
         if !is_phone(&phone) {

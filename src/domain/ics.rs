@@ -74,7 +74,8 @@ pub fn session_times(date: NaiveDate, session: Session) -> (NaiveDateTime, Naive
     }
 }
 
-fn shanghai_to_utc(local: NaiveDateTime) -> DateTime<Utc> {
+/// A wall-clock time in Asia/Shanghai as UTC.
+pub fn shanghai_to_utc(local: NaiveDateTime) -> DateTime<Utc> {
     match Shanghai.from_local_datetime(&local).earliest() {
         Some(t) => t.with_timezone(&Utc),
         // Only inside a 1986–1991 daylight-saving gap; read it as standard time.

@@ -90,6 +90,20 @@ pub fn parse_manifest(file: &str, text: &str) -> Result<PlanManifest, Vec<Proble
             })
             .ok()
     });
+    let issued_on = issued_on.filter(|d| match super::text::check_date(*d) {
+        Ok(()) => true,
+        Err(why) => {
+            problems.push(Problem::new(file, None, Some("issued_on"), why));
+            false
+        }
+    });
+    for (column, text, what) in
+        [("document_number", &raw.document_number, "文号"), ("title", &raw.title, "标题")]
+    {
+        if let Some(Err(why)) = text.as_deref().map(|t| super::text::check_text(t, 200)) {
+            problems.push(Problem::new(file, None, Some(column), format!("{what}{why}")));
+        }
+    }
     for (column, value) in [
         ("donation_target", raw.donation_target),
         ("volume_target_ml", raw.volume_target_ml),

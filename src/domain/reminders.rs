@@ -9,16 +9,20 @@ pub enum ReminderKind {
     Visit,
     /// The office's weekly list of holders behind schedule.
     Digest,
+    /// The office's daily list of what liaisons booked, moved and withdrew.
+    Activity,
 }
 
 impl ReminderKind {
-    pub const ALL: [ReminderKind; 3] = [ReminderKind::Term, ReminderKind::Visit, ReminderKind::Digest];
+    pub const ALL: [ReminderKind; 4] =
+        [ReminderKind::Term, ReminderKind::Visit, ReminderKind::Digest, ReminderKind::Activity];
 
     pub fn code(self) -> &'static str {
         match self {
             ReminderKind::Term => "TERM",
             ReminderKind::Visit => "VISIT",
             ReminderKind::Digest => "DIGEST",
+            ReminderKind::Activity => "ACTIVITY",
         }
     }
 
@@ -30,7 +34,7 @@ impl ReminderKind {
     /// the digest. Returns them sorted and without duplicates.
     pub fn check_offsets(self, offsets: &[i64]) -> Result<Vec<i64>, String> {
         let (range, what) = match self {
-            ReminderKind::Digest => (1..=7, "周报的发送日须为 1(周一) 到 7(周日)"),
+            ReminderKind::Digest | ReminderKind::Activity => (1..=7, "发送日须为 1（星期一）到 7（星期日）"),
             _ => (0..=90, "提前天数须在 0 到 90 之间"),
         };
         if offsets.is_empty() {
@@ -40,7 +44,7 @@ impl ReminderKind {
             return Err(format!("提前天数最多 {MAX_OFFSETS} 个"));
         }
         if let Some(bad) = offsets.iter().find(|o| !range.contains(*o)) {
-            return Err(format!("{what}, 不能是 {bad}"));
+            return Err(format!("{what}，不能是 {bad}"));
         }
         let mut sorted = offsets.to_vec();
         sorted.sort_unstable();
@@ -122,6 +126,7 @@ pub struct TermDates {
 
 impl TermDates {
     pub fn check(&self, year: i32) -> Result<(), String> {
+        super::text::check_year(year)?;
         if self.spring_start.year() != year || self.autumn_start.year() != year {
             return Err(format!("春季和秋季学期的开学日期都须在 {year} 年内"));
         }
@@ -214,6 +219,30 @@ pub fn digest_key(date: NaiveDate) -> String {
     format!("digest:{}-W{:02}", week.year(), week.week())
 }
 
+/// The first day the office's activity digest of `today` covers, or `None` when none goes
+/// out today. It goes out on each of `weekdays` (1 = Monday) that is not a public holiday and
+/// covers every day since the last day it went out, up to yesterday: Monday's covers the
+/// weekend, the first working day after 春节 covers the holiday, and each booking is reported
+/// once. When no earlier sending day is found within five weeks, the week before.
+pub fn activity_window(
+    today: NaiveDate,
+    weekdays: &[i64],
+    is_holiday: impl Fn(NaiveDate) -> bool,
+) -> Option<NaiveDate> {
+    let sends = |day: NaiveDate| {
+        weekdays.contains(&i64::from(day.weekday().number_from_monday())) && !is_holiday(day)
+    };
+    if !sends(today) {
+        return None;
+    }
+    let previous = (1..=35).map(|back| today - TimeDelta::days(back)).find(|&day| sends(day));
+    Some(previous.unwrap_or(today - TimeDelta::days(7)))
+}
+
+pub fn activity_key(date: NaiveDate) -> String {
+    format!("activity:{date}")
+}
+
 /// Waiting time after the `attempts`-th failed attempt: base, 2·base, 4·base … up to `cap`.
 pub fn backoff(attempts: i32, base: TimeDelta, cap: TimeDelta) -> TimeDelta {
     let exponent = attempts.saturating_sub(1).clamp(0, 20) as u32;
@@ -300,11 +329,28 @@ mod tests {
     }
 
     #[test]
+    fn the_activity_digest_covers_every_day_since_it_last_went_out() {
+        let working_days = [1, 2, 3, 4, 5];
+        // 春节 2020 with the extension to 2 February (国办发明电〔2020〕1号).
+        let holiday = |day: NaiveDate| (d("2020-01-24")..=d("2020-02-02")).contains(&day);
+        let window = |today: &str| activity_window(d(today), &working_days, holiday);
+        assert_eq!(window("2020-03-03"), Some(d("2020-03-02")), "Tuesday covers Monday");
+        assert_eq!(window("2020-03-02"), Some(d("2020-02-28")), "Monday covers the weekend");
+        assert_eq!(window("2020-03-07"), None, "nothing goes out on a Saturday");
+        assert_eq!(window("2020-01-31"), None, "nor on a holiday");
+        assert_eq!(window("2020-02-03"), Some(d("2020-01-23")), "the first working day covers 春节");
+        let every_day = [1, 2, 3, 4, 5, 6, 7];
+        assert_eq!(activity_window(d("2020-03-07"), &every_day, |_| false), Some(d("2020-03-06")));
+        assert_eq!(activity_window(d("2020-03-07"), &[6], |_| false), Some(d("2020-02-29")));
+    }
+
+    #[test]
     fn a_moved_visit_has_another_key() {
         assert_ne!(
             visit_key(1, 9, d("2020-03-02"), "MORNING", 3),
             visit_key(1, 9, d("2020-03-03"), "MORNING", 3)
         );
         assert_eq!(digest_key(d("2020-02-03")), "digest:2020-W06");
+        assert_eq!(activity_key(d("2020-02-03")), "activity:2020-02-03");
     }
 }

@@ -27,6 +27,12 @@ pub fn check_year(year: i32) -> Result<(), String> {
     }
 }
 
+/// A date the service deals in (see [`check_year`]).
+pub fn check_date(date: chrono::NaiveDate) -> Result<(), String> {
+    use chrono::Datelike;
+    check_year(date.year())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +45,7 @@ mod tests {
         assert!(check_year(2020).is_ok());
         assert!(check_year(-262_143).is_err());
         assert!(check_year(262_142).is_err());
+        assert!(check_date(chrono::NaiveDate::MIN).is_err());
+        assert!(check_date(chrono::NaiveDate::from_ymd_opt(2020, 3, 2).unwrap()).is_ok());
     }
 }

@@ -106,6 +106,27 @@ pub fn text_table(header: &[&str], align: &[Align], rows: &[Vec<String>]) -> Str
     out
 }
 
+/// The same table in HTML, bordered with inline styles; `align` right-aligns number columns.
+pub fn html_table(header: &[&str], align: &[Align], rows: &[Vec<String>]) -> String {
+    const CELL: &str = "border:1px solid #999;padding:4px 8px";
+    let mut out = String::from("<table style=\"border-collapse:collapse\">\n<thead><tr>");
+    for h in header {
+        out.push_str(&format!("<th style=\"{CELL};background:#f2f2f2\">{}</th>", escape_html(h)));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for row in rows {
+        out.push_str("<tr>");
+        for (i, cell) in row.iter().enumerate() {
+            let right = align.get(i) == Some(&Align::Right);
+            let style = if right { ";text-align:right" } else { "" };
+            out.push_str(&format!("<td style=\"{CELL}{style}\">{}</td>", escape_html(cell)));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

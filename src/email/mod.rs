@@ -5,12 +5,14 @@
 //! template renders a [`RenderedEmail`]; [`OutgoingEmail::new`] addresses it; and
 //! [`Mailer::send`] hands it over, answering [`SendError::Transient`] (retry later) or
 //! [`SendError::Permanent`] (give up on this message).
+pub mod activity;
 pub mod config;
 mod format;
 pub mod mailer;
 pub mod notices;
 pub mod templates;
 
+pub use activity::{activity_digest, ActivityDigest, ActivityRow, LiaisonAction};
 pub use config::{EmailConfig, OfficeContact, SmtpCredentials, SmtpSecurity, SmtpSettings};
 pub use format::{date_weekday_zh, date_zh};
 pub use mailer::{Mailer, OutgoingEmail, SendError};

@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 
 use super::config::OfficeContact;
 use super::format::{
-    date_weekday_zh, date_zh, escape_html, escape_html_lines, footer_text, html_page, percent, text_table,
-    Align,
+    date_weekday_zh, date_zh, escape_html, escape_html_lines, footer_text, html_page, html_table, percent,
+    text_table, Align,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,6 +225,10 @@ pub fn behind_schedule_digest(d: &Digest, office: &OfficeContact) -> RenderedEma
         )
     };
     const HEADER: [&str; 8] = ["单位", "计划安排", "计划人数", "已采集", "剩余", "完成率", "应完成", "差距"];
+    const ALIGN: [Align; 8] = {
+        use Align::{Left, Right};
+        [Left, Left, Right, Right, Right, Right, Right, Right]
+    };
     let cells: Vec<Vec<String>> = d
         .rows
         .iter()
@@ -249,34 +253,14 @@ pub fn behind_schedule_digest(d: &Digest, office: &OfficeContact) -> RenderedEma
 
     let mut text = format!("市献血办各位同事：您好！\n\n{summary}\n\n");
     if !cells.is_empty() {
-        use Align::{Left, Right};
-        text.push_str(&text_table(&HEADER, &[Left, Left, Right, Right, Right, Right, Right, Right], &cells));
+        text.push_str(&text_table(&HEADER, &ALIGN, &cells));
         text.push_str(&format!("\n{note}\n\n"));
     }
     text.push_str(&footer_text(office));
 
     let mut body = format!("<p>市献血办各位同事：您好！</p>\n<p>{}</p>\n", escape_html(&summary));
     if !cells.is_empty() {
-        let th = "style=\"border:1px solid #999;padding:4px 8px;background:#f2f2f2\"";
-        let td = |right: bool| {
-            format!(
-                "style=\"border:1px solid #999;padding:4px 8px{}\"",
-                if right { ";text-align:right" } else { "" }
-            )
-        };
-        body.push_str("<table style=\"border-collapse:collapse\">\n<thead><tr>");
-        for h in HEADER {
-            body.push_str(&format!("<th {th}>{h}</th>"));
-        }
-        body.push_str("</tr></thead>\n<tbody>\n");
-        for row in &cells {
-            body.push_str("<tr>");
-            for (i, cell) in row.iter().enumerate() {
-                body.push_str(&format!("<td {}>{}</td>", td(i >= 2), escape_html(cell)));
-            }
-            body.push_str("</tr>\n");
-        }
-        body.push_str("</tbody>\n</table>\n");
+        body.push_str(&html_table(&HEADER, &ALIGN, &cells));
         body.push_str(&format!("<p style=\"color:#555;font-size:13px\">{note}</p>\n"));
     }
     let html = html_page(&subject, &body, office);

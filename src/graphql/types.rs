@@ -77,6 +77,8 @@ pub enum ReminderKindGql {
     Visit,
     /// 每周进度落后单位汇总 (发给市献血办)
     Digest,
+    /// 联络员预约、改期、撤回的每日汇总 (发给市献血办)
+    Activity,
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]

@@ -538,6 +538,7 @@ pub async fn set_user_disabled(
     let changed = changed.update(&txn).await?;
     if disabled {
         revoke_tokens(&txn, auth_token::Column::UserId.eq(user_id), clock).await?;
+        super::calendars::rotate_feeds_of(&txn, clock, actor, &actor_of(&changed)?).await?;
     }
     Change::new("user", user_id, if disabled { "disable" } else { "enable" }, actor)
         .before(before)

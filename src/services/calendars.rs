@@ -95,6 +95,43 @@ pub async fn rotate_vehicle_calendar(
     Ok(token)
 }
 
+/// Replaces the feed tokens a disabled account could read, in the transaction that disables
+/// it: a liaison's holder feed; for the office and the station, every vehicle feed (only
+/// staff see those). Holder feeds stay as they are when staff leave: rotating them would cut
+/// off every holder's subscribed phones; the office rotates one that leaked.
+pub(crate) async fn rotate_feeds_of(
+    txn: &DatabaseTransaction,
+    clock: &Clock,
+    actor: &Actor,
+    disabled: &Actor,
+) -> Result<(), ServiceError> {
+    match (disabled.role, disabled.unit_id) {
+        (Role::Liaison, Some(unit_id)) => {
+            if let Some(row) = unit_calendar::Entity::find()
+                .filter(unit_calendar::Column::UnitId.eq(unit_id))
+                .one(txn)
+                .await?
+            {
+                let mut changed: unit_calendar::ActiveModel = row.into();
+                changed.token = Set(super::random_token());
+                changed.update(txn).await?;
+                record_rotation(txn, clock, actor, "unit", unit_id).await?;
+            }
+        }
+        (Role::Liaison, None) => {}
+        (Role::Office | Role::Station, _) => {
+            for found in vehicle::Entity::find().all(txn).await? {
+                let id = found.id;
+                let mut changed: vehicle::ActiveModel = found.into();
+                changed.calendar_token = Set(super::random_token());
+                changed.update(txn).await?;
+                record_rotation(txn, clock, actor, "vehicle", id).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn record_rotation(
     txn: &DatabaseTransaction,
     clock: &Clock,

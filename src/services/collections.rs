@@ -288,6 +288,7 @@ pub async fn record_collection(
     if !actor.is(&[Role::Office, Role::Station]) {
         return Err(ServiceError::Forbidden);
     }
+    super::check_dates([input.date])?;
     let note = clean(input.note.clone(), 500, "备注")?;
     let txn = crate::db::begin_write(db).await?;
     let resolved = resolve(&txn, clock.today(), settings, &input).await?;
@@ -351,6 +352,7 @@ pub async fn correct_collection(
     }
     let reason = clean(Some(reason), 500, "更正原因")?
         .ok_or_else(|| ServiceError::BadInput("请填写更正原因".into()))?;
+    super::check_dates([input.date])?;
     let note = clean(input.note.clone(), 500, "备注")?;
     let txn = crate::db::begin_write(db).await?;
     let current = collection::Entity::find_by_id(id)

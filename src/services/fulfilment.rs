@@ -130,6 +130,7 @@ pub async fn fulfilment(
     as_of: NaiveDate,
     margin_points: i64,
 ) -> Result<Fulfilment, ServiceError> {
+    super::check_dates([as_of])?;
     let plan = plans::plan_by_year(db, year).await?;
     let schedule = schedule(year, as_of, margin_points);
     let units = holder_rows(db, plan.id, year, as_of, schedule, None).await?;
@@ -337,6 +338,7 @@ pub async fn monthly(
     unit_id: Option<i32>,
     as_of: Option<NaiveDate>,
 ) -> Result<Vec<MonthTotal>, ServiceError> {
+    super::check_dates(as_of)?;
     if let Some(u) = unit_id {
         if actor.role == Role::Liaison && actor.unit_id != Some(u) {
             return Err(ServiceError::Forbidden);

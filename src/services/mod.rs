@@ -58,14 +58,21 @@ pub mod noun {
     pub const MESSAGE: &str = "邮件";
 }
 
-/// A free-text input trimmed; blank means none; more than `max` characters is refused.
+/// A free-text input trimmed; blank means none; more than `max` characters or a NUL byte is
+/// refused (`domain::text`), so both backends answer alike.
 pub(crate) fn clean(text: Option<String>, max: usize, what: &str) -> Result<Option<String>, ServiceError> {
-    match text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
-        Some(t) if t.chars().count() > max => {
-            Err(ServiceError::BadInput(format!("{what}不能超过 {max} 个字")))
-        }
-        other => Ok(other),
+    let text = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    if let Some(t) = &text {
+        crate::domain::text::check_text(t, max)
+            .map_err(|why| ServiceError::BadInput(format!("{what}{why}")))?;
     }
+    Ok(text)
+}
+
+/// Refuses a date outside the years the service deals in (`domain::text::check_date`)
+/// before it reaches a query: PostgreSQL cannot store year −262143, SQLite can.
+pub(crate) fn check_dates(dates: impl IntoIterator<Item = chrono::NaiveDate>) -> Result<(), ServiceError> {
+    dates.into_iter().try_for_each(crate::domain::text::check_date).map_err(ServiceError::BadInput)
 }
 
 /// 32 random bytes from the operating system, hex-encoded: bearer tokens, calendar links.

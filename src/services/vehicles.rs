@@ -234,6 +234,7 @@ pub async fn add_blackout(
     input: BlackoutInput,
 ) -> Result<vehicle_blackout::Model, ServiceError> {
     require_staff(actor)?;
+    super::check_dates([input.from, input.to])?;
     if input.from > input.to {
         return Err(ServiceError::BadInput("停用开始日期不能晚于结束日期".into()));
     }

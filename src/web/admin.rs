@@ -452,6 +452,9 @@ fn rule_label(kind: ReminderKind) -> (&'static str, &'static str) {
         ReminderKind::Term => ("开学前预约提醒", "开学前多少天提醒（逗号分隔，例如 21,7）"),
         ReminderKind::Visit => ("采血活动前提醒", "采血前多少天提醒（例如 3）"),
         ReminderKind::Digest => ("每周进度汇总", "星期几发送（1 = 星期一）"),
+        ReminderKind::Activity => {
+            ("联络员预约动态日报", "星期几发送（逗号分隔，1 = 星期一，例如 1,2,3,4,5）")
+        }
     }
 }
 

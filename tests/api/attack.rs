@@ -130,6 +130,29 @@ async fn failed_logins_with_huge_usernames_write_nothing_and_old_failures_are_fo
     assert_eq!(names, ["ghost2"], "ghost1's failure expired and was deleted");
 }
 
+/// The office can see an attack in the log: each failed login is a line naming the username
+/// and the client's address, and no line ever holds the password that was tried.
+#[tokio::test]
+async fn a_failed_login_is_logged_with_the_username_and_address_but_never_the_password() {
+    let app = behind_a_proxy().await;
+    app.create_user("logged-liaison", Role::Liaison, Some("湖北科技学院")).await;
+    let tried = ["guess-5f1c-never-logged", "guess-8a2d-never-logged"];
+    let answer = login_from(&app, Some("203.0.113.61"), "logged-liaison", tried[0]).await;
+    assert_eq!(code(&answer), "INVALID_CREDENTIALS");
+    let answer = login_from(&app, Some("203.0.113.61"), "logged-nobody", tried[1]).await;
+    assert_eq!(code(&answer), "INVALID_CREDENTIALS");
+    for name in ["logged-liaison", "logged-nobody"] {
+        let lines = crate::helpers::logs::containing(&format!("username=\"{name}\""));
+        assert_eq!(lines.len(), 1, "{name}: {lines:#?}");
+        assert!(lines[0].contains("failed login") && lines[0].contains("WARN"), "{}", lines[0]);
+        assert!(lines[0].contains("203.0.113.61"), "{}", lines[0]);
+    }
+    assert_eq!(code(&login_from(&app, Some("203.0.113.61"), "logged-liaison", PASSWORD).await), "OK");
+    for password in tried.iter().chain([&PASSWORD]) {
+        assert!(crate::helpers::logs::containing(password).is_empty(), "{password} was logged");
+    }
+}
+
 #[tokio::test]
 async fn a_holder_named_like_a_formula_is_exported_as_text() {
     let app = spawn_app().await;

@@ -204,6 +204,41 @@ async fn a_rotated_feed_link_stops_working_and_the_new_one_works() {
     assert_eq!(error_code(&refused), Some("FORBIDDEN"));
 }
 
+/// A disabled account's feed links stop working: the liaison's holder feed and, for a
+/// station account, the vehicle feeds; the holder's other users read the new link.
+#[tokio::test]
+async fn disabling_an_account_rotates_the_feed_links_it_could_read() {
+    let f = feeds_app().await;
+    let (old_unit, old_vehicle) = (f.unit_url().await, f.vehicle_url().await);
+    const DISABLE: &str = "mutation($id: ID!) { setUserDisabled(id: $id, disabled: true) { disabled } }";
+    let me = |token: &str| {
+        let token = token.to_owned();
+        let app = &f.app;
+        async move { app.gql_ok_as(&token, "{ me { id } }", json!({})).await["me"]["id"].clone() }
+    };
+    let liaison_id = me(&f.liaison).await;
+    let station_id = me(&f.station).await;
+    f.app.gql_ok_as(&f.office, DISABLE, json!({ "id": liaison_id })).await;
+    assert_eq!(f.fetch(&old_unit).await.0, 404, "the disabled liaison's holder feed");
+    assert_eq!(f.fetch(&old_vehicle).await.0, 200, "a liaison never saw the vehicle feeds");
+    let data = f
+        .app
+        .gql_ok_as(&f.office, "query($u: ID!) { unit(id: $u) { calendarUrl } }", json!({ "u": f.hbust }))
+        .await;
+    let new_unit = data["unit"]["calendarUrl"].as_str().unwrap().to_owned();
+    assert_ne!(new_unit, old_unit);
+    assert_eq!(f.fetch(&new_unit).await.0, 200);
+
+    f.app.gql_ok_as(&f.office, DISABLE, json!({ "id": station_id })).await;
+    assert_eq!(f.fetch(&old_vehicle).await.0, 404, "the disabled station account's vehicle feeds");
+    assert_eq!(f.fetch(&new_unit).await.0, 200, "holder feeds stay when staff leave");
+    let data = f
+        .app
+        .gql_ok_as(&f.office, "query($v: ID!) { vehicle(id: $v) { calendarUrl } }", json!({ "v": f.vehicle }))
+        .await;
+    assert_eq!(f.fetch(data["vehicle"]["calendarUrl"].as_str().unwrap()).await.0, 200);
+}
+
 #[tokio::test]
 async fn bare_carriage_returns_and_line_feeds_in_notes_are_escaped() {
     let f = feeds_app().await;

@@ -2,6 +2,7 @@
 //! GraphQL client.
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bloodplan::clock::Clock;
 use bloodplan::config::Config;
@@ -70,6 +71,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub clock: Clock,
     pub database: TestDatabase,
+    /// Every SQL statement the application ran since it was built (seeding excluded).
+    statements: Arc<Mutex<Vec<String>>>,
 }
 
 pub struct AppOptions {
@@ -109,8 +112,7 @@ pub async fn spawn_empty_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: AppOptions) -> TestApp {
-    // Internal errors are logged, never shown to clients: a failing test prints them.
-    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn,sqlx=error").try_init();
+    logs::init();
     let database = fresh_database().await;
     let mut config = Config::from_lookup(|_| None).expect("default config");
     config.database_url = database.url.clone();
@@ -125,15 +127,27 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     config.outbox.run_worker = false;
     (options.configure)(&mut config);
     let clock = Clock::manual(demo_now());
-    let app = Application::build(config, clock.clone()).await.expect("application builds");
+    let mut app = Application::build(config, clock.clone()).await.expect("application builds");
+    let statements = Arc::new(Mutex::new(Vec::new()));
+    let recorder = Arc::clone(&statements);
+    app.watch_statements(move |sql| recorder.lock().unwrap().push(sql.to_owned()));
     let address = format!("http://{}", app.address());
     let db = app.state().db.clone();
     let state = app.state().clone();
     tokio::spawn(app.run_until(std::future::pending()));
-    TestApp { state, address, client: reqwest::Client::new(), db, clock, database }
+    TestApp { state, address, client: reqwest::Client::new(), db, clock, database, statements }
 }
 
 impl TestApp {
+    /// The SQL statements `work` makes the application run (the test itself must not query
+    /// the database meanwhile).
+    pub async fn statements_of<T>(&self, work: impl std::future::Future<Output = T>) -> (T, Vec<String>) {
+        let mark = self.statements.lock().unwrap().len();
+        let answer = work.await;
+        let ran = self.statements.lock().unwrap()[mark..].to_vec();
+        (answer, ran)
+    }
+
     pub fn graphql_url(&self) -> String {
         format!("{}/graphql", self.address)
     }
@@ -384,5 +398,65 @@ impl TestApp {
         row.status = Set("FAILED".into());
         row.update(&self.db).await.unwrap();
         id.to_string()
+    }
+}
+
+/// The log of this test process. Tests share one global subscriber, so a test finds its own
+/// lines by something only it uses (a username, an operation name).
+pub mod logs {
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
+
+    static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+    /// One formatted event; kept as one line when the formatter is done with it.
+    #[derive(Default)]
+    struct Line(Vec<u8>);
+
+    impl Write for Line {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Drop for Line {
+        fn drop(&mut self) {
+            let line = String::from_utf8_lossy(&self.0).trim_end().to_owned();
+            if !line.is_empty() {
+                LINES.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+            }
+        }
+    }
+
+    /// Warnings and errors go to the test's output (a failing test prints them); everything
+    /// the application logs at INFO and above is kept for [`containing`].
+    pub fn init() {
+        let shown = tracing_subscriber::fmt::layer()
+            .with_test_writer()
+            .with_filter(EnvFilter::new("warn,sqlx=error"));
+        let kept = tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(Line::default)
+            .with_filter(EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+        let _ = tracing_subscriber::registry().with(shown).with(kept).try_init();
+    }
+
+    /// Every line logged so far that contains `needle`.
+    pub fn containing(needle: &str) -> Vec<String> {
+        LINES
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|l| l.contains(needle))
+            .cloned()
+            .collect()
     }
 }

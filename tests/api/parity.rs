@@ -88,3 +88,78 @@ async fn a_plan_row_a_column_cannot_hold_is_reported_with_its_line_and_column() 
     assert!(!stderr.contains("INTERNAL") && !stderr.contains("database"), "{stderr}");
     assert_eq!(app.snapshot().await, before);
 }
+
+/// The rules hold below GraphQL: services called directly, as the web pages and the command
+/// line call them, refuse a NUL byte and a far year with `BAD_INPUT` on both backends.
+#[tokio::test]
+async fn services_refuse_nul_bytes_and_far_years_whoever_calls_them() {
+    use bloodplan::domain::visit::Session;
+    use bloodplan::services::vehicles::{self, BlackoutInput};
+    use bloodplan::services::visits::{self, BookingInput};
+    use bloodplan::services::{accounts, ServiceError};
+    use chrono::NaiveDate;
+
+    let app = spawn_app().await;
+    let token = app.user_token("office", Role::Office, None).await;
+    let (office, _) = accounts::authenticate(&app.db, &app.clock, &token).await.unwrap().unwrap();
+    let vehicle: i32 = app.create_vehicle(&token, "鄂L采血01").await.parse().unwrap();
+    let hbust: i32 = app.unit_id("湖北科技学院").await.parse().unwrap();
+    let before = app.snapshot().await;
+    let far = NaiveDate::from_ymd_opt(-262_143, 1, 1).unwrap();
+    let march = NaiveDate::from_ymd_opt(2020, 3, 2).unwrap();
+    let booking = |date: NaiveDate, note: &str| BookingInput {
+        unit_id: hbust,
+        vehicle_id: vehicle,
+        date,
+        session: Session::Morning,
+        expected_donors: 30,
+        site_contact: None,
+        note: Some(note.to_owned()),
+        client_key: None,
+        lead_time_override: None,
+        day_override: None,
+    };
+    let s = &app.state;
+    let bad_input = |result: Result<(), ServiceError>| match result {
+        Err(ServiceError::BadInput(message)) => message,
+        other => panic!("expected BAD_INPUT, got {other:?}"),
+    };
+    for input in [booking(march, "停课\u{0}通知"), booking(far, "")] {
+        bad_input(visits::book_visit(&s.db, &s.clock, &s.booking, &office, input).await.map(|_| ()));
+    }
+    let today = s.clock.today();
+    let message =
+        bad_input(visits::availability(&s.db, &s.booking, today, far, far, None, None).await.map(|_| ()));
+    assert!(message.contains("-262143"), "{message}");
+    let blackout = BlackoutInput { from: far, to: march, reason: "检修".into() };
+    bad_input(vehicles::add_blackout(&s.db, &s.clock, &office, vehicle, blackout).await.map(|_| ()));
+    let filter = visits::VisitFilter { from: Some(far), ..Default::default() };
+    let page = bloodplan::services::Page::new(50, 0).unwrap();
+    bad_input(visits::list_visits(&s.db, &office, &filter, page).await.map(|_| ()));
+    assert_eq!(app.count("visit").await, 0);
+    assert_eq!(app.snapshot().await, before, "nothing was written");
+}
+
+/// A plan file's own fields obey the same rules as its rows: a NUL byte in the title and a
+/// far issue date are reported by field, and nothing is written.
+#[tokio::test]
+async fn a_plan_file_with_a_nul_in_its_title_and_a_far_issue_date_is_reported_by_field() {
+    let app = spawn_app().await;
+    let before = app.snapshot().await;
+    let dir = tempfile::tempdir().unwrap();
+    let seed = crate::helpers::seeds_dir().join("2020");
+    std::fs::copy(seed.join("units.csv"), dir.path().join("units.csv")).unwrap();
+    let manifest = std::fs::read_to_string(seed.join("plan.toml"))
+        .unwrap()
+        .replace("year = 2020", "year = 2022")
+        .replace("issued_on = \"2019-12-25\"", "issued_on = \"-262143-01-01\"")
+        .replace("title = \"2020年", "title = \"2022\\u0000年");
+    std::fs::write(dir.path().join("plan.toml"), manifest).unwrap();
+    let out = bloodplan_cli(&app.database, &["import", dir.path().to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("plan.toml issued_on列") && stderr.contains("-262143"), "{stderr}");
+    assert!(stderr.contains("plan.toml title列: 标题不能包含 NUL 字符"), "{stderr}");
+    assert!(!stderr.contains("INTERNAL") && !stderr.contains("database"), "{stderr}");
+    assert_eq!(app.snapshot().await, before);
+}

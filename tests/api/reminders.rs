@@ -481,3 +481,71 @@ async fn remind_run_once_on_the_command_line_queues_without_smtp_and_sends_once_
     assert!(ok && out.contains("已发送 0"), "{out}");
     assert_eq!(smtp.messages().len(), 1, "a second run sends nothing new");
 }
+
+/// Issue 10, item 17: the office hears of liaisons' bookings, moves and withdrawals in one
+/// email a working day, never of its own changes, and each action once.
+#[tokio::test]
+async fn the_office_gets_one_digest_a_working_day_of_what_liaisons_booked_moved_and_withdrew() {
+    let smtp = TestSmtpServer::start();
+    let app = app_sending_to(smtp.port).await;
+    // Friday 28 February: two bookings by the liaison and one by the office.
+    app.clock.set(at("2020-02-28T10:05:00+08:00"));
+    let office = office_with_terms(&app, &[]).await;
+    let vehicle = app.create_vehicle(&office, "鄂L采血01").await;
+    let hbust = app.unit_id(HBUST).await;
+    let liaison = app.user_token("hbust-liaison", Role::Liaison, Some(HBUST)).await;
+    let chibi = app.unit_id("赤壁").await;
+    let kept = app.book(&liaison, &hbust, &vehicle, "2020-03-10", "MORNING", 25).await;
+    let withdrawn = app.book(&liaison, &hbust, &vehicle, "2020-03-11", "MORNING", 30).await;
+    app.book(&office, &chibi, &vehicle, "2020-03-12", "MORNING", 20).await;
+    let (queued, _) = run_once(&app).await;
+    assert_eq!(queued, 0, "Friday's digest covers Thursday, when nothing happened");
+
+    // Saturday: the liaison moves one and withdraws the other.
+    app.clock.set(at("2020-02-29T16:30:00+08:00"));
+    let liaison = app.login("hbust-liaison").await;
+    let moved = "mutation($id: ID!) { rescheduleVisit(id: $id, input: { date: \"2020-03-17\", session: AFTERNOON, expectedDonors: 28 }) { id } }";
+    app.gql_ok_as(&liaison, moved, json!({ "id": kept })).await;
+    let cancel = "mutation($id: ID!) { cancelVisit(id: $id, reason: \"考试周\") { id } }";
+    app.gql_ok_as(&liaison, cancel, json!({ "id": withdrawn })).await;
+    assert_eq!(run_once(&app).await.0, 0, "nothing goes out on a Saturday");
+
+    // Monday 2 March: one email covers Friday to Sunday.
+    app.clock.set(at("2020-03-02T08:00:00+08:00"));
+    let (queued, report) = run_once(&app).await;
+    assert_eq!((queued, report.sent), (1, 1));
+    let m = smtp.messages().pop().unwrap();
+    assert_eq!(m.to, vec!["xianning-blood@example.org".to_string()]);
+    assert_eq!(
+        m.subject,
+        "【咸宁市献血办】联络员预约动态（2020年2月28日至2020年3月1日）：新预约 2 个，改期 1 个，撤回 1 个"
+    );
+    let lines: Vec<&str> = m.text.lines().filter(|l| l.contains("湖北科技学院")).collect();
+    assert_eq!(lines.len(), 4, "one line per action, oldest first: {}", m.text);
+    for (line, (at, action, status)) in lines.iter().zip([
+        ("2月28日 10:05", "新预约", "待确认"),
+        ("2月28日 10:05", "新预约", "已取消"),
+        ("2月29日 16:30", "改期", "待确认"),
+        ("2月29日 16:30", "撤回", "已取消"),
+    ]) {
+        assert!(line.starts_with(&format!("{at}  {action}")), "{line}");
+        assert!(line.contains(status) && line.ends_with("hbust-liaison"), "{line}");
+    }
+    assert!(lines[2].contains("2020年3月17日（星期二）下午") && lines[2].contains("28"), "{}", lines[2]);
+    assert!(!m.text.contains("赤壁"), "the office's own booking is not news to it: {}", m.text);
+    assert!(m.text.contains(&format!("{}/office/calendar", app.address)), "{}", m.text);
+
+    // Once only; and a day without liaison activity sends nothing.
+    assert_eq!(run_once(&app).await.0, 0);
+    app.clock.set(at("2020-03-03T08:00:00+08:00"));
+    assert_eq!(run_once(&app).await.0, 0, "Monday had no liaison activity");
+
+    // The office can turn it off like any reminder rule.
+    let (office, liaison) = (app.login("office").await, app.login("hbust-liaison").await);
+    let off = "mutation { setReminderRule(kind: ACTIVITY, offsets: [1, 2, 3, 4, 5], enabled: false) { kind enabled } }";
+    let rule = app.gql_ok_as(&office, off, json!({})).await;
+    assert_eq!(rule["setReminderRule"], json!({ "kind": "ACTIVITY", "enabled": false }));
+    app.book(&liaison, &hbust, &vehicle, "2020-03-19", "MORNING", 25).await;
+    app.clock.set(at("2020-03-04T08:00:00+08:00"));
+    assert_eq!(run_once(&app).await.0, 0, "the rule is off");
+}

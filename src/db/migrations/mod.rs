@@ -11,6 +11,7 @@ mod m20261129_000007_unit_booking_options;
 mod m20261129_000101_login_addresses;
 mod m20261129_000102_calendar_tokens;
 mod m20261129_000103_collection_volume_bigint;
+mod m20261129_000201_activity_rule;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000101_login_addresses::Migration),
             Box::new(m20261129_000102_calendar_tokens::Migration),
             Box::new(m20261129_000103_collection_volume_bigint::Migration),
+            Box::new(m20261129_000201_activity_rule::Migration),
         ]
     }
 }

@@ -4,17 +4,24 @@
 //! fulfilment service for the same day, so the emails and the dashboard never disagree.
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate, TimeDelta};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use chrono::{Datelike, NaiveDate, NaiveTime, TimeDelta};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
+};
 use serde_json::json;
 
 use crate::clock::Clock;
-use crate::db::entities::{plan, plan_quota, term_calendar, unit, unit_contact, vehicle, visit};
+use crate::db::entities::{
+    app_user, audit_log, plan, plan_quota, term_calendar, unit, unit_contact, vehicle, visit,
+};
+use crate::domain::auth::Role;
+use crate::domain::ics::shanghai_to_utc;
 use crate::domain::reminders::{self as rules, ReminderKind};
 use crate::domain::visit::{Session, VisitStatus};
 use crate::email::{
-    behind_schedule_digest, term_reminder, visit_reminder, Digest, DigestRow, DonorAges, OfficeContact,
-    TermReminder, VisitReminder,
+    activity_digest, behind_schedule_digest, date_weekday_zh, term_reminder, visit_reminder, ActivityDigest,
+    ActivityRow, Digest, DigestRow, DonorAges, LiaisonAction, OfficeContact, TermReminder, VisitReminder,
 };
 use crate::services::audit::{Change, Performer};
 use crate::services::outbox::{self, NewMessage};
@@ -44,6 +51,7 @@ pub async fn plan_reminders(
             ReminderKind::Term => planned.extend(term_reminders(db, ctx, today, &rule.offsets).await?),
             ReminderKind::Visit => planned.extend(visit_reminders(db, ctx, today, &rule.offsets).await?),
             ReminderKind::Digest => planned.extend(digest(db, ctx, today, &rule.offsets).await?),
+            ReminderKind::Activity => planned.extend(activity(db, ctx, today, &rule.offsets).await?),
         }
     }
     Ok(planned)
@@ -268,6 +276,106 @@ async fn digest(
     Ok(vec![NewMessage {
         dedup_key: rules::digest_key(today),
         kind: ReminderKind::Digest.code(),
+        recipient: ctx.office.email.clone(),
+        recipient_name: Some(ctx.office.name.clone()),
+        email,
+        visit: None,
+    }])
+}
+
+/// At most this many actions are listed in one activity digest; the rest are counted.
+const ACTIVITY_ROWS: u64 = 300;
+
+/// On each of the rule's weekdays that is not a holiday: what liaisons booked, moved and
+/// withdrew since the last one went out, from the audit trail (the record of who did what).
+async fn activity(
+    db: &DatabaseConnection,
+    ctx: &ReminderContext,
+    today: NaiveDate,
+    weekdays: &[i64],
+) -> Result<Vec<NewMessage>, ServiceError> {
+    let calendar = &ctx.booking.calendar;
+    let Some(from) = rules::activity_window(today, weekdays, |day| calendar.holiday_name(day).is_some())
+    else {
+        return Ok(Vec::new());
+    };
+    if ctx.office.email.is_empty() {
+        return Ok(Vec::new());
+    }
+    let day_start = |day: NaiveDate| shanghai_to_utc(day.and_time(NaiveTime::MIN));
+    let liaisons = app_user::Entity::find()
+        .select_only()
+        .column(app_user::Column::Id)
+        .filter(app_user::Column::Role.eq(Role::Liaison.code()))
+        .into_query();
+    let actions = audit_log::Entity::find()
+        .filter(audit_log::Column::Entity.eq("visit"))
+        .filter(audit_log::Column::Action.is_in(["book", "reschedule", "cancel"]))
+        .filter(audit_log::Column::At.gte(day_start(from)))
+        .filter(audit_log::Column::At.lt(day_start(today)))
+        .filter(audit_log::Column::ActorUserId.in_subquery(liaisons));
+    let total = actions.clone().count(db).await?;
+    if total == 0 {
+        return Ok(Vec::new());
+    }
+    let actions = actions
+        .order_by_asc(audit_log::Column::At)
+        .order_by_asc(audit_log::Column::Id)
+        .limit(ACTIVITY_ROWS)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = actions.iter().filter_map(|a| a.entity_id.as_deref()?.parse().ok()).collect();
+    let visits: HashMap<i32, (visit::Model, Option<unit::Model>)> = visit::Entity::find()
+        .filter(visit::Column::Id.is_in(ids))
+        .find_also_related(unit::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(v, u)| (v.id, (v, u)))
+        .collect();
+    let vehicle_ids: Vec<i32> = visits.values().map(|(v, _)| v.vehicle_id).collect();
+    let vehicles: HashMap<i32, String> = vehicle::Entity::find()
+        .filter(vehicle::Column::Id.is_in(vehicle_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.name))
+        .collect();
+    let rows = actions
+        .iter()
+        .filter_map(|a| {
+            let (v, u) = visits.get(&a.entity_id.as_deref()?.parse().ok()?)?;
+            let action = match a.action.as_str() {
+                "book" => LiaisonAction::Booked,
+                "reschedule" => LiaisonAction::Moved,
+                _ => LiaisonAction::Withdrew,
+            };
+            let session = Session::parse(&v.session).map_or("", Session::label_zh);
+            Some(ActivityRow {
+                at: a.at.with_timezone(&chrono_tz::Asia::Shanghai).format("%-m月%-d日 %H:%M").to_string(),
+                action,
+                unit_name: u.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
+                visit: format!("{}{session}", date_weekday_zh(v.date)),
+                vehicle_name: vehicles.get(&v.vehicle_id).cloned().unwrap_or_default(),
+                expected_donors: i64::from(v.expected_donors),
+                status_label: VisitStatus::parse(&v.status).map_or("", VisitStatus::label_zh).to_owned(),
+                by: a.actor.clone(),
+            })
+        })
+        .collect::<Vec<_>>();
+    let email = activity_digest(
+        &ActivityDigest {
+            from,
+            until: today - TimeDelta::days(1),
+            omitted: total.saturating_sub(rows.len() as u64),
+            rows,
+            calendar_url: format!("{}/office/calendar", ctx.public_url.trim_end_matches('/')),
+        },
+        &ctx.office,
+    );
+    Ok(vec![NewMessage {
+        dedup_key: rules::activity_key(today),
+        kind: ReminderKind::Activity.code(),
         recipient: ctx.office.email.clone(),
         recipient_name: Some(ctx.office.name.clone()),
         email,

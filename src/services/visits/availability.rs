@@ -34,6 +34,7 @@ pub async fn availability(
     vehicle_id: Option<i32>,
     for_unit: Option<i32>,
 ) -> Result<Vec<FreeSession>, ServiceError> {
+    crate::services::check_dates([from, to])?;
     if to < from {
         return Err(ServiceError::BadInput("结束日期不能早于开始日期".into()));
     }

@@ -153,6 +153,7 @@ pub async fn book_visit(
     if !actor.may_act_for_unit(input.unit_id) {
         return Err(ServiceError::Forbidden);
     }
+    crate::services::check_dates([input.date])?;
     let overrides = Overrides::of(actor, input.lead_time_override, input.day_override)?;
     let client_key = clean(input.client_key, 100, "clientKey ")?;
     let site_contact = clean(input.site_contact, 200, "现场联系人")?;
@@ -426,6 +427,7 @@ pub async fn reschedule_visit(
     if !actor.is(&[Role::Office, Role::Liaison]) {
         return Err(ServiceError::Forbidden);
     }
+    crate::services::check_dates([input.date])?;
     let overrides = Overrides::of(actor, input.lead_time_override, input.day_override)?;
     let txn = crate::db::begin_write(db).await?;
     let current = visit_for_change(&txn, actor, id).await?;
@@ -465,6 +467,11 @@ pub async fn reschedule_visit(
         expected_donors: expected,
     };
     check_rules(&txn, clock.today(), settings, slot, &overrides).await?;
+    // A liaison's move of a confirmed visit asks for it again: it counts like a new request.
+    if actor.role == Role::Liaison && confirmed {
+        let cap = settings.max_requested_visits;
+        crate::services::booking_limit::check(&txn, cap, current.unit_id, vehicle_id, input.date).await?;
+    }
     free_slots(&txn, id).await?;
     let mut changed: visit::ActiveModel = current.clone().into();
     changed.vehicle_id = Set(vehicle_id);

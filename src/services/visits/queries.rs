@@ -44,6 +44,7 @@ pub async fn list_visits(
     filter: &VisitFilter,
     page: Page,
 ) -> Result<(u64, Vec<VisitView>), ServiceError> {
+    crate::services::check_dates(filter.from.into_iter().chain(filter.to))?;
     let own_unit = match actor.role {
         Role::Liaison => Some(actor.unit_id.unwrap_or(-1)),
         _ => filter.unit_id,
