@@ -44,7 +44,7 @@ impl ApiError {
     /// Logs the cause and shows the client only that something went wrong on our side.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error while serving a request");
-        ApiError::new(code::INTERNAL, "服务器内部错误, 请稍后再试; 如果问题持续, 请联系市献血办")
+        ApiError::new(code::INTERNAL, "服务器内部错误，请稍后再试；如果问题持续，请联系市献血办")
     }
 }
 

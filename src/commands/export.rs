@@ -25,6 +25,6 @@ pub async fn fulfilment(
     };
     let body = exports::render(&report, format)?;
     std::fs::write(&out, body).with_context(|| format!("writing {}", out.display()))?;
-    eprintln!("wrote {} ({} 年, 统计截至 {as_of}, {} 个单位)", out.display(), year, report.units.len());
+    eprintln!("wrote {} ({} 年，统计截至 {as_of}，{} 个单位)", out.display(), year, report.units.len());
     Ok(ExitCode::SUCCESS)
 }

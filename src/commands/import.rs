@@ -31,7 +31,7 @@ pub async fn run(
 }
 
 fn print_problems(problems: &[Problem]) -> ExitCode {
-    eprintln!("导入失败, 未写入任何数据。共 {} 处问题:", problems.len());
+    eprintln!("导入失败，未写入任何数据。共 {} 处问题：", problems.len());
     for p in problems {
         eprintln!("  - {p}");
     }
@@ -39,25 +39,25 @@ fn print_problems(problems: &[Problem]) -> ExitCode {
 }
 fn print_report(r: &ImportReport) {
     let mode = if r.dry_run { "试导入 (--dry-run, 未写入)" } else { "已导入" };
-    println!("{mode} {} 年计划: {} 行", r.year, r.rows);
+    println!("{mode} {} 年计划：{} 行", r.year, r.rows);
     for (section, rows, printed) in &r.section_totals {
         match printed {
-            Some(p) => println!("  {}: 各行合计 {rows}, 印刷合计 {p}", section.label_zh()),
-            None => println!("  {}: 各行合计 {rows}", section.label_zh()),
+            Some(p) => println!("  {}：各行合计 {rows}，印刷合计 {p}", section.label_zh()),
+            None => println!("  {}：各行合计 {rows}", section.label_zh()),
         }
     }
     for w in &r.warnings {
-        println!("  警告: {w}");
+        println!("  警告：{w}");
     }
     if !r.changed_anything() {
-        println!("  与数据库中已有的计划相同, 未作任何修改");
+        println!("  与数据库中已有的计划相同，未作任何修改");
         return;
     }
     if r.plan_created {
         println!("  新建计划年度 {}", r.year);
     }
     println!(
-        "  新建单位 {}, 新增计划行 {}, 计划人数变更 {}, 其他修改 {}, 重新分类 {}",
+        "  新建单位 {}，新增计划行 {}，计划人数变更 {}，其他修改 {}，重新分类 {}",
         r.units_created.len(),
         r.quotas_added.len(),
         r.quotas_changed.len(),
@@ -65,9 +65,9 @@ fn print_report(r: &ImportReport) {
         r.units_reclassified.len()
     );
     for c in &r.quotas_changed {
-        println!("    {}: {} → {}", c.name, c.from, c.to);
+        println!("    {}：{} → {}", c.name, c.from, c.to);
     }
     for name in &r.removed_from_plan {
-        println!("  不再在本年度计划中 (已移除其本年度计划, 单位及其历史保留): {name}");
+        println!("  不再在本年度计划中 (已移除其本年度计划，单位及其历史保留)：{name}");
     }
 }

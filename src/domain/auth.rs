@@ -79,7 +79,7 @@ pub fn check_username(username: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err("用户名须为 3–64 个字符, 只能包含字母、数字和 . _ - @".into())
+        Err("用户名须为 3–64 个字符，只能包含字母、数字和 . _ - @".into())
     }
 }
 

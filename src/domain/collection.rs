@@ -94,9 +94,9 @@ pub enum CollectionRejection {
     OverCapacity { donations: i64, capacity: i32 },
     #[error("一条采血记录最多 {ceiling} 人次（最大采血车日采血量的两倍），本条为 {count} 人次，请核对")]
     OverRecordCeiling { count: i64, ceiling: i64 },
-    #[error("采血日期 {date} 晚于今天 {today}, 不能登记")]
+    #[error("采血日期 {date} 晚于今天 {today}，不能登记")]
     DateInFuture { date: NaiveDate, today: NaiveDate },
-    #[error("该采血活动已取消, 不能登记采血记录")]
+    #[error("该采血活动已取消，不能登记采血记录")]
     VisitCancelled,
     #[error("该采血活动尚未经市献血办确认，不能登记采血记录；请先确认采血活动")]
     VisitNotConfirmed,

@@ -15,16 +15,16 @@ impl Contact {
         let email = email.trim();
         let mut problems = Vec::new();
         if name.is_empty() || super::text::check_text(name, 50).is_err() {
-            problems.push(("name", "联系人姓名不能为空, 且不超过 50 个字".to_owned()));
+            problems.push(("name", "联系人姓名不能为空，且不超过 50 个字".to_owned()));
         }
         if !is_phone(&phone) {
             problems.push((
                 "phone",
-                format!("电话号码格式不正确: \"{phone}\" (手机 11 位, 或座机如 0715-8123456)"),
+                format!("电话号码格式不正确：\"{phone}\" (手机 11 位，或座机如 0715-8123456)"),
             ));
         }
         if !is_email(email) {
-            problems.push(("email", format!("电子邮箱格式不正确: \"{email}\"")));
+            problems.push(("email", format!("电子邮箱格式不正确：\"{email}\"")));
         }
         if !problems.is_empty() {
             return Err(problems);

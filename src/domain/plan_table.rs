@@ -76,7 +76,7 @@ struct RawManifest {
 
 pub fn parse_manifest(file: &str, text: &str) -> Result<PlanManifest, Vec<Problem>> {
     let raw: RawManifest = toml::from_str(text)
-        .map_err(|e| vec![Problem::new(file, None, None, format!("无法解析: {}", e.message()))])?;
+        .map_err(|e| vec![Problem::new(file, None, None, format!("无法解析：{}", e.message()))])?;
     let mut problems = Vec::new();
     let issued_on = raw.issued_on.as_deref().and_then(|d| {
         NaiveDate::parse_from_str(d, "%Y-%m-%d")
@@ -162,7 +162,7 @@ pub fn decode_text(file: &str, bytes: &[u8]) -> Result<String, Problem> {
             file,
             None,
             None,
-            "无法识别的文字编码: 请另存为 UTF-8 或 GB18030 编码的 CSV".into(),
+            "无法识别的文字编码：请另存为 UTF-8 或 GB18030 编码的 CSV".into(),
         ));
     }
     Ok(text.into_owned())
@@ -228,7 +228,7 @@ pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
     let mut problems = Vec::new();
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
-        Err(e) => return (Vec::new(), vec![Problem::new(file, Some(1), None, format!("无法读取表头: {e}"))]),
+        Err(e) => return (Vec::new(), vec![Problem::new(file, Some(1), None, format!("无法读取表头：{e}"))]),
     };
     let mut columns = Vec::with_capacity(headers.len());
     for header in headers.iter() {
@@ -241,7 +241,7 @@ pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
                 file,
                 Some(1),
                 None,
-                format!("未知的列 \"{header}\" (可用: section, seq, name, quota, site, note, kind)"),
+                format!("未知的列 \"{header}\" (可用：section, seq, name, quota, site, note, kind)"),
             )),
         }
     }
@@ -260,7 +260,7 @@ pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line());
-                problems.push(Problem::new(file, line, None, format!("无法读取: {e}")));
+                problems.push(Problem::new(file, line, None, format!("无法读取：{e}")));
                 continue;
             }
         };
@@ -273,7 +273,7 @@ pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
                 file,
                 Some(line),
                 None,
-                format!("列数不对: 应为 {} 列, 实为 {} 列", columns.len(), record.len()),
+                format!("列数不对：应为 {} 列，实为 {} 列", columns.len(), record.len()),
             ));
             continue;
         }
@@ -295,7 +295,7 @@ pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
         }
         let seq = positive_int(field(Column::Seq));
         if seq.is_none() {
-            report(Column::Seq, format!("序号必须是正整数, 读到 \"{}\"", field(Column::Seq)));
+            report(Column::Seq, format!("序号必须是正整数，读到 \"{}\"", field(Column::Seq)));
         }
         let name = field(Column::Name).to_owned();
         if name.is_empty() {
@@ -310,7 +310,7 @@ pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
         }
         let quota = positive_int(field(Column::Quota));
         if quota.is_none() {
-            report(Column::Quota, format!("计划人数必须是正整数, 读到 \"{}\"", field(Column::Quota)));
+            report(Column::Quota, format!("计划人数必须是正整数，读到 \"{}\"", field(Column::Quota)));
         }
         let kind = UnitKind::parse(field(Column::Kind));
         if kind.is_none() {
@@ -420,7 +420,7 @@ fn total_warnings(table: &PlanTable) -> Vec<PlanWarning> {
             (rows != printed).then(|| PlanWarning {
                 section: Some(section),
                 message: format!(
-                    "{}: 各行计划人数之和为 {rows}, 表中印刷的合计为 {printed}, 相差 {}; 已按各行导入, 未作更正",
+                    "{}：各行计划人数之和为 {rows}，表中印刷的合计为 {printed}，相差 {}；已按各行导入，未作更正",
                     section.label_zh(),
                     printed - rows
                 ),

@@ -134,7 +134,7 @@ impl TermDates {
             && self.spring_end < self.autumn_start
             && self.autumn_start < self.autumn_end)
         {
-            return Err("学期日期须依次为: 春季开学 < 春季结束 < 秋季开学 < 秋季结束".into());
+            return Err("学期日期须依次为：春季开学 < 春季结束 < 秋季开学 < 秋季结束".into());
         }
         Ok(())
     }

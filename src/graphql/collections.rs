@@ -61,14 +61,14 @@ impl RecordCollectionInput {
                 }
                 _ => {
                     return Err(ApiError::bad_input(
-                        "没有采血活动的记录须注明采血地点: CENTRAL_STATION 或 DONATION_HOUSE",
+                        "没有采血活动的记录须注明采血地点：CENTRAL_STATION 或 DONATION_HOUSE",
                     )
                     .into())
                 }
             },
             _ => {
                 return Err(ApiError::bad_input(
-                    "请指定采血活动 (visitId), 或指定单位 (unitId) 和固定采血地点 (site), 二者选一",
+                    "请指定采血活动 (visitId)，或指定单位 (unitId) 和固定采血地点 (site)，二者选一",
                 )
                 .into())
             }

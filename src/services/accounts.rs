@@ -70,9 +70,9 @@ impl TokenProblem {
 
     pub fn message(self) -> &'static str {
         match self {
-            TokenProblem::Invalid => "登录凭证无效, 请重新登录",
-            TokenProblem::Expired => "登录已过期, 请重新登录",
-            TokenProblem::Revoked => "登录已失效 (已退出或账号已停用), 请重新登录",
+            TokenProblem::Invalid => "登录凭证无效，请重新登录",
+            TokenProblem::Expired => "登录已过期，请重新登录",
+            TokenProblem::Revoked => "登录已失效 (已退出或账号已停用)，请重新登录",
         }
     }
 }

@@ -200,7 +200,7 @@ async fn feed(
 fn event(v: &VisitView) -> CalendarEvent {
     let (start, end) = ics::session_times(v.date, v.session);
     let mut description = format!(
-        "单位: {}\n采血车: {}\n场次: {}\n预计献血人数: {}\n状态: {}",
+        "单位：{}\n采血车：{}\n场次：{}\n预计献血人数：{}\n状态：{}",
         v.unit_name,
         v.vehicle_name,
         v.session.label_zh(),
@@ -208,16 +208,16 @@ fn event(v: &VisitView) -> CalendarEvent {
         v.status.label_zh()
     );
     if let Some(contact) = &v.site_contact {
-        description.push_str(&format!("\n现场联系人: {contact}"));
+        description.push_str(&format!("\n现场联系人：{contact}"));
     }
     if let Some(note) = &v.note {
-        description.push_str(&format!("\n备注: {note}"));
+        description.push_str(&format!("\n备注：{note}"));
     }
     CalendarEvent {
         uid: format!("visit-{}@bloodplan", v.id),
         start,
         end,
-        summary: format!("采血车进单位: {} ({})", v.unit_name, v.vehicle_name),
+        summary: format!("采血车进单位：{} ({})", v.unit_name, v.vehicle_name),
         description,
         location: Some(v.unit_name.clone()),
         cancelled: v.status == VisitStatus::Cancelled,

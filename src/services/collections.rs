@@ -308,7 +308,7 @@ pub async fn record_collection(
     // visit always meets the unique index and gets COLLECTION_EXISTS, whichever came first.
     let created = model.insert(&txn).await.map_err(|e| {
         if crate::db::is_unique_violation(&e) {
-            ServiceError::rejected(codes::COLLECTION_EXISTS, "该采血活动已有采血记录; 如需修改, 请提交更正")
+            ServiceError::rejected(codes::COLLECTION_EXISTS, "该采血活动已有采血记录；如需修改，请提交更正")
         } else {
             e.into()
         }

@@ -126,7 +126,7 @@ pub fn read_plan(paths: &[PathBuf], year: Option<i32>) -> Result<PlanTable, Vec<
                 _ => {
                     return Err(vec![problem(
                         path,
-                        "不支持的文件类型: 请给出计划目录、plan.toml、.csv 或 .xlsx 文件".into(),
+                        "不支持的文件类型：请给出计划目录、plan.toml、.csv 或 .xlsx 文件".into(),
                     )])
                 }
             }
@@ -134,7 +134,7 @@ pub fn read_plan(paths: &[PathBuf], year: Option<i32>) -> Result<PlanTable, Vec<
     }
     let manifest = match &manifest_path {
         Some(path) => {
-            let text = std::fs::read(path).map_err(|e| vec![problem(path, format!("无法读取: {e}"))])?;
+            let text = std::fs::read(path).map_err(|e| vec![problem(path, format!("无法读取：{e}"))])?;
             let text = plan_table::decode_text(&path.display().to_string(), &text).map_err(|p| vec![p])?;
             plan_table::parse_manifest(&path.display().to_string(), &text)?
         }
@@ -149,7 +149,7 @@ pub fn read_plan(paths: &[PathBuf], year: Option<i32>) -> Result<PlanTable, Vec<
         (None, None, _) => return Err(vec![problem(Path::new("."), "未给出计划文件".into())]),
     };
     let file = rows_path.display().to_string();
-    let bytes = std::fs::read(&rows_path).map_err(|e| vec![problem(&rows_path, format!("无法读取: {e}"))])?;
+    let bytes = std::fs::read(&rows_path).map_err(|e| vec![problem(&rows_path, format!("无法读取：{e}"))])?;
     let text = rows_text(&file, &bytes).map_err(|p| vec![p])?;
     check_rows(&file, &text, manifest, year)
 }
@@ -163,10 +163,10 @@ pub fn rows_text(file: &str, bytes: &[u8]) -> Result<String, Problem> {
     use calamine::Reader;
     let unreadable = |why: String| Problem { file: file.to_owned(), line: None, column: None, message: why };
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes))
-        .map_err(|e| unreadable(format!("无法读取 Excel 文件: {e}")))?;
+        .map_err(|e| unreadable(format!("无法读取 Excel 文件：{e}")))?;
     let sheet = match book.worksheet_range_at(0) {
         Some(Ok(sheet)) => sheet,
-        Some(Err(e)) => return Err(unreadable(format!("无法读取第一张工作表: {e}"))),
+        Some(Err(e)) => return Err(unreadable(format!("无法读取第一张工作表：{e}"))),
         None => return Err(unreadable("Excel 文件中没有工作表".into())),
     };
     let mut out = csv::Writer::from_writer(Vec::new());

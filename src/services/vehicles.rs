@@ -38,7 +38,7 @@ fn vehicle_json(v: &vehicle::Model) -> serde_json::Value {
 
 fn check_fields(name: &str, capacity: i32, home_station: &str) -> Result<(), ServiceError> {
     if name.trim().is_empty() || name.chars().count() > 100 {
-        return Err(ServiceError::BadInput("车辆名称或车牌不能为空, 且不超过 100 个字".into()));
+        return Err(ServiceError::BadInput("车辆名称或车牌不能为空，且不超过 100 个字".into()));
     }
     if !(1..=MAX_CAPACITY_PER_DAY).contains(&capacity) {
         return Err(ServiceError::BadInput(format!("每日采血人数上限须在 1 到 {MAX_CAPACITY_PER_DAY} 之间")));
@@ -256,7 +256,7 @@ pub async fn add_blackout(
         let dates: Vec<String> = clashes.iter().map(|v| v.date.to_string()).collect();
         return Err(ServiceError::rejected(
             codes::BLACKOUT_CONFLICT,
-            format!("该车在此期间已有 {} 次出车安排 ({}), 请先改期或取消", clashes.len(), dates.join(", ")),
+            format!("该车在此期间已有 {} 次出车安排 ({})，请先改期或取消", clashes.len(), dates.join(", ")),
         ));
     }
     let created = vehicle_blackout::ActiveModel {

@@ -214,7 +214,7 @@ mod tests {
 
     #[test]
     fn service_messages_get_full_width_punctuation_and_a_full_stop() {
-        let e = ServiceError::rejected("SLOT_TAKEN", "该车该时段刚刚已被预约, 请另选时段或车辆");
+        let e = ServiceError::rejected("SLOT_TAKEN", "该车该时段刚刚已被预约，请另选时段或车辆");
         assert_eq!(message_of(&e), "该车该时段刚刚已被预约，请另选时段或车辆。");
     }
 }

@@ -254,7 +254,7 @@ async fn bare_carriage_returns_and_line_feeds_in_notes_are_escaped() {
         use icalendar::Component;
         let event = calendar.components.iter().find_map(|c| c.as_event()).expect("one event");
         let description = event.get_description().unwrap();
-        assert!(description.contains("备注: 第一行\n第二行\n第三行\nEND:VEVENT"), "{description:?}");
+        assert!(description.contains("备注：第一行\n第二行\n第三行\nEND:VEVENT"), "{description:?}");
         assert_eq!(feed.split("\r\n").filter(|l| *l == "END:VEVENT").count(), 1, "{feed}");
     }
 }

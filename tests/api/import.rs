@@ -136,8 +136,8 @@ async fn importing_the_seed_plan_into_an_empty_database_reports_the_printed_tota
     assert_eq!(app.count("plan").await, 0);
     let (ok, stdout, stderr) = import(&app, &[path(&seed_plan())]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("已导入 2020 年计划: 157 行"), "{stdout}");
-    assert!(stdout.contains("市直各单位: 各行合计 8417, 印刷合计 8517"), "{stdout}");
+    assert!(stdout.contains("已导入 2020 年计划：157 行"), "{stdout}");
+    assert!(stdout.contains("市直各单位：各行合计 8417，印刷合计 8517"), "{stdout}");
     assert!(stdout.contains("警告") && stdout.contains("相差 100"), "{stdout}");
     assert_eq!((app.count("unit").await, app.count("plan_quota").await), (157, 157));
 }
@@ -164,7 +164,7 @@ async fn a_changed_plan_updates_quotas_and_reports_holders_that_disappeared() {
     let folder = plan_folder_with(rows.as_bytes());
     let (ok, stdout, stderr) = import(&app, &[path(folder.path())]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("湖北科技学院: 2800 → 3000"), "{stdout}");
+    assert!(stdout.contains("湖北科技学院：2800 → 3000"), "{stdout}");
     assert!(stdout.contains("市铁塔公司"), "{stdout}");
     let data = app
         .gql_ok(
@@ -187,7 +187,7 @@ async fn gb18030_and_bom_files_load_as_later_years_without_duplicating_units() {
     let gb_folder = plan_folder_with(&gb18030);
     let (ok, stdout, stderr) = import(&app, &[path(&gb_folder.path().join("units.csv")), "--year", "2021"]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("2021 年计划: 157 行"), "{stdout}");
+    assert!(stdout.contains("2021 年计划：157 行"), "{stdout}");
     let bom_folder = plan_folder_with(&[b"\xEF\xBB\xBF".as_slice(), seed_rows().as_bytes()].concat());
     let (ok, _, stderr) = import(&app, &[path(bom_folder.path()), "--year", "2022"]);
     assert!(ok, "{stderr}");

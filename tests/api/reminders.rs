@@ -463,7 +463,7 @@ async fn remind_run_once_on_the_command_line_queues_without_smtp_and_sends_once_
 
     let (ok, out) = remind_cli(&app, "2020-02-03T09:00:00+08:00", None);
     assert!(ok, "{out}");
-    assert!(out.contains("新加入发件箱: 1 封") && out.contains("未设置 SMTP_URL"), "{out}");
+    assert!(out.contains("新加入发件箱：1 封") && out.contains("未设置 SMTP_URL"), "{out}");
     let rows = outbox_rows(&app).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].status, "PENDING", "without SMTP the reminder waits in the outbox");
@@ -471,7 +471,7 @@ async fn remind_run_once_on_the_command_line_queues_without_smtp_and_sends_once_
 
     let (ok, out) = remind_cli(&app, "2020-02-03T09:05:00+08:00", Some(smtp.port));
     assert!(ok, "{out}");
-    assert!(out.contains("新加入发件箱: 0 封") && out.contains("已发送 1"), "{out}");
+    assert!(out.contains("新加入发件箱：0 封") && out.contains("已发送 1"), "{out}");
     let received = smtp.messages();
     assert_eq!(received.len(), 1);
     assert!(received[0].subject.contains(HBUST), "{}", received[0].subject);

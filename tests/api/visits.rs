@@ -481,7 +481,7 @@ async fn the_ics_feeds_parse_as_icalendar_and_list_the_visits() {
         };
         let morning = by_uid(&kept);
         assert!(morning.get_summary().unwrap().contains("湖北科技学院"));
-        assert!(morning.get_description().unwrap().contains("预计献血人数: 30"));
+        assert!(morning.get_description().unwrap().contains("预计献血人数：30"));
         // 08:30 in Xianning is 00:30 UTC.
         assert!(text.contains("DTSTART:20200302T003000Z"), "{text}");
         assert_eq!(by_uid(&dropped).property_value("STATUS"), Some("CANCELLED"));

@@ -87,7 +87,7 @@ async fn check_rules(
     if !vehicle.active {
         return Err(ServiceError::rejected(
             codes::VEHICLE_INACTIVE,
-            format!("采血车 {} 已停用, 请另选车辆", vehicle.name),
+            format!("采血车 {} 已停用，请另选车辆", vehicle.name),
         ));
     }
     let quota = quota_in_year(txn, unit_id, date.year()).await?;
@@ -364,7 +364,7 @@ async fn set_status(
     status_of(&current).transition(to).map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
     // Read inside the transaction: a concurrent move cannot slip a future visit past this.
     if to == VisitStatus::NoShow && current.date > clock.today() {
-        return Err(ServiceError::rejected("VISIT_NOT_YET_DUE", "采血日期未到, 不能登记为未到场"));
+        return Err(ServiceError::rejected("VISIT_NOT_YET_DUE", "采血日期未到，不能登记为未到场"));
     }
     let mut changed: visit::ActiveModel = current.clone().into();
     changed.status = Set(to.code().to_owned());
