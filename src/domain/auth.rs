@@ -36,7 +36,33 @@ impl fmt::Display for Role {
     }
 }
 
+/// The role sets the API and the pages grant, each named once. The GraphQL fields name
+/// them in their guards (`src/graphql/guards.rs`), the services in [`Actor::require`].
+pub const ANY_ROLE: &[Role] = &Role::ALL;
+pub const OFFICE: &[Role] = &[Role::Office];
+/// The office and the blood station: vehicles, collections, no-shows.
+pub const STAFF: &[Role] = &[Role::Office, Role::Station];
+/// The office and the holders' liaisons: booking, moving and cancelling visits, contacts.
+pub const OFFICE_OR_LIAISON: &[Role] = &[Role::Office, Role::Liaison];
+
+/// The caller may not do this. Says nothing about the object, so ids cannot be probed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthError;
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("forbidden")
+    }
+}
+
+impl std::error::Error for AuthError {}
+
 /// The user behind a request, as services see it.
+///
+/// Who may do what is decided here, once: a role set ([`Actor::require`]) and the ownership
+/// rules of the quota holders' data. The services call these before they read or write, so
+/// every front end (GraphQL, the web pages, the command line) gets the same answer; the
+/// GraphQL guards refuse a wrong role early with the same role sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub user_id: i32,
@@ -47,17 +73,65 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// Whether this user may see and act for the given quota holder's own data.
-    pub fn may_act_for_unit(&self, unit_id: i32) -> bool {
-        match self.role {
-            Role::Office => true,
-            Role::Liaison => self.unit_id == Some(unit_id),
-            Role::Station => false,
+    pub fn is(&self, roles: &[Role]) -> bool {
+        roles.contains(&self.role)
+    }
+
+    pub fn is_office(&self) -> bool {
+        self.role == Role::Office
+    }
+
+    /// The caller's role is one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), AuthError> {
+        if self.is(roles) {
+            Ok(())
+        } else {
+            Err(AuthError)
         }
     }
 
-    pub fn is(&self, roles: &[Role]) -> bool {
-        roles.contains(&self.role)
+    /// Whether this actor is the liaison of `unit_id`.
+    fn liaison_of(&self, unit_id: i32) -> bool {
+        self.role == Role::Liaison && self.unit_id == Some(unit_id)
+    }
+
+    /// Acting for a holder (booking its visits, editing its contact, renewing its calendar
+    /// link): the office, or the liaison of this holder.
+    pub fn may_manage_holder(&self, unit_id: i32) -> Result<(), AuthError> {
+        if self.is_office() || self.liaison_of(unit_id) {
+            Ok(())
+        } else {
+            Err(AuthError)
+        }
+    }
+
+    /// Reading a holder's own data (its visits, collections, contact, monthly figures,
+    /// calendar link): the office and the station, or the liaison of this holder.
+    pub fn may_read_holder(&self, unit_id: i32) -> Result<(), AuthError> {
+        if self.is(STAFF) || self.liaison_of(unit_id) {
+            Ok(())
+        } else {
+            Err(AuthError)
+        }
+    }
+
+    /// Reading a record looked up by id, owned by the holder `owner` (`None`: no such
+    /// record). Staff may learn that it does not exist; a liaison cannot tell a missing
+    /// record from another holder's.
+    pub fn may_read_record(&self, owner: Option<i32>) -> Result<(), AuthError> {
+        match owner {
+            Some(unit_id) => self.may_read_holder(unit_id),
+            None => self.require(STAFF),
+        }
+    }
+
+    /// The holder whose data lists are confined to: none for the office and the station,
+    /// who see every holder; a liaison's own. A liaison bound to no holder sees nothing.
+    pub fn holder_scope(&self) -> Result<Option<i32>, AuthError> {
+        match self.role {
+            Role::Liaison => self.unit_id.map(Some).ok_or(AuthError),
+            Role::Office | Role::Station => Ok(None),
+        }
     }
 }
 
@@ -168,14 +242,40 @@ mod tests {
     }
 
     #[test]
-    fn a_liaison_acts_only_for_their_own_holder() {
+    fn a_liaison_acts_and_reads_only_for_their_own_holder() {
         let liaison = Actor { user_id: 1, username: "l".into(), role: Role::Liaison, unit_id: Some(7) };
-        assert!(liaison.may_act_for_unit(7));
-        assert!(!liaison.may_act_for_unit(8));
         let office = Actor { role: Role::Office, unit_id: None, ..liaison.clone() };
-        assert!(office.may_act_for_unit(8));
-        let station = Actor { role: Role::Station, unit_id: None, ..liaison };
-        assert!(!station.may_act_for_unit(7));
+        let station = Actor { role: Role::Station, unit_id: None, ..liaison.clone() };
+        assert_eq!(liaison.may_manage_holder(7), Ok(()));
+        assert_eq!(liaison.may_manage_holder(8), Err(AuthError));
+        assert_eq!(office.may_manage_holder(8), Ok(()));
+        assert_eq!(station.may_manage_holder(7), Err(AuthError));
+        assert_eq!(liaison.may_read_holder(7), Ok(()));
+        assert_eq!(liaison.may_read_holder(8), Err(AuthError));
+        assert_eq!(station.may_read_holder(7), Ok(()));
+        assert_eq!(office.may_read_holder(7), Ok(()));
+    }
+
+    #[test]
+    fn only_staff_learn_that_a_record_does_not_exist() {
+        let liaison = Actor { user_id: 1, username: "l".into(), role: Role::Liaison, unit_id: Some(7) };
+        let station = Actor { role: Role::Station, unit_id: None, ..liaison.clone() };
+        assert_eq!(station.may_read_record(None), Ok(()));
+        assert_eq!(liaison.may_read_record(None), Err(AuthError));
+        assert_eq!(liaison.may_read_record(Some(7)), Ok(()));
+        assert_eq!(liaison.may_read_record(Some(8)), Err(AuthError));
+    }
+
+    #[test]
+    fn lists_are_confined_to_a_liaisons_own_holder() {
+        let liaison = Actor { user_id: 1, username: "l".into(), role: Role::Liaison, unit_id: Some(7) };
+        let unbound = Actor { unit_id: None, ..liaison.clone() };
+        let office = Actor { role: Role::Office, unit_id: None, ..liaison.clone() };
+        assert_eq!(liaison.holder_scope(), Ok(Some(7)));
+        assert_eq!(unbound.holder_scope(), Err(AuthError));
+        assert_eq!(office.holder_scope(), Ok(None));
+        assert_eq!(office.require(OFFICE_OR_LIAISON), Ok(()));
+        assert_eq!(office.require(&[Role::Station]), Err(AuthError));
     }
 
     #[test]

@@ -7,6 +7,12 @@ use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executo
 use super::config::{InvalidSetting, SmtpSecurity, SmtpSettings};
 use super::templates::RenderedEmail;
 
+/// A recipient address as sending reads it. Contact forms check with it too, so an address
+/// that was saved is one the mailer takes.
+pub fn parse_address(text: &str) -> Result<Address, lettre::address::AddressError> {
+    text.trim().parse()
+}
+
 /// One email to one recipient, as the outbox will store it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingEmail {
@@ -116,7 +122,7 @@ impl Mailer {
     /// A `multipart/alternative` of UTF-8 text and HTML; lettre encodes the subject and
     /// display names as RFC 2047 words and the bodies as base64 or quoted-printable.
     fn build_message(&self, email: &OutgoingEmail) -> Result<Message, SendError> {
-        let address: Address = email.to_address.trim().parse().map_err(|e| {
+        let address = parse_address(&email.to_address).map_err(|e| {
             SendError::Permanent(format!("invalid recipient address {:?}: {e}", email.to_address))
         })?;
         let name = email.to_name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);

@@ -2,7 +2,8 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::auth::{self, OFFICE};
+use super::auth;
+use super::guards::{role, ANY_ROLE, OFFICE};
 use super::plan::{parse_id, Unit};
 use super::types::RoleGql;
 use crate::error::ApiResult;
@@ -17,6 +18,7 @@ pub struct AccountQuery;
 #[Object]
 impl AccountQuery {
     /// The signed-in user.
+    #[graphql(guard = "role(ANY_ROLE)")]
     async fn me(&self, ctx: &Context<'_>) -> ApiResult<User> {
         let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
@@ -24,9 +26,8 @@ impl AccountQuery {
     }
 
     /// Every account (office only).
-    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
+    #[graphql(guard = "role(OFFICE)", complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn users(&self, ctx: &Context<'_>, first: Option<i64>, offset: Option<i64>) -> ApiResult<UserPage> {
-        auth::require(ctx, OFFICE)?;
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let (total, users) = accounts::list_users(&state.db, page).await?;
@@ -63,6 +64,7 @@ impl AccountMutation {
     }
 
     /// Revokes the token this request was made with.
+    #[graphql(guard = "role(ANY_ROLE)")]
     async fn logout(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
@@ -72,8 +74,9 @@ impl AccountMutation {
     }
 
     /// Creates a liaison, station or office account (office only).
+    #[graphql(guard = "role(OFFICE)")]
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> ApiResult<User> {
-        let actor = auth::require(ctx, OFFICE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let unit_id = input.unit_id.as_ref().map(parse_id).transpose()?;
         let new =
@@ -82,8 +85,9 @@ impl AccountMutation {
     }
 
     /// Disables (revoking every token) or re-enables an account (office only).
+    #[graphql(guard = "role(OFFICE)")]
     async fn set_user_disabled(&self, ctx: &Context<'_>, id: ID, disabled: bool) -> ApiResult<User> {
-        let actor = auth::require(ctx, OFFICE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(User(accounts::set_user_disabled(&state.db, &state.clock, actor, parse_id(&id)?, disabled).await?))
     }

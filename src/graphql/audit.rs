@@ -2,7 +2,7 @@
 use async_graphql::{Context, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::auth::{self, OFFICE};
+use super::guards::{role, OFFICE};
 use super::plan::parse_id;
 use crate::error::ApiResult;
 use crate::services::audit::{self, AuditEntry, AuditFilter};
@@ -15,7 +15,7 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// Every write, newest first, filtered by entity, user and time range `[from, to)`.
-    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
+    #[graphql(guard = "role(OFFICE)", complexity = "crate::graphql::list_cost(first, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn audit_log(
         &self,
@@ -28,7 +28,6 @@ impl AuditQuery {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> ApiResult<AuditPage> {
-        auth::require(ctx, OFFICE)?;
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let user_id = user_id.as_ref().map(parse_id).transpose()?;

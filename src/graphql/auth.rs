@@ -42,11 +42,8 @@ pub fn signed_in<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a Actor> {
 /// The signed-in user if their role is one of `roles`, else `UNAUTHENTICATED` or `FORBIDDEN`.
 pub fn require<'a>(ctx: &'a Context<'_>, roles: &[Role]) -> ApiResult<&'a Actor> {
     let actor = signed_in(ctx)?;
-    if actor.is(roles) {
-        Ok(actor)
-    } else {
-        Err(ApiError::forbidden().into())
-    }
+    actor.require(roles).map_err(|_| ApiError::forbidden())?;
+    Ok(actor)
 }
 
 pub fn token_hash<'a>(ctx: &'a Context<'_>) -> Option<&'a str> {
@@ -55,7 +52,3 @@ pub fn token_hash<'a>(ctx: &'a Context<'_>) -> Option<&'a str> {
         _ => None,
     }
 }
-
-pub const ANY_ROLE: &[Role] = &[Role::Office, Role::Liaison, Role::Station];
-pub const OFFICE: &[Role] = &[Role::Office];
-pub const STAFF: &[Role] = &[Role::Office, Role::Station];

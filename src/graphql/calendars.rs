@@ -1,7 +1,8 @@
 //! Rotating calendar feed links.
 use async_graphql::{Context, Object, ID};
 
-use super::auth::{self, ANY_ROLE};
+use super::auth;
+use super::guards::{role, OFFICE_OR_LIAISON, STAFF};
 use super::plan::parse_id;
 use crate::error::ApiResult;
 use crate::services::calendars;
@@ -14,8 +15,9 @@ pub struct CalendarMutation;
 impl CalendarMutation {
     /// Gives a holder's calendar feed a new link and returns it; the old link stops working
     /// (the office, and the holder's own liaisons).
+    #[graphql(guard = "role(OFFICE_OR_LIAISON)")]
     async fn rotate_unit_calendar_url(&self, ctx: &Context<'_>, unit_id: ID) -> ApiResult<String> {
-        let actor = auth::require(ctx, ANY_ROLE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let token =
             calendars::rotate_unit_calendar(&state.db, &state.clock, actor, parse_id(&unit_id)?).await?;
@@ -24,8 +26,9 @@ impl CalendarMutation {
 
     /// Gives a vehicle's calendar feed a new link and returns it; the old link stops working
     /// (the office and the station).
+    #[graphql(guard = "role(STAFF)")]
     async fn rotate_vehicle_calendar_url(&self, ctx: &Context<'_>, vehicle_id: ID) -> ApiResult<String> {
-        let actor = auth::require(ctx, ANY_ROLE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let token =
             calendars::rotate_vehicle_calendar(&state.db, &state.clock, actor, parse_id(&vehicle_id)?)

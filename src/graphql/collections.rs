@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::scalars::Date;
 
-use super::auth::{self, ANY_ROLE, STAFF};
+use super::auth;
+use super::guards::{role, ANY_ROLE, STAFF};
 use super::plan::parse_id;
 use super::types::CollectionSiteGql;
 use crate::domain::collection::{BloodTypes, CollectionSite, Counts};
@@ -100,14 +101,15 @@ pub struct CollectionQuery;
 #[Object]
 impl CollectionQuery {
     /// One collection record with its revisions: staff any, a liaison their own holder's.
+    #[graphql(guard = "role(ANY_ROLE)")]
     async fn collection(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Collection> {
-        let actor = auth::require(ctx, ANY_ROLE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(Collection(collections::collection_by_id(&state.db, actor, parse_id(&id)?).await?))
     }
 
     /// Collection records in date order; a liaison sees only their own holder's.
-    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
+    #[graphql(guard = "role(ANY_ROLE)", complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn collections(
         &self,
         ctx: &Context<'_>,
@@ -117,7 +119,7 @@ impl CollectionQuery {
         first: Option<i64>,
         offset: Option<i64>,
     ) -> ApiResult<CollectionPage> {
-        let actor = auth::require(ctx, ANY_ROLE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let filter = CollectionFilter {
@@ -141,12 +143,13 @@ pub struct CollectionMutation;
 impl CollectionMutation {
     /// Records what a visit (or a fixed site) collected; a visit becomes COMPLETED (station,
     /// office).
+    #[graphql(guard = "role(STAFF)")]
     async fn record_collection(
         &self,
         ctx: &Context<'_>,
         input: RecordCollectionInput,
     ) -> ApiResult<Collection> {
-        let actor = auth::require(ctx, STAFF)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let input = input.into_service()?;
         Ok(Collection(
@@ -158,6 +161,7 @@ impl CollectionMutation {
     /// revision counts, earlier ones stay readable (station, office). `expectedRevision` is
     /// the revision being corrected: if the record changed since, the answer is
     /// `COLLECTION_CHANGED` and nothing is written.
+    #[graphql(guard = "role(STAFF)")]
     async fn correct_collection(
         &self,
         ctx: &Context<'_>,
@@ -166,7 +170,7 @@ impl CollectionMutation {
         reason: String,
         input: RecordCollectionInput,
     ) -> ApiResult<Collection> {
-        let actor = auth::require(ctx, STAFF)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let input = input.into_service()?;
         let id = parse_id(&id)?;
@@ -188,8 +192,9 @@ impl CollectionMutation {
     /// Voids a record entered by mistake (e.g. against the wrong visit), giving the reason:
     /// it stays readable but counts nowhere, and its visit is CONFIRMED again, ready for its
     /// right record (station, office).
+    #[graphql(guard = "role(STAFF)")]
     async fn void_collection(&self, ctx: &Context<'_>, id: ID, reason: String) -> ApiResult<Collection> {
-        let actor = auth::require(ctx, STAFF)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(Collection(
             collections::void_collection(&state.db, &state.clock, actor, parse_id(&id)?, reason).await?,

@@ -2,9 +2,9 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::auth::{self, ANY_ROLE};
+use super::auth;
+use super::guards::{role, ANY_ROLE, OFFICE_OR_LIAISON};
 use super::plan::parse_id;
-use crate::domain::auth::Role;
 use crate::error::ApiResult;
 use crate::services::contacts::{self, ContactInput, ContactView};
 use crate::services::Page;
@@ -17,14 +17,14 @@ pub struct ContactQuery;
 impl ContactQuery {
     /// Contacts the caller may see: all of them for the office and the station, a liaison's
     /// own holder's for a liaison.
-    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
+    #[graphql(guard = "role(ANY_ROLE)", complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn unit_contacts(
         &self,
         ctx: &Context<'_>,
         first: Option<i64>,
         offset: Option<i64>,
     ) -> ApiResult<UnitContactPage> {
-        let actor = auth::require(ctx, ANY_ROLE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let (total, rows) = contacts::list(&state.db, actor, page).await?;
@@ -49,13 +49,14 @@ pub struct UnitContactInput {
 #[Object]
 impl ContactMutation {
     /// Sets a holder's liaison contact (the office, or that holder's own liaisons).
+    #[graphql(guard = "role(OFFICE_OR_LIAISON)")]
     async fn update_unit_contact(
         &self,
         ctx: &Context<'_>,
         unit_id: ID,
         input: UnitContactInput,
     ) -> ApiResult<UnitContact> {
-        let actor = auth::require(ctx, &[Role::Office, Role::Liaison])?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let input = ContactInput { name: input.name, phone: input.phone, email: input.email };
         let saved =

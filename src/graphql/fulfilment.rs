@@ -2,7 +2,8 @@
 use super::scalars::Date;
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 
-use super::auth::{self, ANY_ROLE};
+use super::auth;
+use super::guards::{role, ANY_ROLE};
 use super::plan::parse_id;
 use super::types::{SectionGql, UnitKindGql};
 use crate::error::ApiResult;
@@ -20,8 +21,8 @@ impl FulfilmentQuery {
     /// How the year's plan is being fulfilled as of `asOf` (default today, or the year's last
     /// day once it is over). Everyone signed in sees the city, sections and counties; a
     /// liaison sees only their own holder among `units`.
+    #[graphql(guard = "role(ANY_ROLE)")]
     async fn fulfilment(&self, ctx: &Context<'_>, year: i32, as_of: Option<Date>) -> ApiResult<Fulfilment> {
-        auth::require(ctx, ANY_ROLE)?;
         let state = ctx.data_unchecked::<AppState>();
         let as_of = as_of.map_or_else(|| fulfilment::default_as_of(year, state.clock.today()), Into::into);
         Ok(Fulfilment(fulfilment::fulfilment(&state.db, year, as_of, state.behind_margin_points).await?))

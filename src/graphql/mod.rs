@@ -11,6 +11,7 @@ mod calendars;
 mod collections;
 mod contacts;
 mod fulfilment;
+mod guards;
 mod plan;
 mod reminders;
 pub mod scalars;

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::scalars::Date;
 
+use super::auth;
+use super::guards::{role, ANY_ROLE, OFFICE};
 use super::types::{SectionGql, UnitKindGql};
 use crate::error::{ApiError, ApiResult};
 use crate::services::plans::{self, PlanView, QuotaRow, SectionSummary, UnitFilter, UnitOrder, UnitView};
@@ -21,6 +23,7 @@ impl UnitMutation {
     /// Sets a holder's booking options (office): whether its liaisons may book weekend
     /// visits (holidays stay closed) and whether it gets the term reminders. What is left
     /// out stays as it is.
+    #[graphql(guard = "role(OFFICE)")]
     async fn set_unit_booking_options(
         &self,
         ctx: &Context<'_>,
@@ -28,7 +31,7 @@ impl UnitMutation {
         accepts_weekend_visits: Option<bool>,
         term_bound: Option<bool>,
     ) -> ApiResult<Unit> {
-        let actor = super::auth::require(ctx, super::auth::OFFICE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let options = units::BookingOptions { accepts_weekend_visits, term_bound };
         Ok(Unit(
@@ -239,13 +242,15 @@ impl Unit {
         self.0.term_bound
     }
     /// The liaison contact: for the office and the station, and the holder's own liaisons.
+    #[graphql(guard = "role(ANY_ROLE)")]
     async fn contact(&self, ctx: &Context<'_>) -> ApiResult<Option<super::contacts::UnitContact>> {
         super::contacts::contact_field(ctx, self.0.id).await
     }
     /// An iCalendar feed of the holder's visits for phone calendars (its liaisons, the office
     /// and the station).
+    #[graphql(guard = "role(ANY_ROLE)")]
     async fn calendar_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
-        let actor = super::auth::signed_in(ctx)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let token = crate::services::calendars::unit_calendar_token(&state.db, actor, self.0.id).await?;
         Ok(format!("{}/calendar/units/{token}.ics", state.public_url))

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::scalars::Date;
 
-use super::auth::{self, OFFICE};
+use super::auth;
+use super::guards::{role, OFFICE};
 use super::plan::parse_id;
 use super::types::{OutboxStatusGql, ReminderKindGql};
 use crate::domain::reminders::TermDates;
@@ -20,20 +21,20 @@ pub struct ReminderQuery;
 #[Object]
 impl ReminderQuery {
     /// A year's term dates: the default first, then each university's own.
+    #[graphql(guard = "role(OFFICE)")]
     async fn term_calendar(&self, ctx: &Context<'_>, year: i32) -> ApiResult<Vec<TermCalendar>> {
-        auth::require(ctx, OFFICE)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(reminders::term_calendars(&state.db, year).await?.into_iter().map(TermCalendar::from).collect())
     }
 
+    #[graphql(guard = "role(OFFICE)")]
     async fn reminder_rules(&self, ctx: &Context<'_>) -> ApiResult<Vec<ReminderRule>> {
-        auth::require(ctx, OFFICE)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(reminders::rules(&state.db).await?.into_iter().map(ReminderRule::from).collect())
     }
 
     /// Queued and sent emails, newest first.
-    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
+    #[graphql(guard = "role(OFFICE)", complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn outbox(
         &self,
         ctx: &Context<'_>,
@@ -41,7 +42,6 @@ impl ReminderQuery {
         offset: Option<i64>,
         status: Option<OutboxStatusGql>,
     ) -> ApiResult<OutboxPage> {
-        auth::require(ctx, OFFICE)?;
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let (total, rows) = outbox::list(&state.db, status.map(Into::into), page).await?;
@@ -68,12 +68,13 @@ pub struct ReminderMutation;
 
 #[Object]
 impl ReminderMutation {
+    #[graphql(guard = "role(OFFICE)")]
     async fn set_term_calendar(
         &self,
         ctx: &Context<'_>,
         input: TermCalendarInput,
     ) -> ApiResult<TermCalendar> {
-        let actor = auth::require(ctx, OFFICE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let unit_id = input.unit_id.as_ref().map(parse_id).transpose()?;
         let dates = TermDates {
@@ -88,6 +89,7 @@ impl ReminderMutation {
     }
 
     /// Days before the event (for the digest: the weekday, 1 = Monday), and on or off.
+    #[graphql(guard = "role(OFFICE)")]
     async fn set_reminder_rule(
         &self,
         ctx: &Context<'_>,
@@ -95,14 +97,15 @@ impl ReminderMutation {
         offsets: Vec<i64>,
         enabled: bool,
     ) -> ApiResult<ReminderRule> {
-        let actor = auth::require(ctx, OFFICE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(reminders::set_rule(&state.db, &state.clock, actor, kind.into(), &offsets, enabled).await?.into())
     }
 
     /// Queues a FAILED message again, with its attempts counted from zero.
+    #[graphql(guard = "role(OFFICE)")]
     async fn resend_message(&self, ctx: &Context<'_>, id: ID) -> ApiResult<OutboxMessage> {
-        let actor = auth::require(ctx, OFFICE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(outbox::resend(&state.db, &state.clock, actor, parse_id(&id)?).await?.into())
     }

@@ -2,7 +2,8 @@
 use super::scalars::Date;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
-use super::auth::{self, STAFF};
+use super::auth;
+use super::guards::{role, ANY_ROLE, STAFF};
 use super::plan::parse_id;
 use super::visits::Visit;
 use crate::db::entities::{vehicle, vehicle_blackout};
@@ -18,14 +19,14 @@ pub struct VehicleQuery;
 #[Object]
 impl VehicleQuery {
     /// Every vehicle, active or not.
+    #[graphql(guard = "role(ANY_ROLE)")]
     async fn vehicles(&self, ctx: &Context<'_>) -> ApiResult<Vec<Vehicle>> {
-        auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(vehicles::list(&state.db).await?.into_iter().map(Vehicle).collect())
     }
 
+    #[graphql(guard = "role(ANY_ROLE)")]
     async fn vehicle(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Vehicle> {
-        auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(Vehicle(vehicles::find(&state.db, parse_id(&id)?).await?))
     }
@@ -54,8 +55,9 @@ pub struct UpdateVehicleInput {
 
 #[Object]
 impl VehicleMutation {
+    #[graphql(guard = "role(STAFF)")]
     async fn create_vehicle(&self, ctx: &Context<'_>, input: CreateVehicleInput) -> ApiResult<Vehicle> {
-        let actor = auth::require(ctx, STAFF)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let input = VehicleInput {
             name: input.name,
@@ -65,13 +67,14 @@ impl VehicleMutation {
         Ok(Vehicle(vehicles::create_vehicle(&state.db, &state.clock, actor, input).await?))
     }
 
+    #[graphql(guard = "role(STAFF)")]
     async fn update_vehicle(
         &self,
         ctx: &Context<'_>,
         id: ID,
         input: UpdateVehicleInput,
     ) -> ApiResult<Vehicle> {
-        let actor = auth::require(ctx, STAFF)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let changes = VehicleChanges {
             name: input.name,
@@ -83,6 +86,7 @@ impl VehicleMutation {
     }
 
     /// Takes a vehicle out of service from `from` to `to` inclusive (e.g. maintenance).
+    #[graphql(guard = "role(STAFF)")]
     async fn add_vehicle_blackout(
         &self,
         ctx: &Context<'_>,
@@ -91,7 +95,7 @@ impl VehicleMutation {
         to: Date,
         reason: String,
     ) -> ApiResult<VehicleBlackout> {
-        let actor = auth::require(ctx, STAFF)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let input = BlackoutInput { from: from.into(), to: to.into(), reason };
         Ok(vehicles::add_blackout(&state.db, &state.clock, actor, parse_id(&vehicle_id)?, input)
@@ -99,8 +103,9 @@ impl VehicleMutation {
             .into())
     }
 
+    #[graphql(guard = "role(STAFF)")]
     async fn remove_vehicle_blackout(&self, ctx: &Context<'_>, id: ID) -> ApiResult<bool> {
-        let actor = auth::require(ctx, STAFF)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         vehicles::remove_blackout(&state.db, &state.clock, actor, parse_id(&id)?).await?;
         Ok(true)
@@ -126,14 +131,15 @@ impl Vehicle {
     async fn active(&self) -> bool {
         self.0.active
     }
+    #[graphql(guard = "role(ANY_ROLE)")]
     async fn blackouts(&self, ctx: &Context<'_>) -> ApiResult<Vec<VehicleBlackout>> {
-        auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(vehicles::blackouts_of(&state.db, self.0.id).await?.into_iter().map(Into::into).collect())
     }
     /// The vehicle's visits in `[from, to]` (office and station).
+    #[graphql(guard = "role(STAFF)")]
     async fn calendar(&self, ctx: &Context<'_>, from: Date, to: Date) -> ApiResult<Vec<Visit>> {
-        let actor = auth::require(ctx, STAFF)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let filter = VisitFilter {
             from: Some(from.into()),
@@ -146,8 +152,8 @@ impl Vehicle {
         Ok(rows.into_iter().map(Visit::from).collect())
     }
     /// An iCalendar feed of the vehicle's visits for drivers' phones (office and station).
+    #[graphql(guard = "role(STAFF)")]
     async fn calendar_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
-        auth::require(ctx, STAFF)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(format!("{}/calendar/vehicles/{}.ics", state.public_url, self.0.calendar_token))
     }

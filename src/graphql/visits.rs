@@ -4,15 +4,15 @@ use chrono::{DateTime, Utc};
 
 use super::scalars::Date;
 
-use super::auth::{self, ANY_ROLE, STAFF};
+use super::auth;
+use super::guards::{role, ANY_ROLE, OFFICE, OFFICE_OR_LIAISON, STAFF};
 use super::plan::parse_id;
 use super::types::{SectionGql, SessionGql, VisitStatusGql};
 use super::vehicles::Vehicle;
-use crate::domain::auth::Role;
 use crate::error::ApiResult;
 use crate::services::audit::{self, AuditFilter};
 use crate::services::visits::{self, BookingInput, RescheduleInput, VisitFilter, VisitView};
-use crate::services::{vehicles, Page};
+use crate::services::{vehicles, Page, ServiceError};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -24,6 +24,7 @@ impl VisitQuery {
     /// past the lead time, on working days of years with a holiday calendar (and, for a
     /// liaison, years their holder has a quota in).
     #[graphql(
+        guard = "role(ANY_ROLE)",
         complexity = "crate::graphql::availability_cost(from.0, to.0, vehicle_id.is_some(), child_complexity)"
     )]
     async fn availability(
@@ -33,12 +34,12 @@ impl VisitQuery {
         to: Date,
         vehicle_id: Option<ID>,
     ) -> ApiResult<Vec<FreeSession>> {
-        let actor = auth::require(ctx, ANY_ROLE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let vehicle_id = vehicle_id.as_ref().map(parse_id).transpose()?;
         let today = state.clock.today();
         // A liaison is offered only what they could book for their own holder.
-        let own = if actor.role == Role::Liaison { actor.unit_id } else { None };
+        let own = actor.holder_scope().map_err(ServiceError::from)?;
         let free =
             visits::availability(&state.db, &state.booking, today, from.0, to.0, vehicle_id, own).await?;
         Ok(free
@@ -48,7 +49,7 @@ impl VisitQuery {
     }
 
     /// Visits in date order: all of them for the office and the station, a liaison's own.
-    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
+    #[graphql(guard = "role(ANY_ROLE)", complexity = "crate::graphql::list_cost(first, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn visits(
         &self,
@@ -63,7 +64,7 @@ impl VisitQuery {
         first: Option<i64>,
         offset: Option<i64>,
     ) -> ApiResult<VisitPage> {
-        let actor = auth::require(ctx, ANY_ROLE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let county = match county {
@@ -82,8 +83,9 @@ impl VisitQuery {
         Ok(VisitPage { total_count: total as i64, nodes: rows.into_iter().map(Visit::from).collect() })
     }
 
+    #[graphql(guard = "role(ANY_ROLE)")]
     async fn visit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Visit> {
-        let actor = auth::require(ctx, ANY_ROLE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(visits::visit_by_id(&state.db, actor, parse_id(&id)?).await?.into())
     }
@@ -127,8 +129,9 @@ pub struct RescheduleVisitInput {
 #[Object]
 impl VisitMutation {
     /// Requests a vehicle visit for a holder (its liaison, or the office).
+    #[graphql(guard = "role(OFFICE_OR_LIAISON)")]
     async fn book_visit(&self, ctx: &Context<'_>, input: BookVisitInput) -> ApiResult<Visit> {
-        let actor = auth::require(ctx, &[Role::Office, Role::Liaison])?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let input = BookingInput {
             unit_id: parse_id(&input.unit_id)?,
@@ -146,8 +149,9 @@ impl VisitMutation {
     }
 
     /// Accepts a requested visit (office).
+    #[graphql(guard = "role(OFFICE)")]
     async fn confirm_visit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Visit> {
-        let actor = auth::require(ctx, auth::OFFICE)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(visits::confirm_visit(&state.db, &state.clock, &state.booking, actor, parse_id(&id)?)
             .await?
@@ -155,8 +159,9 @@ impl VisitMutation {
     }
 
     /// Cancels a visit and frees its session at once.
+    #[graphql(guard = "role(OFFICE_OR_LIAISON)")]
     async fn cancel_visit(&self, ctx: &Context<'_>, id: ID, reason: String) -> ApiResult<Visit> {
-        let actor = auth::require(ctx, &[Role::Office, Role::Liaison])?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(visits::cancel_visit(&state.db, &state.clock, &state.booking, actor, parse_id(&id)?, reason)
             .await?
@@ -164,13 +169,14 @@ impl VisitMutation {
     }
 
     /// Moves a visit to another date, session or vehicle.
+    #[graphql(guard = "role(OFFICE_OR_LIAISON)")]
     async fn reschedule_visit(
         &self,
         ctx: &Context<'_>,
         id: ID,
         input: RescheduleVisitInput,
     ) -> ApiResult<Visit> {
-        let actor = auth::require(ctx, &[Role::Office, Role::Liaison])?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let input = RescheduleInput {
             date: input.date.into(),
@@ -186,8 +192,9 @@ impl VisitMutation {
     }
 
     /// The vehicle went and the donors did not come (office and station).
+    #[graphql(guard = "role(STAFF)")]
     async fn mark_visit_no_show(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Visit> {
-        let actor = auth::require(ctx, STAFF)?;
+        let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         Ok(visits::mark_no_show(&state.db, &state.clock, actor, parse_id(&id)?).await?.into())
     }
@@ -284,8 +291,8 @@ impl Visit {
         &self.0.warnings
     }
     /// Every change to this visit, oldest first (office only).
+    #[graphql(guard = "role(OFFICE)")]
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<VisitChange>> {
-        auth::require(ctx, auth::OFFICE)?;
         let state = ctx.data_unchecked::<AppState>();
         let filter = AuditFilter {
             entity: Some("visit".into()),

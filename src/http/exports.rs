@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::Bearer;
-use crate::domain::auth::Role;
+use crate::domain::auth::OFFICE;
 use crate::services::exports::{self, ExportFormat};
 use crate::services::{accounts, fulfilment, ServiceError};
 use crate::state::AppState;
@@ -54,7 +54,7 @@ pub async fn fulfilment_export(
         Ok(Err(problem)) => return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", problem.message()),
         Err(e) => return internal(&e),
     };
-    if actor.role != Role::Office {
+    if actor.require(OFFICE).is_err() {
         return error(StatusCode::FORBIDDEN, "FORBIDDEN", "您没有执行此操作的权限");
     }
     let format = match file.as_str() {

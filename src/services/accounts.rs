@@ -10,8 +10,8 @@ use rand_core::OsRng;
 use sea_orm::sea_query::{Expr, OnConflict};
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -20,7 +20,9 @@ use super::audit::{Change, Performer};
 use super::{Page, ServiceError};
 use crate::clock::Clock;
 use crate::db::entities::{app_user, auth_token, known_login_address, login_address, login_throttle, unit};
-use crate::domain::auth::{check_password_policy, check_username, Actor, LockoutPolicy, LoginGate, Role};
+use crate::domain::auth::{
+    check_password_policy, check_username, Actor, LockoutPolicy, LoginGate, Role, OFFICE,
+};
 
 #[derive(Debug, Clone, Copy)]
 pub struct AuthSettings {
@@ -267,26 +269,10 @@ async fn count_username_attempt(
     now: DateTime<Utc>,
     cutoff: DateTime<Utc>,
 ) -> Result<u32, ServiceError> {
-    use login_throttle::{Column, Entity};
-    let mut on_conflict = OnConflict::column(Column::Username);
-    on_conflict.value(
-        Column::Failures,
-        Expr::case(
-            sea_orm::ExprTrait::lte(Expr::col((Entity, Column::LastFailureAt)), cutoff),
-            Expr::value(1),
-        )
-        .finally(sea_orm::ExprTrait::add(Expr::col((Entity, Column::Failures)), 1)),
-    );
-    on_conflict.update_column(Column::LastFailureAt);
-    let row = Entity::insert(login_throttle::ActiveModel {
-        username: Set(username.to_owned()),
-        failures: Set(1),
-        last_failure_at: Set(now),
-    })
-    .on_conflict(on_conflict)
-    .exec_with_returning(db)
-    .await?;
-    Ok(row.failures.max(0) as u32)
+    use login_throttle::{ActiveModel, Column};
+    let first =
+        ActiveModel { username: Set(username.to_owned()), failures: Set(1), last_failure_at: Set(now) };
+    count_attempt(db, first, Column::Username, Column::Failures, Column::LastFailureAt, cutoff).await
 }
 
 /// The same count per client address.
@@ -296,26 +282,37 @@ async fn count_address_attempt(
     now: DateTime<Utc>,
     cutoff: DateTime<Utc>,
 ) -> Result<u32, ServiceError> {
-    use login_address::{Column, Entity};
-    let mut on_conflict = OnConflict::column(Column::Address);
+    use login_address::{ActiveModel, Column};
+    let first = ActiveModel { address: Set(address.to_owned()), failures: Set(1), last_failure_at: Set(now) };
+    count_attempt(db, first, Column::Address, Column::Failures, Column::LastFailureAt, cutoff).await
+}
+
+/// Inserts `first` (a count of one), or on a conflict of `key` adds one to `failures` —
+/// restarting from one when `last_failure_at` is older than `cutoff` — and returns the count.
+async fn count_attempt<A>(
+    db: &DatabaseConnection,
+    first: A,
+    key: <A::Entity as EntityTrait>::Column,
+    failures: <A::Entity as EntityTrait>::Column,
+    last_failure_at: <A::Entity as EntityTrait>::Column,
+    cutoff: DateTime<Utc>,
+) -> Result<u32, ServiceError>
+where
+    A: ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let table = A::Entity::default();
+    let mut on_conflict = OnConflict::column(key);
     on_conflict.value(
-        Column::Failures,
-        Expr::case(
-            sea_orm::ExprTrait::lte(Expr::col((Entity, Column::LastFailureAt)), cutoff),
-            Expr::value(1),
-        )
-        .finally(sea_orm::ExprTrait::add(Expr::col((Entity, Column::Failures)), 1)),
+        failures,
+        Expr::case(sea_orm::ExprTrait::lte(Expr::col((table, last_failure_at)), cutoff), Expr::value(1))
+            .finally(sea_orm::ExprTrait::add(Expr::col((table, failures)), 1)),
     );
-    on_conflict.update_column(Column::LastFailureAt);
-    let row = Entity::insert(login_address::ActiveModel {
-        address: Set(address.to_owned()),
-        failures: Set(1),
-        last_failure_at: Set(now),
-    })
-    .on_conflict(on_conflict)
-    .exec_with_returning(db)
-    .await?;
-    Ok(row.failures.max(0) as u32)
+    on_conflict.update_column(last_failure_at);
+    let row = A::Entity::insert(first).on_conflict(on_conflict).exec_with_returning(db).await?;
+    let count: i32 = sea_orm::sea_query::ValueType::try_from(row.get(failures))
+        .map_err(|_| ServiceError::Internal("a failed-login count that is not a number".into()))?;
+    Ok(count.max(0) as u32)
 }
 
 /// Deletes counts whose window has passed, so that failed logins leave nothing behind.
@@ -466,6 +463,9 @@ pub async fn create_user(
     by: Performer<'_>,
     new: NewUser,
 ) -> Result<UserView, ServiceError> {
+    if let Performer::User(actor) = by {
+        actor.require(OFFICE)?;
+    }
     let username = new.username.trim().to_owned();
     check_username(&username).map_err(ServiceError::BadInput)?;
     check_password_policy(&new.password).map_err(ServiceError::BadInput)?;
@@ -517,9 +517,7 @@ pub async fn set_user_disabled(
     user_id: i32,
     disabled: bool,
 ) -> Result<UserView, ServiceError> {
-    if actor.role != Role::Office {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.require(OFFICE)?;
     if actor.user_id == user_id && disabled {
         return Err(ServiceError::rejected(codes::CANNOT_DISABLE_SELF, "不能停用自己的账号"));
     }

@@ -11,7 +11,7 @@ use super::visits::{self, VisitFilter, VisitView};
 use super::{Page, ServiceError};
 use crate::clock::Clock;
 use crate::db::entities::{unit, unit_calendar, vehicle};
-use crate::domain::auth::{Actor, Role};
+use crate::domain::auth::{Actor, Role, STAFF};
 use crate::domain::ics::{self, CalendarEvent};
 use crate::domain::visit::VisitStatus;
 
@@ -22,9 +22,7 @@ pub async fn unit_calendar_token(
     actor: &Actor,
     unit_id: i32,
 ) -> Result<String, ServiceError> {
-    if !actor.may_act_for_unit(unit_id) && actor.role != Role::Station {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.may_read_holder(unit_id)?;
     let row = unit_calendar::Entity::find()
         .filter(unit_calendar::Column::UnitId.eq(unit_id))
         .one(db)
@@ -53,9 +51,7 @@ pub async fn rotate_unit_calendar(
     actor: &Actor,
     unit_id: i32,
 ) -> Result<String, ServiceError> {
-    if !actor.may_act_for_unit(unit_id) {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.may_manage_holder(unit_id)?;
     let txn = crate::db::begin_write(db).await?;
     let row = unit_calendar::Entity::find()
         .filter(unit_calendar::Column::UnitId.eq(unit_id))
@@ -78,9 +74,7 @@ pub async fn rotate_vehicle_calendar(
     actor: &Actor,
     vehicle_id: i32,
 ) -> Result<String, ServiceError> {
-    if !actor.is(&[Role::Office, Role::Station]) {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.require(STAFF)?;
     let txn = crate::db::begin_write(db).await?;
     let found = vehicle::Entity::find_by_id(vehicle_id)
         .one(&txn)

@@ -20,7 +20,7 @@ use super::audit::Change;
 use super::{clean, Page, ServiceError};
 use crate::clock::Clock;
 use crate::db::entities::{collection, collection_revision, unit, vehicle, visit};
-use crate::domain::auth::{Actor, Role};
+use crate::domain::auth::{Actor, STAFF};
 use crate::domain::collection::{self as rules, BloodTypes, CollectionRejection, CollectionSite, Counts};
 use crate::domain::visit::VisitStatus;
 
@@ -285,9 +285,7 @@ pub async fn record_collection(
     actor: &Actor,
     input: CollectionInput,
 ) -> Result<CollectionView, ServiceError> {
-    if !actor.is(&[Role::Office, Role::Station]) {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.require(STAFF)?;
     super::check_dates([input.date])?;
     let note = clean(input.note.clone(), 500, "备注")?;
     let txn = crate::db::begin_write(db).await?;
@@ -347,9 +345,7 @@ pub async fn correct_collection(
     reason: String,
     input: CollectionInput,
 ) -> Result<CollectionView, ServiceError> {
-    if !actor.is(&[Role::Office, Role::Station]) {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.require(STAFF)?;
     let reason = clean(Some(reason), 500, "更正原因")?
         .ok_or_else(|| ServiceError::BadInput("请填写更正原因".into()))?;
     super::check_dates([input.date])?;
@@ -435,9 +431,7 @@ pub async fn void_collection(
     id: i32,
     reason: String,
 ) -> Result<CollectionView, ServiceError> {
-    if !actor.is(&[Role::Office, Role::Station]) {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.require(STAFF)?;
     let reason = clean(Some(reason), 500, "作废原因")?
         .ok_or_else(|| ServiceError::BadInput("请填写作废原因".into()))?;
     let txn = crate::db::begin_write(db).await?;
@@ -476,23 +470,14 @@ pub async fn void_collection(
     Ok(v)
 }
 
-/// Whether `actor` may read the details of `unit_id`'s collections.
-fn may_read(actor: &Actor, unit_id: i32) -> bool {
-    actor.is(&[Role::Office, Role::Station]) || actor.may_act_for_unit(unit_id)
-}
-
 pub async fn collection_by_id(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
 ) -> Result<CollectionView, ServiceError> {
-    match collection::Entity::find_by_id(id).one(db).await? {
-        Some(m) if may_read(actor, m.unit_id) => view(db, m).await,
-        None if actor.is(&[Role::Office, Role::Station]) => {
-            Err(ServiceError::not_found(super::noun::COLLECTION, id))
-        }
-        _ => Err(ServiceError::Forbidden),
-    }
+    let found = collection::Entity::find_by_id(id).one(db).await?;
+    actor.may_read_record(found.as_ref().map(|m| m.unit_id))?;
+    view(db, found.ok_or_else(|| ServiceError::not_found(super::noun::COLLECTION, id))?).await
 }
 
 /// Every revision of a record, oldest first.
@@ -541,16 +526,10 @@ pub async fn list_collections(
     filter: &CollectionFilter,
     page: Page,
 ) -> Result<(u64, Vec<CollectionView>), ServiceError> {
-    let unit_id = match actor.role {
-        Role::Liaison => {
-            let own = actor.unit_id.ok_or(ServiceError::Forbidden)?;
-            if filter.unit_id.is_some_and(|u| u != own) {
-                return Err(ServiceError::Forbidden);
-            }
-            Some(own)
-        }
-        _ => filter.unit_id,
-    };
+    if let Some(unit_id) = filter.unit_id {
+        actor.may_read_holder(unit_id)?;
+    }
+    let unit_id = actor.holder_scope()?.or(filter.unit_id);
     let query = collection::Entity::find()
         .filter(collection::Column::VoidedAt.is_null())
         .apply_if(filter.year, |q, y| q.filter(collection::Column::Year.eq(y)))

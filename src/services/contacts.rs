@@ -2,7 +2,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set,
 };
 use serde_json::json;
 
@@ -10,7 +11,7 @@ use super::audit::Change;
 use super::{Page, ServiceError};
 use crate::clock::Clock;
 use crate::db::entities::{unit, unit_contact};
-use crate::domain::auth::{Actor, Role};
+use crate::domain::auth::Actor;
 use crate::domain::contact::Contact;
 
 #[derive(Debug, Clone)]
@@ -23,9 +24,9 @@ pub struct ContactView {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The office and the station see every holder's contact; a liaison only their own.
-pub fn may_read(actor: &Actor, unit_id: i32) -> bool {
-    matches!(actor.role, Role::Office | Role::Station) || actor.may_act_for_unit(unit_id)
+/// The mailer sends to it: the same parser decides at send time.
+fn is_address(email: &str) -> bool {
+    crate::email::parse_address(email).is_ok()
 }
 
 fn view(c: unit_contact::Model, unit_name: String) -> ContactView {
@@ -44,9 +45,7 @@ pub async fn contact_of(
     actor: &Actor,
     unit_id: i32,
 ) -> Result<Option<ContactView>, ServiceError> {
-    if !may_read(actor, unit_id) {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.may_read_holder(unit_id)?;
     let found = unit_contact::Entity::find()
         .filter(unit_contact::Column::UnitId.eq(unit_id))
         .find_also_related(unit::Entity)
@@ -61,10 +60,8 @@ pub async fn list(
     actor: &Actor,
     page: Page,
 ) -> Result<(u64, Vec<ContactView>), ServiceError> {
-    let mut query = unit_contact::Entity::find();
-    if actor.role == Role::Liaison {
-        query = query.filter(unit_contact::Column::UnitId.eq(actor.unit_id.unwrap_or(-1)));
-    }
+    let query = unit_contact::Entity::find()
+        .apply_if(actor.holder_scope()?, |q, own| q.filter(unit_contact::Column::UnitId.eq(own)));
     let total = query.clone().count(db).await?;
     let rows = query
         .order_by_asc(unit_contact::Column::UnitId)
@@ -90,12 +87,11 @@ pub async fn update_unit_contact(
     input: ContactInput,
 ) -> Result<ContactView, ServiceError> {
     // Checked before anything is looked up, so a liaison learns nothing about other ids.
-    if !actor.may_act_for_unit(unit_id) {
-        return Err(ServiceError::Forbidden);
-    }
-    let contact = Contact::parse(&input.name, &input.phone, &input.email).map_err(|problems| {
-        ServiceError::BadInput(problems.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join("; "))
-    })?;
+    actor.may_manage_holder(unit_id)?;
+    let contact =
+        Contact::parse(&input.name, &input.phone, &input.email, is_address).map_err(|problems| {
+            ServiceError::BadInput(problems.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join("; "))
+        })?;
     let txn = crate::db::begin_write(db).await?;
     let holder = unit::Entity::find_by_id(unit_id)
         .one(&txn)
@@ -140,4 +136,19 @@ pub async fn update_unit_contact(
         email: contact.email,
         updated_at: now,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_contact_email_is_one_the_mailer_can_send_to() {
+        for ok in ["liaison@hbust.edu.cn", "x.y+z@qq.com"] {
+            assert!(Contact::parse("张老师", "13907151234", ok, is_address).is_ok(), "{ok}");
+        }
+        for bad in ["nobody", "a@b", "@qq.com", "a..b@qq.com", "a@-qq.com", "a b@qq.com", "a@qq..com"] {
+            assert!(Contact::parse("张老师", "13907151234", bad, is_address).is_err(), "{bad}");
+        }
+    }
 }

@@ -13,7 +13,7 @@ use sea_orm::{
 use super::plans::{self, PlanView};
 use super::{Page, ServiceError};
 use crate::db::entities::{collection, plan, plan_quota, unit, visit};
-use crate::domain::auth::{Actor, Role};
+use crate::domain::auth::Actor;
 use crate::domain::fulfilment as rules;
 use crate::domain::visit::VisitStatus;
 use crate::domain::{Section, UnitKind};
@@ -272,10 +272,7 @@ impl Fulfilment {
     /// The holder rows `actor` may see in detail: all for the office and the station, a
     /// liaison's own only.
     pub fn visible_units(&self, actor: &Actor) -> Vec<&UnitProgress> {
-        self.units
-            .iter()
-            .filter(|u| actor.role != Role::Liaison || actor.unit_id == Some(u.unit_id))
-            .collect()
+        self.units.iter().filter(|u| actor.may_read_holder(u.unit_id).is_ok()).collect()
     }
 
     pub fn units(
@@ -340,9 +337,7 @@ pub async fn monthly(
 ) -> Result<Vec<MonthTotal>, ServiceError> {
     super::check_dates(as_of)?;
     if let Some(u) = unit_id {
-        if actor.role == Role::Liaison && actor.unit_id != Some(u) {
-            return Err(ServiceError::Forbidden);
-        }
+        actor.may_read_holder(u)?;
     }
     let sums = collection::Entity::find()
         .select_only()

@@ -36,6 +36,12 @@ pub enum ServiceError {
     Internal(String),
 }
 
+impl From<crate::domain::auth::AuthError> for ServiceError {
+    fn from(_: crate::domain::auth::AuthError) -> Self {
+        ServiceError::Forbidden
+    }
+}
+
 impl ServiceError {
     pub fn rejected(code: &'static str, message: impl Into<String>) -> Self {
         ServiceError::Rejected { code, message: message.into() }

@@ -29,7 +29,7 @@ use super::audit::Change;
 use super::{Page, ServiceError};
 use crate::clock::Clock;
 use crate::db::entities::{outbox, visit};
-use crate::domain::auth::Actor;
+use crate::domain::auth::{Actor, OFFICE};
 use crate::domain::reminders::{backoff, OutboxStatus};
 use crate::domain::visit::VisitStatus;
 use crate::email::{Mailer, OutgoingEmail, RenderedEmail, SendError};
@@ -367,6 +367,7 @@ pub async fn resend(
     actor: &Actor,
     id: i32,
 ) -> Result<MessageView, ServiceError> {
+    actor.require(OFFICE)?;
     let txn = crate::db::begin_write(db).await?;
     let found = outbox::Entity::find_by_id(id)
         .one(&txn)

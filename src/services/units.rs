@@ -7,7 +7,7 @@ use super::plans::{self, UnitView};
 use super::ServiceError;
 use crate::clock::Clock;
 use crate::db::entities::unit;
-use crate::domain::auth::{Actor, Role};
+use crate::domain::auth::{Actor, OFFICE};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BookingOptions {
@@ -25,9 +25,7 @@ pub async fn set_booking_options(
     unit_id: i32,
     options: BookingOptions,
 ) -> Result<UnitView, ServiceError> {
-    if actor.role != Role::Office {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.require(OFFICE)?;
     let txn = crate::db::begin_write(db).await?;
     let current = unit::Entity::find_by_id(unit_id)
         .one(&txn)

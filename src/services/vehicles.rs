@@ -10,7 +10,7 @@ use super::audit::Change;
 use super::ServiceError;
 use crate::clock::Clock;
 use crate::db::entities::{vehicle, vehicle_blackout, visit};
-use crate::domain::auth::{Actor, Role};
+use crate::domain::auth::{Actor, STAFF};
 use crate::domain::text::check_text;
 use crate::domain::visit::{Session, VisitStatus};
 
@@ -23,14 +23,6 @@ pub mod codes {
 pub const DEFAULT_CAPACITY_PER_DAY: i32 = 60;
 pub const DEFAULT_HOME_STATION: &str = "咸宁市中心血站";
 const MAX_CAPACITY_PER_DAY: i32 = 500;
-
-fn require_staff(actor: &Actor) -> Result<(), ServiceError> {
-    if actor.is(&[Role::Office, Role::Station]) {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden)
-    }
-}
 
 fn vehicle_json(v: &vehicle::Model) -> serde_json::Value {
     json!({ "name": v.name, "capacityPerDay": v.capacity_per_day, "homeStation": v.home_station, "active": v.active })
@@ -71,7 +63,7 @@ pub async fn create_vehicle(
     actor: &Actor,
     input: VehicleInput,
 ) -> Result<vehicle::Model, ServiceError> {
-    require_staff(actor)?;
+    actor.require(STAFF)?;
     let name = input.name.trim().to_owned();
     let capacity = input.capacity_per_day.unwrap_or(DEFAULT_CAPACITY_PER_DAY);
     let home = input.home_station.map_or_else(|| DEFAULT_HOME_STATION.to_owned(), |h| h.trim().to_owned());
@@ -111,7 +103,7 @@ pub async fn update_vehicle(
     id: i32,
     changes: VehicleChanges,
 ) -> Result<vehicle::Model, ServiceError> {
-    require_staff(actor)?;
+    actor.require(STAFF)?;
     let txn = crate::db::begin_write(db).await?;
     // Locked before its visits are read: a booking that commits meanwhile is seen.
     let current = lock(&txn, id).await?;
@@ -233,7 +225,7 @@ pub async fn add_blackout(
     vehicle_id: i32,
     input: BlackoutInput,
 ) -> Result<vehicle_blackout::Model, ServiceError> {
-    require_staff(actor)?;
+    actor.require(STAFF)?;
     super::check_dates([input.from, input.to])?;
     if input.from > input.to {
         return Err(ServiceError::BadInput("停用开始日期不能晚于结束日期".into()));
@@ -281,7 +273,7 @@ pub async fn remove_blackout(
     actor: &Actor,
     id: i32,
 ) -> Result<(), ServiceError> {
-    require_staff(actor)?;
+    actor.require(STAFF)?;
     let txn = crate::db::begin_write(db).await?;
     let found = vehicle_blackout::Entity::find_by_id(id)
         .one(&txn)

@@ -194,7 +194,7 @@ pub async fn holder_page(
         Err(r) => return r,
     };
     // The same permission as the holder's contact: the office, the station, its own liaisons.
-    if !contacts::may_read(&s.actor, id) {
+    if s.actor.may_read_holder(id).is_err() {
         return render::error_page(Some(&s), StatusCode::FORBIDDEN, render::FORBIDDEN);
     }
     match holder_data(state, &s.actor, id).await {

@@ -1,31 +1,11 @@
 //! Calendar feeds: what is coming and a little of the past, never crowded out by cancelled
 //! visits, links that can be rotated, and text that strict parsers accept.
 use bloodplan::db::entities::visit;
-use bloodplan::domain::auth::Role;
 use chrono::TimeDelta;
 use sea_orm::{EntityTrait, Set};
 use serde_json::json;
 
-use crate::helpers::{error_code, spawn_app, TestApp};
-
-struct Feeds {
-    app: TestApp,
-    office: String,
-    liaison: String,
-    station: String,
-    hbust: String,
-    vehicle: String,
-}
-
-async fn feeds_app() -> Feeds {
-    let app = spawn_app().await;
-    let office = app.user_token("office", Role::Office, None).await;
-    let liaison = app.user_token("hbust", Role::Liaison, Some("湖北科技学院")).await;
-    let station = app.user_token("station", Role::Station, None).await;
-    let hbust = app.unit_id("湖北科技学院").await;
-    let vehicle = app.create_vehicle(&station, "鄂L采血01").await;
-    Feeds { app, office, liaison, station, hbust, vehicle }
-}
+use crate::helpers::{booking_app as feeds_app, error_code, Booking as Feeds};
 
 impl Feeds {
     async fn vehicle_url(&self) -> String {

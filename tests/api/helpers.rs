@@ -375,22 +375,9 @@ impl TestApp {
     /// Queues one message and marks it FAILED, as the worker does after its last attempt.
     pub async fn failed_message(&self) -> String {
         use bloodplan::db::entities::outbox;
-        use bloodplan::services::outbox::{enqueue, NewMessage};
         use sea_orm::{ActiveModelTrait, EntityTrait, Set};
-        let message = NewMessage {
-            dedup_key: "matrix".into(),
-            kind: bloodplan::domain::reminders::ReminderKind::Term.code(),
-            recipient: "nobody@example.org".into(),
-            recipient_name: None,
-            email: bloodplan::email::RenderedEmail {
-                subject: "s".into(),
-                text: "t".into(),
-                html: "h".into(),
-            },
-            visit: None,
-        };
         let txn = bloodplan::db::begin_write(&self.db).await.unwrap();
-        enqueue(&txn, &self.clock, &message).await.unwrap();
+        bloodplan::services::outbox::enqueue(&txn, &self.clock, &test_message("failed", 0)).await.unwrap();
         txn.commit().await.unwrap();
         let row = outbox::Entity::find().one(&self.db).await.unwrap().unwrap();
         let id = row.id;
@@ -398,6 +385,44 @@ impl TestApp {
         row.status = Set("FAILED".into());
         row.update(&self.db).await.unwrap();
         id.to_string()
+    }
+}
+
+/// One holder's booking world: the office, 湖北科技学院's liaison, the station and one
+/// vehicle (created by the station), each user signed in.
+pub struct Booking {
+    pub app: TestApp,
+    pub office: String,
+    pub liaison: String,
+    pub station: String,
+    pub hbust: String,
+    pub vehicle: String,
+}
+
+pub async fn booking_app() -> Booking {
+    use bloodplan::domain::auth::Role;
+    let app = spawn_app().await;
+    let office = app.user_token("office", Role::Office, None).await;
+    let liaison = app.user_token("hbust", Role::Liaison, Some("湖北科技学院")).await;
+    let station = app.user_token("station", Role::Station, None).await;
+    let hbust = app.unit_id("湖北科技学院").await;
+    let vehicle = app.create_vehicle(&station, "鄂L采血01").await;
+    Booking { app, office, liaison, station, hbust, vehicle }
+}
+
+/// An outbox message of a term reminder to liaison `i`, deduplicated by `key:i`.
+pub fn test_message(key: &str, i: usize) -> bloodplan::services::outbox::NewMessage {
+    bloodplan::services::outbox::NewMessage {
+        dedup_key: format!("{key}:{i}"),
+        kind: bloodplan::domain::reminders::ReminderKind::Term.code(),
+        recipient: format!("liaison{i}@example.edu.cn"),
+        recipient_name: Some(format!("联络员{i}")),
+        email: bloodplan::email::RenderedEmail {
+            subject: format!("提醒 {i}"),
+            text: format!("正文 {i}"),
+            html: format!("<p>正文 {i}</p>"),
+        },
+        visit: None,
     }
 }
 

@@ -2,29 +2,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use bloodplan::domain::reminders::ReminderKind;
-use bloodplan::email::{Mailer, RenderedEmail};
-use bloodplan::services::outbox::{self as outbox_service, NewMessage};
+use bloodplan::email::Mailer;
+use bloodplan::services::outbox as outbox_service;
 use chrono::TimeDelta;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{spawn_app_with, AppOptions};
+use crate::helpers::{spawn_app_with, test_message, AppOptions};
 use crate::smtp_server::TestSmtpServer;
-
-fn message(i: usize) -> NewMessage {
-    NewMessage {
-        dedup_key: format!("slow:{i}"),
-        kind: ReminderKind::Term.code(),
-        recipient: format!("liaison{i}@example.edu.cn"),
-        recipient_name: Some(format!("联络员{i}")),
-        email: RenderedEmail {
-            subject: format!("提醒 {i}"),
-            text: format!("正文 {i}"),
-            html: format!("<p>正文 {i}</p>"),
-        },
-        visit: None,
-    }
-}
 
 /// With an SMTP server that takes a second per message and a lease of four seconds, a
 /// worker that claimed a batch would still be sending when its lease ran out, and the other
@@ -43,7 +27,7 @@ async fn two_workers_and_a_slow_smtp_server_deliver_each_message_exactly_once() 
     .await;
     let txn = bloodplan::db::begin_write(&app.db).await.unwrap();
     for i in 0..6 {
-        assert!(outbox_service::enqueue(&txn, &app.clock, &message(i)).await.unwrap());
+        assert!(outbox_service::enqueue(&txn, &app.clock, &test_message("slow", i)).await.unwrap());
     }
     txn.commit().await.unwrap();
 

@@ -4,15 +4,14 @@ use std::collections::HashMap;
 
 use bloodplan::db::entities::outbox;
 use bloodplan::domain::auth::Role;
-use bloodplan::domain::reminders::ReminderKind;
-use bloodplan::email::{Mailer, RenderedEmail};
-use bloodplan::services::outbox::{self as outbox_service, NewMessage, SendReport};
+use bloodplan::email::Mailer;
+use bloodplan::services::outbox::{self as outbox_service, SendReport};
 use bloodplan::services::reminders;
 use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
-use crate::helpers::{bloodplan_cli, spawn_app_with, AppOptions, TestApp};
+use crate::helpers::{bloodplan_cli, spawn_app_with, test_message, AppOptions, TestApp};
 use crate::smtp_server::{free_port, TestSmtpServer};
 
 const SET_TERMS: &str = r#"mutation { setTermCalendar(input: { year: 2020, springStart: "2020-02-24", springEnd: "2020-07-10", autumnStart: "2020-09-01", autumnEnd: "2021-01-15" }) { year } }"#;
@@ -198,31 +197,16 @@ async fn a_550_fails_the_message_after_the_configured_attempts_and_the_office_ca
     assert_eq!(crate::helpers::error_code(&again), Some("NOT_FAILED"));
 }
 
-fn message(i: usize) -> NewMessage {
-    NewMessage {
-        dedup_key: format!("load:{i}"),
-        kind: ReminderKind::Term.code(),
-        recipient: format!("liaison{i}@example.edu.cn"),
-        recipient_name: Some(format!("联络员{i}")),
-        email: RenderedEmail {
-            subject: format!("提醒 {i}"),
-            text: format!("正文 {i}"),
-            html: format!("<p>正文 {i}</p>"),
-        },
-        visit: None,
-    }
-}
-
 #[tokio::test]
 async fn two_workers_on_one_database_deliver_each_of_200_messages_exactly_once() {
     let smtp = TestSmtpServer::start();
     let app = app_sending_to(smtp.port).await;
     let txn = bloodplan::db::begin_write(&app.db).await.unwrap();
     for i in 0..200 {
-        assert!(outbox_service::enqueue(&txn, &app.clock, &message(i)).await.unwrap());
+        assert!(outbox_service::enqueue(&txn, &app.clock, &test_message("load", i)).await.unwrap());
     }
     // The same keys again insert nothing.
-    assert!(!outbox_service::enqueue(&txn, &app.clock, &message(7)).await.unwrap());
+    assert!(!outbox_service::enqueue(&txn, &app.clock, &test_message("load", 7)).await.unwrap());
     txn.commit().await.unwrap();
 
     let mut workers = Vec::new();
@@ -259,7 +243,7 @@ async fn a_claim_left_by_a_crashed_worker_is_sent_once_its_lease_is_over() {
     let smtp = TestSmtpServer::start();
     let app = app_sending_to(smtp.port).await;
     let txn = bloodplan::db::begin_write(&app.db).await.unwrap();
-    outbox_service::enqueue(&txn, &app.clock, &message(1)).await.unwrap();
+    outbox_service::enqueue(&txn, &app.clock, &test_message("load", 1)).await.unwrap();
     txn.commit().await.unwrap();
     // A worker claims and dies before sending.
     assert_eq!(outbox_service::claim(&app.db, &app.clock, "crashed", 10).await.unwrap().len(), 1);
@@ -418,7 +402,7 @@ async fn the_worker_inside_serve_sends_a_queued_message_without_being_asked() {
     })
     .await;
     let txn = bloodplan::db::begin_write(&app.db).await.unwrap();
-    outbox_service::enqueue(&txn, &app.clock, &message(1)).await.unwrap();
+    outbox_service::enqueue(&txn, &app.clock, &test_message("load", 1)).await.unwrap();
     txn.commit().await.unwrap();
     // Real time here is only the worker's poll interval, a fraction of a second.
     // The row is marked SENT just after the server accepted the message: wait for both.
@@ -548,4 +532,46 @@ async fn the_office_gets_one_digest_a_working_day_of_what_liaisons_booked_moved_
     app.book(&liaison, &hbust, &vehicle, "2020-03-19", "MORNING", 25).await;
     app.clock.set(at("2020-03-04T08:00:00+08:00"));
     assert_eq!(run_once(&app).await.0, 0, "the rule is off");
+}
+
+/// The web pages call these services without GraphQL's guards: the services refuse a
+/// liaison or the station themselves, and write nothing.
+#[tokio::test]
+async fn the_office_only_services_refuse_other_roles_without_the_api_in_front() {
+    use bloodplan::domain::auth::Actor;
+    use bloodplan::domain::reminders::{ReminderKind, TermDates};
+    use bloodplan::services::accounts::{self, NewUser};
+    use bloodplan::services::audit::Performer;
+    use bloodplan::services::ServiceError;
+
+    let app = spawn_app_with(AppOptions::default()).await;
+    let hbust: i32 = app.unit_id(HBUST).await.parse().unwrap();
+    let liaison = Actor { user_id: 1, username: "hbust".into(), role: Role::Liaison, unit_id: Some(hbust) };
+    let station = Actor { role: Role::Station, unit_id: None, ..liaison.clone() };
+    let d = |m, day| chrono::NaiveDate::from_ymd_opt(2020, m, day).unwrap();
+    let dates = TermDates {
+        spring_start: d(2, 24),
+        spring_end: d(7, 10),
+        autumn_start: d(9, 1),
+        autumn_end: d(12, 31),
+    };
+    let audit = || bloodplan::db::entities::audit_log::Entity::find().count(&app.db);
+    let records_before = audit().await.unwrap();
+    for actor in [&liaison, &station] {
+        let terms = reminders::set_term_calendar(&app.db, &app.clock, actor, 2020, None, dates).await;
+        assert!(matches!(terms, Err(ServiceError::Forbidden)), "{terms:?}");
+        let rule = reminders::set_rule(&app.db, &app.clock, actor, ReminderKind::Digest, &[1], false).await;
+        assert!(matches!(rule, Err(ServiceError::Forbidden)), "{rule:?}");
+        let resend = outbox_service::resend(&app.db, &app.clock, actor, 1).await;
+        assert!(matches!(resend, Err(ServiceError::Forbidden)), "{resend:?}");
+        let new = NewUser {
+            username: "made".into(),
+            password: "a-long-passphrase".into(),
+            role: Role::Office,
+            unit_id: None,
+        };
+        let user = accounts::create_user(&app.db, &app.clock, Performer::User(actor), new).await;
+        assert!(matches!(user, Err(ServiceError::Forbidden)), "{user:?}");
+    }
+    assert_eq!(audit().await.unwrap(), records_before, "nothing was written");
 }

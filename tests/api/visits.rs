@@ -3,26 +3,7 @@ use bloodplan::domain::auth::Role;
 use chrono::{DateTime, FixedOffset};
 use serde_json::json;
 
-use crate::helpers::{book_vars, error_code, spawn_app, TestApp, BOOK};
-
-struct Booking {
-    app: TestApp,
-    office: String,
-    liaison: String,
-    station: String,
-    hbust: String,
-    vehicle: String,
-}
-
-async fn booking_app() -> Booking {
-    let app = spawn_app().await;
-    let office = app.user_token("office", Role::Office, None).await;
-    let liaison = app.user_token("hbust", Role::Liaison, Some("湖北科技学院")).await;
-    let station = app.user_token("station", Role::Station, None).await;
-    let hbust = app.unit_id("湖北科技学院").await;
-    let vehicle = app.create_vehicle(&station, "鄂L采血01").await;
-    Booking { app, office, liaison, station, hbust, vehicle }
-}
+use crate::helpers::{book_vars, booking_app, error_code, Booking, BOOK};
 
 impl Booking {
     /// Moves the clock and logs everyone in again: a jump of weeks outlives any token.

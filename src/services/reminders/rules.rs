@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::clock::Clock;
 use crate::db::entities::{reminder_rule, term_calendar, unit};
-use crate::domain::auth::Actor;
+use crate::domain::auth::{Actor, OFFICE};
 use crate::domain::reminders::{self as rules, ReminderKind, TermDates};
 use crate::domain::UnitKind;
 use crate::services::audit::Change;
@@ -47,6 +47,7 @@ pub async fn set_term_calendar(
     unit_id: Option<i32>,
     dates: TermDates,
 ) -> Result<TermCalendarView, ServiceError> {
+    actor.require(OFFICE)?;
     dates.check(year).map_err(ServiceError::BadInput)?;
     let txn = crate::db::begin_write(db).await?;
     if let Some(id) = unit_id {
@@ -145,6 +146,7 @@ pub async fn set_rule(
     offsets: &[i64],
     enabled: bool,
 ) -> Result<RuleView, ServiceError> {
+    actor.require(OFFICE)?;
     let offsets = kind.check_offsets(offsets).map_err(ServiceError::BadInput)?;
     let txn = crate::db::begin_write(db).await?;
     let current =

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::clock::Clock;
 use crate::db::entities::{unit, vehicle, visit, visit_slot};
-use crate::domain::auth::{Actor, Role};
+use crate::domain::auth::{Actor, Role, OFFICE, OFFICE_OR_LIAISON, STAFF};
 use crate::domain::booking::{self, Blackout, BookingRequest};
 use crate::domain::visit::{Session, VisitStatus};
 use crate::services::audit::Change;
@@ -57,8 +57,8 @@ impl Overrides {
     fn of(actor: &Actor, lead_time: Option<String>, day: Option<String>) -> Result<Overrides, ServiceError> {
         let lead_time = clean(lead_time, 500, "提前量豁免原因")?;
         let day = clean(day, 500, "非工作日采血原因")?;
-        if (lead_time.is_some() || day.is_some()) && actor.role != Role::Office {
-            return Err(ServiceError::Forbidden);
+        if lead_time.is_some() || day.is_some() {
+            actor.require(OFFICE)?;
         }
         Ok(Overrides { lead_time, day })
     }
@@ -150,9 +150,7 @@ pub async fn book_visit(
     actor: &Actor,
     input: BookingInput,
 ) -> Result<VisitView, ServiceError> {
-    if !actor.may_act_for_unit(input.unit_id) {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.may_manage_holder(input.unit_id)?;
     crate::services::check_dates([input.date])?;
     let overrides = Overrides::of(actor, input.lead_time_override, input.day_override)?;
     let client_key = clean(input.client_key, 100, "clientKey ")?;
@@ -186,7 +184,7 @@ pub async fn book_visit(
             expected_donors: input.expected_donors,
         };
         check_rules(&txn, clock.today(), settings, slot, &overrides).await?;
-        if actor.role != Role::Office {
+        if !actor.is_office() {
             let cap = settings.max_requested_visits;
             crate::services::booking_limit::check(&txn, cap, input.unit_id, input.vehicle_id, input.date)
                 .await?;
@@ -280,12 +278,9 @@ async fn visit_for_change(
     actor: &Actor,
     id: i32,
 ) -> Result<visit::Model, ServiceError> {
-    let staff = actor.is(&[Role::Office, Role::Station]);
-    match visit::Entity::find_by_id(id).one(txn).await? {
-        Some(v) if staff || actor.may_act_for_unit(v.unit_id) => Ok(v),
-        None if staff => Err(ServiceError::not_found(crate::services::noun::VISIT, id)),
-        _ => Err(ServiceError::Forbidden),
-    }
+    let found = visit::Entity::find_by_id(id).one(txn).await?;
+    actor.may_read_record(found.as_ref().map(|v| v.unit_id))?;
+    found.ok_or_else(|| ServiceError::not_found(crate::services::noun::VISIT, id))
 }
 
 async fn record_change(
@@ -312,22 +307,14 @@ pub async fn cancel_visit(
     id: i32,
     reason: String,
 ) -> Result<VisitView, ServiceError> {
-    if !actor.is(&[Role::Office, Role::Liaison]) {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.require(OFFICE_OR_LIAISON)?;
     let reason = clean(Some(reason), 500, "取消原因")?
         .ok_or_else(|| ServiceError::BadInput("请填写取消原因".into()))?;
     let txn = crate::db::begin_write(db).await?;
     let current = visit_for_change(&txn, actor, id).await?;
     let confirmed = status_of(&current) == VisitStatus::Confirmed;
-    booking::may_change_visit(
-        actor.role == Role::Office,
-        confirmed,
-        current.date,
-        clock.today(),
-        settings.policy,
-    )
-    .map_err(rejection)?;
+    booking::may_change_visit(actor.is_office(), confirmed, current.date, clock.today(), settings.policy)
+        .map_err(rejection)?;
     status_of(&current)
         .transition(VisitStatus::Cancelled)
         .map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
@@ -386,9 +373,7 @@ pub async fn confirm_visit(
     actor: &Actor,
     id: i32,
 ) -> Result<VisitView, ServiceError> {
-    if actor.role != Role::Office {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.require(OFFICE)?;
     set_status(db, clock, settings.office.as_ref(), actor, id, VisitStatus::Confirmed, "confirm").await
 }
 
@@ -399,9 +384,7 @@ pub async fn mark_no_show(
     actor: &Actor,
     id: i32,
 ) -> Result<VisitView, ServiceError> {
-    if !actor.is(&[Role::Office, Role::Station]) {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.require(STAFF)?;
     set_status(db, clock, None, actor, id, VisitStatus::NoShow, "no_show").await
 }
 
@@ -424,9 +407,7 @@ pub async fn reschedule_visit(
     id: i32,
     input: RescheduleInput,
 ) -> Result<VisitView, ServiceError> {
-    if !actor.is(&[Role::Office, Role::Liaison]) {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.require(OFFICE_OR_LIAISON)?;
     crate::services::check_dates([input.date])?;
     let overrides = Overrides::of(actor, input.lead_time_override, input.day_override)?;
     let txn = crate::db::begin_write(db).await?;
@@ -439,14 +420,8 @@ pub async fn reschedule_visit(
         ));
     }
     let confirmed = status == VisitStatus::Confirmed;
-    booking::may_change_visit(
-        actor.role == Role::Office,
-        confirmed,
-        current.date,
-        clock.today(),
-        settings.policy,
-    )
-    .map_err(rejection)?;
+    booking::may_change_visit(actor.is_office(), confirmed, current.date, clock.today(), settings.policy)
+        .map_err(rejection)?;
     let vehicle_id = input.vehicle_id.unwrap_or(current.vehicle_id);
     let expected = input.expected_donors.unwrap_or(current.expected_donors);
     // A move that changes nothing changes nothing: no demotion, no history, no reminders lost.

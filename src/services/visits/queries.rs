@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::{plan_quota, unit, vehicle, visit};
-use crate::domain::auth::{Actor, Role};
+use crate::domain::auth::Actor;
 use crate::domain::visit::VisitStatus;
 use crate::domain::Section;
 use crate::services::{Page, ServiceError};
@@ -16,15 +16,8 @@ use super::{view, view_with, VisitView};
 
 pub async fn visit_by_id(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<VisitView, ServiceError> {
     let found = visit::Entity::find_by_id(id).one(db).await?;
-    match found {
-        Some(v) if actor.is(&[Role::Office, Role::Station]) || actor.may_act_for_unit(v.unit_id) => {
-            view(db, v).await
-        }
-        None if actor.is(&[Role::Office, Role::Station]) => {
-            Err(ServiceError::not_found(crate::services::noun::VISIT, id))
-        }
-        _ => Err(ServiceError::Forbidden),
-    }
+    actor.may_read_record(found.as_ref().map(|v| v.unit_id))?;
+    view(db, found.ok_or_else(|| ServiceError::not_found(crate::services::noun::VISIT, id))?).await
 }
 
 #[derive(Debug, Clone, Default)]
@@ -45,10 +38,7 @@ pub async fn list_visits(
     page: Page,
 ) -> Result<(u64, Vec<VisitView>), ServiceError> {
     crate::services::check_dates(filter.from.into_iter().chain(filter.to))?;
-    let own_unit = match actor.role {
-        Role::Liaison => Some(actor.unit_id.unwrap_or(-1)),
-        _ => filter.unit_id,
-    };
+    let own_unit = actor.holder_scope()?.or(filter.unit_id);
     let section_units = filter.section.map(|s| {
         plan_quota::Entity::find()
             .select_only()
