@@ -558,9 +558,7 @@ pub async fn reset_user_password(
     user_id: i32,
     new_password: &str,
 ) -> Result<UserView, ServiceError> {
-    if actor.role != Role::Office {
-        return Err(ServiceError::Forbidden);
-    }
+    actor.require(OFFICE)?;
     if actor.user_id == user_id {
         return Err(ServiceError::BadInput("请在“修改密码”页修改自己的密码（需要输入当前密码）".into()));
     }

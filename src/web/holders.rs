@@ -239,7 +239,7 @@ async fn holder_data(
     )
     .await?;
     let contact = contacts::contact_of(&state.db, actor, id).await?.map(|c| (c.name, c.phone, c.email));
-    let contact_form = actor.may_act_for_unit(id).then(|| contact.clone().unwrap_or_default());
+    let contact_form = actor.may_manage_holder(id).is_ok().then(|| contact.clone().unwrap_or_default());
     let calendar_url = match calendars::unit_calendar_token(&state.db, actor, id).await {
         Ok(token) => Some(format!("{}/calendar/units/{token}.ics", state.public_url)),
         Err(ServiceError::Forbidden) => None,
