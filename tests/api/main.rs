@@ -9,6 +9,7 @@ mod backend;
 mod browser;
 mod collections;
 mod contacts;
+mod crash;
 mod error_codes;
 mod fair_booking;
 mod feeds;
