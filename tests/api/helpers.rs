@@ -382,7 +382,7 @@ impl TestApp {
         let row = outbox::Entity::find().one(&self.db).await.unwrap().unwrap();
         let id = row.id;
         let mut row: outbox::ActiveModel = row.into();
-        row.status = Set("FAILED".into());
+        row.status = Set(bloodplan::domain::reminders::OutboxStatus::Failed);
         row.update(&self.db).await.unwrap();
         id.to_string()
     }
