@@ -9,6 +9,7 @@ pub mod ics;
 pub mod plan_table;
 pub mod reminders;
 pub mod section;
+pub mod synthetic;
 pub mod text;
 pub mod unit_kind;
 pub mod visit;
