@@ -6,6 +6,7 @@ pub mod collection;
 pub mod contact;
 pub mod fulfilment;
 pub mod ics;
+pub mod ids;
 pub mod plan_table;
 pub mod reminders;
 pub mod section;
