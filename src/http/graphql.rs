@@ -280,7 +280,7 @@ async fn request_auth(req: &Request, state: &AppState) -> Result<RequestAuth, Re
 #[handler]
 pub async fn graphiql_introspection(Data(gql): Data<&GraphqlHttp>) -> Response {
     if !gql.state.http.graphiql {
-        return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "GraphiQL 已关闭");
+        return error_response("NOT_FOUND", "GraphiQL 已关闭");
     }
     Response::builder()
         .content_type("application/json; charset=utf-8")
