@@ -22,6 +22,10 @@ pub enum ConfigError {
 pub struct Config {
     /// `DATABASE_URL`; unset means the SQLite file `bloodplan.db` in the working directory.
     pub database_url: String,
+    /// `DATABASE_MAX_CONNECTIONS` (default 8 on SQLite, 20 on PostgreSQL) and
+    /// `DATABASE_ACQUIRE_TIMEOUT_SECONDS` (default 5): a request that gets no connection in
+    /// that time is answered `503 SERVICE_BUSY`.
+    pub database_pool: crate::db::PoolSettings,
     /// `BLOODPLAN_BIND`
     pub bind: SocketAddr,
     /// `BLOODPLAN_SEEDS`: the plans loaded into an empty database.
@@ -242,6 +246,13 @@ impl Config {
             office,
             outbox,
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            database_pool: crate::db::PoolSettings {
+                max_connections: match get("DATABASE_MAX_CONNECTIONS") {
+                    None => None,
+                    Some(_) => Some(number("DATABASE_MAX_CONNECTIONS", 0, 1..=1_000)? as u32),
+                },
+                acquire_timeout: seconds("DATABASE_ACQUIRE_TIMEOUT_SECONDS", 5)?,
+            },
             bind,
             seeds_dir: get("BLOODPLAN_SEEDS").map_or_else(|| PathBuf::from("seeds"), PathBuf::from),
             now,

@@ -14,7 +14,19 @@ pub mod code {
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const INTERNAL: &str = "INTERNAL";
+    /// No database connection came free in time (HTTP 503, `Retry-After`).
+    pub const SERVICE_BUSY: &str = "SERVICE_BUSY";
+    /// The database refused or dropped the connection (HTTP 503, `Retry-After`).
+    pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
+
+    /// Codes that say "try again shortly" rather than "this request is wrong".
+    pub fn is_outage(code: &str) -> bool {
+        code == SERVICE_BUSY || code == SERVICE_UNAVAILABLE
+    }
 }
+
+/// Requests answered `SERVICE_BUSY` since the process started, for the log.
+static BUSY_ANSWERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -41,6 +53,26 @@ impl ApiError {
         ApiError::new(code::FORBIDDEN, "您没有执行此操作的权限")
     }
 
+    /// A database error: an outage (busy pool, server gone) tells the client to retry and is
+    /// logged as a warning with a running count; anything else is a bug.
+    pub fn database(cause: &sea_orm::DbErr) -> Self {
+        match crate::db::outage(cause) {
+            Some(crate::db::Outage::Busy) => {
+                let total = BUSY_ANSWERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                tracing::warn!(busy_answers = total, error = %cause, "no database connection came free in time: answered SERVICE_BUSY");
+                ApiError::new(code::SERVICE_BUSY, "系统繁忙，请稍后再试")
+            }
+            Some(crate::db::Outage::Down) => {
+                tracing::error!(error = %cause, "the database is unreachable: answered SERVICE_UNAVAILABLE");
+                ApiError::new(
+                    code::SERVICE_UNAVAILABLE,
+                    "数据库暂时无法连接，请稍后再试；如果问题持续，请联系市献血办",
+                )
+            }
+            None => ApiError::internal(cause),
+        }
+    }
+
     /// Logs the cause and shows the client only that something went wrong on our side.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error while serving a request");
@@ -55,7 +87,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::BadInput(message) => ApiError::new(code::BAD_INPUT, message),
             ServiceError::Forbidden => ApiError::forbidden(),
             ServiceError::Rejected { code, message } => ApiError::new(code, message),
-            ServiceError::Database(cause) => ApiError::internal(&cause),
+            ServiceError::Database(cause) => ApiError::database(&cause),
             ServiceError::Internal(cause) => ApiError::internal(&cause),
         }
     }

@@ -39,7 +39,7 @@ pub struct AppState {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error("cannot open the database: {0}")]
+    #[error("cannot open the database: {0}; check DATABASE_URL and that the database server is running")]
     Database(#[from] DbErr),
     #[error("cannot load the holiday calendar: {0}")]
     Holidays(String),
@@ -58,7 +58,7 @@ impl AppState {
     pub async fn open_with_clock(config: &Config, clock: Clock) -> Result<AppState, StateError> {
         // sqlx and the HTTP stack may link different rustls crypto providers; pick one.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let db = db::connect(&config.database_url).await?;
+        let db = db::connect_with(&config.database_url, &config.database_pool).await?;
         let calendar = load_holidays(&config.seeds_dir.join("holidays"))?;
         let booking = BookingSettings {
             policy: config.booking,

@@ -7,16 +7,38 @@ use sea_orm::{
 };
 use sea_orm_migration::MigratorTrait;
 
+pub mod codes;
 pub mod entities;
 pub mod migrations;
+
+/// The connection pool: how many connections at most, and how long a request waits for one
+/// before it is answered `SERVICE_BUSY` instead of queueing without end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// `None`: 8 on SQLite (WAL lets readers share the file), 20 on a server database.
+    pub max_connections: Option<u32>,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings { max_connections: None, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Opens a pool on `url` with the default pool settings.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, &PoolSettings::default()).await
+}
 
 /// Opens a pool on `url`. SQLite gets what a server database gives for free: foreign keys
 /// enforced, WAL so readers never block the writer, and a busy timeout so that concurrent
 /// writers queue instead of failing.
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_with(url: &str, pool: &PoolSettings) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(30));
-    if url.starts_with("sqlite:") {
+    options.sqlx_logging(false).acquire_timeout(pool.acquire_timeout);
+    let sqlite = url.starts_with("sqlite:");
+    if sqlite {
         options.map_sqlx_sqlite_opts(|o| {
             o.create_if_missing(true)
                 .foreign_keys(true)
@@ -24,12 +46,38 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30))
         });
-        // sea-orm opens one SQLite connection unless told otherwise; WAL lets readers share.
-        options.max_connections(8);
-    } else {
-        options.max_connections(20);
     }
+    options.max_connections(pool.max_connections.unwrap_or(if sqlite { 8 } else { 20 }));
     Database::connect(options).await
+}
+
+/// Why the database could not serve a request when the request itself is not at fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// No connection came free within the acquire timeout: every one is in use, or the
+    /// server does not answer new connections in time.
+    Busy,
+    /// The server refused or dropped the connection (stopped, restarting, not accepting
+    /// connections).
+    Down,
+}
+
+/// The outage behind `err`, if it is one rather than a bug or a refused statement.
+pub fn outage(err: &DbErr) -> Option<Outage> {
+    use sea_orm::error::{ConnAcquireErr, RuntimeErr};
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => Some(Outage::Busy),
+        DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed) | DbErr::Conn(_) => Some(Outage::Down),
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match &**e {
+            Sqlx::PoolTimedOut => Some(Outage::Busy),
+            Sqlx::Io(_) | Sqlx::PoolClosed | Sqlx::WorkerCrashed | Sqlx::Protocol(_) => Some(Outage::Down),
+            // The server ending the session: admin_shutdown, crash_shutdown, cannot_connect_now.
+            Sqlx::Database(db) if db.code().is_some_and(|c| c.starts_with("57P")) => Some(Outage::Down),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {

@@ -3,8 +3,11 @@ use std::fmt;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-/// The three kinds of users.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The three kinds of users. Stored as its code (`OFFICE`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumString, strum::Display, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     /// 市献血办: everything.
     Office,
@@ -18,21 +21,11 @@ impl Role {
     pub const ALL: [Role; 3] = [Role::Office, Role::Liaison, Role::Station];
 
     pub fn code(self) -> &'static str {
-        match self {
-            Role::Office => "OFFICE",
-            Role::Liaison => "LIAISON",
-            Role::Station => "STATION",
-        }
+        self.into()
     }
 
     pub fn parse(text: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.code().eq_ignore_ascii_case(text.trim()))
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
     }
 }
 
@@ -221,6 +214,13 @@ impl LockoutPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_role_codes_stay_as_they_were() {
+        assert_eq!(Role::ALL.map(Role::code), ["OFFICE", "LIAISON", "STATION"]);
+        assert_eq!(Role::parse(" liaison "), Some(Role::Liaison), "people may type any case");
+        assert!("liaison".parse::<Role>().is_err(), "a stored code is exact");
+    }
 
     fn t(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_580_518_800 + s, 0).unwrap()

@@ -3,12 +3,13 @@
 //! Whole blood is given in bags of 200, 300 or 400 mL; 400 mL is the legal maximum of one
 //! donation, so these three sizes are the only ones a record can hold. One bag is one
 //! donation (人次).
-use std::fmt;
-
 use chrono::NaiveDate;
 
-/// Where the blood was given (采血地点).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where the blood was given (采血地点). Stored as its code (`AT_UNIT`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumString, strum::Display, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum CollectionSite {
     /// A vehicle at the holder's premises: always tied to a visit.
     AtUnit,
@@ -23,11 +24,7 @@ impl CollectionSite {
         [CollectionSite::AtUnit, CollectionSite::CentralStation, CollectionSite::DonationHouse];
 
     pub fn code(self) -> &'static str {
-        match self {
-            CollectionSite::AtUnit => "AT_UNIT",
-            CollectionSite::CentralStation => "CENTRAL_STATION",
-            CollectionSite::DonationHouse => "DONATION_HOUSE",
-        }
+        self.into()
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -41,12 +38,6 @@ impl CollectionSite {
     pub fn parse(text: &str) -> Option<CollectionSite> {
         let text = text.trim();
         CollectionSite::ALL.into_iter().find(|s| s.code().eq_ignore_ascii_case(text) || s.label_zh() == text)
-    }
-}
-
-impl fmt::Display for CollectionSite {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
     }
 }
 
@@ -202,6 +193,13 @@ pub fn check_visit_collection(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_site_codes_stay_as_they_were() {
+        let codes = ["AT_UNIT", "CENTRAL_STATION", "DONATION_HOUSE"];
+        assert_eq!(CollectionSite::ALL.map(CollectionSite::code), codes);
+        assert_eq!(CollectionSite::parse("献血屋"), Some(CollectionSite::DonationHouse));
+    }
 
     fn counts(b200: i32, b300: i32, b400: i32) -> Counts {
         Counts { bags200: b200, bags300: b300, bags400: b400, deferred: 3, blood_types: None }

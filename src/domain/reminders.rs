@@ -1,7 +1,9 @@
 //! When reminders are due, and what makes two of them the same message.
 use chrono::{Datelike, NaiveDate, TimeDelta};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Stored as its code (`TERM`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::Display, strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum ReminderKind {
     /// Before a term starts, to universities that have not booked yet.
     Term,
@@ -18,16 +20,11 @@ impl ReminderKind {
         [ReminderKind::Term, ReminderKind::Visit, ReminderKind::Digest, ReminderKind::Activity];
 
     pub fn code(self) -> &'static str {
-        match self {
-            ReminderKind::Term => "TERM",
-            ReminderKind::Visit => "VISIT",
-            ReminderKind::Digest => "DIGEST",
-            ReminderKind::Activity => "ACTIVITY",
-        }
+        self.into()
     }
 
     pub fn parse(text: &str) -> Option<ReminderKind> {
-        ReminderKind::ALL.into_iter().find(|k| k.code() == text)
+        text.parse().ok()
     }
 
     /// Checks offsets as the office types them: days before the event, or a weekday for
@@ -65,7 +62,9 @@ pub fn parse_offsets(text: &str) -> Vec<i64> {
     text.split(',').filter_map(|p| p.trim().parse().ok()).collect()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Stored as its code (`PENDING`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::Display, strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum OutboxStatus {
     Pending,
     Sending,
@@ -76,23 +75,17 @@ pub enum OutboxStatus {
 
 impl OutboxStatus {
     pub fn code(self) -> &'static str {
-        match self {
-            OutboxStatus::Pending => "PENDING",
-            OutboxStatus::Sending => "SENDING",
-            OutboxStatus::Sent => "SENT",
-            OutboxStatus::Failed => "FAILED",
-            OutboxStatus::Cancelled => "CANCELLED",
-        }
+        self.into()
     }
 
     pub fn parse(text: &str) -> Option<OutboxStatus> {
-        [Self::Pending, Self::Sending, Self::Sent, Self::Failed, Self::Cancelled]
-            .into_iter()
-            .find(|s| s.code() == text)
+        text.parse().ok()
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Its code (`SPRING`) is part of a term reminder's dedup key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::Display, strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Term {
     Spring,
     Autumn,
@@ -100,10 +93,7 @@ pub enum Term {
 
 impl Term {
     pub fn code(self) -> &'static str {
-        match self {
-            Term::Spring => "SPRING",
-            Term::Autumn => "AUTUMN",
-        }
+        self.into()
     }
 
     /// e.g. 2020年春季学期
@@ -265,6 +255,17 @@ mod tests {
         assert_eq!(due_offset(start, d("2020-02-16"), &[7, 21]), Some(21));
         assert_eq!(due_offset(start, d("2020-02-17"), &[7, 21]), Some(7));
         assert_eq!(due_offset(start, d("2020-02-24"), &[7, 21]), None);
+    }
+
+    #[test]
+    fn stored_codes_stay_as_they_were() {
+        assert_eq!(ReminderKind::ALL.map(ReminderKind::code), ["TERM", "VISIT", "DIGEST", "ACTIVITY"]);
+        let statuses =
+            [OutboxStatus::Pending, OutboxStatus::Sending, OutboxStatus::Sent, OutboxStatus::Failed];
+        assert_eq!(statuses.map(OutboxStatus::code), ["PENDING", "SENDING", "SENT", "FAILED"]);
+        assert_eq!(OutboxStatus::parse("CANCELLED"), Some(OutboxStatus::Cancelled));
+        assert_eq!(OutboxStatus::parse("cancelled"), None);
+        assert_eq!([Term::Spring, Term::Autumn].map(Term::code), ["SPRING", "AUTUMN"]);
     }
 
     #[test]

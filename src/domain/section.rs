@@ -1,7 +1,18 @@
-use std::fmt;
-
-/// The three parts (计划安排) of the yearly plan table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The three parts (计划安排) of the yearly plan table. Stored as its code (`CITY_UNIT`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumString,
+    strum::Display,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Section {
     /// 各县(市、区)
     County,
@@ -16,11 +27,7 @@ impl Section {
 
     /// The stable code used in files, the database and the API.
     pub fn code(self) -> &'static str {
-        match self {
-            Section::County => "COUNTY",
-            Section::CityUnit => "CITY_UNIT",
-            Section::Enterprise => "ENTERPRISE",
-        }
+        self.into()
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -46,12 +53,6 @@ impl Section {
     }
 }
 
-impl fmt::Display for Section {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +66,13 @@ mod tests {
         assert_eq!(Section::parse("city_unit"), Some(Section::CityUnit));
         assert_eq!(Section::parse("市直"), Some(Section::CityUnit));
         assert_eq!(Section::parse("乡镇"), None);
+    }
+
+    #[test]
+    fn stored_codes_stay_as_they_were() {
+        assert_eq!(Section::ALL.map(Section::code), ["COUNTY", "CITY_UNIT", "ENTERPRISE"]);
+        assert_eq!("CITY_UNIT".parse(), Ok(Section::CityUnit));
+        assert!("city_unit".parse::<Section>().is_err(), "a stored code is exact");
+        assert_eq!(Section::CityUnit.to_string(), "CITY_UNIT");
     }
 }

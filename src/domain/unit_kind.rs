@@ -1,7 +1,19 @@
-use std::fmt;
-
 /// What kind of organisation a quota holder is; term reminders and reports group by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Stored as its lower-case code (`university`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumString,
+    strum::Display,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "lowercase")]
 pub enum UnitKind {
     University,
     School,
@@ -32,19 +44,7 @@ impl UnitKind {
     ];
 
     pub fn code(self) -> &'static str {
-        match self {
-            UnitKind::University => "university",
-            UnitKind::School => "school",
-            UnitKind::Hospital => "hospital",
-            UnitKind::Government => "government",
-            UnitKind::Military => "military",
-            UnitKind::Bank => "bank",
-            UnitKind::Insurer => "insurer",
-            UnitKind::Enterprise => "enterprise",
-            UnitKind::Hotel => "hotel",
-            UnitKind::Retail => "retail",
-            UnitKind::Other => "other",
-        }
+        self.into()
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -70,12 +70,6 @@ impl UnitKind {
     }
 }
 
-impl fmt::Display for UnitKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +82,24 @@ mod tests {
         }
         assert_eq!(UnitKind::parse("UNIVERSITY"), Some(UnitKind::University));
         assert_eq!(UnitKind::parse("church"), None);
+    }
+
+    #[test]
+    fn stored_codes_stay_as_they_were() {
+        let codes = [
+            "university",
+            "school",
+            "hospital",
+            "government",
+            "military",
+            "bank",
+            "insurer",
+            "enterprise",
+            "hotel",
+            "retail",
+            "other",
+        ];
+        assert_eq!(UnitKind::ALL.map(UnitKind::code), codes);
+        assert!("UNIVERSITY".parse::<UnitKind>().is_err(), "a stored code is exact");
     }
 }

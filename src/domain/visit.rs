@@ -1,9 +1,22 @@
 //! A collection-vehicle visit (采血车进单位): when it happens and where it is in its life.
-use std::fmt;
+//! The enums are stored as their codes (`FULL_DAY`, `NO_SHOW`), derived by strum.
 
 /// One half of a working day. A vehicle is booked per half day, so this is the unit the
 /// database makes unique per (vehicle, date, half day).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumString,
+    strum::Display,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum HalfDay {
     Am,
     Pm,
@@ -14,10 +27,7 @@ impl HalfDay {
 
     /// The stable code used in the database and the API.
     pub fn code(self) -> &'static str {
-        match self {
-            HalfDay::Am => "AM",
-            HalfDay::Pm => "PM",
-        }
+        self.into()
     }
 
     pub fn parse(text: &str) -> Option<HalfDay> {
@@ -26,14 +36,21 @@ impl HalfDay {
     }
 }
 
-impl fmt::Display for HalfDay {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
 /// What a unit books: a morning, an afternoon or the whole day of one vehicle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumString,
+    strum::Display,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Session {
     Morning,
     Afternoon,
@@ -44,11 +61,7 @@ impl Session {
     pub const ALL: [Session; 3] = [Session::Morning, Session::Afternoon, Session::FullDay];
 
     pub fn code(self) -> &'static str {
-        match self {
-            Session::Morning => "MORNING",
-            Session::Afternoon => "AFTERNOON",
-            Session::FullDay => "FULL_DAY",
-        }
+        self.into()
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -86,14 +99,21 @@ impl Session {
     }
 }
 
-impl fmt::Display for Session {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
 /// Where a visit is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumString,
+    strum::Display,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum VisitStatus {
     /// Booked by a liaison, waiting for the office.
     Requested,
@@ -130,13 +150,7 @@ impl VisitStatus {
     ];
 
     pub fn code(self) -> &'static str {
-        match self {
-            VisitStatus::Requested => "REQUESTED",
-            VisitStatus::Confirmed => "CONFIRMED",
-            VisitStatus::Completed => "COMPLETED",
-            VisitStatus::Cancelled => "CANCELLED",
-            VisitStatus::NoShow => "NO_SHOW",
-        }
+        self.into()
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -182,12 +196,6 @@ impl VisitStatus {
     }
 }
 
-impl fmt::Display for VisitStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +217,17 @@ mod tests {
         assert_eq!(HalfDay::parse("pm"), Some(HalfDay::Pm));
         assert_eq!(Session::parse("EVENING"), None);
         assert_eq!(VisitStatus::parse("DONE"), None);
+    }
+
+    #[test]
+    fn stored_codes_stay_as_they_were() {
+        assert_eq!(HalfDay::ALL.map(HalfDay::code), ["AM", "PM"]);
+        assert_eq!(Session::ALL.map(Session::code), ["MORNING", "AFTERNOON", "FULL_DAY"]);
+        let statuses = ["REQUESTED", "CONFIRMED", "COMPLETED", "CANCELLED", "NO_SHOW"];
+        assert_eq!(VisitStatus::ALL.map(VisitStatus::code), statuses);
+        assert_eq!("NO_SHOW".parse(), Ok(VisitStatus::NoShow));
+        assert!("no_show".parse::<VisitStatus>().is_err(), "a stored code is exact");
+        assert_eq!(Session::FullDay.to_string(), "FULL_DAY");
     }
 
     #[test]

@@ -87,6 +87,23 @@ fn request_error(media: Media, error: serde_json::Value) -> Response {
         .body(json!({ "errors": [error] }).to_string())
 }
 
+/// Seconds a client should wait after a 503 before it tries again.
+const RETRY_AFTER: &str = "5";
+
+/// True when an error of the response says the database was busy or unreachable.
+fn outage(response: &BatchResponse) -> bool {
+    let has_outage = |r: &async_graphql::Response| {
+        r.errors.iter().any(|e| {
+            let code = e.extensions.as_ref().and_then(|x| x.get("code"));
+            matches!(code, Some(async_graphql::Value::String(c)) if crate::error::code::is_outage(c))
+        })
+    };
+    match response {
+        BatchResponse::Single(r) => has_outage(r),
+        BatchResponse::Batch(rs) => rs.iter().any(has_outage),
+    }
+}
+
 /// True when the request failed before any resolver ran: no data, and no error has a path.
 fn failed_before_execution(response: &async_graphql::Response) -> bool {
     response.data == async_graphql::Value::Null
@@ -106,6 +123,8 @@ fn graphql_response(media: Media, mut response: BatchResponse) -> Response {
     }
     let failed = media == Media::GraphqlResponse && before_execution;
     let status = if failed { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    // The database was busy or down: the client should retry, whichever media it asked for.
+    let status = if outage(&response) { StatusCode::SERVICE_UNAVAILABLE } else { status };
     let body = serde_json::to_value(&response).map(|mut body| {
         // A request that never executed has no `data` entry at all.
         if let (true, serde_json::Value::Object(map)) = (failed, &mut body) {
@@ -114,7 +133,15 @@ fn graphql_response(media: Media, mut response: BatchResponse) -> Response {
         body.to_string()
     });
     match body {
-        Ok(body) => Response::builder().status(status).content_type(media.content_type()).body(body),
+        Ok(body) => {
+            let builder = Response::builder().status(status).content_type(media.content_type());
+            match status {
+                StatusCode::SERVICE_UNAVAILABLE => {
+                    builder.header(header::RETRY_AFTER, RETRY_AFTER).body(body)
+                }
+                _ => builder.body(body),
+            }
+        }
         Err(e) => {
             tracing::error!(error = %e, "could not serialise a GraphQL response");
             error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "服务器内部错误")
@@ -232,8 +259,17 @@ async fn request_auth(req: &Request, state: &AppState) -> Result<RequestAuth, Re
         Ok(Ok((actor, token_hash))) => Ok(RequestAuth::User { actor, token_hash }),
         Ok(Err(problem)) => Ok(RequestAuth::Refused(problem)),
         Err(e) => {
-            tracing::error!(error = %e, "could not check a bearer token");
-            Err(error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "服务器内部错误"))
+            let e = crate::error::ApiError::from(e);
+            let status = if crate::error::code::is_outage(e.code) {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            };
+            let mut answer = error_response(status, e.code, &e.message);
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                answer.headers_mut().insert(header::RETRY_AFTER, RETRY_AFTER.parse().expect("a number"));
+            }
+            Err(answer)
         }
     }
 }

@@ -111,9 +111,7 @@ async fn verify_password(password: String, hash: Option<String>) -> Result<bool,
 }
 
 pub fn actor_of(user: &app_user::Model) -> Result<Actor, ServiceError> {
-    let role =
-        Role::parse(&user.role).ok_or_else(|| ServiceError::Internal(format!("bad role {}", user.role)))?;
-    Ok(Actor { user_id: user.id, username: user.username.clone(), role, unit_id: user.unit_id })
+    Ok(Actor { user_id: user.id, username: user.username.clone(), role: user.role, unit_id: user.unit_id })
 }
 
 pub struct IssuedToken {
@@ -436,7 +434,7 @@ pub struct UserView {
 }
 
 fn user_json(u: &app_user::Model) -> serde_json::Value {
-    json!({ "username": u.username, "role": u.role, "unitId": u.unit_id, "disabled": u.disabled })
+    json!({ "username": u.username, "role": u.role.code(), "unitId": u.unit_id, "disabled": u.disabled })
 }
 
 async fn user_view(db: &impl ConnectionTrait, u: app_user::Model) -> Result<UserView, ServiceError> {
@@ -488,7 +486,7 @@ pub async fn create_user(
     let created = app_user::ActiveModel {
         username: Set(username.clone()),
         password_hash: Set(hash),
-        role: Set(new.role.code().to_owned()),
+        role: Set(new.role),
         unit_id: Set(new.unit_id),
         disabled: Set(false),
         created_at: Set(clock.now()),

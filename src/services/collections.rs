@@ -110,17 +110,13 @@ fn counts_of(m: &collection::Model) -> Counts {
     }
 }
 
-fn site_of(code: &str) -> CollectionSite {
-    CollectionSite::parse(code).unwrap_or(CollectionSite::AtUnit)
-}
-
 fn view_with(m: collection::Model, unit_name: String) -> CollectionView {
     CollectionView {
         id: m.id,
         unit_id: m.unit_id,
         unit_name,
         visit_id: m.visit_id.or(m.voided_visit_id),
-        site: site_of(&m.site),
+        site: m.site,
         date: m.date,
         counts: counts_of(&m),
         note: m.note,
@@ -139,7 +135,7 @@ async fn view(db: &impl ConnectionTrait, m: collection::Model) -> Result<Collect
 
 fn collection_json(m: &collection::Model) -> serde_json::Value {
     json!({
-        "unitId": m.unit_id, "visitId": m.visit_id, "site": m.site, "date": m.date, "revision": m.revision,
+        "unitId": m.unit_id, "visitId": m.visit_id, "site": m.site.code(), "date": m.date, "revision": m.revision,
         "bags200": m.bags200, "bags300": m.bags300, "bags400": m.bags400, "donations": m.donations,
         "volumeMl": m.volume_ml, "deferred": m.deferred, "typeA": m.type_a, "typeB": m.type_b,
         "typeO": m.type_o, "typeAb": m.type_ab, "rhNegative": m.rh_negative, "note": m.note,
@@ -194,11 +190,11 @@ async fn resolve(
                 .one(txn)
                 .await?
                 .ok_or_else(|| ServiceError::not_found(super::noun::VISIT, visit_id))?;
-            if v.status == VisitStatus::Cancelled.code() {
+            if v.status == VisitStatus::Cancelled {
                 return Err(rejection(CollectionRejection::VisitCancelled));
             }
             // The vehicle only goes where the office confirmed it would.
-            if v.status == VisitStatus::Requested.code() {
+            if v.status == VisitStatus::Requested {
                 return Err(rejection(CollectionRejection::VisitNotConfirmed));
             }
             let capacity =
@@ -251,7 +247,7 @@ async fn insert_revision(
     let inserted = collection_revision::ActiveModel {
         collection_id: Set(m.id),
         revision: Set(m.revision),
-        site: Set(m.site.clone()),
+        site: Set(m.site),
         date: Set(m.date),
         bags200: Set(m.bags200),
         bags300: Set(m.bags300),
@@ -294,7 +290,7 @@ pub async fn record_collection(
     let mut model = collection::ActiveModel {
         unit_id: Set(resolved.unit_id),
         visit_id: Set(resolved.visit.as_ref().map(|v| v.id)),
-        site: Set(resolved.site.code().to_owned()),
+        site: Set(resolved.site),
         revision: Set(1),
         recorded_by: Set(Some(actor.user_id)),
         created_at: Set(now),
@@ -312,12 +308,11 @@ pub async fn record_collection(
         }
     })?;
     if let Some(v) = resolved.visit {
-        let status = VisitStatus::parse(&v.status).unwrap_or(VisitStatus::Requested);
-        status
+        v.status
             .transition(VisitStatus::Completed)
             .map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
         let mut done: visit::ActiveModel = v.into();
-        done.status = Set(VisitStatus::Completed.code().to_owned());
+        done.status = Set(VisitStatus::Completed);
         done.updated_at = Set(now);
         done.update(&txn).await?;
     }
@@ -376,7 +371,7 @@ pub async fn correct_collection(
     let now = clock.now();
     let mut changed: collection::ActiveModel = current.clone().into();
     figures(&mut changed, &input, note);
-    changed.site = Set(resolved.site.code().to_owned());
+    changed.site = Set(resolved.site);
     changed.revision = Set(current.revision + 1);
     changed.recorded_by = Set(Some(actor.user_id));
     changed.updated_at = Set(now);
@@ -452,9 +447,9 @@ pub async fn void_collection(
     let changed = update_if_revision(&txn, changed, current.revision).await?;
     if let Some(visit_id) = current.visit_id {
         if let Some(v) = visit::Entity::find_by_id(visit_id).one(&txn).await? {
-            if v.status == VisitStatus::Completed.code() {
+            if v.status == VisitStatus::Completed {
                 let mut back: visit::ActiveModel = v.into();
-                back.status = Set(VisitStatus::Confirmed.code().to_owned());
+                back.status = Set(VisitStatus::Confirmed);
                 back.updated_at = Set(now);
                 back.update(&txn).await?;
             }
@@ -494,7 +489,7 @@ pub async fn revisions(
         .into_iter()
         .map(|r| RevisionView {
             revision: r.revision,
-            site: site_of(&r.site),
+            site: r.site,
             date: r.date,
             counts: Counts {
                 bags200: r.bags200,

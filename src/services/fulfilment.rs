@@ -228,10 +228,7 @@ async fn holder_rows(
     let mut units = Vec::with_capacity(rows.len());
     for (q, u) in rows {
         let Some(u) = u else { continue };
-        let section = Section::parse(&q.section)
-            .ok_or_else(|| ServiceError::Internal(format!("bad section {}", q.section)))?;
-        let kind = UnitKind::parse(&u.kind)
-            .ok_or_else(|| ServiceError::Internal(format!("bad unit kind {}", u.kind)))?;
+        let (section, kind) = (q.section, u.kind);
         let sums = collected.get(&u.id);
         let progress = Progress::of(
             i64::from(q.quota),

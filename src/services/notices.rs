@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::clock::Clock;
 use crate::db::entities::{unit, unit_contact, vehicle, visit};
 use crate::domain::auth::Actor;
-use crate::domain::visit::{Session, VisitStatus};
+use crate::domain::visit::VisitStatus;
 use crate::email::{visit_notice, Arrangement, OfficeContact, VisitChange, VisitNotice};
 use crate::services::audit::Change;
 use crate::services::outbox::{self, NewMessage};
@@ -25,10 +25,9 @@ pub enum Notice<'a> {
 async fn arrangement(txn: &DatabaseTransaction, v: &visit::Model) -> Result<Arrangement, ServiceError> {
     let vehicle_name =
         vehicle::Entity::find_by_id(v.vehicle_id).one(txn).await?.map(|x| x.name).unwrap_or_default();
-    let session = Session::parse(&v.session).unwrap_or(Session::FullDay);
     Ok(Arrangement {
         date: v.date,
-        session_label: session.label_zh().to_owned(),
+        session_label: v.session.label_zh().to_owned(),
         vehicle_name,
         expected_donors: i64::from(v.expected_donors),
     })
@@ -79,8 +78,7 @@ pub async fn visit_changed(
         email,
         // A notice of a confirmed arrangement names it: the worker drops it if the visit is
         // cancelled or moved before it goes out (the move or cancel has its own notice).
-        visit: (after.status == VisitStatus::Confirmed.code())
-            .then(|| (after.id, after.date, after.session.clone())),
+        visit: (after.status == VisitStatus::Confirmed).then_some((after.id, after.date, after.session)),
     };
     if outbox::enqueue(txn, clock, &message).await? {
         Change::new("outbox", message.dedup_key.clone(), "enqueue", actor)

@@ -31,7 +31,7 @@ use crate::clock::Clock;
 use crate::db::entities::{outbox, visit};
 use crate::domain::auth::{Actor, OFFICE};
 use crate::domain::reminders::{backoff, OutboxStatus};
-use crate::domain::visit::VisitStatus;
+use crate::domain::visit::{Session, VisitStatus};
 use crate::email::{Mailer, OutgoingEmail, RenderedEmail, SendError};
 
 /// `REMINDER_*` settings of the worker.
@@ -83,8 +83,8 @@ pub struct NewMessage {
     pub recipient: String,
     pub recipient_name: Option<String>,
     pub email: RenderedEmail,
-    /// For a visit reminder: (visit id, date, session code) as the reminder announces them.
-    pub visit: Option<(i32, NaiveDate, String)>,
+    /// For a visit reminder: (visit id, date, session) as the reminder announces them.
+    pub visit: Option<(i32, NaiveDate, Session)>,
 }
 
 /// Inserts the message unless one with its key exists; true when it was inserted. Runs in
@@ -99,7 +99,7 @@ pub async fn enqueue(txn: &DatabaseTransaction, clock: &Clock, m: &NewMessage) -
         subject: Set(m.email.subject.clone()),
         text: Set(m.email.text.clone()),
         html: Set(m.email.html.clone()),
-        status: Set(OutboxStatus::Pending.code().to_owned()),
+        status: Set(OutboxStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         last_error: Set(None),
@@ -109,7 +109,7 @@ pub async fn enqueue(txn: &DatabaseTransaction, clock: &Clock, m: &NewMessage) -
         created_at: Set(now),
         ref_visit_id: Set(m.visit.as_ref().map(|v| v.0)),
         ref_visit_date: Set(m.visit.as_ref().map(|v| v.1)),
-        ref_visit_session: Set(m.visit.as_ref().map(|v| v.2.clone())),
+        ref_visit_session: Set(m.visit.as_ref().map(|v| v.2)),
         ..Default::default()
     };
     let result = outbox::Entity::insert(row)
@@ -209,10 +209,8 @@ async fn stale_visit_reminder(
     let current = visit::Entity::find_by_id(visit_id).one(db).await?;
     Ok(match current {
         None => Some("采血活动已不存在".into()),
-        Some(v) if v.status != VisitStatus::Confirmed.code() => {
-            Some(format!("采血活动状态已变为 {}", v.status))
-        }
-        Some(v) if Some(v.date) != m.ref_visit_date || Some(&v.session) != m.ref_visit_session.as_ref() => {
+        Some(v) if v.status != VisitStatus::Confirmed => Some(format!("采血活动状态已变为 {}", v.status)),
+        Some(v) if Some(v.date) != m.ref_visit_date || Some(v.session) != m.ref_visit_session => {
             Some("采血活动已改期".into())
         }
         Some(_) => None,
@@ -257,7 +255,7 @@ async fn deliver(
     let mut row: outbox::ActiveModel = m.clone().into();
     row.claimed_by = Set(None);
     if let Some(why) = stale_visit_reminder(db, &m).await? {
-        row.status = Set(OutboxStatus::Cancelled.code().to_owned());
+        row.status = Set(OutboxStatus::Cancelled);
         row.last_error = Set(Some(why));
         report.cancelled += 1;
         return finish(db, worker, row).await;
@@ -282,7 +280,7 @@ async fn deliver(
     let now = clock.now();
     match outcome {
         Ok(()) => {
-            row.status = Set(OutboxStatus::Sent.code().to_owned());
+            row.status = Set(OutboxStatus::Sent);
             row.sent_at = Set(Some(now));
             row.last_error = Set(None);
             report.sent += 1;
@@ -292,10 +290,10 @@ async fn deliver(
             row.last_error = Set(Some(e.to_string()));
             if attempts >= limit {
                 tracing::warn!(id = m.id, attempts, error = %e, "outbox message failed for good");
-                row.status = Set(OutboxStatus::Failed.code().to_owned());
+                row.status = Set(OutboxStatus::Failed);
                 report.failed += 1;
             } else {
-                row.status = Set(OutboxStatus::Pending.code().to_owned());
+                row.status = Set(OutboxStatus::Pending);
                 row.next_attempt_at =
                     Set(now + backoff(attempts, settings.backoff_base, settings.backoff_cap));
                 report.retrying += 1;
@@ -339,7 +337,7 @@ fn view(m: outbox::Model) -> MessageView {
         recipient: m.recipient,
         recipient_name: m.recipient_name,
         subject: m.subject,
-        status: OutboxStatus::parse(&m.status).unwrap_or(OutboxStatus::Pending),
+        status: m.status,
         attempts: m.attempts,
         last_error: m.last_error,
         next_attempt_at: m.next_attempt_at,
@@ -373,17 +371,17 @@ pub async fn resend(
         .one(&txn)
         .await?
         .ok_or_else(|| ServiceError::not_found(super::noun::MESSAGE, id))?;
-    if found.status != OutboxStatus::Failed.code() {
+    if found.status != OutboxStatus::Failed {
         return Err(ServiceError::rejected("NOT_FAILED", "只有发送失败的邮件才能重新发送"));
     }
     let mut row: outbox::ActiveModel = found.clone().into();
-    row.status = Set(OutboxStatus::Pending.code().to_owned());
+    row.status = Set(OutboxStatus::Pending);
     row.attempts = Set(0);
     row.next_attempt_at = Set(clock.now());
     let saved = row.update(&txn).await?;
     Change::new("outbox", id, "resend", actor)
-        .before(json!({ "status": found.status, "attempts": found.attempts, "lastError": found.last_error }))
-        .after(json!({ "status": saved.status, "attempts": saved.attempts }))
+        .before(json!({ "status": found.status.code(), "attempts": found.attempts, "lastError": found.last_error }))
+        .after(json!({ "status": saved.status.code(), "attempts": saved.attempts }))
         .record(&txn, clock)
         .await?;
     txn.commit().await?;

@@ -277,7 +277,7 @@ async fn upsert_units(
             None => {
                 let created = unit::ActiveModel {
                     name: Set(row.name.clone()),
-                    kind: Set(row.kind.code().to_owned()),
+                    kind: Set(row.kind),
                     created_at: Set(now),
                     accepts_weekend_visits: Set(false),
                     term_bound: Set(row.kind == crate::domain::UnitKind::University),
@@ -289,9 +289,9 @@ async fn upsert_units(
                 report.units_created.push(row.name.clone());
                 units.insert(row.name.clone(), created);
             }
-            Some(u) if u.kind != row.kind.code() => {
+            Some(u) if u.kind != row.kind => {
                 let mut changed: unit::ActiveModel = u.clone().into();
-                changed.kind = Set(row.kind.code().to_owned());
+                changed.kind = Set(row.kind);
                 let changed = changed.update(txn).await?;
                 report.units_reclassified.push(row.name.clone());
                 units.insert(row.name.clone(), changed);
@@ -329,7 +329,7 @@ async fn write_quotas(
     // rows swap places.
     for row in &table.rows {
         if let Some(q) = by_unit.get(&units[&row.name].id) {
-            if q.section != row.section.code() || q.seq != row.seq {
+            if q.section != row.section || q.seq != row.seq {
                 let mut aside: plan_quota::ActiveModel = q.clone().into();
                 aside.seq = Set(-q.id);
                 by_unit.insert(q.unit_id, aside.update(txn).await?);
@@ -343,7 +343,7 @@ async fn write_quotas(
                 plan_quota::ActiveModel {
                     plan_id: Set(plan_id),
                     unit_id: Set(unit_id),
-                    section: Set(row.section.code().to_owned()),
+                    section: Set(row.section),
                     seq: Set(row.seq),
                     quota: Set(row.quota),
                     site: Set(row.site.clone()),
@@ -355,7 +355,7 @@ async fn write_quotas(
                 report.quotas_added += 1;
             }
             Some(q) => {
-                let same_place = q.section == row.section.code() && q.seq == row.seq;
+                let same_place = q.section == row.section && q.seq == row.seq;
                 if same_place && q.quota == row.quota && q.site == row.site && q.note == row.note {
                     continue;
                 }
@@ -369,7 +369,7 @@ async fn write_quotas(
                     report.rows_edited += 1;
                 }
                 let mut changed: plan_quota::ActiveModel = q.clone().into();
-                changed.section = Set(row.section.code().to_owned());
+                changed.section = Set(row.section);
                 changed.seq = Set(row.seq);
                 changed.quota = Set(row.quota);
                 changed.site = Set(row.site.clone());
@@ -388,8 +388,11 @@ async fn write_printed_totals(
 ) -> Result<bool, DbErr> {
     let stored =
         plan_section::Entity::find().filter(plan_section::Column::PlanId.eq(plan_id)).all(txn).await?;
-    let stored: BTreeMap<String, i64> = stored.into_iter().map(|s| (s.section, s.printed_total)).collect();
-    let wanted: BTreeMap<String, i64> = printed.iter().map(|(s, t)| (s.code().to_owned(), *t)).collect();
+    // In the order of the codes, as the rows have always been written.
+    let mut stored: Vec<(Section, i64)> = stored.into_iter().map(|s| (s.section, s.printed_total)).collect();
+    stored.sort_by_key(|(s, _)| s.code());
+    let mut wanted: Vec<(Section, i64)> = printed.iter().map(|(s, t)| (*s, *t)).collect();
+    wanted.sort_by_key(|(s, _)| s.code());
     if stored == wanted {
         return Ok(false);
     }
@@ -410,9 +413,9 @@ async fn write_printed_totals(
 async fn write_warnings(txn: &DatabaseTransaction, plan_id: i32, table: &PlanTable) -> Result<bool, DbErr> {
     let stored =
         plan_warning::Entity::find().filter(plan_warning::Column::PlanId.eq(plan_id)).all(txn).await?;
-    let stored: Vec<(Option<String>, String)> = stored.into_iter().map(|w| (w.section, w.message)).collect();
-    let wanted: Vec<(Option<String>, String)> =
-        table.warnings.iter().map(|w| (w.section.map(|s| s.code().to_owned()), w.message.clone())).collect();
+    let stored: Vec<(Option<Section>, String)> = stored.into_iter().map(|w| (w.section, w.message)).collect();
+    let wanted: Vec<(Option<Section>, String)> =
+        table.warnings.iter().map(|w| (w.section, w.message.clone())).collect();
     if stored == wanted {
         return Ok(false);
     }

@@ -102,7 +102,7 @@ pub async fn section_summaries(
             let sum = sums.iter().find(|s| s.section == section.code());
             SectionSummary {
                 section,
-                printed_total: printed.iter().find(|p| p.section == section.code()).map(|p| p.printed_total),
+                printed_total: printed.iter().find(|p| p.section == section).map(|p| p.printed_total),
                 row_total: sum.map_or(0, |s| s.row_total),
                 unit_count: sum.map_or(0, |s| s.unit_count),
             }
@@ -125,17 +125,12 @@ pub struct QuotaRow {
 }
 
 fn quota_row(q: plan_quota::Model, u: unit::Model) -> Result<QuotaRow, ServiceError> {
-    let section = Section::parse(&q.section).ok_or_else(|| {
-        ServiceError::Database(sea_orm::DbErr::Custom(format!("bad section {}", q.section)))
-    })?;
-    let kind = UnitKind::parse(&u.kind)
-        .ok_or_else(|| ServiceError::Database(sea_orm::DbErr::Custom(format!("bad unit kind {}", u.kind))))?;
     Ok(QuotaRow {
         unit_id: u.id,
         name: u.name,
-        kind,
+        kind: u.kind,
         plan_id: q.plan_id,
-        section,
+        section: q.section,
         seq: q.seq,
         quota: q.quota,
         site: q.site,
@@ -234,7 +229,7 @@ pub struct UnitView {
 pub async fn unit_by_id(db: &impl ConnectionTrait, id: i32) -> Result<UnitView, ServiceError> {
     let not_found = || ServiceError::not_found(super::noun::UNIT, id);
     let unit = unit::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
-    let kind = UnitKind::parse(&unit.kind).ok_or_else(not_found)?;
+    let kind = unit.kind;
     let quotas = plan_quota::Entity::find()
         .filter(plan_quota::Column::UnitId.eq(id))
         .find_also_related(plan::Entity)

@@ -12,7 +12,7 @@ use crate::clock::Clock;
 use crate::db::entities::{vehicle, vehicle_blackout, visit};
 use crate::domain::auth::{Actor, STAFF};
 use crate::domain::text::check_text;
-use crate::domain::visit::{Session, VisitStatus};
+use crate::domain::visit::VisitStatus;
 
 pub mod codes {
     pub const VEHICLE_NAME_TAKEN: &str = "VEHICLE_NAME_TAKEN";
@@ -153,7 +153,7 @@ async fn stranded_visits(
     let stranded: Vec<String> = live
         .iter()
         .filter_map(|v| {
-            let session = Session::parse(&v.session)?;
+            let session = v.session;
             let over = v.expected_donors > session.capacity(capacity);
             (deactivating || over).then(|| {
                 format!("编号{}：{} {} 预计{}人", v.id, v.date, session.label_zh(), v.expected_donors)

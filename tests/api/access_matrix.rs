@@ -321,7 +321,7 @@ async fn failed_message(app: &TestApp) -> String {
     let row = outbox::Entity::find().one(&app.db).await.unwrap().unwrap();
     let id = row.id;
     let mut row: outbox::ActiveModel = row.into();
-    row.status = Set("FAILED".into());
+    row.status = Set(bloodplan::domain::reminders::OutboxStatus::Failed);
     row.update(&app.db).await.unwrap();
     id.to_string()
 }

@@ -1,6 +1,7 @@
 //! Calendar feeds: what is coming and a little of the past, never crowded out by cancelled
 //! visits, links that can be rotated, and text that strict parsers accept.
 use bloodplan::db::entities::visit;
+use bloodplan::domain::visit::{Session, VisitStatus};
 use chrono::TimeDelta;
 use sea_orm::{EntityTrait, Set};
 use serde_json::json;
@@ -84,8 +85,8 @@ async fn a_confirmed_visit_stays_in_the_feed_whatever_another_liaison_books_and_
         unit_id: Set(police),
         vehicle_id: Set(vehicle),
         date: Set(start + chrono::Days::new(i % 40)),
-        session: Set(if i % 2 == 0 { "MORNING" } else { "AFTERNOON" }.to_owned()),
-        status: Set("CANCELLED".to_owned()),
+        session: Set(if i % 2 == 0 { Session::Morning } else { Session::Afternoon }),
+        status: Set(VisitStatus::Cancelled),
         expected_donors: Set(20),
         site_contact: Set(None),
         note: Set(None),

@@ -135,7 +135,7 @@ async fn a_message_queued_while_smtp_is_down_is_delivered_exactly_once_when_it_c
     let (queued, report) = run_once(&app).await;
     assert_eq!((queued, report), (1, SendReport { retrying: 1, ..Default::default() }));
     let row = &outbox_rows(&app).await[0];
-    assert_eq!((row.status.as_str(), row.attempts), ("PENDING", 1));
+    assert_eq!((row.status.code(), row.attempts), ("PENDING", 1));
     assert!(row.last_error.is_some());
     assert_eq!(
         row.next_attempt_at,
@@ -151,7 +151,7 @@ async fn a_message_queued_while_smtp_is_down_is_delivered_exactly_once_when_it_c
     assert_eq!(run_once(&app).await.1, SendReport::default());
     assert_eq!(smtp.messages().len(), 1);
     let row = &outbox_rows(&app).await[0];
-    assert_eq!((row.status.as_str(), row.attempts, row.last_error.as_deref()), ("SENT", 2, None));
+    assert_eq!((row.status.code(), row.attempts, row.last_error.as_deref()), ("SENT", 2, None));
 }
 
 #[tokio::test]
@@ -407,13 +407,13 @@ async fn the_worker_inside_serve_sends_a_queued_message_without_being_asked() {
     // Real time here is only the worker's poll interval, a fraction of a second.
     // The row is marked SENT just after the server accepted the message: wait for both.
     for _ in 0..50 {
-        if !smtp.messages().is_empty() && outbox_rows(&app).await[0].status == "SENT" {
+        if !smtp.messages().is_empty() && outbox_rows(&app).await[0].status.code() == "SENT" {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(smtp.messages().len(), 1);
-    assert_eq!(outbox_rows(&app).await[0].status, "SENT");
+    assert_eq!(outbox_rows(&app).await[0].status.code(), "SENT");
 }
 
 /// `bloodplan remind run-once` at `now`, with or without an SMTP server.
@@ -450,7 +450,7 @@ async fn remind_run_once_on_the_command_line_queues_without_smtp_and_sends_once_
     assert!(out.contains("新加入发件箱：1 封") && out.contains("未设置 SMTP_URL"), "{out}");
     let rows = outbox_rows(&app).await;
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].status, "PENDING", "without SMTP the reminder waits in the outbox");
+    assert_eq!(rows[0].status.code(), "PENDING", "without SMTP the reminder waits in the outbox");
     assert!(smtp.messages().is_empty());
 
     let (ok, out) = remind_cli(&app, "2020-02-03T09:05:00+08:00", Some(smtp.port));

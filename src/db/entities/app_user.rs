@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::auth::Role;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "app_user")]
 pub struct Model {
@@ -9,8 +11,7 @@ pub struct Model {
     pub username: String,
     /// argon2id PHC string; never leaves the services layer.
     pub password_hash: String,
-    /// `Role::code()`
-    pub role: String,
+    pub role: Role,
     /// The quota holder a liaison is bound to.
     pub unit_id: Option<i32>,
     pub disabled: bool,

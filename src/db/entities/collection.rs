@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::collection::CollectionSite;
+
 /// A collection record's current figures: the ones fulfilment counts.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "collection")]
@@ -10,8 +12,7 @@ pub struct Model {
     /// The visit collected at; none for a fixed site.
     #[sea_orm(unique)]
     pub visit_id: Option<i32>,
-    /// `CollectionSite::code()`
-    pub site: String,
+    pub site: CollectionSite,
     pub date: Date,
     /// The date's year and month, stored to group by month on every backend.
     pub year: i32,

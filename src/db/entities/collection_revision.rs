@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::collection::CollectionSite;
+
 /// One version of a collection record, kept forever; the highest number is current.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "collection_revision")]
@@ -8,7 +10,7 @@ pub struct Model {
     pub id: i32,
     pub collection_id: i32,
     pub revision: i32,
-    pub site: String,
+    pub site: CollectionSite,
     pub date: Date,
     pub bags200: i32,
     pub bags300: i32,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{reminders::OutboxStatus, visit::Session};
+
 /// One email to one recipient, written in the transaction that decided to send it.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox")]
@@ -16,8 +18,7 @@ pub struct Model {
     pub subject: String,
     pub text: String,
     pub html: String,
-    /// `OutboxStatus::code()`
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub last_error: Option<String>,
@@ -28,7 +29,7 @@ pub struct Model {
     /// For a visit reminder: the visit, and the date and session the reminder announces.
     pub ref_visit_id: Option<i32>,
     pub ref_visit_date: Option<Date>,
-    pub ref_visit_session: Option<String>,
+    pub ref_visit_session: Option<Session>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Section;
+
 /// A row of a plan table: one holder's quota in one year.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "plan_quota")]
@@ -8,8 +10,7 @@ pub struct Model {
     pub id: i32,
     pub plan_id: i32,
     pub unit_id: i32,
-    /// `Section::code()`
-    pub section: String,
+    pub section: Section,
     pub seq: i32,
     pub quota: i32,
     pub site: Option<String>,

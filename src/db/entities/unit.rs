@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::UnitKind;
+
 /// A quota holder (a county or a unit); it persists across plan years.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "unit")]
@@ -8,8 +10,7 @@ pub struct Model {
     pub id: i32,
     #[sea_orm(unique)]
     pub name: String,
-    /// `UnitKind::code()`
-    pub kind: String,
+    pub kind: UnitKind,
     pub created_at: DateTimeUtc,
     /// Its liaisons may book visits on weekends (malls, enterprises); holidays stay closed.
     pub accepts_weekend_visits: bool,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::visit::{Session, VisitStatus};
+
 /// A collection vehicle at a quota holder on a date and session.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "visit")]
@@ -9,10 +11,8 @@ pub struct Model {
     pub unit_id: i32,
     pub vehicle_id: i32,
     pub date: Date,
-    /// `Session::code()`
-    pub session: String,
-    /// `VisitStatus::code()`
-    pub status: String,
+    pub session: Session,
+    pub status: VisitStatus,
     pub expected_donors: i32,
     pub site_contact: Option<String>,
     pub note: Option<String>,

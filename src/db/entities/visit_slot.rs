@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::visit::HalfDay;
+
 /// A half-day of a vehicle held by a live visit; unique per (vehicle, date, half-day).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "visit_slot")]
@@ -9,8 +11,7 @@ pub struct Model {
     pub visit_id: i32,
     pub vehicle_id: i32,
     pub date: Date,
-    /// `HalfDay::code()`
-    pub half_day: String,
+    pub half_day: HalfDay,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ mod m20261129_000101_login_addresses;
 mod m20261129_000102_calendar_tokens;
 mod m20261129_000103_collection_volume_bigint;
 mod m20261129_000201_activity_rule;
+mod m20261129_000301_stored_code_checks;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000102_calendar_tokens::Migration),
             Box::new(m20261129_000103_collection_volume_bigint::Migration),
             Box::new(m20261129_000201_activity_rule::Migration),
+            Box::new(m20261129_000301_stored_code_checks::Migration),
         ]
     }
 }

@@ -53,7 +53,7 @@ pub async fn set_term_calendar(
     if let Some(id) = unit_id {
         let found = unit::Entity::find_by_id(id).one(&txn).await?;
         let found = found.ok_or_else(|| ServiceError::not_found(crate::services::noun::UNIT, id))?;
-        if found.kind != UnitKind::University.code() && !found.term_bound {
+        if found.kind != UnitKind::University && !found.term_bound {
             return Err(ServiceError::rejected(
                 "NOT_A_UNIVERSITY",
                 format!("{}不是高校，也未设为按学期提醒的单位，不能设置学期日期", found.name),
@@ -128,13 +128,7 @@ pub async fn rules(db: &impl ConnectionTrait) -> Result<Vec<RuleView>, ServiceEr
     let rows = reminder_rule::Entity::find().order_by_asc(reminder_rule::Column::Id).all(db).await?;
     Ok(rows
         .into_iter()
-        .filter_map(|r| {
-            Some(RuleView {
-                kind: ReminderKind::parse(&r.kind)?,
-                offsets: rules::parse_offsets(&r.offsets),
-                enabled: r.enabled,
-            })
-        })
+        .map(|r| RuleView { kind: r.kind, offsets: rules::parse_offsets(&r.offsets), enabled: r.enabled })
         .collect())
 }
 

@@ -18,7 +18,7 @@ use crate::db::entities::{
 use crate::domain::auth::Role;
 use crate::domain::ics::shanghai_to_utc;
 use crate::domain::reminders::{self as rules, ReminderKind};
-use crate::domain::visit::{Session, VisitStatus};
+use crate::domain::visit::VisitStatus;
 use crate::email::{
     activity_digest, behind_schedule_digest, date_weekday_zh, term_reminder, visit_reminder, ActivityDigest,
     ActivityRow, Digest, DigestRow, DonorAges, LiaisonAction, OfficeContact, TermReminder, VisitReminder,
@@ -209,7 +209,7 @@ async fn visit_reminders(
         let Some(offset) = rules::due_offset(v.date, today, offsets) else { continue };
         let vehicle_name =
             vehicle::Entity::find_by_id(v.vehicle_id).one(db).await?.map(|x| x.name).unwrap_or_default();
-        let session = Session::parse(&v.session).unwrap_or(Session::FullDay);
+        let session = v.session;
         let email = visit_reminder(
             &VisitReminder {
                 unit_name: u.name.clone(),
@@ -226,12 +226,12 @@ async fn visit_reminders(
             &ctx.office,
         );
         planned.push(NewMessage {
-            dedup_key: rules::visit_key(v.unit_id, v.id, v.date, &v.session, offset),
+            dedup_key: rules::visit_key(v.unit_id, v.id, v.date, v.session.code(), offset),
             kind: ReminderKind::Visit.code(),
             recipient: contact.email.clone(),
             recipient_name: Some(contact.name.clone()),
             email,
-            visit: Some((v.id, v.date, v.session.clone())),
+            visit: Some((v.id, v.date, v.session)),
         });
     }
     Ok(planned)
@@ -350,7 +350,7 @@ async fn activity(
                 "reschedule" => LiaisonAction::Moved,
                 _ => LiaisonAction::Withdrew,
             };
-            let session = Session::parse(&v.session).map_or("", Session::label_zh);
+            let session = v.session.label_zh();
             Some(ActivityRow {
                 at: a.at.with_timezone(&chrono_tz::Asia::Shanghai).format("%-m月%-d日 %H:%M").to_string(),
                 action,
@@ -358,7 +358,7 @@ async fn activity(
                 visit: format!("{}{session}", date_weekday_zh(v.date)),
                 vehicle_name: vehicles.get(&v.vehicle_id).cloned().unwrap_or_default(),
                 expected_donors: i64::from(v.expected_donors),
-                status_label: VisitStatus::parse(&v.status).map_or("", VisitStatus::label_zh).to_owned(),
+                status_label: v.status.label_zh().to_owned(),
                 by: a.actor.clone(),
             })
         })

@@ -74,7 +74,7 @@ pub async fn availability(
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|s| crate::domain::visit::HalfDay::parse(&s.half_day).map(|h| (s.vehicle_id, s.date, h)))
+        .map(|s| (s.vehicle_id, s.date, s.half_day))
         .collect();
     let names: std::collections::HashMap<i32, String> =
         vehicles.into_iter().map(|v| (v.id, v.name)).collect();

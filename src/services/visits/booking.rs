@@ -17,8 +17,7 @@ use crate::services::notices::{self, Notice};
 use crate::services::{clean, fulfilment, ServiceError};
 
 use super::{
-    codes, key_reused, quota_in_year, rejection, slot_taken, status_of, view, visit_json, BookingSettings,
-    VisitView,
+    codes, key_reused, quota_in_year, rejection, slot_taken, view, visit_json, BookingSettings, VisitView,
 };
 
 pub struct BookingInput {
@@ -124,7 +123,7 @@ async fn take_slots(
             visit_id: Set(v.id),
             vehicle_id: Set(v.vehicle_id),
             date: Set(v.date),
-            half_day: Set(half.code().to_owned()),
+            half_day: Set(*half),
             ..Default::default()
         }
         .insert(txn)
@@ -161,7 +160,7 @@ pub async fn book_visit(
         v.unit_id == input.unit_id
             && v.vehicle_id == input.vehicle_id
             && v.date == input.date
-            && v.session == input.session.code()
+            && v.session == input.session
             && v.expected_donors == input.expected_donors
             && v.site_contact == site_contact
             && v.note == note
@@ -194,8 +193,8 @@ pub async fn book_visit(
             unit_id: Set(input.unit_id),
             vehicle_id: Set(input.vehicle_id),
             date: Set(input.date),
-            session: Set(input.session.code().to_owned()),
-            status: Set(VisitStatus::Requested.code().to_owned()),
+            session: Set(input.session),
+            status: Set(VisitStatus::Requested),
             expected_donors: Set(input.expected_donors),
             site_contact: Set(site_contact.clone()),
             note: Set(note.clone()),
@@ -312,15 +311,16 @@ pub async fn cancel_visit(
         .ok_or_else(|| ServiceError::BadInput("请填写取消原因".into()))?;
     let txn = crate::db::begin_write(db).await?;
     let current = visit_for_change(&txn, actor, id).await?;
-    let confirmed = status_of(&current) == VisitStatus::Confirmed;
+    let confirmed = current.status == VisitStatus::Confirmed;
     booking::may_change_visit(actor.is_office(), confirmed, current.date, clock.today(), settings.policy)
         .map_err(rejection)?;
-    status_of(&current)
+    current
+        .status
         .transition(VisitStatus::Cancelled)
         .map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
     free_slots(&txn, id).await?;
     let mut changed: visit::ActiveModel = current.clone().into();
-    changed.status = Set(VisitStatus::Cancelled.code().to_owned());
+    changed.status = Set(VisitStatus::Cancelled);
     changed.cancel_reason = Set(Some(reason));
     changed.client_key = Set(None);
     changed.updated_at = Set(clock.now());
@@ -348,13 +348,13 @@ async fn set_status(
 ) -> Result<VisitView, ServiceError> {
     let txn = crate::db::begin_write(db).await?;
     let current = visit_for_change(&txn, actor, id).await?;
-    status_of(&current).transition(to).map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
+    current.status.transition(to).map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
     // Read inside the transaction: a concurrent move cannot slip a future visit past this.
     if to == VisitStatus::NoShow && current.date > clock.today() {
         return Err(ServiceError::rejected("VISIT_NOT_YET_DUE", "采血日期未到，不能登记为未到场"));
     }
     let mut changed: visit::ActiveModel = current.clone().into();
-    changed.status = Set(to.code().to_owned());
+    changed.status = Set(to);
     changed.updated_at = Set(clock.now());
     let changed = changed.update(&txn).await?;
     record_change(&txn, clock, actor, action, &current, &changed).await?;
@@ -412,7 +412,7 @@ pub async fn reschedule_visit(
     let overrides = Overrides::of(actor, input.lead_time_override, input.day_override)?;
     let txn = crate::db::begin_write(db).await?;
     let current = visit_for_change(&txn, actor, id).await?;
-    let status = status_of(&current);
+    let status = current.status;
     if !matches!(status, VisitStatus::Requested | VisitStatus::Confirmed) {
         return Err(ServiceError::rejected(
             "INVALID_TRANSITION",
@@ -427,7 +427,7 @@ pub async fn reschedule_visit(
     // A move that changes nothing changes nothing: no demotion, no history, no reminders lost.
     if vehicle_id == current.vehicle_id
         && input.date == current.date
-        && input.session.code() == current.session
+        && input.session == current.session
         && expected == current.expected_donors
     {
         let v = view(&txn, current).await?;
@@ -451,10 +451,10 @@ pub async fn reschedule_visit(
     let mut changed: visit::ActiveModel = current.clone().into();
     changed.vehicle_id = Set(vehicle_id);
     changed.date = Set(input.date);
-    changed.session = Set(input.session.code().to_owned());
+    changed.session = Set(input.session);
     changed.expected_donors = Set(expected);
     if actor.role == Role::Liaison {
-        changed.status = Set(VisitStatus::Requested.code().to_owned());
+        changed.status = Set(VisitStatus::Requested);
     }
     changed.updated_at = Set(clock.now());
     let changed = changed.update(&txn).await?;

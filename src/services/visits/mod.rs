@@ -88,8 +88,8 @@ pub struct VisitView {
 
 pub(super) fn visit_json(v: &visit::Model) -> serde_json::Value {
     json!({
-        "unitId": v.unit_id, "vehicleId": v.vehicle_id, "date": v.date, "session": v.session,
-        "status": v.status, "expectedDonors": v.expected_donors, "siteContact": v.site_contact,
+        "unitId": v.unit_id, "vehicleId": v.vehicle_id, "date": v.date, "session": v.session.code(),
+        "status": v.status.code(), "expectedDonors": v.expected_donors, "siteContact": v.site_contact,
         "note": v.note, "cancelReason": v.cancel_reason,
     })
 }
@@ -109,8 +109,8 @@ pub(super) fn view_with(v: visit::Model, unit_name: String, vehicle_name: String
         vehicle_id: v.vehicle_id,
         vehicle_name,
         date: v.date,
-        session: Session::parse(&v.session).unwrap_or(Session::FullDay),
-        status: VisitStatus::parse(&v.status).unwrap_or(VisitStatus::Requested),
+        session: v.session,
+        status: v.status,
         expected_donors: v.expected_donors,
         site_contact: v.site_contact,
         note: v.note,
@@ -133,8 +133,4 @@ pub(super) async fn quota_in_year(
         .one(db)
         .await?;
     Ok(row.map(|q| q.quota))
-}
-
-pub(super) fn status_of(v: &visit::Model) -> VisitStatus {
-    VisitStatus::parse(&v.status).unwrap_or(VisitStatus::Requested)
 }
