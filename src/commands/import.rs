@@ -59,9 +59,9 @@ fn print_report(r: &ImportReport) {
     println!(
         "  新建单位 {}，新增计划行 {}，计划人数变更 {}，其他修改 {}，重新分类 {}",
         r.units_created.len(),
-        r.quotas_added,
+        r.quotas_added.len(),
         r.quotas_changed.len(),
-        r.rows_edited,
+        r.rows_edited.len(),
         r.units_reclassified.len()
     );
     for c in &r.quotas_changed {

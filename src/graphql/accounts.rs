@@ -91,6 +91,16 @@ impl AccountMutation {
         let state = ctx.data_unchecked::<AppState>();
         Ok(User(accounts::set_user_disabled(&state.db, &state.clock, actor, parse_id(&id)?, disabled).await?))
     }
+
+    /// Sets a new password for another user who forgot theirs, ending every session of
+    /// theirs (office only). Audited; the password itself is never recorded.
+    #[graphql(guard = "role(OFFICE)")]
+    async fn reset_user_password(&self, ctx: &Context<'_>, id: ID, password: String) -> ApiResult<User> {
+        let actor = auth::signed_in(ctx)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let id = parse_id(&id)?;
+        Ok(User(accounts::reset_user_password(&state.db, &state.clock, actor, id, &password).await?))
+    }
 }
 
 #[derive(SimpleObject)]

@@ -1,4 +1,5 @@
-//! The one reading of `Authorization: Bearer <token>`, for /graphql and /exports.
+//! The one reading of a request's login token: `Authorization: Bearer <token>` (for /graphql
+//! and /exports) and the web app's session cookie (for the pages and the export buttons).
 use poem::http::header;
 use poem::Request;
 
@@ -22,4 +23,17 @@ pub fn bearer(req: &Request) -> Bearer<'_> {
         .map(|(_, token)| token.trim())
         .filter(|token| !token.is_empty())
         .map_or(Bearer::Malformed, Bearer::Token)
+}
+
+/// The web app's session cookie; it carries the same token `login` issues.
+pub const SESSION_COOKIE: &str = "bloodplan_session";
+
+/// The token in the request's session cookie, if any.
+pub fn session_cookie(req: &Request) -> Option<String> {
+    req.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|line| {
+        line.split(';').find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
+        })
+    })
 }

@@ -41,7 +41,7 @@ pub async fn fulfilment_export(
     Data(state): Data<&AppState>,
 ) -> Response {
     // The office's export buttons send the web session's cookie instead of a bearer token.
-    let cookie = crate::web::session::cookie_token(req);
+    let cookie = super::auth::session_cookie(req);
     let token = match super::auth::bearer(req) {
         Bearer::Token(token) => Some(token),
         _ => cookie.as_deref(),

@@ -282,7 +282,7 @@ pub async fn graphql_get(req: &Request, Data(gql): Data<&GraphqlHttp>) -> Respon
         if !gql.state.http.graphiql {
             return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "GraphiQL 已关闭");
         }
-        return Html(crate::web::assets::GRAPHIQL_HTML)
+        return Html(GRAPHIQL_HTML)
             .with_header("Content-Security-Policy", super::security::GRAPHIQL_CONTENT_SECURITY_POLICY)
             .into_response();
     }
@@ -330,6 +330,29 @@ fn is_read_only(query: &str) -> bool {
 pub async fn health() -> &'static str {
     "ok"
 }
+
+/// GraphiQL for developers, from the embedded files. Its stylesheet inlines fonts as
+/// `data:` URLs and React sets inline styles: it needs `style-src 'self' 'unsafe-inline'`
+/// and `font-src 'self' data:`, but no inline script.
+pub const GRAPHIQL_HTML: &str = r#"<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>bloodplan GraphiQL</title>
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/assets/graphiql.min.css">
+<link rel="stylesheet" href="/assets/graphiql-phone.css">
+<script src="/assets/react.production.min.js" defer></script>
+<script src="/assets/react-dom.production.min.js" defer></script>
+<script src="/assets/graphiql.min.js" defer></script>
+<script src="/assets/graphiql-init.js" defer></script>
+</head>
+<body style="margin:0">
+<div id="graphiql" style="height:100vh">GraphiQL 正在加载……</div>
+</body>
+</html>
+"#;
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,7 @@ use poem::{get, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 use crate::graphql::AppSchema;
 use crate::state::AppState;
 
-mod auth;
+pub mod auth;
 mod calendar;
 mod exports;
 mod graphql;

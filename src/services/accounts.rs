@@ -546,6 +546,37 @@ pub async fn set_user_disabled(
     Ok(view)
 }
 
+/// The office sets a new password for a user who forgot theirs. Every session of that user
+/// ends, so whoever knew the old password is signed out. One's own password is changed with
+/// the current one (`change_own_password`), never reset.
+pub async fn reset_user_password(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    user_id: i32,
+    new_password: &str,
+) -> Result<UserView, ServiceError> {
+    actor.require(OFFICE)?;
+    if actor.user_id == user_id {
+        return Err(ServiceError::BadInput("请在“修改密码”页修改自己的密码（需要输入当前密码）".into()));
+    }
+    check_password_policy(new_password).map_err(ServiceError::BadInput)?;
+    let hash = hash_password(new_password.to_owned()).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let user = app_user::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(super::noun::USER, user_id))?;
+    let mut changed: app_user::ActiveModel = user.into();
+    changed.password_hash = Set(hash);
+    let changed = changed.update(&txn).await?;
+    revoke_tokens(&txn, auth_token::Column::UserId.eq(user_id), clock).await?;
+    Change::new("user", user_id, "reset_password", actor).record(&txn, clock).await?;
+    let view = user_view(&txn, changed).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
 pub async fn user_by_id(db: &DatabaseConnection, id: i32) -> Result<UserView, ServiceError> {
     let user = app_user::Entity::find_by_id(id)
         .one(db)

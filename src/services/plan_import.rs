@@ -48,10 +48,11 @@ pub struct ImportReport {
     pub plan_changed: bool,
     pub units_created: Vec<String>,
     pub units_reclassified: Vec<String>,
-    pub quotas_added: usize,
+    /// Holders that get a quota in this year's plan, by name.
+    pub quotas_added: Vec<String>,
     pub quotas_changed: Vec<QuotaChange>,
-    /// Rows whose sequence, site or note changed (the quota itself did not).
-    pub rows_edited: usize,
+    /// Rows whose sequence, site or note changed (the quota itself did not), by name.
+    pub rows_edited: Vec<String>,
     /// Holders that had a quota in this year's plan and are no longer in the table. Their
     /// quota for the year is removed; the holder itself and its history stay.
     pub removed_from_plan: Vec<String>,
@@ -68,11 +69,11 @@ impl ImportReport {
             "rows": self.rows,
             "planCreated": self.plan_created,
             "unitsCreated": self.units_created.len(),
-            "quotasAdded": self.quotas_added,
+            "quotasAdded": self.quotas_added.len(),
             "quotasChanged": self.quotas_changed.iter()
                 .map(|c| serde_json::json!({ "name": c.name, "from": c.from, "to": c.to }))
                 .collect::<Vec<_>>(),
-            "rowsEdited": self.rows_edited,
+            "rowsEdited": self.rows_edited.len(),
             "removedFromPlan": self.removed_from_plan,
             "warnings": self.warnings,
         })
@@ -83,9 +84,9 @@ impl ImportReport {
             || self.plan_changed
             || !self.units_created.is_empty()
             || !self.units_reclassified.is_empty()
-            || self.quotas_added > 0
+            || !self.quotas_added.is_empty()
             || !self.quotas_changed.is_empty()
-            || self.rows_edited > 0
+            || !self.rows_edited.is_empty()
             || !self.removed_from_plan.is_empty()
     }
 }
@@ -121,11 +122,11 @@ pub fn read_plan(paths: &[PathBuf], year: Option<i32>) -> Result<PlanTable, Vec<
         } else {
             match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
                 Some("toml") => manifest_path = Some(path.clone()),
-                Some("csv") => rows_path = Some(path.clone()),
+                Some("csv" | "xlsx") => rows_path = Some(path.clone()),
                 _ => {
                     return Err(vec![problem(
                         path,
-                        "不支持的文件类型：请给出计划目录、plan.toml 或 .csv 文件".into(),
+                        "不支持的文件类型：请给出计划目录、plan.toml、.csv 或 .xlsx 文件".into(),
                     )])
                 }
             }
@@ -149,12 +150,71 @@ pub fn read_plan(paths: &[PathBuf], year: Option<i32>) -> Result<PlanTable, Vec<
     };
     let file = rows_path.display().to_string();
     let bytes = std::fs::read(&rows_path).map_err(|e| vec![problem(&rows_path, format!("无法读取：{e}"))])?;
-    let text = plan_table::decode_text(&file, &bytes).map_err(|p| vec![p])?;
-    let (rows, problems) = plan_table::parse_rows(&file, &text);
+    let text = rows_text(&file, &bytes).map_err(|p| vec![p])?;
+    check_rows(&file, &text, manifest, year)
+}
+
+/// A rows file as CSV text: a CSV file decoded, or the first sheet of an `.xlsx` workbook
+/// written out as CSV, so that one parser checks both (a sheet's row n is line n).
+pub fn rows_text(file: &str, bytes: &[u8]) -> Result<String, Problem> {
+    if !file.to_ascii_lowercase().ends_with(".xlsx") {
+        return plan_table::decode_text(file, bytes);
+    }
+    use calamine::Reader;
+    let unreadable = |why: String| Problem { file: file.to_owned(), line: None, column: None, message: why };
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes))
+        .map_err(|e| unreadable(format!("无法读取 Excel 文件：{e}")))?;
+    let sheet = match book.worksheet_range_at(0) {
+        Some(Ok(sheet)) => sheet,
+        Some(Err(e)) => return Err(unreadable(format!("无法读取第一张工作表：{e}"))),
+        None => return Err(unreadable("Excel 文件中没有工作表".into())),
+    };
+    let mut out = csv::Writer::from_writer(Vec::new());
+    // Rows above the used range are written empty, so line numbers stay the sheet's.
+    let first_row = sheet.start().map_or(0, |(row, _)| row);
+    for _ in 0..first_row {
+        out.write_record([""]).map_err(|e| unreadable(e.to_string()))?;
+    }
+    for row in sheet.rows() {
+        out.write_record(row.iter().map(ToString::to_string)).map_err(|e| unreadable(e.to_string()))?;
+    }
+    let bytes = out.into_inner().map_err(|e| unreadable(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| unreadable(e.to_string()))
+}
+
+/// Parses and checks the rows of a plan (CSV text), against its manifest: every problem
+/// with its line and column, or the table ready for `import_plan`.
+pub fn check_rows(
+    file: &str,
+    text: &str,
+    manifest: PlanManifest,
+    year: Option<i32>,
+) -> Result<PlanTable, Vec<Problem>> {
+    let (rows, problems) = plan_table::parse_rows(file, text);
     if !problems.is_empty() {
         return Err(problems);
     }
-    plan_table::check_plan(&file, manifest, rows, year)
+    plan_table::check_plan(file, manifest, rows, year)
+}
+
+/// The figures a stored plan was imported with (its notice's targets and printed totals), so
+/// that a new rows file for that year is checked against them and leaves them as they are.
+pub async fn stored_manifest(db: &DatabaseConnection, year: i32) -> Result<PlanManifest, DbErr> {
+    let Some(p) = plan::Entity::find().filter(plan::Column::Year.eq(year)).one(db).await? else {
+        return Ok(PlanManifest { year: Some(year), ..PlanManifest::default() });
+    };
+    let sections = plan_section::Entity::find().filter(plan_section::Column::PlanId.eq(p.id)).all(db).await?;
+    Ok(PlanManifest {
+        year: Some(year),
+        document_number: p.document_number,
+        title: p.title,
+        issued_on: p.issued_on,
+        donation_target: p.donation_target,
+        volume_target_ml: p.volume_target_ml,
+        donation_rate_per_thousand: p.donation_rate_per_thousand,
+        printed_totals: sections.into_iter().map(|s| (s.section, s.printed_total)).collect(),
+        units_file: None,
+    })
 }
 
 /// Writes a checked plan table. On any error nothing is written.
@@ -352,7 +412,7 @@ async fn write_quotas(
                 }
                 .insert(txn)
                 .await?;
-                report.quotas_added += 1;
+                report.quotas_added.push(row.name.clone());
             }
             Some(q) => {
                 let same_place = q.section == row.section && q.seq == row.seq;
@@ -366,7 +426,7 @@ async fn write_quotas(
                         to: row.quota,
                     });
                 } else {
-                    report.rows_edited += 1;
+                    report.rows_edited.push(row.name.clone());
                 }
                 let mut changed: plan_quota::ActiveModel = q.clone().into();
                 changed.section = Set(row.section);

@@ -158,6 +158,7 @@ pub async fn users_page(req: &Request, Data(state): Data<&AppState>, Query(q): Q
         flash: match q.done.as_deref() {
             Some("created") => Some("账号已创建。".to_owned()),
             Some("changed") => Some("账号状态已更改。".to_owned()),
+            Some("reset") => Some("密码已重置，该用户原有的登录已全部失效。".to_owned()),
             _ => None,
         },
         rows: users
@@ -233,6 +234,29 @@ pub async fn set_disabled(
     let disabled = form.disabled == "true";
     match accounts::set_user_disabled(&state.db, &state.clock, &s.actor, id, disabled).await {
         Ok(_) => render::redirect("/office/users?done=changed"),
+        Err(e) => refusal(&s, e, "/office/users"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    password: String,
+}
+
+/// The office sets a new password for a user who forgot theirs.
+#[handler]
+pub async fn reset_password(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<i32>,
+    Form(form): Form<ResetForm>,
+) -> Response {
+    let s = match session::require(req, state, OFFICE).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match accounts::reset_user_password(&state.db, &state.clock, &s.actor, id, &form.password).await {
+        Ok(_) => render::redirect("/office/users?done=reset"),
         Err(e) => refusal(&s, e, "/office/users"),
     }
 }

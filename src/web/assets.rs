@@ -12,6 +12,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("assets/htmx.min.js")),
     ("graphiql.min.js", "text/javascript; charset=utf-8", include_bytes!("assets/graphiql.min.js")),
     ("graphiql.min.css", "text/css; charset=utf-8", include_bytes!("assets/graphiql.min.css")),
+    ("graphiql-phone.css", "text/css; charset=utf-8", include_bytes!("assets/graphiql-phone.css")),
     ("graphiql-init.js", "text/javascript; charset=utf-8", include_bytes!("assets/graphiql-init.js")),
     (
         "react.production.min.js",
@@ -37,25 +38,3 @@ pub fn asset(Path(name): Path<String>) -> Response {
         None => Response::builder().status(StatusCode::NOT_FOUND).body("not found"),
     }
 }
-
-/// GraphiQL for developers, from the embedded files. Its stylesheet inlines fonts as
-/// `data:` URLs and React sets inline styles: it needs `style-src 'self' 'unsafe-inline'`
-/// and `font-src 'self' data:`, but no inline script.
-pub const GRAPHIQL_HTML: &str = r#"<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>bloodplan GraphiQL</title>
-<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/assets/graphiql.min.css">
-<script src="/assets/react.production.min.js" defer></script>
-<script src="/assets/react-dom.production.min.js" defer></script>
-<script src="/assets/graphiql.min.js" defer></script>
-<script src="/assets/graphiql-init.js" defer></script>
-</head>
-<body style="margin:0">
-<div id="graphiql" style="height:100vh">GraphiQL 正在加载……</div>
-</body>
-</html>
-"#;

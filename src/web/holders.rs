@@ -2,7 +2,7 @@
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
 use poem::http::StatusCode;
-use poem::web::{Data, Path, Query};
+use poem::web::{Data, Form, Path, Query};
 use poem::{handler, Request, Response};
 use serde::Deserialize;
 
@@ -23,7 +23,7 @@ const PAGE_SIZE: u64 = 50;
 struct HolderRow {
     id: i32,
     name: String,
-    section: &'static str,
+    section: String,
     kind: &'static str,
     figures: Figures,
 }
@@ -35,7 +35,7 @@ struct HoldersPage {
     year: i32,
     total: u64,
     rows: Vec<HolderRow>,
-    sections: Vec<(&'static str, &'static str, bool)>,
+    sections: Vec<(&'static str, String, bool)>,
     kinds: Vec<(&'static str, &'static str, bool)>,
     behind: String,
     q: String,
@@ -122,12 +122,15 @@ pub async fn holders_table(
             .map(|u| HolderRow {
                 id: u.unit_id,
                 name: u.name.clone(),
-                section: u.section.label_zh(),
+                section: render::zh(u.section.label_zh()),
                 kind: u.kind.label_zh(),
                 figures: Figures::from(&u.progress),
             })
             .collect(),
-        sections: Section::ALL.iter().map(|x| (x.code(), x.label_zh(), Some(*x) == section)).collect(),
+        sections: Section::ALL
+            .iter()
+            .map(|x| (x.code(), render::zh(x.label_zh()), Some(*x) == section))
+            .collect(),
         kinds: UnitKind::ALL.iter().map(|x| (x.code(), x.label_zh(), Some(*x) == kind)).collect(),
         behind: q.behind.clone().unwrap_or_default(),
         q: q.q.clone().unwrap_or_default(),
@@ -141,7 +144,7 @@ pub async fn holders_table(
 
 struct QuotaLine {
     year: i32,
-    section: &'static str,
+    section: String,
     seq: i32,
     quota: String,
 }
@@ -166,12 +169,26 @@ struct HolderPage {
     visits: Vec<VisitRow>,
     collections: Vec<CollectionLine>,
     contact: Option<(String, String, String)>,
+    /// The office and the holder's own liaisons may edit the contact.
+    contact_form: Option<(String, String, String)>,
+    id: i32,
+    flash: Option<String>,
     calendar_url: Option<String>,
     months: Vec<(u32, String)>,
 }
 
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
 #[handler]
-pub async fn holder_page(req: &Request, Data(state): Data<&AppState>, Path(id): Path<i32>) -> Response {
+pub async fn holder_page(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<i32>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
     let s = match session::require(req, state, &Role::ALL).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -183,6 +200,7 @@ pub async fn holder_page(req: &Request, Data(state): Data<&AppState>, Path(id): 
     match holder_data(state, &s.actor, id).await {
         Ok(mut page) => {
             page.chrome = Chrome::new(Some(&s), page.name.clone());
+            page.flash = (q.done.as_deref() == Some("contact")).then(|| "联系人已保存。".to_owned());
             render::page(&page)
         }
         Err(e) => render::service_error_for(&s, e),
@@ -221,6 +239,7 @@ async fn holder_data(
     )
     .await?;
     let contact = contacts::contact_of(&state.db, actor, id).await?.map(|c| (c.name, c.phone, c.email));
+    let contact_form = actor.may_manage_holder(id).is_ok().then(|| contact.clone().unwrap_or_default());
     let calendar_url = match calendars::unit_calendar_token(&state.db, actor, id).await {
         Ok(token) => Some(format!("{}/calendar/units/{token}.ics", state.public_url)),
         Err(ServiceError::Forbidden) => None,
@@ -237,7 +256,7 @@ async fn holder_data(
             .iter()
             .map(|(y, q)| QuotaLine {
                 year: *y,
-                section: q.section.label_zh(),
+                section: render::zh(q.section.label_zh()),
                 seq: q.seq,
                 quota: thousands(q.quota.into()),
             })
@@ -254,6 +273,9 @@ async fn holder_data(
             })
             .collect(),
         contact,
+        contact_form,
+        id,
+        flash: None,
         calendar_url,
         months: months
             .iter()
@@ -261,4 +283,34 @@ async fn holder_data(
             .map(|m| (m.month, thousands(m.donations)))
             .collect(),
     })
+}
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    name: String,
+    phone: String,
+    email: String,
+}
+
+/// The holder's liaison contact, edited by the office or the holder's own liaison.
+#[handler]
+pub async fn update_contact(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<i32>,
+    Form(form): Form<ContactForm>,
+) -> Response {
+    let s = match session::require(req, state, &Role::ALL).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let input = contacts::ContactInput { name: form.name, phone: form.phone, email: form.email };
+    let back = format!("/holders/{id}");
+    match contacts::update_unit_contact(&state.db, &state.clock, &s.actor, id, input).await {
+        Ok(_) => render::redirect(&format!("{back}?done=contact")),
+        Err(e @ (ServiceError::BadInput(_) | ServiceError::NotFound(_) | ServiceError::Rejected { .. })) => {
+            render::refusal_page(&s, &render::message_of(&e), &back)
+        }
+        Err(e) => render::service_error_for(&s, e),
+    }
 }

@@ -18,6 +18,7 @@ mod admin;
 pub mod assets;
 mod auth;
 mod holders;
+mod import;
 mod liaison;
 mod office;
 pub mod render;
@@ -39,6 +40,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/visits/:id/confirm", post(office::confirm))
         .at("/visits/confirm-many", post(office::confirm_many))
         .at("/holders/:id", get(holders::holder_page))
+        .at("/holders/:id/contact", post(holders::update_contact))
         .at("/station", get(station::schedule))
         .at("/station/visits/:id", get(station::visit_page))
         .at("/station/visits/:id/collection", post(station::record))
@@ -48,10 +50,13 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/office/calendar", get(office::calendar))
         .at("/office/holders", get(holders::holders_table))
         .at("/office/exports", get(office::exports_page))
+        .at("/office/import", get(import::import_page).post(import::preview))
+        .at("/office/import/apply", post(import::apply))
         .at("/office/outbox", get(admin::outbox_page))
         .at("/office/outbox/:id/resend", post(admin::resend))
         .at("/office/users", get(admin::users_page).post(admin::create_user))
         .at("/office/users/:id/disabled", post(admin::set_disabled))
+        .at("/office/users/:id/password", post(admin::reset_password))
         .at("/office/vehicles", get(admin::vehicles_page).post(admin::create_vehicle))
         .at("/office/vehicles/:id/active", post(admin::set_vehicle_active))
         .at("/office/vehicles/:id/blackouts", post(admin::add_blackout))

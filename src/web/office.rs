@@ -123,7 +123,7 @@ pub async fn dashboard(req: &Request, Data(state): Data<&AppState>, Query(q): Qu
                 id: x.section.code().to_owned(),
                 name: format!(
                     "{}（{} 个单位，{} 个落后）",
-                    x.section.label_zh(),
+                    render::zh(x.section.label_zh()),
                     x.unit_count,
                     x.behind_count
                 ),
@@ -175,6 +175,8 @@ struct CalendarPage {
     days: Vec<Day>,
     back: String,
     requested: usize,
+    /// Visits on the page that are not cancelled.
+    shown: usize,
 }
 
 #[derive(Deserialize)]
@@ -253,6 +255,7 @@ pub async fn calendar(
         vehicle: q.vehicle,
         vehicles,
         requested: rows.iter().filter(|v| v.status.code() == "REQUESTED").count(),
+        shown: days.iter().map(|d| d.visits.len()).sum(),
         days,
         back: format!("/office/calendar?view={view}&date={anchor}{vehicle_param}"),
     })

@@ -9,10 +9,10 @@ use sha2::{Digest, Sha256};
 
 use super::render;
 use crate::domain::auth::{Actor, Role};
+use crate::http::auth::{session_cookie, SESSION_COOKIE};
 use crate::services::accounts;
 use crate::state::AppState;
 
-pub const COOKIE: &str = "bloodplan_session";
 /// The form field (or `x-csrf-token` header, or `csrf` query parameter for uploads).
 pub const CSRF_FIELD: &str = "csrf";
 /// Forms are small; an upload has its own limit.
@@ -29,24 +29,15 @@ pub fn csrf_of(token: &str) -> String {
     hex::encode(Sha256::digest(format!("bloodplan-csrf:{token}").as_bytes()))
 }
 
-pub fn cookie_token(req: &Request) -> Option<String> {
-    req.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|line| {
-        line.split(';').find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == COOKIE && !value.is_empty()).then(|| value.to_owned())
-        })
-    })
-}
-
 /// The `Set-Cookie` value that starts a session (or ends it with an empty token).
 pub fn set_cookie(state: &AppState, token: &str, max_age_secs: i64) -> String {
     let secure = if state.public_url.starts_with("https://") { "; Secure" } else { "" };
-    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}")
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}")
 }
 
 /// The session of a request, if its cookie holds a live token.
 pub async fn session_of(req: &Request, state: &AppState) -> Result<Option<Session>, Response> {
-    let Some(token) = cookie_token(req) else { return Ok(None) };
+    let Some(token) = session_cookie(req) else { return Ok(None) };
     match accounts::authenticate(&state.db, &state.clock, &token).await {
         Ok(Ok((actor, token_hash))) => Ok(Some(Session { actor, token_hash, csrf: csrf_of(&token) })),
         Ok(Err(_)) => Ok(None),
@@ -111,7 +102,7 @@ impl<E: Endpoint> Endpoint for CsrfGuard<E> {
         if req.uri().path() == "/login" {
             return self.0.call(req).await.map(IntoResponse::into_response);
         }
-        let Some(token) = cookie_token(&req) else { return Ok(refuse()) };
+        let Some(token) = session_cookie(&req) else { return Ok(refuse()) };
         let expected = csrf_of(&token);
         let from_header = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let from_query = req.uri().query().and_then(|q| field(q.as_bytes(), CSRF_FIELD));

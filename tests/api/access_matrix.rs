@@ -90,6 +90,13 @@ fn matrix() -> Vec<Row> {
             expect: [UNAUTH, Allowed, FORBID, FORBID],
         },
         Row {
+            field: "resetUserPassword",
+            mutation: true,
+            document: "mutation($id: ID!, $p: String!) { resetUserPassword(id: $id, password: $p) { id } }",
+            variables: |f, _| json!({ "id": f.victim, "p": PASSWORD }),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
             field: "updateUnitContact",
             mutation: true,
             document: "mutation($u: ID!) { updateUnitContact(unitId: $u, input: { name: \"张老师\", phone: \"13907151234\", email: \"z@hbust.edu.cn\" }) { id } }",
@@ -302,30 +309,6 @@ fn matrix() -> Vec<Row> {
     ]
 }
 
-/// Queues one message and marks it FAILED, as the worker does after its last attempt.
-async fn failed_message(app: &TestApp) -> String {
-    use bloodplan::db::entities::outbox;
-    use bloodplan::services::outbox::{enqueue, NewMessage};
-    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
-    let message = NewMessage {
-        dedup_key: "matrix".into(),
-        kind: bloodplan::domain::reminders::ReminderKind::Term.code(),
-        recipient: "nobody@example.org".into(),
-        recipient_name: None,
-        email: bloodplan::email::RenderedEmail { subject: "s".into(), text: "t".into(), html: "h".into() },
-        visit: None,
-    };
-    let txn = bloodplan::db::begin_write(&app.db).await.unwrap();
-    enqueue(&txn, &app.clock, &message).await.unwrap();
-    txn.commit().await.unwrap();
-    let row = outbox::Entity::find().one(&app.db).await.unwrap().unwrap();
-    let id = row.id;
-    let mut row: outbox::ActiveModel = row.into();
-    row.status = Set(bloodplan::domain::reminders::OutboxStatus::Failed);
-    row.update(&app.db).await.unwrap();
-    id.to_string()
-}
-
 async fn token_for(app: &TestApp, caller: Caller) -> Option<String> {
     let username = match caller {
         Caller::Anonymous => return None,
@@ -363,7 +346,7 @@ async fn every_mutation_and_private_query_answers_each_role_as_specified() {
         to_record: Vec::new(),
         to_correct: Vec::new(),
         to_void: Vec::new(),
-        failed_message: failed_message(&app).await,
+        failed_message: app.failed_message().await,
     };
     for who in 0..CALLERS.len() {
         fixture.to_cancel.push(book(3, who).await);

@@ -222,3 +222,46 @@ async fn the_office_creates_accounts_and_their_input_is_checked() {
     }
     assert_eq!(app.snapshot().await, before, "refused creations write nothing");
 }
+
+#[tokio::test]
+async fn the_office_resets_a_forgotten_password_which_ends_that_users_sessions_and_is_audited() {
+    let app = spawn_app().await;
+    let office = app.user_token("office", Role::Office, None).await;
+    let station_id = app.create_user("station1", Role::Station, None).await.to_string();
+    let old_session = app.login("station1").await;
+    let reset =
+        "mutation($id: ID!, $p: String!) { resetUserPassword(id: $id, password: $p) { username disabled } }";
+    let new_password = "新的密码-2020-station";
+
+    let short = app.gql_as(&office, reset, json!({ "id": station_id, "p": "short" })).await;
+    assert_eq!(error_code(&short), Some("BAD_INPUT"));
+    assert!(
+        login_answer(&app, "station1", PASSWORD).await.get("errors").is_none(),
+        "a refused reset changes nothing"
+    );
+    let office_id = app.gql_ok_as(&office, "{ me { id } }", json!({})).await["me"]["id"].clone();
+    let own = app.gql_as(&office, reset, json!({ "id": office_id, "p": new_password })).await;
+    assert_eq!(error_code(&own), Some("BAD_INPUT"), "one's own password needs the current one");
+    let missing = app.gql_as(&office, reset, json!({ "id": "999999", "p": new_password })).await;
+    assert_eq!(error_code(&missing), Some("NOT_FOUND"));
+
+    let data = app.gql_ok_as(&office, reset, json!({ "id": station_id, "p": new_password })).await;
+    assert_eq!(data["resetUserPassword"], json!({ "username": "station1", "disabled": false }));
+    assert_eq!(error_reason(&app.gql_as(&old_session, ME, json!({})).await), Some("TOKEN_REVOKED"));
+    assert_eq!(error_code(&login_answer(&app, "station1", PASSWORD).await), Some("INVALID_CREDENTIALS"));
+    assert!(login_answer(&app, "station1", new_password).await.get("errors").is_none());
+
+    let trail = app
+        .gql_ok_as(
+            &office,
+            "{ auditLog(entity: \"user\", first: 1) { nodes { entityId action before after } } }",
+            json!({}),
+        )
+        .await;
+    let node = &trail["auditLog"]["nodes"][0];
+    assert_eq!(
+        (node["entityId"].as_str(), node["action"].as_str()),
+        (Some(station_id.as_str()), Some("reset_password"))
+    );
+    assert!(!trail.to_string().contains(new_password) && !trail.to_string().contains("argon2"));
+}

@@ -109,6 +109,12 @@ pub struct Page {
     pub client: Client,
 }
 
+/// A figure as a page prints it (8,417) as a number.
+pub fn number(text: &str) -> i64 {
+    let digits: String = text.chars().filter(|c| c.is_ascii_digit() || *c == '-').collect();
+    digits.parse().unwrap_or_else(|_| panic!("not a figure: {text:?}"))
+}
+
 pub fn screenshot_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("test-output").join("screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot folder");
@@ -168,12 +174,50 @@ impl Page {
         self.client.wait().for_element(Locator::Css("footer")).await.expect("the new page has loaded");
     }
 
+    /// Sets a field's value directly (date inputs take typed keys in the browser's locale).
+    pub async fn set_value(&self, css: &str, value: &str) {
+        let script =
+            "const e = document.querySelector(arguments[0]); e.value = arguments[1]; return e.value;";
+        let set = self.client.execute(script, vec![json!(css), json!(value)]).await;
+        assert_eq!(
+            set.unwrap_or_else(|e| panic!("no field {css}: {e}")),
+            json!(value),
+            "{css} took the value"
+        );
+    }
+
+    /// Chooses a local file in a file input.
+    pub async fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let e = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no field {css}: {e}"));
+        e.send_keys(&path.display().to_string()).await.expect("choose a file");
+    }
+
+    /// Clicks a button whose form asks "are you sure?", says yes, and waits for the next page.
+    pub async fn click_confirm_and_wait(&self, css: &str) {
+        let before = self.client.find(Locator::Css("html")).await.expect("page");
+        self.click(css).await;
+        let question = self.client.get_alert_text().await.expect("the form asks first");
+        assert!(!question.is_empty());
+        self.client.accept_alert().await.expect("accept");
+        for _ in 0..400 {
+            if before.tag_name().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        self.client.wait().for_element(Locator::Css("footer")).await.expect("the new page has loaded");
+    }
+
     /// Signs in through the login form (from wherever the app sent us).
     pub async fn login(&self, address: &str, username: &str, next: &str) {
+        self.login_with(address, username, crate::helpers::PASSWORD, next).await;
+    }
+
+    pub async fn login_with(&self, address: &str, username: &str, password: &str, next: &str) {
         self.goto(&format!("{address}{next}")).await;
         assert!(self.path().await.starts_with("/login"), "a page without a session goes to the login page");
         self.fill("#username", username).await;
-        self.fill("#password", crate::helpers::PASSWORD).await;
+        self.fill("#password", password).await;
         self.click_and_wait("#login-submit").await;
     }
 
@@ -202,6 +246,15 @@ impl Page {
             self.client.set_window_size(w, h).await.expect("resize");
             let png = self.client.screenshot().await.expect("screenshot");
             std::fs::write(dir.join(format!("{name}-{tag}.png")), png).expect("write screenshot");
+            let width = self.client.execute("return document.documentElement.scrollWidth", vec![]).await;
+            let width = width.expect("page width").as_i64().expect("a number");
+            if width > i64::from(w) {
+                let script = "return [...document.querySelectorAll('body *')]
+                    .filter(e => e.getBoundingClientRect().right > arguments[0])
+                    .slice(-5).map(e => e.tagName + '#' + e.id + '.' + e.className).join(', ')";
+                let wide = self.client.execute(script, vec![json!(w)]).await.unwrap_or_default();
+                panic!("{name} is {width} px wide at {w} px, the page scrolls sideways: {wide}");
+            }
         }
         self.client.set_window_size(1366, 768).await.expect("resize back");
         self.assert_clean_console(name).await;

@@ -371,6 +371,23 @@ pub fn book_vars(unit: &str, vehicle: &str, date: &str, session: &str, expected:
     json!({ "i": { "unitId": unit, "vehicleId": vehicle, "date": date, "session": session, "expectedDonors": expected } })
 }
 
+impl TestApp {
+    /// Queues one message and marks it FAILED, as the worker does after its last attempt.
+    pub async fn failed_message(&self) -> String {
+        use bloodplan::db::entities::outbox;
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        let txn = bloodplan::db::begin_write(&self.db).await.unwrap();
+        bloodplan::services::outbox::enqueue(&txn, &self.clock, &test_message("failed", 0)).await.unwrap();
+        txn.commit().await.unwrap();
+        let row = outbox::Entity::find().one(&self.db).await.unwrap().unwrap();
+        let id = row.id;
+        let mut row: outbox::ActiveModel = row.into();
+        row.status = Set(bloodplan::domain::reminders::OutboxStatus::Failed);
+        row.update(&self.db).await.unwrap();
+        id.to_string()
+    }
+}
+
 /// One holder's booking world: the office, 湖北科技学院's liaison, the station and one
 /// vehicle (created by the station), each user signed in.
 pub struct Booking {

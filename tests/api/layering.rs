@@ -82,3 +82,12 @@ fn the_layering_check_sees_an_upward_import() {
     // The check itself can fail: graphql does import services, so forbidding it is caught.
     assert!(!violations("graphql", &["services"], &[]).is_empty());
 }
+
+#[test]
+fn http_handlers_never_reach_sideways_into_the_web_pages() {
+    // src/http/mod.rs mounts the pages beside /graphql; every other file of src/http is below
+    // the pages (they read its tokens and client addresses), so it never names src/web.
+    let v: Vec<String> =
+        violations("http", &["web"], &[]).into_iter().filter(|l| !l.contains("src/http/mod.rs:")).collect();
+    assert!(v.is_empty(), "src/http imports the web pages:\n{}", v.join("\n"));
+}

@@ -33,5 +33,7 @@ mod stored_codes;
 mod visit_concurrency;
 mod visit_properties;
 mod visits;
+mod web_admin;
 mod web_flow;
+mod web_office;
 mod web_security;

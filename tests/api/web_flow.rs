@@ -4,7 +4,7 @@
 use bloodplan::domain::auth::Role;
 use serde_json::json;
 
-use crate::browser::Browser;
+use crate::browser::{number, Browser};
 use crate::helpers::{spawn_app, TestApp};
 
 const HOLDER: &str = "湖北科技学院";
@@ -21,12 +21,6 @@ async fn people(app: &TestApp) -> String {
     app.create_user("station1", Role::Station, None).await;
     let office = app.user_token("office", Role::Office, None).await;
     app.create_vehicle(&office, "1号采血车").await
-}
-
-/// A figure as the page prints it (8,417) as a number.
-fn number(text: &str) -> i64 {
-    let digits: String = text.chars().filter(|c| c.is_ascii_digit() || *c == '-').collect();
-    digits.parse().unwrap_or_else(|_| panic!("not a figure: {text:?}"))
 }
 
 #[tokio::test]
@@ -184,6 +178,20 @@ async fn a_booking_goes_from_the_liaison_to_the_office_to_the_station_and_onto_t
         .await
         .expect("GraphiQL starts");
     office.screenshots("graphiql").await;
+    // On a phone the response sits below the editor, as wide as the screen allows.
+    office.client.set_window_size(390, 844).await.unwrap();
+    let panes = office
+        .client
+        .execute(
+            "const e = document.querySelector('.graphiql-editors').getBoundingClientRect();
+             const r = document.querySelector('.graphiql-response').getBoundingClientRect();
+             return [r.width, r.top - e.bottom];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(panes[0].as_f64().unwrap() >= 250.0 && panes[1].as_f64().unwrap() >= 0.0, "{panes}");
+    office.client.set_window_size(1366, 768).await.unwrap();
     office.close().await;
 
     // The liaison sees their own progress too.
