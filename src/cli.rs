@@ -55,6 +55,20 @@ pub enum Command {
         #[command(subcommand)]
         command: RemindCommand,
     },
+    /// Write a deterministic synthetic plan folder (plan.toml + units.csv) for benchmarks and
+    /// demos; `bloodplan import DIR` loads it.
+    Gen {
+        #[arg(long)]
+        cities: u32,
+        #[arg(long)]
+        units_per_city: u32,
+        #[arg(long)]
+        year: i32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Write the GraphQL SDL (default: schema/schema.graphql; "-" for standard output).
     ExportSchema {
         #[arg(long, default_value = "schema/schema.graphql")]

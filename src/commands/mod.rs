@@ -5,6 +5,7 @@ use crate::cli::{Command, ExportCommand, UserCommand};
 
 mod export;
 mod export_schema;
+mod gen;
 mod import;
 mod remind;
 mod serve;
@@ -22,6 +23,9 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Remind { command } => remind::run(command).await,
         Command::ExportSchema { out } => export_schema::run(&out),
+        Command::Gen { cities, units_per_city, year, seed, out } => {
+            gen::run(cities, units_per_city, year, seed, &out)
+        }
     }
 }
 

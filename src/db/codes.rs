@@ -19,6 +19,7 @@ use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value};
 
 use crate::domain::auth::Role;
 use crate::domain::collection::CollectionSite;
+use crate::domain::ids::{UnitId, UserId, VehicleId, VisitId};
 use crate::domain::reminders::{OutboxStatus, ReminderKind};
 use crate::domain::visit::{HalfDay, Session, VisitStatus};
 use crate::domain::{Section, UnitKind};
@@ -113,6 +114,20 @@ fn locate(column: Option<&str>, homes: &[&str]) -> String {
         found => found.join(" or "),
     }
 }
+
+/// Ids go to the database as the integers they wrap (`Column::VisitId.eq(id)`); the
+/// entities keep `i32`, and `find_by_id` takes an id through `From<VisitId> for i32`.
+macro_rules! stored_as_integer {
+    ($($ty:ty),+) => {$(
+        impl From<$ty> for Value {
+            fn from(id: $ty) -> Value {
+                Value::Int(Some(id.0))
+            }
+        }
+    )+};
+}
+
+stored_as_integer!(UnitId, VehicleId, VisitId, UserId);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ use super::guards::{role, ANY_ROLE, OFFICE, OFFICE_OR_LIAISON, STAFF};
 use super::plan::parse_id;
 use super::types::{SectionGql, SessionGql, VisitStatusGql};
 use super::vehicles::Vehicle;
+use crate::domain::ids::VisitId;
 use crate::error::ApiResult;
 use crate::services::audit::{self, AuditFilter};
 use crate::services::visits::{self, BookingInput, RescheduleInput, VisitFilter, VisitView};
@@ -87,7 +88,7 @@ impl VisitQuery {
     async fn visit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Visit> {
         let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
-        Ok(visits::visit_by_id(&state.db, actor, parse_id(&id)?).await?.into())
+        Ok(visits::visit_by_id(&state.db, actor, VisitId(parse_id(&id)?)).await?.into())
     }
 }
 
@@ -153,7 +154,7 @@ impl VisitMutation {
     async fn confirm_visit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Visit> {
         let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
-        Ok(visits::confirm_visit(&state.db, &state.clock, &state.booking, actor, parse_id(&id)?)
+        Ok(visits::confirm_visit(&state.db, &state.clock, &state.booking, actor, VisitId(parse_id(&id)?))
             .await?
             .into())
     }
@@ -163,9 +164,16 @@ impl VisitMutation {
     async fn cancel_visit(&self, ctx: &Context<'_>, id: ID, reason: String) -> ApiResult<Visit> {
         let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
-        Ok(visits::cancel_visit(&state.db, &state.clock, &state.booking, actor, parse_id(&id)?, reason)
-            .await?
-            .into())
+        Ok(visits::cancel_visit(
+            &state.db,
+            &state.clock,
+            &state.booking,
+            actor,
+            VisitId(parse_id(&id)?),
+            reason,
+        )
+        .await?
+        .into())
     }
 
     /// Moves a visit to another date, session or vehicle.
@@ -186,9 +194,16 @@ impl VisitMutation {
             lead_time_override: input.lead_time_override,
             day_override: input.day_override,
         };
-        Ok(visits::reschedule_visit(&state.db, &state.clock, &state.booking, actor, parse_id(&id)?, input)
-            .await?
-            .into())
+        Ok(visits::reschedule_visit(
+            &state.db,
+            &state.clock,
+            &state.booking,
+            actor,
+            VisitId(parse_id(&id)?),
+            input,
+        )
+        .await?
+        .into())
     }
 
     /// The vehicle went and the donors did not come (office and station).
@@ -196,7 +211,7 @@ impl VisitMutation {
     async fn mark_visit_no_show(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Visit> {
         let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
-        Ok(visits::mark_no_show(&state.db, &state.clock, actor, parse_id(&id)?).await?.into())
+        Ok(visits::mark_no_show(&state.db, &state.clock, actor, VisitId(parse_id(&id)?)).await?.into())
     }
 }
 

@@ -33,13 +33,22 @@ pub async fn unit_calendar_token(
 
 /// Gives a new holder its feed token, in the transaction that creates it.
 pub async fn create_unit_calendar(txn: &impl ConnectionTrait, unit_id: i32) -> Result<(), sea_orm::DbErr> {
-    unit_calendar::ActiveModel {
-        unit_id: Set(unit_id),
-        token: Set(super::random_token()),
-        ..Default::default()
+    create_unit_calendars(txn, &[unit_id]).await
+}
+
+/// Feed tokens for many new holders (a plan import), a few hundred rows per statement.
+pub async fn create_unit_calendars(
+    txn: &impl ConnectionTrait,
+    unit_ids: &[i32],
+) -> Result<(), sea_orm::DbErr> {
+    for chunk in unit_ids.chunks(super::INSERT_CHUNK) {
+        let rows = chunk.iter().map(|&unit_id| unit_calendar::ActiveModel {
+            unit_id: Set(unit_id),
+            token: Set(super::random_token()),
+            ..Default::default()
+        });
+        unit_calendar::Entity::insert_many(rows).exec(txn).await?;
     }
-    .insert(txn)
-    .await?;
     Ok(())
 }
 

@@ -109,3 +109,7 @@ impl Page {
         Ok(Page { first: first as u64, offset: offset as u64 })
     }
 }
+
+/// Rows per multi-row INSERT: well under every backend's limit on bound parameters
+/// (SQLite 32,766, PostgreSQL 65,535) for the widest table written in bulk.
+pub const INSERT_CHUNK: usize = 500;

@@ -30,6 +30,7 @@ use super::{Page, ServiceError};
 use crate::clock::Clock;
 use crate::db::entities::{outbox, visit};
 use crate::domain::auth::{Actor, OFFICE};
+use crate::domain::ids::VisitId;
 use crate::domain::reminders::{backoff, OutboxStatus};
 use crate::domain::visit::{Session, VisitStatus};
 use crate::email::{Mailer, OutgoingEmail, RenderedEmail, SendError};
@@ -123,7 +124,7 @@ pub async fn enqueue(txn: &DatabaseTransaction, clock: &Clock, m: &NewMessage) -
 /// Withdraws a visit's reminders that have not gone out; called when it is cancelled or moved.
 pub async fn cancel_for_visit(
     txn: &DatabaseTransaction,
-    visit_id: i32,
+    visit_id: VisitId,
     why: &str,
 ) -> Result<u64, ServiceError> {
     let result = outbox::Entity::update_many()

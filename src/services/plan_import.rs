@@ -324,31 +324,36 @@ async fn upsert_units(
     now: chrono::DateTime<chrono::Utc>,
     report: &mut ImportReport,
 ) -> Result<HashMap<String, unit::Model>, DbErr> {
-    let names: Vec<&str> = table.rows.iter().map(|r| r.name.as_str()).collect();
-    let mut units: HashMap<String, unit::Model> = HashMap::new();
-    for chunk in names.chunks(500) {
-        for u in unit::Entity::find().filter(unit::Column::Name.is_in(chunk.iter().copied())).all(txn).await?
-        {
-            units.insert(u.name.clone(), u);
-        }
+    // Every holder by name, read whole: one statement whatever the table's size (a lookup
+    // per chunk of names fell back to scanning the table once per chunk on PostgreSQL).
+    async fn by_name(txn: &DatabaseTransaction) -> Result<HashMap<String, unit::Model>, DbErr> {
+        Ok(unit::Entity::find().all(txn).await?.into_iter().map(|u| (u.name.clone(), u)).collect())
     }
+    let mut units = by_name(txn).await?;
+    // New holders in batches (two round trips per holder made a national import take 15 s),
+    // then read back for their ids: portable where INSERT … RETURNING is not.
+    let mut seen = HashSet::new();
+    let new_rows: Vec<_> =
+        table.rows.iter().filter(|r| !units.contains_key(&r.name) && seen.insert(r.name.as_str())).collect();
+    for chunk in new_rows.chunks(super::INSERT_CHUNK) {
+        let models = chunk.iter().map(|row| unit::ActiveModel {
+            name: Set(row.name.clone()),
+            kind: Set(row.kind),
+            created_at: Set(now),
+            accepts_weekend_visits: Set(false),
+            term_bound: Set(row.kind == crate::domain::UnitKind::University),
+            ..Default::default()
+        });
+        unit::Entity::insert_many(models).exec(txn).await?;
+    }
+    if !new_rows.is_empty() {
+        units = by_name(txn).await?;
+        let ids: Vec<i32> = new_rows.iter().map(|r| units[&r.name].id).collect();
+        super::calendars::create_unit_calendars(txn, &ids).await?;
+    }
+    report.units_created.extend(new_rows.iter().map(|r| r.name.clone()));
     for row in &table.rows {
         match units.get(&row.name) {
-            None => {
-                let created = unit::ActiveModel {
-                    name: Set(row.name.clone()),
-                    kind: Set(row.kind),
-                    created_at: Set(now),
-                    accepts_weekend_visits: Set(false),
-                    term_bound: Set(row.kind == crate::domain::UnitKind::University),
-                    ..Default::default()
-                }
-                .insert(txn)
-                .await?;
-                super::calendars::create_unit_calendar(txn, created.id).await?;
-                report.units_created.push(row.name.clone());
-                units.insert(row.name.clone(), created);
-            }
             Some(u) if u.kind != row.kind => {
                 let mut changed: unit::ActiveModel = u.clone().into();
                 changed.kind = Set(row.kind);
@@ -356,7 +361,7 @@ async fn upsert_units(
                 report.units_reclassified.push(row.name.clone());
                 units.insert(row.name.clone(), changed);
             }
-            Some(_) => {}
+            _ => {}
         }
     }
     Ok(units)
@@ -396,11 +401,12 @@ async fn write_quotas(
             }
         }
     }
+    let mut added = Vec::new();
     for row in &table.rows {
         let unit_id = units[&row.name].id;
         match by_unit.get(&unit_id) {
             None => {
-                plan_quota::ActiveModel {
+                added.push(plan_quota::ActiveModel {
                     plan_id: Set(plan_id),
                     unit_id: Set(unit_id),
                     section: Set(row.section),
@@ -409,9 +415,7 @@ async fn write_quotas(
                     site: Set(row.site.clone()),
                     note: Set(row.note.clone()),
                     ..Default::default()
-                }
-                .insert(txn)
-                .await?;
+                });
                 report.quotas_added.push(row.name.clone());
             }
             Some(q) => {
@@ -437,6 +441,10 @@ async fn write_quotas(
                 changed.update(txn).await?;
             }
         }
+    }
+    // After the moves above, so that no new row takes a place an old one still holds.
+    for chunk in added.chunks(super::INSERT_CHUNK) {
+        plan_quota::Entity::insert_many(chunk.iter().cloned()).exec(txn).await?;
     }
     Ok(())
 }

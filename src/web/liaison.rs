@@ -11,6 +11,7 @@ use super::render::{self, Chrome};
 use super::session::{self, Session};
 use super::view::{day_label, short_day, Figures, VisitRow};
 use crate::domain::auth::Role;
+use crate::domain::ids::VisitId;
 use crate::domain::visit::Session as DaySession;
 use crate::services::visits::{self, BookingInput, RescheduleInput, VisitFilter};
 use crate::services::{fulfilment, Page, ServiceError};
@@ -310,7 +311,8 @@ pub async fn cancel(
         Err(r) => return r,
     };
     let result =
-        visits::cancel_visit(&state.db, &state.clock, &state.booking, &s.actor, id, form.reason).await;
+        visits::cancel_visit(&state.db, &state.clock, &state.booking, &s.actor, VisitId(id), form.reason)
+            .await;
     after_change(state, &s, result.map(|_| ()), form.back.as_deref(), "cancelled").await
 }
 
@@ -350,7 +352,8 @@ pub async fn reschedule(
         lead_time_override: None,
         day_override: None,
     };
-    let result = visits::reschedule_visit(&state.db, &state.clock, &state.booking, &s.actor, id, input).await;
+    let result =
+        visits::reschedule_visit(&state.db, &state.clock, &state.booking, &s.actor, VisitId(id), input).await;
     after_change(state, &s, result.map(|_| ()), form.back.as_deref(), "moved").await
 }
 

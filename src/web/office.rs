@@ -10,6 +10,7 @@ use super::render::{self, thousands, Chrome};
 use super::session;
 use super::view::{short_day, Figures, VisitRow};
 use crate::domain::auth::Role;
+use crate::domain::ids::VisitId;
 use crate::domain::work_calendar::weekday_zh;
 use crate::services::fulfilment::{self, ProgressFilter, ProgressOrder};
 use crate::services::visits::{self, VisitFilter};
@@ -277,8 +278,9 @@ pub async fn confirm(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let result =
-        visits::confirm_visit(&state.db, &state.clock, &state.booking, &s.actor, id).await.map(|_| ());
+    let result = visits::confirm_visit(&state.db, &state.clock, &state.booking, &s.actor, VisitId(id))
+        .await
+        .map(|_| ());
     after_change(state, &s, result, form.back.as_deref(), "confirmed").await
 }
 
@@ -305,7 +307,7 @@ pub async fn confirm_many(req: &Request, Data(state): Data<&AppState>, body: Bod
     }
     let mut refusals = Vec::new();
     for id in ids {
-        match visits::confirm_visit(&state.db, &state.clock, &state.booking, &s.actor, id).await {
+        match visits::confirm_visit(&state.db, &state.clock, &state.booking, &s.actor, VisitId(id)).await {
             Ok(_) => {}
             Err(e @ (ServiceError::Database(_) | ServiceError::Internal(_))) => {
                 return render::service_error_for(&s, e)

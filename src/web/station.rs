@@ -14,6 +14,7 @@ use super::session::{self, Session};
 use super::view::{day_label, VisitRow};
 use crate::domain::auth::Role;
 use crate::domain::collection::{BloodTypes, CollectionSite, Counts};
+use crate::domain::ids::VisitId;
 use crate::services::collections::{self, CollectionFilter, CollectionInput, CollectionView, Source};
 use crate::services::visits::{self, VisitFilter};
 use crate::services::{plans, Page, ServiceError};
@@ -146,7 +147,7 @@ async fn visit_page_with(
     error: Option<String>,
     entered: Option<CountFields>,
 ) -> Response {
-    let visit = match visits::visit_by_id(&state.db, &s.actor, id).await {
+    let visit = match visits::visit_by_id(&state.db, &s.actor, VisitId(id)).await {
         Ok(v) => v,
         Err(e) => return render::service_error_for(s, e),
     };

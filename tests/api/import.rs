@@ -228,3 +228,46 @@ async fn strict_refuses_the_printed_total_warning_and_dry_run_writes_nothing() {
     let answer = app.gql("{ plan(year: 2021) { year } }", json!({})).await;
     assert_eq!(crate::helpers::error_code(&answer), Some("NOT_FOUND"));
 }
+
+/// Issue 13, item 6: `bloodplan gen` writes a deterministic synthetic plan folder that
+/// `bloodplan import` loads like the real one.
+#[tokio::test]
+async fn a_generated_plan_folder_is_deterministic_and_imports_every_row() {
+    let app = spawn_empty_app().await;
+    let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for dir in [&first, &second] {
+        let args = [
+            "gen",
+            "--cities",
+            "3",
+            "--units-per-city",
+            "40",
+            "--year",
+            "2021",
+            "--seed",
+            "9",
+            "--out",
+            path(dir.path()),
+        ];
+        let out = bloodplan_cli(&app.database, &args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("已生成 2021 年合成计划：120 行"));
+    }
+    for file in ["plan.toml", "units.csv"] {
+        let read = |dir: &tempfile::TempDir| std::fs::read(dir.path().join(file)).unwrap();
+        assert_eq!(read(&first), read(&second), "{file} is the same for the same seed");
+    }
+    let (ok, stdout, stderr) = import(&app, &[path(first.path())]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("2021 年计划：120 行"), "{stdout}");
+    let units = app
+        .gql_ok(
+            "{ plan(year: 2021) { units(first: 1) { totalCount } sections { kind difference } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(units["plan"]["units"]["totalCount"], 120);
+    for section in units["plan"]["sections"].as_array().unwrap() {
+        assert_eq!(section["difference"], 0, "printed totals are the rows' sums: {section}");
+    }
+}

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use bloodplan::domain::auth::{Actor, Role};
+use bloodplan::domain::ids::VisitId;
 use bloodplan::domain::visit::{Session, VisitStatus};
 use bloodplan::domain::work_calendar::WorkCalendar;
 use bloodplan::services::visits::{self, BookingInput, BookingSettings, RescheduleInput, VisitFilter};
@@ -93,7 +94,9 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) -> (Vec<(NaiveDate, 
             }
             Op::Cancel { pick: i } => {
                 if let Some(id) = pick(i) {
-                    let _ = visits::cancel_visit(db, clock, &w.settings, &w.office, id, "测试".into()).await;
+                    let _ =
+                        visits::cancel_visit(db, clock, &w.settings, &w.office, VisitId(id), "测试".into())
+                            .await;
                 }
             }
             Op::Reschedule { pick: i, day: d, session } => {
@@ -106,12 +109,13 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) -> (Vec<(NaiveDate, 
                         lead_time_override: None,
                         day_override: None,
                     };
-                    let _ = visits::reschedule_visit(db, clock, &w.settings, &w.office, id, input).await;
+                    let _ =
+                        visits::reschedule_visit(db, clock, &w.settings, &w.office, VisitId(id), input).await;
                 }
             }
             Op::Confirm { pick: i } => {
                 if let Some(id) = pick(i) {
-                    let _ = visits::confirm_visit(db, clock, &w.settings, &w.office, id).await;
+                    let _ = visits::confirm_visit(db, clock, &w.settings, &w.office, VisitId(id)).await;
                 }
             }
         }
@@ -206,7 +210,7 @@ fn every_session_availability_offers_can_be_booked_by_the_same_caller() {
                 };
                 match visits::book_visit(db, clock, &w.settings, &liaison, input).await {
                     Ok(v) => {
-                        visits::cancel_visit(db, clock, &w.settings, &w.office, v.id, "测试".into())
+                        visits::cancel_visit(db, clock, &w.settings, &w.office, VisitId(v.id), "测试".into())
                             .await
                             .unwrap();
                     }

@@ -233,3 +233,47 @@ async fn the_browser_tests_ran_in_a_real_chromium() {
     page.assert_clean_console("the login page").await;
     page.close().await;
 }
+
+#[tokio::test]
+async fn a_plan_upload_needs_the_csrf_token_and_this_origin_and_its_preview_writes_nothing() {
+    let app = spawn_app().await;
+    app.create_user("office", Role::Office, None).await;
+    let cookie = sign_in(&app, "office").await;
+    let (status, page) = get(&app, &cookie, "/office/import").await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_in(&page);
+    let table = std::fs::read_to_string(crate::helpers::seeds_dir().join("2020/units.csv"))
+        .unwrap()
+        .replace("COUNTY,1,咸安,1600,", "COUNTY,1,咸安,1700,");
+    let body = format!(
+        "--XX\r\nContent-Disposition: form-data; name=\"year\"\r\n\r\n2020\r\n--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"units.csv\"\r\nContent-Type: text/csv\r\n\r\n{table}\r\n--XX--\r\n"
+    );
+    let upload = |query: String, origin: Option<&'static str>| {
+        let mut r = client()
+            .post(format!("{}/office/import{query}", app.address))
+            .header(COOKIE, &cookie)
+            .header(reqwest::header::CONTENT_TYPE, "multipart/form-data; boundary=XX")
+            .body(body.clone());
+        if let Some(o) = origin {
+            r = r.header(ORIGIN, o);
+        }
+        r.send()
+    };
+    let before = app.snapshot().await;
+    for (what, query, origin) in [
+        ("no token", String::new(), None),
+        ("a wrong token", format!("?csrf={}", "0".repeat(64)), None),
+        ("a foreign origin", format!("?csrf={csrf}"), Some("https://evil.example")),
+    ] {
+        let r = upload(query, origin).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{what}");
+    }
+    let r = upload(format!("?csrf={csrf}"), None).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let preview = r.text().await.unwrap();
+    assert!(
+        preview.contains("咸安：计划人数 1,600 → 1,700") && preview.contains("apply-submit"),
+        "{preview}"
+    );
+    assert_eq!(app.snapshot().await, before, "neither the refusals nor the preview wrote anything");
+}

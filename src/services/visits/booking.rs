@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::db::entities::{unit, vehicle, visit, visit_slot};
 use crate::domain::auth::{Actor, Role, OFFICE, OFFICE_OR_LIAISON, STAFF};
 use crate::domain::booking::{self, Blackout, BookingRequest};
+use crate::domain::ids::VisitId;
 use crate::domain::visit::{Session, VisitStatus};
 use crate::services::audit::Change;
 use crate::services::notices::{self, Notice};
@@ -137,7 +138,7 @@ async fn take_slots(
     Ok(())
 }
 
-async fn free_slots(txn: &DatabaseTransaction, visit_id: i32) -> Result<(), DbErr> {
+async fn free_slots(txn: &DatabaseTransaction, visit_id: VisitId) -> Result<(), DbErr> {
     visit_slot::Entity::delete_many().filter(visit_slot::Column::VisitId.eq(visit_id)).exec(txn).await?;
     Ok(())
 }
@@ -275,7 +276,7 @@ async fn with_warnings(
 async fn visit_for_change(
     txn: &DatabaseTransaction,
     actor: &Actor,
-    id: i32,
+    id: VisitId,
 ) -> Result<visit::Model, ServiceError> {
     let found = visit::Entity::find_by_id(id).one(txn).await?;
     actor.may_read_record(found.as_ref().map(|v| v.unit_id))?;
@@ -303,7 +304,7 @@ pub async fn cancel_visit(
     clock: &Clock,
     settings: &BookingSettings,
     actor: &Actor,
-    id: i32,
+    id: VisitId,
     reason: String,
 ) -> Result<VisitView, ServiceError> {
     actor.require(OFFICE_OR_LIAISON)?;
@@ -342,7 +343,7 @@ async fn set_status(
     clock: &Clock,
     office: Option<&crate::email::OfficeContact>,
     actor: &Actor,
-    id: i32,
+    id: VisitId,
     to: VisitStatus,
     action: &'static str,
 ) -> Result<VisitView, ServiceError> {
@@ -371,7 +372,7 @@ pub async fn confirm_visit(
     clock: &Clock,
     settings: &BookingSettings,
     actor: &Actor,
-    id: i32,
+    id: VisitId,
 ) -> Result<VisitView, ServiceError> {
     actor.require(OFFICE)?;
     set_status(db, clock, settings.office.as_ref(), actor, id, VisitStatus::Confirmed, "confirm").await
@@ -382,7 +383,7 @@ pub async fn mark_no_show(
     db: &DatabaseConnection,
     clock: &Clock,
     actor: &Actor,
-    id: i32,
+    id: VisitId,
 ) -> Result<VisitView, ServiceError> {
     actor.require(STAFF)?;
     set_status(db, clock, None, actor, id, VisitStatus::NoShow, "no_show").await
@@ -404,7 +405,7 @@ pub async fn reschedule_visit(
     clock: &Clock,
     settings: &BookingSettings,
     actor: &Actor,
-    id: i32,
+    id: VisitId,
     input: RescheduleInput,
 ) -> Result<VisitView, ServiceError> {
     actor.require(OFFICE_OR_LIAISON)?;

@@ -8,13 +8,18 @@ use sea_orm::{
 
 use crate::db::entities::{plan_quota, unit, vehicle, visit};
 use crate::domain::auth::Actor;
+use crate::domain::ids::VisitId;
 use crate::domain::visit::VisitStatus;
 use crate::domain::Section;
 use crate::services::{Page, ServiceError};
 
 use super::{view, view_with, VisitView};
 
-pub async fn visit_by_id(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<VisitView, ServiceError> {
+pub async fn visit_by_id(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: VisitId,
+) -> Result<VisitView, ServiceError> {
     let found = visit::Entity::find_by_id(id).one(db).await?;
     actor.may_read_record(found.as_ref().map(|v| v.unit_id))?;
     view(db, found.ok_or_else(|| ServiceError::not_found(crate::services::noun::VISIT, id))?).await
