@@ -12,6 +12,7 @@ mod collections;
 mod contacts;
 mod fulfilment;
 mod guards;
+pub mod introspection;
 mod plan;
 mod reminders;
 pub mod scalars;

@@ -274,6 +274,18 @@ async fn request_auth(req: &Request, state: &AppState) -> Result<RequestAuth, Re
     }
 }
 
+/// The schema for GraphiQL's documentation and autocomplete (see `graphql::introspection`);
+/// off with GraphiQL.
+#[handler]
+pub async fn graphiql_introspection(Data(gql): Data<&GraphqlHttp>) -> Response {
+    if !gql.state.http.graphiql {
+        return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "GraphiQL 已关闭");
+    }
+    Response::builder()
+        .content_type("application/json; charset=utf-8")
+        .body(crate::graphql::introspection::introspection_json().await)
+}
+
 /// GraphiQL for people; read-only queries for scripts. A mutation over GET gets 405.
 #[handler]
 pub async fn graphql_get(req: &Request, Data(gql): Data<&GraphqlHttp>) -> Response {

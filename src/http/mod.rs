@@ -27,6 +27,7 @@ pub fn routes(
     Route::new()
         .nest("/", crate::web::routes(state.clone()))
         .at("/graphql", get(graphql::graphql_get).post(graphql::graphql_post))
+        .at("/graphql/introspection.json", get(graphql::graphiql_introspection))
         .at("/health", get(graphql::health))
         .at("/calendar/vehicles/:file", get(calendar::vehicle_ics))
         .at("/calendar/units/:file", get(calendar::unit_ics))

@@ -217,6 +217,8 @@ async fn with_graphiql_off_there_is_no_graphiql_page_and_no_introspection() {
     .await;
     let page = app.client.get(app.graphql_url()).send().await.unwrap();
     assert_eq!(page.status(), 404);
+    let schema = app.client.get(format!("{}/introspection.json", app.graphql_url())).send().await.unwrap();
+    assert_eq!(schema.status(), 404, "GraphiQL's schema goes with GraphiQL");
     let answer =
         app.gql("{ __schema { queryType { name } } __type(name: \"Plan\") { name } }", json!({})).await;
     assert!(answer["data"]["__schema"].is_null(), "introspection answers nothing: {answer}");

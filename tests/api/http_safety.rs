@@ -32,6 +32,33 @@ async fn graphiql_is_served_on_a_plain_get() {
     assert!(response.text().await.unwrap().contains("graphiql"));
 }
 
+/// GraphiQL's introspection nests about fifteen levels, deeper than `/graphql` allows (10):
+/// its page reads the schema from here, so documentation and autocomplete work.
+#[tokio::test]
+async fn graphiql_reads_the_whole_schema_although_its_introspection_is_deeper_than_the_limit() {
+    let app = spawn_app().await;
+    let url = format!("{}/introspection.json", app.graphql_url());
+    let answer: Value = app.client.get(&url).send().await.unwrap().json().await.unwrap();
+    let schema = &answer["data"]["__schema"];
+    assert_eq!(schema["queryType"]["name"], "Query", "{answer}");
+    assert_eq!(schema["mutationType"]["name"], "Mutation");
+    let query = schema["types"].as_array().unwrap().iter().find(|t| t["name"] == "Query").unwrap();
+    let plans = query["fields"].as_array().unwrap().iter().find(|f| f["name"] == "plans").unwrap();
+    // [Plan!]! read through three levels of ofType.
+    let t = &plans["type"];
+    assert_eq!(
+        (
+            &t["kind"],
+            &t["ofType"]["kind"],
+            &t["ofType"]["ofType"]["kind"],
+            &t["ofType"]["ofType"]["ofType"]["name"]
+        ),
+        (&json!("NON_NULL"), &json!("LIST"), &json!("NON_NULL"), &json!("Plan"))
+    );
+    let page = app.client.get("{}/assets/graphiql-init.js".replace("{}", &app.address)).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("/graphql/introspection.json"), "the page asks for it");
+}
+
 #[tokio::test]
 async fn bodies_that_are_not_json_get_415_before_any_resolver() {
     let app = spawn_app().await;

@@ -177,6 +177,36 @@ async fn a_booking_goes_from_the_liaison_to_the_office_to_the_station_and_onto_t
         .for_element(fantoccini::Locator::Css(".graphiql-container"))
         .await
         .expect("GraphiQL starts");
+    // The schema loaded although GraphiQL's introspection is deeper than /graphql allows:
+    // the documentation explorer lists the root types.
+    office
+        .client
+        .find(fantoccini::Locator::Css(".graphiql-sidebar-section button"))
+        .await
+        .expect("the documentation explorer's button")
+        .click()
+        .await
+        .unwrap();
+    let mut docs = String::new();
+    for _ in 0..100 {
+        if office.has(".graphiql-doc-explorer").await {
+            docs = office.text(".graphiql-doc-explorer").await;
+            if docs.contains("Query") {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(docs.contains("Query") && docs.contains("Mutation"), "documentation explorer: {docs}");
+    // Closed again, so that the editors have the screen.
+    office
+        .client
+        .find(fantoccini::Locator::Css(".graphiql-sidebar-section button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     office.screenshots("graphiql").await;
     // On a phone the response sits below the editor, as wide as the screen allows.
     office.client.set_window_size(390, 844).await.unwrap();
