@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::config::OfficeContact;
-use super::format::{date_zh, escape_html, footer_text, html_page, html_table, text_table, Align};
+use super::format::{date_zh, email_bodies, render, tables, Align, Tables};
 use super::templates::RenderedEmail;
 
 /// What a liaison did to a visit.
@@ -73,7 +73,6 @@ pub fn activity_digest(d: &ActivityDigest, office: &OfficeContact) -> RenderedEm
         summary.push_str(&format!("（另有 {} 条未列出，请登录系统查看）", d.omitted));
     }
     summary.push('。');
-    let next = format!("待确认的预约请在采血日历中确认或调整：{}", d.calendar_url);
     const HEADER: [&str; 8] =
         ["时间", "操作", "单位", "采血日期", "采血车", "预计人数", "当前状态", "经办人"];
     const ALIGN: [Align; 8] = {
@@ -96,20 +95,19 @@ pub fn activity_digest(d: &ActivityDigest, office: &OfficeContact) -> RenderedEm
             ]
         })
         .collect();
-    let text = format!(
-        "市献血办各位同事：您好！\n\n{summary}\n\n{}\n{next}\n\n{}",
-        text_table(&HEADER, &ALIGN, &cells),
-        footer_text(office)
-    );
-    let body = format!(
-        "<p>市献血办各位同事：您好！</p>\n<p>{}</p>\n{}<p>待确认的预约请在<a href=\"{url}\">采血日历</a>中确认或调整。</p>\n",
-        escape_html(&summary),
-        html_table(&HEADER, &ALIGN, &cells),
-        url = escape_html(&d.calendar_url),
-    );
-    let html = html_page(&subject, &body, office);
-    RenderedEmail { subject, text, html }
+    let m = ActivityMail { d, office, subject: &subject, summary, tables: tables(&HEADER, &ALIGN, &cells) };
+    render(&subject, &ActivityText { m: &m }, &ActivityHtml { m: &m })
 }
+
+struct ActivityMail<'a> {
+    d: &'a ActivityDigest,
+    office: &'a OfficeContact,
+    subject: &'a str,
+    summary: String,
+    tables: Tables,
+}
+
+email_bodies!(ActivityMail => ActivityText = "activity_digest.txt", ActivityHtml = "activity_digest.html");
 
 #[cfg(test)]
 mod tests {
@@ -156,7 +154,7 @@ mod tests {
         );
         assert!(email.text.contains("（另有 2 条未列出，请登录系统查看）。"), "{}", email.text);
         assert!(email.text.contains("\n3月2日 09:15  撤回    湖北科技学院  "), "{}", email.text);
-        assert!(email.html.contains("&lt;b&gt;咸宁职业技术学院&lt;/b&gt;"));
+        assert!(email.html.contains("&#60;b&#62;咸宁职业技术学院&#60;/b&#62;"));
         assert!(!email.html.contains("<b>咸宁"));
     }
 }

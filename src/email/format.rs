@@ -1,8 +1,9 @@
-//! The small pieces every template shares: Chinese dates, HTML escaping, the footer, the
-//! page around an HTML body, and plain-text tables that line up in a monospace font.
+//! The small pieces every email shares: Chinese dates, percentages, rendering the two
+//! bodies, and tables, in plain text that lines up in a monospace font and in HTML.
+use askama::Template;
 use chrono::{Datelike, NaiveDate};
 
-use super::config::OfficeContact;
+use super::templates::RenderedEmail;
 use crate::domain::work_calendar::weekday_zh;
 
 /// `2020年2月24日`
@@ -24,47 +25,34 @@ pub fn percent(value: f64) -> String {
     }
 }
 
-/// Escapes text for HTML element content and quoted attribute values alike.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+/// The two body templates of one email (`$name.txt` and `$name.html` in
+/// `src/email/templates`), both reading the same facts as `m`.
+macro_rules! email_bodies {
+    ($mail:ident => $text:ident = $text_path:tt, $html:ident = $html_path:tt) => {
+        #[derive(askama::Template)]
+        #[template(path = $text_path)]
+        struct $text<'a> {
+            m: &'a $mail<'a>,
         }
-    }
-    out
+
+        #[derive(askama::Template)]
+        #[template(path = $html_path)]
+        struct $html<'a> {
+            m: &'a $mail<'a>,
+        }
+    };
+}
+pub(super) use email_bodies;
+
+/// An email's two bodies rendered from their templates; `subject` is the HTML page's title
+/// too (`email_page.html`).
+pub fn render(subject: &str, text: &impl Template, html: &impl Template) -> RenderedEmail {
+    RenderedEmail { subject: subject.to_owned(), text: body(text), html: body(html) }
 }
 
-/// Escapes, then keeps the line breaks a person typed into a note.
-pub fn escape_html_lines(text: &str) -> String {
-    escape_html(text).replace('\n', "<br>")
-}
-
-pub fn footer_text(office: &OfficeContact) -> String {
-    format!(
-        "--\n{}\n电话：{}\n邮箱：{}\n本邮件由系统自动发送；如有疑问，请致电或发邮件与我们联系。\n",
-        office.name, office.phone, office.email
-    )
-}
-
-/// A complete HTML document with inline styles only, since mail clients drop `<style>`.
-pub fn html_page(title: &str, body: &str, office: &OfficeContact) -> String {
-    let (name, phone, email) =
-        (escape_html(&office.name), escape_html(&office.phone), escape_html(&office.email));
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
-         <body style=\"font-family:'Microsoft YaHei','PingFang SC',sans-serif;font-size:14px;line-height:1.7;color:#222\">\n\
-         {body}\
-         <hr style=\"border:none;border-top:1px solid #ccc;margin-top:24px\">\n\
-         <p style=\"color:#555;font-size:13px\">{name}<br>电话：{phone}<br>邮箱：<a href=\"mailto:{email}\">{email}</a><br>\
-         本邮件由系统自动发送；如有疑问，请致电或发邮件与我们联系。</p>\n</body>\n</html>\n",
-        title = escape_html(title),
-    )
+fn body(template: &impl Template) -> String {
+    // Rendering into a String fails only when a value's Display does; none of these can.
+    template.render().expect("an email template renders into a String")
 }
 
 /// Columns a Chinese monospace font shows: CJK and full-width characters take two.
@@ -106,25 +94,33 @@ pub fn text_table(header: &[&str], align: &[Align], rows: &[Vec<String>]) -> Str
     out
 }
 
+/// One table as both bodies show it.
+pub struct Tables {
+    pub text: String,
+    pub html: String,
+}
+
+pub fn tables(header: &[&str], align: &[Align], rows: &[Vec<String>]) -> Tables {
+    Tables { text: text_table(header, align, rows), html: html_table(header, align, rows) }
+}
+
 /// The same table in HTML, bordered with inline styles; `align` right-aligns number columns.
 pub fn html_table(header: &[&str], align: &[Align], rows: &[Vec<String>]) -> String {
-    const CELL: &str = "border:1px solid #999;padding:4px 8px";
-    let mut out = String::from("<table style=\"border-collapse:collapse\">\n<thead><tr>");
-    for h in header {
-        out.push_str(&format!("<th style=\"{CELL};background:#f2f2f2\">{}</th>", escape_html(h)));
+    body(&HtmlTable { header, align, rows })
+}
+
+#[derive(Template)]
+#[template(path = "email_table.html")]
+struct HtmlTable<'a> {
+    header: &'a [&'a str],
+    align: &'a [Align],
+    rows: &'a [Vec<String>],
+}
+
+impl HtmlTable<'_> {
+    fn right(&self, column: &usize) -> bool {
+        self.align.get(*column) == Some(&Align::Right)
     }
-    out.push_str("</tr></thead>\n<tbody>\n");
-    for row in rows {
-        out.push_str("<tr>");
-        for (i, cell) in row.iter().enumerate() {
-            let right = align.get(i) == Some(&Align::Right);
-            let style = if right { ";text-align:right" } else { "" };
-            out.push_str(&format!("<td style=\"{CELL}{style}\">{}</td>", escape_html(cell)));
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</tbody>\n</table>\n");
-    out
 }
 
 #[cfg(test)]
@@ -140,12 +136,6 @@ mod tests {
         assert_eq!(date_zh(date(2020, 2, 24)), "2020年2月24日");
         assert_eq!(date_weekday_zh(date(2020, 3, 2)), "2020年3月2日（星期一）");
         assert_eq!(date_weekday_zh(date(2020, 6, 14)), "2020年6月14日（星期日）");
-    }
-
-    #[test]
-    fn every_markup_character_is_escaped() {
-        assert_eq!(escape_html(r#"<b>&"'"#), "&lt;b&gt;&amp;&quot;&#39;");
-        assert_eq!(escape_html_lines("a<\nb"), "a&lt;<br>b");
     }
 
     #[test]

@@ -2,8 +2,8 @@
 use chrono::NaiveDate;
 
 use super::config::OfficeContact;
-use super::format::{date_weekday_zh, escape_html, footer_text, html_page};
-use super::templates::RenderedEmail;
+use super::format::{date_weekday_zh, email_bodies, render};
+use super::templates::{greeting, RenderedEmail};
 
 /// One arrangement of a visit as the holder reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,10 +52,6 @@ pub fn visit_notice(n: &VisitNotice, office: &OfficeContact) -> RenderedEmail {
         VisitChange::Cancelled { .. } => ("已取消", format!("{when}的采血活动已取消")),
     };
     let subject = format!("【{}】{}：{subject_what}", office.name, n.unit_name);
-    let greeting = match n.liaison_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(name) => name.to_owned(),
-        None => format!("{}献血工作联络员", n.unit_name),
-    };
     let mut lines = vec![format!("{}{what}{}的团体无偿献血采血活动安排。", office.name, n.unit_name)];
     match &n.change {
         VisitChange::Confirmed => lines.push(format!("安排：{}。", n.visit.line())),
@@ -74,17 +70,17 @@ pub fn visit_notice(n: &VisitNotice, office: &OfficeContact) -> RenderedEmail {
         }
         _ => format!("如需调整时间，请尽早与{}联系。感谢贵单位对无偿献血事业的支持！", office.name),
     };
-    let mut text = format!("{greeting}：您好！\n\n");
-    for line in &lines {
-        text.push_str(line);
-        text.push('\n');
-    }
-    text.push_str(&format!("\n{closing}\n\n{}", footer_text(office)));
-    let mut body = format!("<p>{}：您好！</p>\n", escape_html(&greeting));
-    for line in &lines {
-        body.push_str(&format!("<p>{}</p>\n", escape_html(line)));
-    }
-    body.push_str(&format!("<p>{}</p>\n", escape_html(&closing)));
-    let html = html_page(&subject, &body, office);
-    RenderedEmail { subject, text, html }
+    let greeting = greeting(&n.unit_name, n.liaison_name.as_deref());
+    let m = NoticeMail { office, subject: &subject, greeting, lines, closing };
+    render(&subject, &NoticeText { m: &m }, &NoticeHtml { m: &m })
 }
+
+struct NoticeMail<'a> {
+    office: &'a OfficeContact,
+    subject: &'a str,
+    greeting: String,
+    lines: Vec<String>,
+    closing: String,
+}
+
+email_bodies!(NoticeMail => NoticeText = "visit_notice.txt", NoticeHtml = "visit_notice.html");
