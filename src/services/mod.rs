@@ -111,5 +111,7 @@ impl Page {
 }
 
 /// Rows per multi-row INSERT: well under every backend's limit on bound parameters
-/// (SQLite 32,766, PostgreSQL 65,535) for the widest table written in bulk.
-pub const INSERT_CHUNK: usize = 500;
+/// (SQLite 32,766, PostgreSQL 65,535), and small enough that a statement fits one loopback
+/// TCP segment: at 500 rows each PostgreSQL insert waited ~45 ms on a delayed ACK (a 45,000
+/// holder import took 13 s; at 100 rows, 1.6 s — BENCHMARKS.md).
+pub const INSERT_CHUNK: usize = 100;
