@@ -25,6 +25,13 @@ struct Level {
     figures: Figures,
 }
 
+impl Level {
+    /// One holder's row: a county on the dashboard, or a holder behind schedule.
+    fn holder(u: &crate::services::fulfilment::UnitProgress) -> Level {
+        Level { id: u.unit_id.to_string(), name: u.name.clone(), figures: Figures::from(&u.progress) }
+    }
+}
+
 struct Column {
     x: i64,
     y: i64,
@@ -131,23 +138,8 @@ pub async fn dashboard(req: &Request, Data(state): Data<&AppState>, Query(q): Qu
                 figures: Figures::from(&x.progress),
             })
             .collect(),
-        counties: f
-            .by_county
-            .iter()
-            .map(|u| Level {
-                id: u.unit_id.to_string(),
-                name: u.name.clone(),
-                figures: Figures::from(&u.progress),
-            })
-            .collect(),
-        behind: behind
-            .iter()
-            .map(|u| Level {
-                id: u.unit_id.to_string(),
-                name: u.name.clone(),
-                figures: Figures::from(&u.progress),
-            })
-            .collect(),
+        counties: f.by_county.iter().map(Level::holder).collect(),
+        behind: behind.iter().map(Level::holder).collect(),
         behind_total,
         columns,
         chart_max: thousands(max),
