@@ -144,6 +144,20 @@ async fn main() -> anyhow::Result<()> {
     reports.push(
         run("plan(year: 2020), all 157 rows", &client, &url, &token, vec![plan; 2000], 32, no_errors).await,
     );
+    // The issue 13 row: every holder's name and quota, nothing else.
+    let names = gql("{ plan(year: 2020) { units(first: 500) { nodes { name quota } } } }", json!({}));
+    reports.push(
+        run(
+            "plan.units, every holder's name and quota",
+            &client,
+            &url,
+            &token,
+            vec![names; 4000],
+            32,
+            no_errors,
+        )
+        .await,
+    );
     let availability =
         gql("{ availability(from: \"2020-03-01\", to: \"2020-03-31\") { date session } }", json!({}));
     reports.push(

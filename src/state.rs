@@ -13,6 +13,7 @@ use crate::email::Mailer;
 use crate::services::accounts::AuthSettings;
 use crate::services::collections::CollectionSettings;
 use crate::services::outbox::OutboxSettings;
+use crate::services::plan_cache::PlanCache;
 use crate::services::reminders::ReminderContext;
 use crate::services::visits::BookingSettings;
 
@@ -35,6 +36,8 @@ pub struct AppState {
     pub http: HttpSettings,
     /// The ceiling of one collection record.
     pub collections: CollectionSettings,
+    /// The published plans' rows in memory, checked against `plan.version` on every read.
+    pub plan_cache: Arc<PlanCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +93,7 @@ impl AppState {
             http: config.http.clone(),
             collections: config.collections,
             behind_margin_points: config.behind_margin_points,
+            plan_cache: Arc::default(),
         })
     }
 

@@ -30,6 +30,16 @@ impl Section {
         self.into()
     }
 
+    /// The section's place in the printed table (一、二、三): the table's order, stored beside
+    /// each row (`plan_quota.section_rank`) so that an index serves it.
+    pub fn rank(self) -> i32 {
+        match self {
+            Section::County => 1,
+            Section::CityUnit => 2,
+            Section::Enterprise => 3,
+        }
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             Section::County => "各县(市、区)",

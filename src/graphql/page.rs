@@ -37,4 +37,11 @@ impl<T: OutputType> PageOf<T> {
         let has_next_page = page.offset.saturating_add(nodes.len() as u64) < total;
         PageOf { total_count: i64::try_from(total).unwrap_or(i64::MAX), has_next_page, nodes }
     }
+
+    /// A page whose list knows whether rows follow without counting them all: `total` is
+    /// `None` only when `totalCount` was not asked for, so the 0 put there is never shown.
+    pub fn known(total: Option<u64>, has_next_page: bool, nodes: Vec<T>) -> Self {
+        let total_count = total.map_or(0, |t| i64::try_from(t).unwrap_or(i64::MAX));
+        PageOf { total_count, has_next_page, nodes }
+    }
 }

@@ -10,7 +10,7 @@ use super::guards::{role, ANY_ROLE, OFFICE};
 use super::types::{SectionGql, UnitKindGql};
 use crate::error::{ApiError, ApiResult};
 use crate::services::plans::{self, PlanView, QuotaRow, SectionSummary, UnitFilter, UnitOrder, UnitView};
-use crate::services::{units, Page};
+use crate::services::{plan_cache, units, Page};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -110,11 +110,12 @@ impl Plan {
     /// What the import reported, e.g. a printed section total that differs from its rows.
     async fn warnings(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
         let state = ctx.data_unchecked::<AppState>();
-        Ok(plans::plan_warnings(&state.db, self.0.id).await?)
+        Ok(state.plan_cache.published(&state.db, &self.0).await?.warnings.clone())
     }
     async fn sections(&self, ctx: &Context<'_>) -> ApiResult<Vec<PlanSection>> {
         let state = ctx.data_unchecked::<AppState>();
-        Ok(plans::section_summaries(&state.db, self.0.id).await?.into_iter().map(PlanSection::from).collect())
+        let snapshot = state.plan_cache.published(&state.db, &self.0).await?;
+        Ok(snapshot.sections.iter().cloned().map(PlanSection::from).collect())
     }
     /// The plan's rows (quota holders), paged and filtered: `first` 1–500 (default 50),
     /// `offset` default 0, in table order unless `orderBy` says otherwise.
@@ -140,8 +141,12 @@ impl Plan {
             UnitOrderBy::QuotaAsc => UnitOrder::QuotaAsc,
             UnitOrderBy::Name => UnitOrder::Name,
         };
-        let (total, rows) = plans::plan_units(&state.db, self.0.id, &filter, order, page).await?;
-        Ok(PageOf::new(total, page, rows.into_iter().map(PlanUnit::from).collect()))
+        let count = ctx.look_ahead().field("totalCount").exists();
+        let found =
+            plan_cache::plan_units(&state.db, &state.plan_cache, &self.0, &filter, order, page, count)
+                .await?;
+        let nodes = found.rows.into_iter().map(PlanUnit::from).collect();
+        Ok(PageOf::known(found.total, found.has_next_page, nodes))
     }
 }
 

@@ -11,6 +11,7 @@ pub mod exports;
 pub mod fulfilment;
 pub mod notices;
 pub mod outbox;
+pub mod plan_cache;
 pub mod plan_import;
 pub mod plans;
 pub mod reminders;

@@ -3,9 +3,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, ExprTrait,
+    QueryFilter, Set,
 };
 
 use super::audit::{Change, Performer};
@@ -310,10 +311,24 @@ async fn write_plan(
     write_quotas(txn, plan.id, table, &units, &mut report).await?;
     report.plan_changed |= write_printed_totals(txn, plan.id, &m.printed_totals).await?;
     report.plan_changed |= write_warnings(txn, plan.id, table).await?;
+    let plan_id = plan.id;
     if report.changed_anything() && !report.plan_created {
         let mut touched: plan::ActiveModel = plan.into();
         touched.imported_at = Set(now);
         touched.update(txn).await?;
+    }
+    // Tells every process that keeps plans in memory (`plan_cache`) to reload this one; a
+    // holder's kind shows in every year's rows, so a reclassification raises every plan. A
+    // plan created now starts at version 1: no process can have read it before.
+    if !report.units_reclassified.is_empty() || (report.changed_anything() && !report.plan_created) {
+        let bump = plan::Entity::update_many()
+            .col_expr(plan::Column::Version, Expr::col(plan::Column::Version).add(1));
+        let bump = if report.units_reclassified.is_empty() {
+            bump.filter(plan::Column::Id.eq(plan_id))
+        } else {
+            bump
+        };
+        bump.exec(txn).await?;
     }
     Ok(report)
 }
@@ -410,6 +425,7 @@ async fn write_quotas(
                     plan_id: Set(plan_id),
                     unit_id: Set(unit_id),
                     section: Set(row.section),
+                    section_rank: Set(row.section.rank()),
                     seq: Set(row.seq),
                     quota: Set(row.quota),
                     site: Set(row.site.clone()),
@@ -434,6 +450,7 @@ async fn write_quotas(
                 }
                 let mut changed: plan_quota::ActiveModel = q.clone().into();
                 changed.section = Set(row.section);
+                changed.section_rank = Set(row.section.rank());
                 changed.seq = Set(row.seq);
                 changed.quota = Set(row.quota);
                 changed.site = Set(row.site.clone());

@@ -1,15 +1,15 @@
-//! Reading plans: figures, section totals, the rows of a year and a holder across years.
+//! Reading plans: figures, section totals, the rows of a year and a holder across years. A
+//! year's rows are paged from memory: `plan_cache`.
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::{Page, ServiceError};
+use super::ServiceError;
 use crate::db::entities::{plan, plan_quota, plan_section, plan_warning, unit};
 use crate::domain::text::check_text;
 use crate::domain::{Section, UnitKind};
@@ -25,6 +25,8 @@ pub struct PlanView {
     pub volume_target_ml: Option<i64>,
     pub donation_rate_per_thousand: Option<i64>,
     pub imported_at: DateTime<Utc>,
+    /// Raised by every write that changes what the plan shows (`plan_cache`).
+    pub version: i64,
 }
 
 impl From<plan::Model> for PlanView {
@@ -39,6 +41,7 @@ impl From<plan::Model> for PlanView {
             volume_target_ml: m.volume_target_ml,
             donation_rate_per_thousand: m.donation_rate_per_thousand,
             imported_at: m.imported_at,
+            version: m.version,
         }
     }
 }
@@ -126,8 +129,8 @@ pub struct QuotaRow {
     pub note: Option<String>,
 }
 
-fn quota_row(q: plan_quota::Model, u: unit::Model) -> Result<QuotaRow, ServiceError> {
-    Ok(QuotaRow {
+pub(crate) fn quota_row(q: plan_quota::Model, u: unit::Model) -> QuotaRow {
+    QuotaRow {
         unit_id: u.id,
         name: u.name,
         kind: u.kind,
@@ -137,7 +140,7 @@ fn quota_row(q: plan_quota::Model, u: unit::Model) -> Result<QuotaRow, ServiceEr
         quota: q.quota,
         site: q.site,
         note: q.note,
-    })
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -149,7 +152,8 @@ pub struct UnitFilter {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum UnitOrder {
-    /// The order of the printed table: counties, city-level units, enterprises, by sequence.
+    /// The order of the printed table: counties, city-level units, enterprises (the stored
+    /// section rank), each by sequence.
     #[default]
     Table,
     QuotaDesc,
@@ -160,61 +164,13 @@ pub enum UnitOrder {
 /// No holder's name is longer: a longer filter matches nothing and only costs work.
 pub const MAX_NAME_FILTER_CHARS: usize = 200;
 
-/// `%` and `_` in a name filter mean themselves, not LIKE wildcards.
-fn escape_like(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
-}
-
-pub async fn plan_units(
-    db: &impl ConnectionTrait,
-    plan_id: i32,
-    filter: &UnitFilter,
-    order: UnitOrder,
-    page: Page,
-) -> Result<(u64, Vec<QuotaRow>), ServiceError> {
+/// Refuses a name filter that no holder's name could match (too long, a NUL byte).
+pub(crate) fn check_unit_filter(filter: &UnitFilter) -> Result<(), ServiceError> {
     if let Some(needle) = &filter.name_contains {
         check_text(needle, MAX_NAME_FILTER_CHARS)
             .map_err(|why| ServiceError::BadInput(format!("nameContains {why}")))?;
     }
-    let query = plan_quota::Entity::find()
-        .inner_join(unit::Entity)
-        .filter(plan_quota::Column::PlanId.eq(plan_id))
-        .apply_if(filter.section, |q, s| q.filter(plan_quota::Column::Section.eq(s.code())))
-        .apply_if(filter.kind, |q, k| q.filter(unit::Column::Kind.eq(k.code())))
-        .apply_if(filter.name_contains.as_deref().filter(|s| !s.is_empty()), |q, s| {
-            q.filter(
-                Expr::col((unit::Entity, unit::Column::Name))
-                    .like(LikeExpr::new(format!("%{}%", escape_like(s))).escape('\\')),
-            )
-        });
-    let total = query.clone().count(db).await?;
-    // The section order of the table is not alphabetical, so it is spelled out.
-    let section_rank = Expr::case(plan_quota::Column::Section.eq(Section::County.code()), 0)
-        .case(plan_quota::Column::Section.eq(Section::CityUnit.code()), 1)
-        .finally(2);
-    let ordered = match order {
-        UnitOrder::Table => {
-            query.order_by(Into::<Expr>::into(section_rank), Order::Asc).order_by_asc(plan_quota::Column::Seq)
-        }
-        UnitOrder::QuotaDesc => {
-            query.order_by_desc(plan_quota::Column::Quota).order_by_asc(plan_quota::Column::Id)
-        }
-        UnitOrder::QuotaAsc => {
-            query.order_by_asc(plan_quota::Column::Quota).order_by_asc(plan_quota::Column::Id)
-        }
-        UnitOrder::Name => query.order_by_asc(unit::Column::Name).order_by_asc(plan_quota::Column::Id),
-    };
-    let rows = ordered.select_also(unit::Entity).offset(page.offset).limit(page.first).all(db).await?;
-    let rows =
-        rows.into_iter().filter_map(|(q, u)| u.map(|u| quota_row(q, u))).collect::<Result<Vec<_>, _>>()?;
-    Ok((total, rows))
+    Ok(())
 }
 
 #[derive(Debug, Clone)]
@@ -249,7 +205,7 @@ pub async fn units_by_ids(
     let mut quotas_of: HashMap<i32, Vec<(i32, QuotaRow)>> = HashMap::new();
     for (quota, plan) in quotas {
         let (Some(plan), Some(unit)) = (plan, units.get(&quota.unit_id)) else { continue };
-        quotas_of.entry(unit.id).or_default().push((plan.year, quota_row(quota, unit.clone())?));
+        quotas_of.entry(unit.id).or_default().push((plan.year, quota_row(quota, unit.clone())));
     }
     Ok(units
         .into_values()

@@ -380,16 +380,18 @@ async fn fixed_site_with(
     let filter = plans::UnitFilter::default();
     let units = match plans::plan_by_year(&state.db, year).await {
         Ok(plan) => {
-            match plans::plan_units(
+            match crate::services::plan_cache::plan_units(
                 &state.db,
-                plan.id,
+                &state.plan_cache,
+                &plan,
                 &filter,
                 plans::UnitOrder::Table,
                 Page { first: 500, offset: 0 },
+                false,
             )
             .await
             {
-                Ok((_, rows)) => rows,
+                Ok(page) => page.rows,
                 Err(e) => return render::service_error_for(s, e),
             }
         }

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::helpers::{fresh_database, seeds_dir, TestDatabase, PASSWORD};
 
 /// `serve` on `database`, its clock starting on 2020-02-01, answering on a random port.
-fn serve(database: &TestDatabase) -> (Child, String) {
+pub(crate) fn serve(database: &TestDatabase) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(env!("CARGO_BIN_EXE_bloodplan"))
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
@@ -28,7 +28,7 @@ fn serve(database: &TestDatabase) -> (Child, String) {
     (child, format!("http://127.0.0.1:{port}/graphql"))
 }
 
-async fn post(
+pub(crate) async fn post(
     client: &reqwest::Client,
     url: &str,
     token: Option<&str>,
@@ -43,7 +43,7 @@ async fn post(
 }
 
 /// Waits until `serve` answers (it migrates and seeds first).
-async fn until_up(client: &reqwest::Client, url: &str) {
+pub(crate) async fn until_up(client: &reqwest::Client, url: &str) {
     for _ in 0..600 {
         if post(client, url, None, "{ __typename }", json!({})).await.is_some() {
             return;
@@ -53,7 +53,7 @@ async fn until_up(client: &reqwest::Client, url: &str) {
     panic!("serve did not come up");
 }
 
-fn add_office_user(database: &TestDatabase) {
+pub(crate) fn add_office_user(database: &TestDatabase) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bloodplan"))
         .args(["user", "add", "--username", "office", "--role", "office", "--password-stdin"])
         .env("DATABASE_URL", &database.url)

@@ -24,6 +24,7 @@ mod outage;
 mod overload;
 mod parity;
 mod plan;
+mod plan_reads;
 mod readme;
 mod reminders;
 mod schema;

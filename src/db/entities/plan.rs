@@ -15,6 +15,9 @@ pub struct Model {
     pub volume_target_ml: Option<i64>,
     pub donation_rate_per_thousand: Option<i64>,
     pub imported_at: DateTimeUtc,
+    /// Raised by one in the transaction of every write that changes what the plan's rows
+    /// show: a process that keeps the rows in memory compares it with the one it loaded.
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,9 @@ pub struct Model {
     pub plan_id: i32,
     pub unit_id: i32,
     pub section: Section,
+    /// `section.rank()`, kept by every write and checked by the database: the table order
+    /// (plan, rank, seq) has an index.
+    pub section_rank: i32,
     pub seq: i32,
     pub quota: i32,
     pub site: Option<String>,

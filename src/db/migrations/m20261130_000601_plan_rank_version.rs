@@ -1,0 +1,168 @@
+//! Plan reads (issue 13 item 3).
+//!
+//! `plan_quota.section_rank`: the section's place in the printed table (1 counties, 2
+//! city-level units, 3 enterprises), stored so that an index on (plan, rank, seq) serves the
+//! table order instead of a `CASE` on the section code that no index can. Existing rows get
+//! it from their section. The database keeps it equal to the section's: a CHECK on
+//! PostgreSQL and MySQL, a pair of triggers on SQLite (which cannot add a constraint to a
+//! table), named `ck_plan_quota_section_rank`, as the code checks of migration 000301. A
+//! section that is not a code gives a NULL rank to compare with, so only that migration's
+//! check refuses it.
+//!
+//! `plan.version`: raised by one (`version = version + 1`) in the transaction of every write
+//! that changes what the plan's rows show, so that each `serve` process can tell from the
+//! plan row it reads anyway whether the rows it keeps in memory are still the published ones.
+use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum PlanQuota {
+    Table,
+    PlanId,
+    Section,
+    SectionRank,
+    Seq,
+}
+
+#[derive(DeriveIden)]
+enum Plan {
+    Table,
+    Version,
+}
+
+const INDEX: &str = "ix_plan_quota_plan_rank_seq";
+const CHECK: &str = "ck_plan_quota_section_rank";
+
+/// The rank of each section code, in the order of `Section::ALL` (a unit test holds them equal).
+pub(crate) const SECTION_RANKS: &[(&str, i32)] = &[("COUNTY", 1), ("CITY_UNIT", 2), ("ENTERPRISE", 3)];
+
+/// `CASE <section> WHEN 'COUNTY' THEN 1 … END`: NULL for a text that is not a code.
+fn rank_of(section: &str) -> String {
+    let whens: String =
+        SECTION_RANKS.iter().map(|(code, rank)| format!(" WHEN '{code}' THEN {rank}")).collect();
+    format!("CASE {section}{whens} END")
+}
+
+fn add_check(backend: DbBackend) -> Vec<String> {
+    match backend {
+        DbBackend::Sqlite => {
+            [("insert", "INSERT".to_owned()), ("update", "UPDATE OF section, section_rank".to_owned())]
+                .into_iter()
+                .map(|(suffix, on)| {
+                    format!(
+                        "CREATE TRIGGER {CHECK}_{suffix} BEFORE {on} ON plan_quota FOR EACH ROW \
+                     WHEN NEW.section_rank <> {} \
+                     BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {CHECK}'); END",
+                        rank_of("NEW.section")
+                    )
+                })
+                .collect()
+        }
+        _ => vec![format!(
+            "ALTER TABLE plan_quota ADD CONSTRAINT {CHECK} CHECK (section_rank = {})",
+            rank_of("section")
+        )],
+    }
+}
+
+fn drop_check(backend: DbBackend) -> Vec<String> {
+    match backend {
+        DbBackend::Sqlite => {
+            vec![
+                format!("DROP TRIGGER IF EXISTS {CHECK}_insert"),
+                format!("DROP TRIGGER IF EXISTS {CHECK}_update"),
+            ]
+        }
+        DbBackend::MySql => vec![format!("ALTER TABLE plan_quota DROP CHECK {CHECK}")],
+        _ => vec![format!("ALTER TABLE plan_quota DROP CONSTRAINT {CHECK}")],
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per ALTER: SQLite takes one change per statement.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(PlanQuota::Table)
+                    .add_column(integer(PlanQuota::SectionRank).default(0))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Plan::Table)
+                    .add_column(big_integer(Plan::Version).default(1))
+                    .to_owned(),
+            )
+            .await?;
+        let mut rank = Expr::case(Expr::col(PlanQuota::Section).eq(SECTION_RANKS[0].0), SECTION_RANKS[0].1);
+        for (code, value) in &SECTION_RANKS[1..] {
+            rank = rank.case(Expr::col(PlanQuota::Section).eq(*code), *value);
+        }
+        let fill = Query::update().table(PlanQuota::Table).value(PlanQuota::SectionRank, rank).to_owned();
+        manager.exec_stmt(fill).await?;
+        let backend = manager.get_database_backend();
+        for sql in add_check(backend) {
+            manager.get_connection().execute_unprepared(&sql).await?;
+        }
+        manager
+            .create_index(
+                Index::create()
+                    .name(INDEX)
+                    .table(PlanQuota::Table)
+                    .col(PlanQuota::PlanId)
+                    .col(PlanQuota::SectionRank)
+                    .col(PlanQuota::Seq)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_index(Index::drop().name(INDEX).table(PlanQuota::Table).to_owned()).await?;
+        for sql in drop_check(manager.get_database_backend()) {
+            manager.get_connection().execute_unprepared(&sql).await?;
+        }
+        manager.alter_table(Table::alter().table(Plan::Table).drop_column(Plan::Version).to_owned()).await?;
+        manager
+            .alter_table(
+                Table::alter().table(PlanQuota::Table).drop_column(PlanQuota::SectionRank).to_owned(),
+            )
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Section;
+
+    #[test]
+    fn the_stored_ranks_are_the_sections_places_in_the_table() {
+        let ranks: Vec<(&str, i32)> = Section::ALL.iter().map(|s| (s.code(), s.rank())).collect();
+        assert_eq!(ranks, SECTION_RANKS);
+    }
+
+    #[test]
+    fn sqlite_gets_a_trigger_per_write_and_the_others_a_named_check() {
+        let sqlite = add_check(DbBackend::Sqlite);
+        assert_eq!(sqlite.len(), 2);
+        assert!(sqlite[1].starts_with(
+            "CREATE TRIGGER ck_plan_quota_section_rank_update BEFORE UPDATE OF section, section_rank ON plan_quota"
+        ));
+        assert!(sqlite[1]
+            .contains("NEW.section_rank <> CASE NEW.section WHEN 'COUNTY' THEN 1 WHEN 'CITY_UNIT' THEN 2 WHEN 'ENTERPRISE' THEN 3 END"));
+        assert_eq!(
+            add_check(DbBackend::Postgres),
+            ["ALTER TABLE plan_quota ADD CONSTRAINT ck_plan_quota_section_rank CHECK (section_rank = \
+              CASE section WHEN 'COUNTY' THEN 1 WHEN 'CITY_UNIT' THEN 2 WHEN 'ENTERPRISE' THEN 3 END)"]
+        );
+    }
+}
