@@ -158,6 +158,22 @@ async fn main() -> anyhow::Result<()> {
         )
         .await,
     );
+    let filtered = gql(
+        "{ plan(year: 2020) { units(nameContains: \"咸宁\", orderBy: QUOTA_DESC, first: 50) { totalCount nodes { name quota } } } }",
+        json!({}),
+    );
+    reports.push(
+        run(
+            "plan.units, a filtered page of 50 with its count",
+            &client,
+            &url,
+            &token,
+            vec![filtered; 4000],
+            32,
+            no_errors,
+        )
+        .await,
+    );
     let availability =
         gql("{ availability(from: \"2020-03-01\", to: \"2020-03-31\") { date session } }", json!({}));
     reports.push(

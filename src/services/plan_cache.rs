@@ -215,7 +215,17 @@ mod tests {
     use crate::domain::{Section, UnitKind};
 
     fn row(unit_id: i32, name: &str, section: Section, seq: i32, quota: i32, kind: UnitKind) -> QuotaRow {
-        QuotaRow { unit_id: crate::domain::ids::UnitId(unit_id), name: name.into(), kind, plan_id: 1, section, seq, quota, site: None, note: None }
+        QuotaRow {
+            unit_id: crate::domain::ids::UnitId(unit_id),
+            name: name.into(),
+            kind,
+            plan_id: 1,
+            section,
+            seq,
+            quota,
+            site: None,
+            note: None,
+        }
     }
 
     fn snapshot() -> PlanSnapshot {
