@@ -13,6 +13,7 @@ use super::{totals, Page, ServiceError};
 use crate::db::entities::{plan, plan_quota, unit};
 use crate::domain::auth::Actor;
 use crate::domain::fulfilment as rules;
+use crate::domain::ids::UnitId;
 use crate::domain::{Section, UnitKind};
 
 /// The figures every level shares: a holder, a section, a county, the city.
@@ -67,7 +68,7 @@ impl Progress {
 
 #[derive(Debug, Clone)]
 pub struct UnitProgress {
-    pub unit_id: i32,
+    pub unit_id: UnitId,
     pub name: String,
     pub kind: UnitKind,
     pub section: Section,
@@ -150,7 +151,7 @@ pub async fn holder_fulfilment(
     year: i32,
     as_of: NaiveDate,
     margin_points: i64,
-    unit_id: i32,
+    unit_id: UnitId,
 ) -> Result<Option<UnitProgress>, ServiceError> {
     let Some(plan) = plan::Entity::find().filter(plan::Column::Year.eq(year)).one(db).await? else {
         return Ok(None);
@@ -168,7 +169,7 @@ async fn holder_rows(
     year: i32,
     as_of: NaiveDate,
     schedule: Schedule,
-    only: Option<i32>,
+    only: Option<UnitId>,
 ) -> Result<Vec<UnitProgress>, ServiceError> {
     let rows = plan_quota::Entity::find()
         .filter(plan_quota::Column::PlanId.eq(plan_id))
@@ -178,7 +179,7 @@ async fn holder_rows(
         .await?;
     let only = only.map(|u| [u]);
     let sums = totals::sums_as_of(&totals::AsOf::new(year, as_of), only.as_ref().map(|u| &u[..]));
-    let sums: HashMap<i32, totals::HolderSums> =
+    let sums: HashMap<UnitId, totals::HolderSums> =
         totals::HolderSums::find_by_statement(db.get_database_backend().build(&sums))
             .all(db)
             .await?
@@ -190,7 +191,7 @@ async fn holder_rows(
     for (q, u) in rows {
         let Some(u) = u else { continue };
         let (section, kind) = (q.section, u.kind);
-        let sums = sums.get(&u.id);
+        let sums = sums.get(&UnitId(u.id));
         let progress = Progress::of(
             i64::from(q.quota),
             sums.and_then(|s| s.booked).unwrap_or(0),
@@ -198,7 +199,7 @@ async fn holder_rows(
             sums.and_then(|s| s.volume_ml).unwrap_or(0),
             schedule,
         );
-        units.push(UnitProgress { unit_id: u.id, name: u.name, kind, section, seq: q.seq, progress });
+        units.push(UnitProgress { unit_id: UnitId(u.id), name: u.name, kind, section, seq: q.seq, progress });
     }
     units.sort_by_key(|u| (section_rank(u.section), u.seq, u.unit_id));
     Ok(units)
@@ -283,7 +284,7 @@ pub async fn monthly(
     db: &impl ConnectionTrait,
     actor: &Actor,
     year: i32,
-    unit_id: Option<i32>,
+    unit_id: Option<UnitId>,
     as_of: Option<NaiveDate>,
 ) -> Result<Vec<MonthTotal>, ServiceError> {
     super::check_dates(as_of)?;

@@ -25,18 +25,19 @@ use sea_orm::{
 
 use super::ServiceError;
 use crate::db::entities::{collection, holder_month_total as total, unit, visit};
+use crate::domain::ids::UnitId;
 use crate::domain::visit::VisitStatus;
 
 /// A holder's month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Key {
     pub year: i32,
-    pub unit_id: i32,
+    pub unit_id: UnitId,
     pub month: i32,
 }
 
 impl Key {
-    fn of(unit_id: i32, date: NaiveDate) -> Key {
+    fn of(unit_id: UnitId, date: NaiveDate) -> Key {
         Key { year: date.year(), unit_id, month: date.month() as i32 }
     }
 }
@@ -176,12 +177,12 @@ async fn add(txn: &impl ConnectionTrait, key: Key, f: Figures) -> Result<(), DbE
             total::Column::BookedDonors,
         ])
         .values_panic([
-            key.year.into(),
-            key.unit_id.into(),
-            key.month.into(),
-            f.collected_donations.into(),
-            f.collected_volume_ml.into(),
-            f.booked_donors.into(),
+            Expr::val(key.year),
+            Expr::val(key.unit_id),
+            Expr::val(key.month),
+            Expr::val(f.collected_donations),
+            Expr::val(f.collected_volume_ml),
+            Expr::val(f.booked_donors),
         ])
         .on_conflict(
             OnConflict::columns([total::Column::Year, total::Column::UnitId, total::Column::Month])
@@ -247,7 +248,7 @@ impl AsOf {
 
 /// Per holder (`unit_id`): `donations`, `volume_ml` and `booked` of [`AsOf`], every figure
 /// a BIGINT; a holder with nothing has no row. `only` limits it to some holders.
-pub fn sums_as_of(a: &AsOf, only: Option<&[i32]>) -> SelectStatement {
+pub fn sums_as_of(a: &AsOf, only: Option<&[UnitId]>) -> SelectStatement {
     let holders = |col: Expr| only.map(|ids| col.is_in(ids.iter().copied()));
     // Every part names its columns alike: a union takes its names from its first part.
     let part = |unit: Expr, d: Expr, v: Expr, b: Expr| {
@@ -341,7 +342,7 @@ pub fn sums_as_of(a: &AsOf, only: Option<&[i32]>) -> SelectStatement {
 /// One row of [`sums_as_of`].
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct HolderSums {
-    pub unit_id: i32,
+    pub unit_id: UnitId,
     pub donations: Option<i64>,
     pub volume_ml: Option<i64>,
     pub booked: Option<i64>,
@@ -352,7 +353,7 @@ pub struct HolderSums {
 pub async fn collected_by_month(
     db: &impl ConnectionTrait,
     year: i32,
-    unit_id: Option<i32>,
+    unit_id: Option<UnitId>,
     as_of: Option<NaiveDate>,
 ) -> Result<BTreeMap<i32, (i64, i64)>, ServiceError> {
     let a = as_of.map(|d| AsOf::new(year, d));
@@ -403,7 +404,7 @@ pub async fn collected_by_month(
 /// A total that did not match its rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
-    pub unit_id: i32,
+    pub unit_id: UnitId,
     pub unit_name: String,
     pub month: i32,
     pub field: &'static str,
@@ -433,7 +434,7 @@ pub async fn recount(db: &DatabaseConnection, year: i32) -> Result<Vec<Differenc
                 collected_volume_ml: t.collected_volume_ml,
                 booked_donors: t.booked_donors,
             };
-            (Key { year: t.year, unit_id: t.unit_id, month: t.month }, f)
+            (Key { year: t.year, unit_id: UnitId(t.unit_id), month: t.month }, f)
         })
         .collect();
     let mut differences = Vec::new();
@@ -461,7 +462,7 @@ pub async fn recount(db: &DatabaseConnection, year: i32) -> Result<Vec<Differenc
         for chunk in rows.chunks(super::INSERT_CHUNK) {
             let models = chunk.iter().map(|(k, f)| total::ActiveModel {
                 year: sea_orm::Set(k.year),
-                unit_id: sea_orm::Set(k.unit_id),
+                unit_id: sea_orm::Set(k.unit_id.0),
                 month: sea_orm::Set(k.month),
                 collected_donations: sea_orm::Set(f.collected_donations),
                 collected_volume_ml: sea_orm::Set(f.collected_volume_ml),
@@ -471,7 +472,7 @@ pub async fn recount(db: &DatabaseConnection, year: i32) -> Result<Vec<Differenc
         }
         let ids: Vec<i32> = differences
             .iter()
-            .map(|d| d.unit_id)
+            .map(|d| d.unit_id.0)
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -482,7 +483,7 @@ pub async fn recount(db: &DatabaseConnection, year: i32) -> Result<Vec<Differenc
             names.extend(found.into_iter().map(|u| (u.id, u.name)));
         }
         for d in &mut differences {
-            d.unit_name = names.get(&d.unit_id).cloned().unwrap_or_default();
+            d.unit_name = names.get(&d.unit_id.0).cloned().unwrap_or_default();
         }
     }
     txn.commit().await?;
@@ -496,14 +497,14 @@ pub async fn count_year(
 ) -> Result<BTreeMap<Key, Figures>, ServiceError> {
     #[derive(FromQueryResult)]
     struct Collected {
-        unit_id: i32,
+        unit_id: UnitId,
         month: i32,
         donations: Option<i64>,
         volume: Option<i64>,
     }
     #[derive(FromQueryResult)]
     struct Booked {
-        unit_id: i32,
+        unit_id: UnitId,
         date: NaiveDate,
         booked: Option<i64>,
     }
@@ -563,7 +564,7 @@ pub async fn kept_year(db: &impl ConnectionTrait, year: i32) -> Result<BTreeMap<
                 collected_volume_ml: t.collected_volume_ml,
                 booked_donors: t.booked_donors,
             };
-            (Key { year: t.year, unit_id: t.unit_id, month: t.month }, f)
+            (Key { year: t.year, unit_id: UnitId(t.unit_id), month: t.month }, f)
         })
         .filter(|(_, f)| !f.is_zero())
         .collect())

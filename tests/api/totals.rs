@@ -129,7 +129,8 @@ async fn world() -> World {
     let imported = bloodplan_cli(&app.database, &["import", seed.to_str().unwrap(), "--year", "2021"]);
     assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
     let user_id = app.create_user("office", Role::Office, None).await;
-    let office = Actor { user_id, username: "office".into(), role: Role::Office, unit_id: None };
+    let office =
+        Actor { user_id: user_id.into(), username: "office".into(), role: Role::Office, unit_id: None };
     // The app's own settings: both years' holiday calendars, no notices.
     let booking = app.state.booking.clone();
     let mut units = Vec::new();
@@ -166,8 +167,8 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) {
         match op {
             Op::Book { unit, day: d, session, donors } => {
                 let input = BookingInput {
-                    unit_id: w.units[unit],
-                    vehicle_id: vehicle,
+                    unit_id: w.units[unit].into(),
+                    vehicle_id: vehicle.into(),
                     date: day(d),
                     session: Session::ALL[session],
                     expected_donors: donors,
@@ -231,11 +232,15 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) {
                 if let Some((id, date)) = visit(pick) {
                     morning(clock, date);
                     let _ = visits::confirm_visit(db, clock, s, o, VisitId(id)).await;
-                    let input =
-                        CollectionInput { source: Source::Visit(id), date, counts: counts(bags), note: None };
+                    let input = CollectionInput {
+                        source: Source::Visit(VisitId(id)),
+                        date,
+                        counts: counts(bags),
+                        note: None,
+                    };
                     if let Ok(c) = collections::record_collection(db, clock, &settings, o, input).await {
                         w.landed("record", true);
-                        records.push((c.id, c.revision, Source::Visit(id), date));
+                        records.push((c.id, c.revision, Source::Visit(VisitId(id)), date));
                     }
                 }
             }
@@ -243,7 +248,7 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) {
                 let date = day(d);
                 morning(clock, date);
                 let source =
-                    Source::FixedSite { unit_id: w.units[unit], site: CollectionSite::DonationHouse };
+                    Source::FixedSite { unit_id: w.units[unit].into(), site: CollectionSite::DonationHouse };
                 let input = CollectionInput { source, date, counts: counts(bags), note: None };
                 if let Ok(c) = collections::record_collection(db, clock, &settings, o, input).await {
                     w.landed("fixed site", true);
@@ -351,7 +356,7 @@ async fn assert_fulfilment_matches_rows(w: &World) -> Result<(), TestCaseError> 
                 .iter()
                 .map(|u| {
                     (
-                        u.unit_id,
+                        u.unit_id.0,
                         (
                             u.progress.booked_donors,
                             u.progress.collected_donations,
@@ -429,8 +434,8 @@ async fn racing_changes_of_the_same_visits_keep_every_total_exact() {
         w.units.iter().flat_map(|u| vehicle_ids.iter().map(move |v| (*u, *v))).enumerate()
     {
         let input = BookingInput {
-            unit_id: unit,
-            vehicle_id: vehicle,
+            unit_id: unit.into(),
+            vehicle_id: vehicle.into(),
             date: day(i % 4),
             session: Session::ALL[i % 2],
             expected_donors: 10 + i as i32,
@@ -484,8 +489,8 @@ async fn recount_rebuilds_a_year_and_names_each_figure_that_differed() {
         vehicles::VehicleInput { name: "鄂L复核".into(), capacity_per_day: Some(60), home_station: None };
     let vehicle = vehicles::create_vehicle(db, clock, o, input).await.unwrap().id;
     let input = BookingInput {
-        unit_id: w.units[0],
-        vehicle_id: vehicle,
+        unit_id: w.units[0].into(),
+        vehicle_id: vehicle.into(),
         date: day(0),
         session: Session::FullDay,
         expected_donors: 40,

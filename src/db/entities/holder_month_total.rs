@@ -7,6 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub year: i32,
+    /// The holder (a primary key column, so an `i32` like every key: `db::codes`).
     #[sea_orm(primary_key, auto_increment = false)]
     pub unit_id: i32,
     #[sea_orm(primary_key, auto_increment = false)]
