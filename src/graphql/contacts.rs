@@ -8,7 +8,7 @@ use super::guards::{role, ANY_ROLE, OFFICE_OR_LIAISON};
 use super::plan::parse_id;
 use crate::error::ApiResult;
 use crate::services::contacts::{self, ContactInput, ContactView};
-use crate::services::Page;
+use crate::services::{Page, ServiceError};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -90,6 +90,6 @@ impl From<ContactView> for UnitContact {
 /// The `contact` field of a holder, for whoever may read it.
 pub async fn contact_field(ctx: &Context<'_>, unit_id: i32) -> ApiResult<Option<UnitContact>> {
     let actor = auth::signed_in(ctx)?;
-    let state = ctx.data_unchecked::<AppState>();
-    Ok(contacts::contact_of(&state.db, actor, unit_id).await?.map(UnitContact::from))
+    actor.may_read_holder(unit_id).map_err(ServiceError::from)?;
+    Ok(super::loaders::contact(ctx, unit_id).await?.map(UnitContact::from))
 }
