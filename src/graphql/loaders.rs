@@ -18,6 +18,7 @@ use super::plan::Unit;
 use super::vehicles::Vehicle;
 use crate::db::entities::{vehicle, vehicle_blackout};
 use crate::domain::auth::Actor;
+use crate::domain::ids::{UnitId, VehicleId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::audit::{self, AuditEntry};
 use crate::services::collections::{self, RevisionView};
@@ -89,17 +90,20 @@ impl Loader<i32> for RevisionLoader {
 /// Each vehicle's blackouts, by vehicle id.
 pub struct BlackoutLoader(DatabaseConnection);
 
-impl Loader<i32> for BlackoutLoader {
+impl Loader<VehicleId> for BlackoutLoader {
     type Value = Vec<vehicle_blackout::Model>;
     type Error = Shared;
 
-    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, Vec<vehicle_blackout::Model>>, Shared> {
+    async fn load(
+        &self,
+        ids: &[VehicleId],
+    ) -> Result<HashMap<VehicleId, Vec<vehicle_blackout::Model>>, Shared> {
         vehicles::blackouts_of_many(&self.0, ids).await.map_err(shared)
     }
 }
 
 /// A vehicle's calendar over a date range: the vehicle id, from, to.
-type CalendarKey = (i32, NaiveDate, NaiveDate);
+type CalendarKey = (VehicleId, NaiveDate, NaiveDate);
 
 /// Each vehicle's visits in a date range, one query per range the request asks for (one,
 /// unless aliases ask for several). A range the service refuses (a date out of bounds)
@@ -115,7 +119,7 @@ impl Loader<CalendarKey> for VehicleCalendarLoader {
 
     async fn load(&self, keys: &[CalendarKey]) -> Result<HashMap<CalendarKey, Self::Value>, Shared> {
         let actor = caller(&self.actor)?;
-        let mut ranges: HashMap<(NaiveDate, NaiveDate), Vec<i32>> = HashMap::new();
+        let mut ranges: HashMap<(NaiveDate, NaiveDate), Vec<VehicleId>> = HashMap::new();
         for &(vehicle_id, from, to) in keys {
             ranges.entry((from, to)).or_default().push(vehicle_id);
         }
@@ -141,11 +145,11 @@ pub struct ContactLoader {
     actor: Option<Actor>,
 }
 
-impl Loader<i32> for ContactLoader {
+impl Loader<UnitId> for ContactLoader {
     type Value = ContactView;
     type Error = Shared;
 
-    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, ContactView>, Shared> {
+    async fn load(&self, ids: &[UnitId]) -> Result<HashMap<UnitId, ContactView>, Shared> {
         contacts::contacts_of(&self.db, caller(&self.actor)?, ids).await.map_err(shared)
     }
 }
@@ -156,11 +160,11 @@ pub struct UnitCalendarLoader {
     actor: Option<Actor>,
 }
 
-impl Loader<i32> for UnitCalendarLoader {
+impl Loader<UnitId> for UnitCalendarLoader {
     type Value = String;
     type Error = Shared;
 
-    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, String>, Shared> {
+    async fn load(&self, ids: &[UnitId]) -> Result<HashMap<UnitId, String>, Shared> {
         calendars::unit_calendar_tokens(&self.db, caller(&self.actor)?, ids).await.map_err(shared)
     }
 }
@@ -261,14 +265,14 @@ pub async fn revisions(ctx: &Context<'_>, collection_id: i32) -> ApiResult<Vec<R
 }
 
 /// The vehicle's blackouts, earliest first, with every other vehicle's.
-pub async fn blackouts(ctx: &Context<'_>, vehicle_id: i32) -> ApiResult<Vec<vehicle_blackout::Model>> {
+pub async fn blackouts(ctx: &Context<'_>, vehicle_id: VehicleId) -> ApiResult<Vec<vehicle_blackout::Model>> {
     Ok(loaders(ctx)?.blackouts.load_one(vehicle_id).await.map_err(failed)?.unwrap_or_default())
 }
 
 /// The vehicle's visits in `[from, to]`, with every other vehicle's over the same range.
 pub async fn vehicle_calendar(
     ctx: &Context<'_>,
-    vehicle_id: i32,
+    vehicle_id: VehicleId,
     from: NaiveDate,
     to: NaiveDate,
 ) -> ApiResult<Vec<VisitView>> {
@@ -277,12 +281,12 @@ pub async fn vehicle_calendar(
 }
 
 /// The holder's contact, with every other holder's; the caller checked they may read it.
-pub async fn contact(ctx: &Context<'_>, unit_id: i32) -> ApiResult<Option<ContactView>> {
+pub async fn contact(ctx: &Context<'_>, unit_id: UnitId) -> ApiResult<Option<ContactView>> {
     loaders(ctx)?.contacts.load_one(unit_id).await.map_err(failed)
 }
 
 /// The holder's feed token, with every other holder's; the caller checked they may read it.
-pub async fn unit_calendar_token(ctx: &Context<'_>, unit_id: i32) -> ApiResult<String> {
+pub async fn unit_calendar_token(ctx: &Context<'_>, unit_id: UnitId) -> ApiResult<String> {
     let found = loaders(ctx)?.unit_calendars.load_one(unit_id).await.map_err(failed)?;
     Ok(found.ok_or_else(|| calendars::no_unit_calendar(unit_id))?)
 }

@@ -7,6 +7,7 @@ use super::guards::{role, ANY_ROLE, STAFF};
 use super::plan::parse_id;
 use super::visits::Visit;
 use crate::db::entities::{vehicle, vehicle_blackout};
+use crate::domain::ids::VehicleId;
 use crate::error::ApiResult;
 use crate::services::vehicles::{self, BlackoutInput, VehicleChanges, VehicleInput};
 use crate::state::AppState;
@@ -131,13 +132,14 @@ impl Vehicle {
     }
     #[graphql(guard = "role(ANY_ROLE)")]
     async fn blackouts(&self, ctx: &Context<'_>) -> ApiResult<Vec<VehicleBlackout>> {
-        Ok(super::loaders::blackouts(ctx, self.0.id).await?.into_iter().map(Into::into).collect())
+        Ok(super::loaders::blackouts(ctx, VehicleId(self.0.id)).await?.into_iter().map(Into::into).collect())
     }
     /// The vehicle's visits in `[from, to]`, the first 500 (office and station).
     #[graphql(guard = "role(STAFF)")]
     async fn calendar(&self, ctx: &Context<'_>, from: Date, to: Date) -> ApiResult<Vec<Visit>> {
         auth::signed_in(ctx)?;
-        let rows = super::loaders::vehicle_calendar(ctx, self.0.id, from.into(), to.into()).await?;
+        let rows =
+            super::loaders::vehicle_calendar(ctx, VehicleId(self.0.id), from.into(), to.into()).await?;
         Ok(rows.into_iter().map(Visit::from).collect())
     }
     /// An iCalendar feed of the vehicle's visits for drivers' phones (office and station).

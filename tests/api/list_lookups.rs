@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use bloodplan::db::entities::{audit_log, visit};
 use bloodplan::domain::auth::Role;
+use bloodplan::domain::ids::{UnitId, VehicleId};
 use bloodplan::domain::visit::{Session, VisitStatus};
 use chrono::{NaiveDate, TimeDelta};
 use sea_orm::{EntityTrait, Set};
@@ -239,8 +240,8 @@ async fn a_vehicle_with_600_visits_in_range_lists_its_first_500_and_the_others_t
     let first_day = NaiveDate::from_ymd_opt(2020, 3, 1).unwrap();
     let rows: Vec<visit::ActiveModel> = (0..600)
         .map(|i| visit::ActiveModel {
-            unit_id: Set(hbust.parse().unwrap()),
-            vehicle_id: Set(busy.parse().unwrap()),
+            unit_id: Set(UnitId(hbust.parse().unwrap())),
+            vehicle_id: Set(VehicleId(busy.parse().unwrap())),
             date: Set(first_day + TimeDelta::days(i / 2)),
             session: Set(if i % 2 == 0 { Session::Morning } else { Session::Afternoon }),
             status: Set(VisitStatus::Cancelled),

@@ -13,6 +13,7 @@ mod m20261129_000102_calendar_tokens;
 mod m20261129_000103_collection_volume_bigint;
 mod m20261129_000201_activity_rule;
 mod m20261129_000301_stored_code_checks;
+mod m20261129_000302_outbox_kind_check;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000103_collection_volume_bigint::Migration),
             Box::new(m20261129_000201_activity_rule::Migration),
             Box::new(m20261129_000301_stored_code_checks::Migration),
+            Box::new(m20261129_000302_outbox_kind_check::Migration),
         ]
     }
 }

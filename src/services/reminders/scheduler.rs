@@ -18,7 +18,8 @@ use crate::db::entities::{
 };
 use crate::domain::auth::Role;
 use crate::domain::ics::shanghai_to_utc;
-use crate::domain::reminders::{self as rules, ReminderKind};
+use crate::domain::ids::{UnitId, VehicleId, VisitId};
+use crate::domain::reminders::{self as rules, MessageKind, ReminderKind};
 use crate::domain::visit::VisitStatus;
 use crate::email::{
     activity_digest, behind_schedule_digest, date_weekday_zh, term_reminder, visit_reminder, ActivityDigest,
@@ -58,12 +59,15 @@ pub async fn plan_reminders(
     Ok(planned)
 }
 
-async fn contacts(db: &DatabaseConnection) -> Result<HashMap<i32, unit_contact::Model>, ServiceError> {
+async fn contacts(db: &DatabaseConnection) -> Result<HashMap<UnitId, unit_contact::Model>, ServiceError> {
     Ok(unit_contact::Entity::find().all(db).await?.into_iter().map(|c| (c.unit_id, c)).collect())
 }
 
 /// Each holder's quota in the plan of `year`, with its section.
-async fn quotas(db: &DatabaseConnection, year: i32) -> Result<HashMap<i32, plan_quota::Model>, ServiceError> {
+async fn quotas(
+    db: &DatabaseConnection,
+    year: i32,
+) -> Result<HashMap<UnitId, plan_quota::Model>, ServiceError> {
     let rows = plan_quota::Entity::find()
         .inner_join(plan::Entity)
         .filter(plan::Column::Year.eq(year))
@@ -99,9 +103,9 @@ async fn term_reminders(
     if calendars.is_empty() || ctx.booking.calendar.holiday_name(today).is_some() {
         return Ok(Vec::new());
     }
-    let dates_of = |unit_id: i32, year: i32| {
+    let dates_of = |unit_id: UnitId, year: i32| {
         let find = |scope: i32| calendars.iter().find(|c| c.year == year && c.unit_id == scope);
-        find(unit_id).or_else(|| find(0)).map(|c| calendar_view(c.clone()).dates)
+        find(unit_id.0).or_else(|| find(0)).map(|c| calendar_view(c.clone()).dates)
     };
     // Every holder the office marks term-bound (universities by default).
     let universities = unit::Entity::find()
@@ -115,9 +119,11 @@ async fn term_reminders(
     for year in today.year() - 1..=today.year() + 1 {
         let quotas = quotas(db, year).await?;
         for u in &universities {
-            let (Some(dates), true, Some(contact)) =
-                (dates_of(u.id, year), quotas.contains_key(&u.id), contacts.get(&u.id))
-            else {
+            let (Some(dates), true, Some(contact)) = (
+                dates_of(UnitId(u.id), year),
+                quotas.contains_key(&UnitId(u.id)),
+                contacts.get(&UnitId(u.id)),
+            ) else {
                 continue;
             };
             for (term, start, end) in dates.terms() {
@@ -131,9 +137,9 @@ async fn term_reminders(
     }
     // A visit in the week before the term already serves it: one query for all of them.
     let served = served_terms(db, &due).await?;
-    let mut figures: HashMap<i32, HashMap<i32, fulfilment::UnitProgress>> = HashMap::new();
+    let mut figures: HashMap<i32, HashMap<UnitId, fulfilment::UnitProgress>> = HashMap::new();
     let mut planned = Vec::new();
-    for d in due.iter().filter(|d| !served.contains(&(d.unit.id, d.start))) {
+    for d in due.iter().filter(|d| !served.contains(&(UnitId(d.unit.id), d.start))) {
         let DueTerm { unit: u, contact, year, term, start, offset, .. } = *d;
         // Every holder's figures of the year in one call, as the dashboard shows them.
         let holders = match figures.entry(year) {
@@ -142,7 +148,7 @@ async fn term_reminders(
                 first.insert(holders_of_year(db, year, today, ctx.booking.behind_margin_points).await?)
             }
         };
-        let Some(holder) = holders.get(&u.id) else { continue };
+        let Some(holder) = holders.get(&UnitId(u.id)) else { continue };
         let remaining = holder.progress.remaining;
         // Two weeks either side of the term start, as this holder could book them
         // today, one line per vehicle-day, a few each week.
@@ -153,10 +159,10 @@ async fn term_reminders(
             start - TimeDelta::days(14),
             start + TimeDelta::days(13),
             None,
-            Some(u.id),
+            Some(UnitId(u.id)),
         )
         .await?;
-        let names: HashMap<i32, String> =
+        let names: HashMap<VehicleId, String> =
             free.iter().map(|f| (f.vehicle_id, f.vehicle_name.clone())).collect();
         let sessions: Vec<_> = free.iter().map(|f| (f.vehicle_id, f.date, f.session)).collect();
         let free_sessions = rules::spread_vehicle_days(&sessions, SESSIONS_PER_WEEK)
@@ -176,8 +182,8 @@ async fn term_reminders(
             &ctx.office,
         );
         planned.push(NewMessage {
-            dedup_key: rules::term_key(u.id, year, term, offset),
-            kind: ReminderKind::Term.code(),
+            dedup_key: rules::term_key(UnitId(u.id), year, term, offset),
+            kind: MessageKind::Term,
             recipient: contact.email.clone(),
             recipient_name: Some(contact.name.clone()),
             email,
@@ -204,17 +210,17 @@ struct DueTerm<'a> {
 async fn served_terms(
     db: &DatabaseConnection,
     due: &[DueTerm<'_>],
-) -> Result<HashSet<(i32, NaiveDate)>, ServiceError> {
+) -> Result<HashSet<(UnitId, NaiveDate)>, ServiceError> {
     let window = |d: &DueTerm| (d.start - TimeDelta::days(7), d.end);
     let any_window = due.iter().fold(Condition::any(), |any, d| {
         let (from, to) = window(d);
         any.add(
             Condition::all()
-                .add(visit::Column::UnitId.eq(d.unit.id))
+                .add(visit::Column::UnitId.eq(UnitId(d.unit.id)))
                 .add(visit::Column::Date.between(from, to)),
         )
     });
-    let visited: Vec<(i32, NaiveDate)> = visit::Entity::find()
+    let visited: Vec<(UnitId, NaiveDate)> = visit::Entity::find()
         .select_only()
         .column(visit::Column::UnitId)
         .column(visit::Column::Date)
@@ -224,7 +230,7 @@ async fn served_terms(
         .into_tuple()
         .all(db)
         .await?;
-    let mut dates_of: HashMap<i32, Vec<NaiveDate>> = HashMap::new();
+    let mut dates_of: HashMap<UnitId, Vec<NaiveDate>> = HashMap::new();
     for (unit_id, date) in visited {
         dates_of.entry(unit_id).or_default().push(date);
     }
@@ -232,9 +238,11 @@ async fn served_terms(
         .iter()
         .filter(|d| {
             let (from, to) = window(d);
-            dates_of.get(&d.unit.id).is_some_and(|dates| dates.iter().any(|x| (from..=to).contains(x)))
+            dates_of
+                .get(&UnitId(d.unit.id))
+                .is_some_and(|dates| dates.iter().any(|x| (from..=to).contains(x)))
         })
-        .map(|d| (d.unit.id, d.start))
+        .map(|d| (UnitId(d.unit.id), d.start))
         .collect())
 }
 
@@ -245,7 +253,7 @@ async fn holders_of_year(
     year: i32,
     today: NaiveDate,
     margin_points: i64,
-) -> Result<HashMap<i32, fulfilment::UnitProgress>, ServiceError> {
+) -> Result<HashMap<UnitId, fulfilment::UnitProgress>, ServiceError> {
     match fulfilment::fulfilment(db, year, today, margin_points).await {
         Ok(report) => Ok(report.units.into_iter().map(|u| (u.unit_id, u)).collect()),
         Err(ServiceError::NotFound(_)) => Ok(HashMap::new()),
@@ -269,13 +277,13 @@ async fn visit_reminders(
         .all(db)
         .await?;
     let contacts = contacts(db).await?;
-    let vehicle_ids: Vec<i32> = upcoming.iter().map(|(v, _)| v.vehicle_id).collect();
-    let vehicles: HashMap<i32, String> = vehicle::Entity::find()
+    let vehicle_ids: Vec<VehicleId> = upcoming.iter().map(|(v, _)| v.vehicle_id).collect();
+    let vehicles: HashMap<VehicleId, String> = vehicle::Entity::find()
         .filter(vehicle::Column::Id.is_in(vehicle_ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|x| (x.id, x.name))
+        .map(|x| (VehicleId(x.id), x.name))
         .collect();
     let mut planned = Vec::new();
     for (v, u) in upcoming {
@@ -299,8 +307,8 @@ async fn visit_reminders(
             &ctx.office,
         );
         planned.push(NewMessage {
-            dedup_key: rules::visit_key(v.unit_id, v.id, v.date, v.session.code(), offset),
-            kind: ReminderKind::Visit.code(),
+            dedup_key: rules::visit_key(v.unit_id, VisitId(v.id), v.date, v.session.code(), offset),
+            kind: MessageKind::Visit,
             recipient: contact.email.clone(),
             recipient_name: Some(contact.name.clone()),
             email,
@@ -348,7 +356,7 @@ async fn digest(
         behind_schedule_digest(&Digest { as_of: today, year, margin_points: margin, rows }, &ctx.office);
     Ok(vec![NewMessage {
         dedup_key: rules::digest_key(today),
-        kind: ReminderKind::Digest.code(),
+        kind: MessageKind::Digest,
         recipient: ctx.office.email.clone(),
         recipient_name: Some(ctx.office.name.clone()),
         email,
@@ -406,13 +414,13 @@ async fn activity(
         .into_iter()
         .map(|(v, u)| (v.id, (v, u)))
         .collect();
-    let vehicle_ids: Vec<i32> = visits.values().map(|(v, _)| v.vehicle_id).collect();
-    let vehicles: HashMap<i32, String> = vehicle::Entity::find()
+    let vehicle_ids: Vec<VehicleId> = visits.values().map(|(v, _)| v.vehicle_id).collect();
+    let vehicles: HashMap<VehicleId, String> = vehicle::Entity::find()
         .filter(vehicle::Column::Id.is_in(vehicle_ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|v| (v.id, v.name))
+        .map(|v| (VehicleId(v.id), v.name))
         .collect();
     let rows = actions
         .iter()
@@ -448,7 +456,7 @@ async fn activity(
     );
     Ok(vec![NewMessage {
         dedup_key: rules::activity_key(today),
-        kind: ReminderKind::Activity.code(),
+        kind: MessageKind::Activity,
         recipient: ctx.office.email.clone(),
         recipient_name: Some(ctx.office.name.clone()),
         email,
@@ -469,7 +477,7 @@ pub async fn enqueue_due(
         if !outbox::enqueue(&txn, clock, &message).await? {
             continue;
         }
-        Change::new("outbox", message.dedup_key.clone(), "enqueue", Performer::System("reminders")).after(json!({ "kind": message.kind, "recipient": message.recipient, "subject": message.email.subject })).record(&txn, clock)
+        Change::new("outbox", message.dedup_key.clone(), "enqueue", Performer::System("reminders")).after(json!({ "kind": message.kind.code(), "recipient": message.recipient, "subject": message.email.subject })).record(&txn, clock)
         .await?;
         txn.commit().await?;
         added += 1;

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::db::entities::{plan_quota, unit, vehicle, visit};
 use crate::domain::auth::Actor;
-use crate::domain::ids::VisitId;
+use crate::domain::ids::{UnitId, VehicleId, VisitId};
 use crate::domain::visit::VisitStatus;
 use crate::domain::Section;
 use crate::services::{Page, ServiceError};
@@ -33,8 +33,8 @@ pub struct VisitFilter {
     pub to: Option<NaiveDate>,
     pub statuses: Vec<VisitStatus>,
     pub section: Option<Section>,
-    pub unit_id: Option<i32>,
-    pub vehicle_id: Option<i32>,
+    pub unit_id: Option<UnitId>,
+    pub vehicle_id: Option<VehicleId>,
 }
 
 /// Visits in date order. A liaison sees only their own holder's, whatever the filter says.
@@ -72,8 +72,8 @@ pub async fn list_visits(
         .find_also_related(unit::Entity)
         .all(db)
         .await?;
-    let vehicles: std::collections::HashMap<i32, String> =
-        vehicle::Entity::find().all(db).await?.into_iter().map(|v| (v.id, v.name)).collect();
+    let vehicles: std::collections::HashMap<VehicleId, String> =
+        vehicle::Entity::find().all(db).await?.into_iter().map(|v| (VehicleId(v.id), v.name)).collect();
     let views = rows
         .into_iter()
         .map(|(v, u)| {
@@ -93,10 +93,10 @@ pub const CALENDAR_ROWS: u64 = 500;
 pub async fn vehicle_calendars(
     db: &DatabaseConnection,
     actor: &Actor,
-    vehicle_ids: &[i32],
+    vehicle_ids: &[VehicleId],
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<HashMap<i32, Vec<VisitView>>, ServiceError> {
+) -> Result<HashMap<VehicleId, Vec<VisitView>>, ServiceError> {
     crate::services::check_dates([from, to])?;
     let own_unit = actor.holder_scope()?;
     let in_range = Condition::all()
@@ -118,14 +118,14 @@ pub async fn vehicle_calendars(
         .find_also_related(unit::Entity)
         .all(db)
         .await?;
-    let names: HashMap<i32, String> = vehicle::Entity::find()
+    let names: HashMap<VehicleId, String> = vehicle::Entity::find()
         .filter(vehicle::Column::Id.is_in(vehicle_ids.iter().copied()))
         .all(db)
         .await?
         .into_iter()
-        .map(|v| (v.id, v.name))
+        .map(|v| (VehicleId(v.id), v.name))
         .collect();
-    let mut calendars: HashMap<i32, Vec<VisitView>> = HashMap::new();
+    let mut calendars: HashMap<VehicleId, Vec<VisitView>> = HashMap::new();
     for (v, u) in rows {
         let vehicle_name = names.get(&v.vehicle_id).cloned().unwrap_or_default();
         calendars.entry(v.vehicle_id).or_default().push(view_with(
@@ -138,7 +138,7 @@ pub async fn vehicle_calendars(
 }
 
 /// The holder id of a county (section `COUNTY`) by its name.
-pub async fn county_unit_id(db: &DatabaseConnection, name: &str) -> Result<i32, ServiceError> {
+pub async fn county_unit_id(db: &DatabaseConnection, name: &str) -> Result<UnitId, ServiceError> {
     let found = plan_quota::Entity::find()
         .inner_join(unit::Entity)
         .filter(plan_quota::Column::Section.eq(Section::County.code()))
