@@ -1,10 +1,11 @@
-//! The published plans in memory (issue 13 item 3): each plan's rows, section totals and
-//! warnings, loaded once per version of the plan and shared by every request of this process.
+//! The published plans' rows in memory (issue 13 item 3): loaded once per version of a plan
+//! and shared by every request of this process; `plan.units` filters, orders and pages them
+//! here. (A plan's section totals and warnings are a few rows each, read per request through
+//! the DataLoaders.)
 //!
 //! Freshness across processes: every write that changes what a plan shows raises
-//! `plan.version` by one in its own transaction (today only the import writes rows, figures,
-//! totals or warnings; a holder's kind shows in every year, so a reclassification raises
-//! every plan). Each request reads the plan row anyway (`plans::plan_by_year`, one indexed
+//! `plan.version` by one in its own transaction (today only the import writes the rows; a
+//! holder's kind shows in every year, so a reclassification raises every plan). Each request reads the plan row anyway (`plans::plan_by_year`, one indexed
 //! lookup by year) and so knows the version at no extra cost: rows kept for an older version
 //! are reloaded before they are used. Another `serve` process on the same database that
 //! commits an import is seen by the very next request here; nothing needs LISTEN/NOTIFY.
@@ -18,7 +19,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 
-use super::plans::{self, PlanView, QuotaRow, SectionSummary, UnitFilter, UnitOrder};
+use super::plans::{self, PlanView, QuotaRow, UnitFilter, UnitOrder};
 use super::{Page, ServiceError};
 use crate::db::entities::{plan_quota, unit};
 
@@ -42,8 +43,6 @@ pub struct PlanSnapshot {
     by_quota_desc: Vec<u32>,
     by_quota_asc: Vec<u32>,
     by_name: Vec<u32>,
-    pub sections: Vec<SectionSummary>,
-    pub warnings: Vec<String>,
 }
 
 /// A page of a plan's rows. `total` is counted only when asked for.
@@ -95,27 +94,19 @@ async fn load(db: &impl ConnectionTrait, plan: &PlanView) -> Result<PlanSnapshot
         .select_also(unit::Entity)
         .all(db)
         .await?;
-    let sections = plans::section_summaries(db, plan.id).await?;
-    let warnings = plans::plan_warnings(db, plan.id).await?;
     let version = plan.version;
     // Sorting a national plan (45,000 rows) three ways is CPU work: off the async workers.
     let built = tokio::task::spawn_blocking(move || {
         let (ids, rows): (Vec<i32>, Vec<QuotaRow>) =
             rows.into_iter().filter_map(|(q, u)| u.map(|u| (q.id, plans::quota_row(q, u)))).unzip();
-        PlanSnapshot::new(version, ids, rows, sections, warnings)
+        PlanSnapshot::new(version, ids, rows)
     })
     .await;
     built.map_err(|e| ServiceError::Internal(format!("building the plan's snapshot failed: {e}")))
 }
 
 impl PlanSnapshot {
-    fn new(
-        version: i64,
-        ids: Vec<i32>,
-        rows: Vec<QuotaRow>,
-        sections: Vec<SectionSummary>,
-        warnings: Vec<String>,
-    ) -> PlanSnapshot {
+    fn new(version: i64, ids: Vec<i32>, rows: Vec<QuotaRow>) -> PlanSnapshot {
         let positions = || (0..rows.len() as u32).collect::<Vec<u32>>();
         let mut by_quota_desc = positions();
         by_quota_desc.sort_by_key(|&i| (std::cmp::Reverse(rows[i as usize].quota), ids[i as usize]));
@@ -134,8 +125,6 @@ impl PlanSnapshot {
             by_quota_desc,
             by_quota_asc,
             by_name,
-            sections,
-            warnings,
         }
     }
 
@@ -237,7 +226,7 @@ mod tests {
             row(5, "湖北科技学院", Section::CityUnit, 3, 2800, UnitKind::University),
             row(6, "100%_商场", Section::Enterprise, 1, 8, UnitKind::Retail),
         ];
-        PlanSnapshot::new(1, vec![10, 11, 12, 13, 14, 15], rows, Vec::new(), Vec::new())
+        PlanSnapshot::new(1, vec![10, 11, 12, 13, 14, 15], rows)
     }
 
     fn names(page: &UnitsPage) -> Vec<&str> {
