@@ -18,6 +18,7 @@ mod fulfilment;
 mod http_safety;
 mod import;
 mod layering;
+mod migrations;
 mod notices;
 mod numbers;
 mod outage;

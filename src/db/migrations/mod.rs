@@ -13,6 +13,7 @@ mod m20261129_000102_calendar_tokens;
 mod m20261129_000103_collection_volume_bigint;
 mod m20261129_000201_activity_rule;
 mod m20261129_000301_stored_code_checks;
+mod shared;
 
 pub struct Migrator;
 
