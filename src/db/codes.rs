@@ -20,7 +20,7 @@ use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value};
 use crate::domain::auth::Role;
 use crate::domain::collection::CollectionSite;
 use crate::domain::ids::{UnitId, UserId, VehicleId, VisitId};
-use crate::domain::reminders::{OutboxStatus, ReminderKind};
+use crate::domain::reminders::{MessageKind, OutboxStatus, ReminderKind};
 use crate::domain::visit::{HalfDay, Session, VisitStatus};
 use crate::domain::{Section, UnitKind};
 
@@ -78,6 +78,7 @@ stored_as_code!(VisitStatus, ["visit.status"]);
 stored_as_code!(CollectionSite, ["collection.site", "collection_revision.site"]);
 stored_as_code!(ReminderKind, ["reminder_rule.kind"]);
 stored_as_code!(OutboxStatus, ["outbox.status"]);
+stored_as_code!(MessageKind, ["outbox.kind"]);
 
 /// Parses a stored code; a value that is not one is logged with where it was found and
 /// becomes a database error.
@@ -115,15 +116,49 @@ fn locate(column: Option<&str>, homes: &[&str]) -> String {
     }
 }
 
-/// Ids go to the database as the integers they wrap (`Column::VisitId.eq(id)`); the
-/// entities keep `i32`, and `find_by_id` takes an id through `From<VisitId> for i32`.
+/// Ids are stored as the integers they wrap. A column that refers to a holder, a vehicle, a
+/// visit or an account holds the id type (`visit.unit_id: UnitId`), so that a swapped id does
+/// not compile; primary keys stay `i32`, and `find_by_id` takes an id through
+/// `From<UnitId> for i32`.
 macro_rules! stored_as_integer {
-    ($($ty:ty),+) => {$(
+    ($($ty:ident),+) => {$(
         impl From<$ty> for Value {
             fn from(id: $ty) -> Value {
                 Value::Int(Some(id.0))
             }
         }
+
+        impl TryGetable for $ty {
+            fn try_get_by<I: ColIdx>(res: &QueryResult, idx: I) -> Result<Self, TryGetError> {
+                i32::try_get_by(res, idx).map($ty)
+            }
+        }
+
+        impl ValueType for $ty {
+            fn try_from(value: Value) -> Result<Self, ValueTypeErr> {
+                <i32 as ValueType>::try_from(value).map($ty)
+            }
+
+            fn type_name() -> String {
+                stringify!($ty).to_owned()
+            }
+
+            fn array_type() -> ArrayType {
+                ArrayType::Int
+            }
+
+            fn column_type() -> ColumnType {
+                ColumnType::Integer
+            }
+        }
+
+        impl Nullable for $ty {
+            fn null() -> Value {
+                Value::Int(None)
+            }
+        }
+
+        impl sea_orm::sea_query::postgres_array::NotU8 for $ty {}
     )+};
 }
 

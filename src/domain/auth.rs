@@ -3,6 +3,8 @@ use std::fmt;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use super::ids::{UnitId, UserId};
+
 /// The three kinds of users. Stored as its code (`OFFICE`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumString, strum::Display, strum::IntoStaticStr,
@@ -58,11 +60,11 @@ impl std::error::Error for AuthError {}
 /// GraphQL guards refuse a wrong role early with the same role sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    pub user_id: i32,
+    pub user_id: UserId,
     pub username: String,
     pub role: Role,
     /// The quota holder a liaison is bound to.
-    pub unit_id: Option<i32>,
+    pub unit_id: Option<UnitId>,
 }
 
 impl Actor {
@@ -84,13 +86,13 @@ impl Actor {
     }
 
     /// Whether this actor is the liaison of `unit_id`.
-    fn liaison_of(&self, unit_id: i32) -> bool {
+    fn liaison_of(&self, unit_id: UnitId) -> bool {
         self.role == Role::Liaison && self.unit_id == Some(unit_id)
     }
 
     /// Acting for a holder (booking its visits, editing its contact, renewing its calendar
     /// link): the office, or the liaison of this holder.
-    pub fn may_manage_holder(&self, unit_id: i32) -> Result<(), AuthError> {
+    pub fn may_manage_holder(&self, unit_id: UnitId) -> Result<(), AuthError> {
         if self.is_office() || self.liaison_of(unit_id) {
             Ok(())
         } else {
@@ -100,7 +102,7 @@ impl Actor {
 
     /// Reading a holder's own data (its visits, collections, contact, monthly figures,
     /// calendar link): the office and the station, or the liaison of this holder.
-    pub fn may_read_holder(&self, unit_id: i32) -> Result<(), AuthError> {
+    pub fn may_read_holder(&self, unit_id: UnitId) -> Result<(), AuthError> {
         if self.is(STAFF) || self.liaison_of(unit_id) {
             Ok(())
         } else {
@@ -111,7 +113,7 @@ impl Actor {
     /// Reading a record looked up by id, owned by the holder `owner` (`None`: no such
     /// record). Staff may learn that it does not exist; a liaison cannot tell a missing
     /// record from another holder's.
-    pub fn may_read_record(&self, owner: Option<i32>) -> Result<(), AuthError> {
+    pub fn may_read_record(&self, owner: Option<UnitId>) -> Result<(), AuthError> {
         match owner {
             Some(unit_id) => self.may_read_holder(unit_id),
             None => self.require(STAFF),
@@ -120,7 +122,7 @@ impl Actor {
 
     /// The holder whose data lists are confined to: none for the office and the station,
     /// who see every holder; a liaison's own. A liaison bound to no holder sees nothing.
-    pub fn holder_scope(&self) -> Result<Option<i32>, AuthError> {
+    pub fn holder_scope(&self) -> Result<Option<UnitId>, AuthError> {
         match self.role {
             Role::Liaison => self.unit_id.map(Some).ok_or(AuthError),
             Role::Office | Role::Station => Ok(None),
@@ -243,35 +245,38 @@ mod tests {
 
     #[test]
     fn a_liaison_acts_and_reads_only_for_their_own_holder() {
-        let liaison = Actor { user_id: 1, username: "l".into(), role: Role::Liaison, unit_id: Some(7) };
+        let liaison =
+            Actor { user_id: UserId(1), username: "l".into(), role: Role::Liaison, unit_id: Some(UnitId(7)) };
         let office = Actor { role: Role::Office, unit_id: None, ..liaison.clone() };
         let station = Actor { role: Role::Station, unit_id: None, ..liaison.clone() };
-        assert_eq!(liaison.may_manage_holder(7), Ok(()));
-        assert_eq!(liaison.may_manage_holder(8), Err(AuthError));
-        assert_eq!(office.may_manage_holder(8), Ok(()));
-        assert_eq!(station.may_manage_holder(7), Err(AuthError));
-        assert_eq!(liaison.may_read_holder(7), Ok(()));
-        assert_eq!(liaison.may_read_holder(8), Err(AuthError));
-        assert_eq!(station.may_read_holder(7), Ok(()));
-        assert_eq!(office.may_read_holder(7), Ok(()));
+        assert_eq!(liaison.may_manage_holder(UnitId(7)), Ok(()));
+        assert_eq!(liaison.may_manage_holder(UnitId(8)), Err(AuthError));
+        assert_eq!(office.may_manage_holder(UnitId(8)), Ok(()));
+        assert_eq!(station.may_manage_holder(UnitId(7)), Err(AuthError));
+        assert_eq!(liaison.may_read_holder(UnitId(7)), Ok(()));
+        assert_eq!(liaison.may_read_holder(UnitId(8)), Err(AuthError));
+        assert_eq!(station.may_read_holder(UnitId(7)), Ok(()));
+        assert_eq!(office.may_read_holder(UnitId(7)), Ok(()));
     }
 
     #[test]
     fn only_staff_learn_that_a_record_does_not_exist() {
-        let liaison = Actor { user_id: 1, username: "l".into(), role: Role::Liaison, unit_id: Some(7) };
+        let liaison =
+            Actor { user_id: UserId(1), username: "l".into(), role: Role::Liaison, unit_id: Some(UnitId(7)) };
         let station = Actor { role: Role::Station, unit_id: None, ..liaison.clone() };
         assert_eq!(station.may_read_record(None), Ok(()));
         assert_eq!(liaison.may_read_record(None), Err(AuthError));
-        assert_eq!(liaison.may_read_record(Some(7)), Ok(()));
-        assert_eq!(liaison.may_read_record(Some(8)), Err(AuthError));
+        assert_eq!(liaison.may_read_record(Some(UnitId(7))), Ok(()));
+        assert_eq!(liaison.may_read_record(Some(UnitId(8))), Err(AuthError));
     }
 
     #[test]
     fn lists_are_confined_to_a_liaisons_own_holder() {
-        let liaison = Actor { user_id: 1, username: "l".into(), role: Role::Liaison, unit_id: Some(7) };
+        let liaison =
+            Actor { user_id: UserId(1), username: "l".into(), role: Role::Liaison, unit_id: Some(UnitId(7)) };
         let unbound = Actor { unit_id: None, ..liaison.clone() };
         let office = Actor { role: Role::Office, unit_id: None, ..liaison.clone() };
-        assert_eq!(liaison.holder_scope(), Ok(Some(7)));
+        assert_eq!(liaison.holder_scope(), Ok(Some(UnitId(7))));
         assert_eq!(unbound.holder_scope(), Err(AuthError));
         assert_eq!(office.holder_scope(), Ok(None));
         assert_eq!(office.require(OFFICE_OR_LIAISON), Ok(()));

@@ -3,6 +3,7 @@ use std::collections::HashSet;
 
 use chrono::{Datelike, Days, NaiveDate};
 
+use super::ids::VehicleId;
 use super::visit::{HalfDay, Session};
 use super::work_calendar::{weekday_zh, WorkCalendar};
 
@@ -203,10 +204,10 @@ pub fn free_sessions(
     dates: impl Iterator<Item = NaiveDate>,
     earliest: NaiveDate,
     weekends_allowed: bool,
-    vehicles: &[(i32, Vec<Blackout>)],
-    taken: &HashSet<(i32, NaiveDate, HalfDay)>,
+    vehicles: &[(VehicleId, Vec<Blackout>)],
+    taken: &HashSet<(VehicleId, NaiveDate, HalfDay)>,
     calendar: &WorkCalendar,
-) -> Vec<(i32, NaiveDate, Session)> {
+) -> Vec<(VehicleId, NaiveDate, Session)> {
     let mut free = Vec::new();
     let bookable = |d: &NaiveDate| {
         *d >= earliest && calendar.covers_year(d.year()) && is_bookable_day(*d, calendar, weekends_allowed)
@@ -449,12 +450,19 @@ mod tests {
         let dates =
             [d(2020, 4, 23), d(2020, 4, 24), d(2020, 4, 25), d(2020, 4, 26), d(2020, 4, 27)].into_iter();
         let vehicles = vec![
-            (2, vec![]),
-            (1, vec![Blackout { from: d(2020, 4, 27), to: d(2020, 4, 27), reason: "维修".into() }]),
+            (VehicleId(2), vec![]),
+            (
+                VehicleId(1),
+                vec![Blackout { from: d(2020, 4, 27), to: d(2020, 4, 27), reason: "维修".into() }],
+            ),
         ];
-        let taken: HashSet<_> = [(1, d(2020, 4, 24), HalfDay::Am), (2, d(2020, 4, 26), HalfDay::Pm)].into();
+        let taken: HashSet<_> =
+            [(VehicleId(1), d(2020, 4, 24), HalfDay::Am), (VehicleId(2), d(2020, 4, 26), HalfDay::Pm)].into();
         // Booked on Wednesday 04-22: Thursday is inside the two days' lead time.
-        let free = free_sessions(dates, d(2020, 4, 24), false, &vehicles, &taken, &cal);
+        let free: Vec<_> = free_sessions(dates, d(2020, 4, 24), false, &vehicles, &taken, &cal)
+            .into_iter()
+            .map(|(v, date, session)| (v.0, date, session))
+            .collect();
         use Session::*;
         assert_eq!(
             free,

@@ -1,6 +1,8 @@
 //! When reminders are due, and what makes two of them the same message.
 use chrono::{Datelike, NaiveDate, TimeDelta};
 
+use super::ids::{UnitId, VehicleId, VisitId};
+
 /// Stored as its code (`TERM`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::Display, strum::IntoStaticStr)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
@@ -83,6 +85,43 @@ impl OutboxStatus {
     }
 }
 
+/// What an outbox message is: one of the reminders, or a notice of the office's change to a
+/// visit. Stored as its code (`TERM`, …, `NOTICE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::Display, strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum MessageKind {
+    Term,
+    Visit,
+    Digest,
+    Activity,
+    Notice,
+}
+
+impl MessageKind {
+    pub const ALL: [MessageKind; 5] = [
+        MessageKind::Term,
+        MessageKind::Visit,
+        MessageKind::Digest,
+        MessageKind::Activity,
+        MessageKind::Notice,
+    ];
+
+    pub fn code(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl From<ReminderKind> for MessageKind {
+    fn from(kind: ReminderKind) -> MessageKind {
+        match kind {
+            ReminderKind::Term => MessageKind::Term,
+            ReminderKind::Visit => MessageKind::Visit,
+            ReminderKind::Digest => MessageKind::Digest,
+            ReminderKind::Activity => MessageKind::Activity,
+        }
+    }
+}
+
 /// Its code (`SPRING`) is part of a term reminder's dedup key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::Display, strum::IntoStaticStr)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
@@ -151,7 +190,7 @@ pub fn due_offset(event: NaiveDate, today: NaiveDate, offsets: &[i64]) -> Option
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VehicleDay {
     pub date: NaiveDate,
-    pub vehicle_id: i32,
+    pub vehicle_id: VehicleId,
     /// 全天 when the whole day is free, else 上午 or 下午.
     pub label: &'static str,
 }
@@ -160,11 +199,11 @@ pub struct VehicleDay {
 /// `per_week` lines a week, picked evenly across that week's days, so a reminder offers a
 /// choice around the whole term start rather than the first few slots of one week.
 pub fn spread_vehicle_days(
-    free: &[(i32, NaiveDate, crate::domain::visit::Session)],
+    free: &[(VehicleId, NaiveDate, crate::domain::visit::Session)],
     per_week: usize,
 ) -> Vec<VehicleDay> {
     use crate::domain::visit::Session;
-    let mut days: std::collections::BTreeMap<(NaiveDate, i32), Vec<Session>> = Default::default();
+    let mut days: std::collections::BTreeMap<(NaiveDate, VehicleId), Vec<Session>> = Default::default();
     for (vehicle, date, session) in free {
         days.entry((*date, *vehicle)).or_default().push(*session);
     }
@@ -195,12 +234,12 @@ pub fn spread_vehicle_days(
     spread
 }
 
-pub fn term_key(unit_id: i32, year: i32, term: Term, offset: i64) -> String {
+pub fn term_key(unit_id: UnitId, year: i32, term: Term, offset: i64) -> String {
     format!("term:{unit_id}:{year}:{}:{offset}", term.code())
 }
 
 /// The visit's date and session are part of the key: a moved visit is a new reminder.
-pub fn visit_key(unit_id: i32, visit_id: i32, date: NaiveDate, session: &str, offset: i64) -> String {
+pub fn visit_key(unit_id: UnitId, visit_id: VisitId, date: NaiveDate, session: &str, offset: i64) -> String {
     format!("visit:{unit_id}:{visit_id}:{date}:{session}:{offset}")
 }
 
@@ -304,15 +343,16 @@ mod tests {
         // Two weeks of free days for vehicle 1; vehicle 2 only has Tuesday afternoons.
         for day in d("2020-02-10").iter_days().take(14) {
             if day.weekday().number_from_monday() <= 5 {
-                free.extend([(1, day, Morning), (1, day, Afternoon), (1, day, FullDay)]);
+                let one = VehicleId(1);
+                free.extend([(one, day, Morning), (one, day, Afternoon), (one, day, FullDay)]);
                 if day.weekday().number_from_monday() == 2 {
-                    free.push((2, day, Afternoon));
+                    free.push((VehicleId(2), day, Afternoon));
                 }
             }
         }
         let lines = spread_vehicle_days(&free, 3);
         let shown: Vec<(String, i32, &str)> =
-            lines.iter().map(|l| (l.date.to_string(), l.vehicle_id, l.label)).collect();
+            lines.iter().map(|l| (l.date.to_string(), l.vehicle_id.0, l.label)).collect();
         assert_eq!(
             shown,
             [
@@ -326,7 +366,7 @@ mod tests {
         );
         let all = spread_vehicle_days(&free, 10);
         assert_eq!(all.len(), 12, "ten weekdays of vehicle 1 and two Tuesdays of vehicle 2");
-        assert!(all.contains(&VehicleDay { date: d("2020-02-11"), vehicle_id: 2, label: "下午" }));
+        assert!(all.contains(&VehicleDay { date: d("2020-02-11"), vehicle_id: VehicleId(2), label: "下午" }));
     }
 
     #[test]
@@ -348,8 +388,8 @@ mod tests {
     #[test]
     fn a_moved_visit_has_another_key() {
         assert_ne!(
-            visit_key(1, 9, d("2020-03-02"), "MORNING", 3),
-            visit_key(1, 9, d("2020-03-03"), "MORNING", 3)
+            visit_key(UnitId(1), VisitId(9), d("2020-03-02"), "MORNING", 3),
+            visit_key(UnitId(1), VisitId(9), d("2020-03-03"), "MORNING", 3)
         );
         assert_eq!(digest_key(d("2020-02-03")), "digest:2020-W06");
         assert_eq!(activity_key(d("2020-02-03")), "activity:2020-02-03");

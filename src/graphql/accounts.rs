@@ -132,7 +132,7 @@ impl User {
     /// The quota holder a liaison acts for.
     async fn unit(&self, ctx: &Context<'_>) -> ApiResult<Option<Unit>> {
         let Some(unit_id) = self.0.unit_id else { return Ok(None) };
-        Ok(Some(super::loaders::unit(ctx, unit_id).await?))
+        Ok(Some(super::loaders::unit(ctx, unit_id.0).await?))
     }
     async fn disabled(&self) -> bool {
         self.0.disabled

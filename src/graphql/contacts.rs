@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::auth;
 use super::guards::{role, ANY_ROLE, OFFICE_OR_LIAISON};
 use super::plan::parse_id;
+use crate::domain::ids::UnitId;
 use crate::error::ApiResult;
 use crate::services::contacts::{self, ContactInput, ContactView};
 use crate::services::Page;
@@ -88,7 +89,7 @@ impl From<ContactView> for UnitContact {
 }
 
 /// The `contact` field of a holder, for whoever may read it.
-pub async fn contact_field(ctx: &Context<'_>, unit_id: i32) -> ApiResult<Option<UnitContact>> {
+pub async fn contact_field(ctx: &Context<'_>, unit_id: UnitId) -> ApiResult<Option<UnitContact>> {
     let actor = auth::signed_in(ctx)?;
     let state = ctx.data_unchecked::<AppState>();
     Ok(contacts::contact_of(&state.db, actor, unit_id).await?.map(UnitContact::from))

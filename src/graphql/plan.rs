@@ -8,6 +8,7 @@ use super::scalars::Date;
 use super::auth;
 use super::guards::{role, ANY_ROLE, OFFICE};
 use super::types::{SectionGql, UnitKindGql};
+use crate::domain::ids::UnitId;
 use crate::error::{ApiError, ApiResult};
 use crate::services::plans::{self, PlanView, QuotaRow, SectionSummary, UnitFilter, UnitOrder, UnitView};
 use crate::services::{units, Page};
@@ -62,8 +63,11 @@ impl PlanQuery {
     }
 }
 
-pub fn parse_id(id: &ID) -> ApiResult<i32> {
-    id.parse::<i32>().map_err(|_| ApiError::bad_input(format!("无效的编号 \"{}\"", id.as_str())).into())
+/// A client's id as the id type the service asks for (`UnitId`, `VehicleId`, … or `i32`).
+pub fn parse_id<T: From<i32>>(id: &ID) -> ApiResult<T> {
+    id.parse::<i32>()
+        .map(T::from)
+        .map_err(|_| ApiError::bad_input(format!("无效的编号 \"{}\"", id.as_str())).into())
 }
 
 pub struct Plan(PlanView);
@@ -234,7 +238,7 @@ impl Unit {
     /// The liaison contact: for the office and the station, and the holder's own liaisons.
     #[graphql(guard = "role(ANY_ROLE)")]
     async fn contact(&self, ctx: &Context<'_>) -> ApiResult<Option<super::contacts::UnitContact>> {
-        super::contacts::contact_field(ctx, self.0.id).await
+        super::contacts::contact_field(ctx, UnitId(self.0.id)).await
     }
     /// An iCalendar feed of the holder's visits for phone calendars (its liaisons, the office
     /// and the station).
@@ -242,7 +246,8 @@ impl Unit {
     async fn calendar_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
         let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
-        let token = crate::services::calendars::unit_calendar_token(&state.db, actor, self.0.id).await?;
+        let token =
+            crate::services::calendars::unit_calendar_token(&state.db, actor, UnitId(self.0.id)).await?;
         Ok(format!("{}/calendar/units/{token}.ics", state.public_url))
     }
     /// The holder's quota in each plan year it appears in, oldest first.

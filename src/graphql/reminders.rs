@@ -167,7 +167,7 @@ impl From<MessageView> for OutboxMessage {
     fn from(v: MessageView) -> Self {
         OutboxMessage {
             id: ID(v.id.to_string()),
-            kind: v.kind,
+            kind: v.kind.code().to_owned(),
             recipient: v.recipient,
             recipient_name: v.recipient_name,
             subject: v.subject,

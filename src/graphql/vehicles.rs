@@ -7,6 +7,7 @@ use super::guards::{role, ANY_ROLE, STAFF};
 use super::plan::parse_id;
 use super::visits::Visit;
 use crate::db::entities::{vehicle, vehicle_blackout};
+use crate::domain::ids::VehicleId;
 use crate::error::ApiResult;
 use crate::services::vehicles::{self, BlackoutInput, VehicleChanges, VehicleInput};
 use crate::services::visits::{self, VisitFilter};
@@ -134,7 +135,11 @@ impl Vehicle {
     #[graphql(guard = "role(ANY_ROLE)")]
     async fn blackouts(&self, ctx: &Context<'_>) -> ApiResult<Vec<VehicleBlackout>> {
         let state = ctx.data_unchecked::<AppState>();
-        Ok(vehicles::blackouts_of(&state.db, self.0.id).await?.into_iter().map(Into::into).collect())
+        Ok(vehicles::blackouts_of(&state.db, VehicleId(self.0.id))
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
     /// The vehicle's visits in `[from, to]` (office and station).
     #[graphql(guard = "role(STAFF)")]
@@ -144,7 +149,7 @@ impl Vehicle {
         let filter = VisitFilter {
             from: Some(from.into()),
             to: Some(to.into()),
-            vehicle_id: Some(self.0.id),
+            vehicle_id: Some(VehicleId(self.0.id)),
             ..Default::default()
         };
         let (_, rows) =

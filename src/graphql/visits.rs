@@ -10,7 +10,7 @@ use super::guards::{role, ANY_ROLE, OFFICE, OFFICE_OR_LIAISON, STAFF};
 use super::plan::parse_id;
 use super::types::{SectionGql, SessionGql, VisitStatusGql};
 use super::vehicles::Vehicle;
-use crate::domain::ids::VisitId;
+use crate::domain::ids::{VehicleId, VisitId};
 use crate::error::ApiResult;
 use crate::services::audit::{self, AuditFilter};
 use crate::services::visits::{self, BookingInput, RescheduleInput, VisitFilter, VisitView};
@@ -220,7 +220,7 @@ impl VisitMutation {
 #[graphql(complex)]
 pub struct FreeSession {
     #[graphql(skip)]
-    vehicle_id: i32,
+    vehicle_id: VehicleId,
     date: Date,
     session: SessionGql,
 }
@@ -228,7 +228,7 @@ pub struct FreeSession {
 #[async_graphql::ComplexObject]
 impl FreeSession {
     async fn vehicle(&self, ctx: &Context<'_>) -> ApiResult<Vehicle> {
-        super::loaders::vehicle(ctx, self.vehicle_id).await
+        super::loaders::vehicle(ctx, self.vehicle_id.0).await
     }
 }
 
@@ -261,7 +261,7 @@ impl Visit {
         &self.0.unit_name
     }
     async fn vehicle(&self, ctx: &Context<'_>) -> ApiResult<Vehicle> {
-        super::loaders::vehicle(ctx, self.0.vehicle_id).await
+        super::loaders::vehicle(ctx, self.0.vehicle_id.0).await
     }
     async fn vehicle_name(&self) -> &str {
         &self.0.vehicle_name

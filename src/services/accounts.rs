@@ -23,6 +23,7 @@ use crate::db::entities::{app_user, auth_token, known_login_address, login_addre
 use crate::domain::auth::{
     check_password_policy, check_username, Actor, LockoutPolicy, LoginGate, Role, OFFICE,
 };
+use crate::domain::ids::{UnitId, UserId};
 
 #[derive(Debug, Clone, Copy)]
 pub struct AuthSettings {
@@ -111,7 +112,12 @@ async fn verify_password(password: String, hash: Option<String>) -> Result<bool,
 }
 
 pub fn actor_of(user: &app_user::Model) -> Result<Actor, ServiceError> {
-    Ok(Actor { user_id: user.id, username: user.username.clone(), role: user.role, unit_id: user.unit_id })
+    Ok(Actor {
+        user_id: UserId(user.id),
+        username: user.username.clone(),
+        role: user.role,
+        unit_id: user.unit_id,
+    })
 }
 
 pub struct IssuedToken {
@@ -419,7 +425,7 @@ pub struct NewUser {
     pub username: String,
     pub password: String,
     pub role: Role,
-    pub unit_id: Option<i32>,
+    pub unit_id: Option<UnitId>,
 }
 
 #[derive(Debug, Clone)]
@@ -427,7 +433,7 @@ pub struct UserView {
     pub id: i32,
     pub username: String,
     pub role: Role,
-    pub unit_id: Option<i32>,
+    pub unit_id: Option<UnitId>,
     pub unit_name: Option<String>,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
@@ -516,7 +522,7 @@ pub async fn set_user_disabled(
     db: &DatabaseConnection,
     clock: &Clock,
     actor: &Actor,
-    user_id: i32,
+    user_id: UserId,
     disabled: bool,
 ) -> Result<UserView, ServiceError> {
     actor.require(OFFICE)?;
@@ -557,7 +563,7 @@ pub async fn reset_user_password(
     db: &DatabaseConnection,
     clock: &Clock,
     actor: &Actor,
-    user_id: i32,
+    user_id: UserId,
     new_password: &str,
 ) -> Result<UserView, ServiceError> {
     actor.require(OFFICE)?;
@@ -581,7 +587,7 @@ pub async fn reset_user_password(
     Ok(view)
 }
 
-pub async fn user_by_id(db: &DatabaseConnection, id: i32) -> Result<UserView, ServiceError> {
+pub async fn user_by_id(db: &DatabaseConnection, id: UserId) -> Result<UserView, ServiceError> {
     let user = app_user::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -598,13 +604,13 @@ pub async fn list_users(db: &DatabaseConnection, page: Page) -> Result<(u64, Vec
         .all(db)
         .await?;
     // The page's holders in one query, not one per user.
-    let unit_ids: Vec<i32> = users.iter().filter_map(|u| u.unit_id).collect();
-    let names: std::collections::HashMap<i32, String> = unit::Entity::find()
+    let unit_ids: Vec<UnitId> = users.iter().filter_map(|u| u.unit_id).collect();
+    let names: std::collections::HashMap<UnitId, String> = unit::Entity::find()
         .filter(unit::Column::Id.is_in(unit_ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.name))
+        .map(|u| (UnitId(u.id), u.name))
         .collect();
     let views = users
         .into_iter()
@@ -617,7 +623,7 @@ pub async fn list_users(db: &DatabaseConnection, page: Page) -> Result<(u64, Vec
 }
 
 /// Finds a quota holder by id or by exact name, for the command line.
-pub async fn find_unit_id(db: &DatabaseConnection, id_or_name: &str) -> Result<i32, ServiceError> {
+pub async fn find_unit_id(db: &DatabaseConnection, id_or_name: &str) -> Result<UnitId, ServiceError> {
     let by_id = match id_or_name.trim().parse::<i32>() {
         Ok(id) => unit::Entity::find_by_id(id).one(db).await?,
         Err(_) => None,
@@ -627,7 +633,7 @@ pub async fn find_unit_id(db: &DatabaseConnection, id_or_name: &str) -> Result<i
         None => unit::Entity::find().filter(unit::Column::Name.eq(id_or_name.trim())).one(db).await?,
     };
     if let Some(u) = found {
-        return Ok(u.id);
+        return Ok(UnitId(u.id));
     }
     let names: Vec<String> = unit::Entity::find().all(db).await?.into_iter().map(|u| u.name).collect();
     let close = similar_names(id_or_name, &names);

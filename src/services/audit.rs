@@ -74,7 +74,7 @@ pub async fn record(
     change: Change<'_>,
 ) -> Result<(), sea_orm::DbErr> {
     let (user_id, actor) = match change.by {
-        Performer::User(a) => (Some(a.user_id), a.username.clone()),
+        Performer::User(a) => (Some(a.user_id.0), a.username.clone()),
         Performer::System(name) => (None, name.to_owned()),
     };
     audit_log::ActiveModel {

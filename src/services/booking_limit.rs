@@ -10,6 +10,7 @@ use sea_orm::{
 use super::ServiceError;
 use crate::db::entities::{plan, plan_quota, unit, vehicle, visit};
 use crate::domain::booking_limit::{limit_message, requested_visits_limit, BOOKING_LIMIT};
+use crate::domain::ids::{UnitId, VehicleId};
 use crate::domain::visit::VisitStatus;
 
 /// Refuses a liaison's booking when the holder already has its cap of requested visits.
@@ -18,8 +19,8 @@ use crate::domain::visit::VisitStatus;
 pub async fn check(
     txn: &DatabaseTransaction,
     configured: Option<i64>,
-    unit_id: i32,
-    vehicle_id: i32,
+    unit_id: UnitId,
+    vehicle_id: VehicleId,
     date: NaiveDate,
 ) -> Result<(), ServiceError> {
     if txn.get_database_backend() != DbBackend::Sqlite {

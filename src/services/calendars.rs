@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::db::entities::{unit, unit_calendar, vehicle};
 use crate::domain::auth::{Actor, Role, STAFF};
 use crate::domain::ics::{self, CalendarEvent};
+use crate::domain::ids::{UnitId, UserId, VehicleId};
 use crate::domain::visit::VisitStatus;
 
 /// The token of a holder's feed, for its liaisons, the office and the station. Made when
@@ -20,7 +21,7 @@ use crate::domain::visit::VisitStatus;
 pub async fn unit_calendar_token(
     db: &DatabaseConnection,
     actor: &Actor,
-    unit_id: i32,
+    unit_id: UnitId,
 ) -> Result<String, ServiceError> {
     actor.may_read_holder(unit_id)?;
     let row = unit_calendar::Entity::find()
@@ -32,18 +33,18 @@ pub async fn unit_calendar_token(
 }
 
 /// Gives a new holder its feed token, in the transaction that creates it.
-pub async fn create_unit_calendar(txn: &impl ConnectionTrait, unit_id: i32) -> Result<(), sea_orm::DbErr> {
+pub async fn create_unit_calendar(txn: &impl ConnectionTrait, unit_id: UnitId) -> Result<(), sea_orm::DbErr> {
     create_unit_calendars(txn, &[unit_id]).await
 }
 
 /// Feed tokens for many new holders (a plan import), a few hundred rows per statement.
 pub async fn create_unit_calendars(
     txn: &impl ConnectionTrait,
-    unit_ids: &[i32],
+    unit_ids: &[UnitId],
 ) -> Result<(), sea_orm::DbErr> {
     for chunk in unit_ids.chunks(super::INSERT_CHUNK) {
         let rows = chunk.iter().map(|&unit_id| unit_calendar::ActiveModel {
-            unit_id: Set(unit_id),
+            unit_id: Set(unit_id.0),
             token: Set(super::random_token()),
             ..Default::default()
         });
@@ -58,7 +59,7 @@ pub async fn rotate_unit_calendar(
     db: &DatabaseConnection,
     clock: &Clock,
     actor: &Actor,
-    unit_id: i32,
+    unit_id: UnitId,
 ) -> Result<String, ServiceError> {
     actor.may_manage_holder(unit_id)?;
     let txn = crate::db::begin_write(db).await?;
@@ -81,7 +82,7 @@ pub async fn rotate_vehicle_calendar(
     db: &DatabaseConnection,
     clock: &Clock,
     actor: &Actor,
-    vehicle_id: i32,
+    vehicle_id: VehicleId,
 ) -> Result<String, ServiceError> {
     actor.require(STAFF)?;
     let txn = crate::db::begin_write(db).await?;
@@ -140,14 +141,14 @@ async fn record_rotation(
     clock: &Clock,
     actor: &Actor,
     entity: &'static str,
-    id: i32,
+    id: impl Into<i32>,
 ) -> Result<(), ServiceError> {
     audit::record(
         txn,
         clock,
         Change {
             entity,
-            entity_id: Some(id.to_string()),
+            entity_id: Some(id.into().to_string()),
             action: "rotate_calendar",
             before: None,
             after: None,
@@ -160,7 +161,7 @@ async fn record_rotation(
 
 /// Everyone who may see the feed already holds its token: read as the station would.
 fn feed_reader() -> Actor {
-    Actor { user_id: 0, username: "calendar".into(), role: Role::Station, unit_id: None }
+    Actor { user_id: UserId(0), username: "calendar".into(), role: Role::Station, unit_id: None }
 }
 
 /// Days of past visits a feed keeps, and how far ahead it looks.
@@ -237,7 +238,7 @@ pub async fn vehicle_feed(
     else {
         return Ok(None);
     };
-    let filter = VisitFilter { vehicle_id: Some(v.id), ..Default::default() };
+    let filter = VisitFilter { vehicle_id: Some(VehicleId(v.id)), ..Default::default() };
     Ok(Some(feed(db, clock, &format!("采血车 {}", v.name), filter).await?))
 }
 
@@ -252,6 +253,6 @@ pub async fn unit_feed(
         return Ok(None);
     };
     let name = unit::Entity::find_by_id(row.unit_id).one(db).await?.map(|u| u.name).unwrap_or_default();
-    let filter = VisitFilter { unit_id: Some(row.unit_id), ..Default::default() };
+    let filter = VisitFilter { unit_id: Some(UnitId(row.unit_id)), ..Default::default() };
     Ok(Some(feed(db, clock, &format!("{name} 采血安排"), filter).await?))
 }

@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::db::entities::{collection, collection_revision, unit, vehicle, visit};
 use crate::domain::auth::{Actor, STAFF};
 use crate::domain::collection::{self as rules, BloodTypes, CollectionRejection, CollectionSite, Counts};
+use crate::domain::ids::{UnitId, VisitId};
 use crate::domain::visit::VisitStatus;
 
 pub mod codes {
@@ -49,8 +50,8 @@ fn rejection(r: CollectionRejection) -> ServiceError {
 /// Where the blood was given: a visit, or a holder's donors at a fixed site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
-    Visit(i32),
-    FixedSite { unit_id: i32, site: CollectionSite },
+    Visit(VisitId),
+    FixedSite { unit_id: UnitId, site: CollectionSite },
 }
 
 #[derive(Debug, Clone)]
@@ -76,9 +77,9 @@ pub struct RevisionView {
 #[derive(Debug, Clone)]
 pub struct CollectionView {
     pub id: i32,
-    pub unit_id: i32,
+    pub unit_id: UnitId,
     pub unit_name: String,
-    pub visit_id: Option<i32>,
+    pub visit_id: Option<VisitId>,
     pub site: CollectionSite,
     pub date: NaiveDate,
     pub counts: Counts,
@@ -169,7 +170,7 @@ async fn record_ceiling(
 
 /// What a source resolves to inside the transaction: the holder, the site and the visit.
 struct Resolved {
-    unit_id: i32,
+    unit_id: UnitId,
     site: CollectionSite,
     visit: Option<visit::Model>,
 }
@@ -260,7 +261,7 @@ async fn insert_revision(
         rh_negative: Set(m.rh_negative),
         note: Set(m.note.clone()),
         reason: Set(reason),
-        recorded_by: Set(Some(actor.user_id)),
+        recorded_by: Set(Some(actor.user_id.0)),
         recorded_at: Set(at),
         ..Default::default()
     }
@@ -289,10 +290,10 @@ pub async fn record_collection(
     let now = clock.now();
     let mut model = collection::ActiveModel {
         unit_id: Set(resolved.unit_id),
-        visit_id: Set(resolved.visit.as_ref().map(|v| v.id)),
+        visit_id: Set(resolved.visit.as_ref().map(|v| VisitId(v.id))),
         site: Set(resolved.site),
         revision: Set(1),
-        recorded_by: Set(Some(actor.user_id)),
+        recorded_by: Set(Some(actor.user_id.0)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -373,7 +374,7 @@ pub async fn correct_collection(
     figures(&mut changed, &input, note);
     changed.site = Set(resolved.site);
     changed.revision = Set(current.revision + 1);
-    changed.recorded_by = Set(Some(actor.user_id));
+    changed.recorded_by = Set(Some(actor.user_id.0));
     changed.updated_at = Set(now);
     let changed = update_if_revision(&txn, changed, expected_revision).await?;
     insert_revision(&txn, &changed, Some(reason.clone()), actor, now).await?;
@@ -509,8 +510,8 @@ pub async fn revisions(
 #[derive(Debug, Clone, Default)]
 pub struct CollectionFilter {
     pub year: Option<i32>,
-    pub unit_id: Option<i32>,
-    pub visit_id: Option<i32>,
+    pub unit_id: Option<UnitId>,
+    pub visit_id: Option<VisitId>,
 }
 
 /// Records in date order. A liaison sees only their own holder's, whatever the filter says;

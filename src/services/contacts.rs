@@ -13,10 +13,11 @@ use crate::clock::Clock;
 use crate::db::entities::{unit, unit_contact};
 use crate::domain::auth::Actor;
 use crate::domain::contact::Contact;
+use crate::domain::ids::UnitId;
 
 #[derive(Debug, Clone)]
 pub struct ContactView {
-    pub unit_id: i32,
+    pub unit_id: UnitId,
     pub unit_name: String,
     pub name: String,
     pub phone: String,
@@ -43,7 +44,7 @@ fn view(c: unit_contact::Model, unit_name: String) -> ContactView {
 pub async fn contact_of(
     db: &DatabaseConnection,
     actor: &Actor,
-    unit_id: i32,
+    unit_id: UnitId,
 ) -> Result<Option<ContactView>, ServiceError> {
     actor.may_read_holder(unit_id)?;
     let found = unit_contact::Entity::find()
@@ -83,7 +84,7 @@ pub async fn update_unit_contact(
     db: &DatabaseConnection,
     clock: &Clock,
     actor: &Actor,
-    unit_id: i32,
+    unit_id: UnitId,
     input: ContactInput,
 ) -> Result<ContactView, ServiceError> {
     // Checked before anything is looked up, so a liaison learns nothing about other ids.

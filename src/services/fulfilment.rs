@@ -15,6 +15,7 @@ use super::{Page, ServiceError};
 use crate::db::entities::{collection, plan, plan_quota, unit, visit};
 use crate::domain::auth::Actor;
 use crate::domain::fulfilment as rules;
+use crate::domain::ids::UnitId;
 use crate::domain::visit::VisitStatus;
 use crate::domain::{Section, UnitKind};
 
@@ -70,7 +71,7 @@ impl Progress {
 
 #[derive(Debug, Clone)]
 pub struct UnitProgress {
-    pub unit_id: i32,
+    pub unit_id: UnitId,
     pub name: String,
     pub kind: UnitKind,
     pub section: Section,
@@ -111,14 +112,14 @@ pub struct Fulfilment {
 
 #[derive(FromQueryResult)]
 struct UnitSums {
-    unit_id: i32,
+    unit_id: UnitId,
     donations: Option<i64>,
     volume: Option<i64>,
 }
 
 #[derive(FromQueryResult)]
 struct UnitBooked {
-    unit_id: i32,
+    unit_id: UnitId,
     booked: Option<i64>,
 }
 
@@ -166,7 +167,7 @@ pub async fn holder_fulfilment(
     year: i32,
     as_of: NaiveDate,
     margin_points: i64,
-    unit_id: i32,
+    unit_id: UnitId,
 ) -> Result<Option<UnitProgress>, ServiceError> {
     let Some(plan) = plan::Entity::find().filter(plan::Column::Year.eq(year)).one(db).await? else {
         return Ok(None);
@@ -184,7 +185,7 @@ async fn holder_rows(
     year: i32,
     as_of: NaiveDate,
     schedule: Schedule,
-    only: Option<i32>,
+    only: Option<UnitId>,
 ) -> Result<Vec<UnitProgress>, ServiceError> {
     let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(as_of);
     let rows = plan_quota::Entity::find()
@@ -193,7 +194,7 @@ async fn holder_rows(
         .find_also_related(unit::Entity)
         .all(db)
         .await?;
-    let collected: HashMap<i32, UnitSums> = collection::Entity::find()
+    let collected: HashMap<UnitId, UnitSums> = collection::Entity::find()
         .select_only()
         .column(collection::Column::UnitId)
         .column_as(crate::db::sum_i64(collection::Column::Donations), "donations")
@@ -209,7 +210,7 @@ async fn holder_rows(
         .into_iter()
         .map(|s| (s.unit_id, s))
         .collect();
-    let booked: HashMap<i32, i64> = visit::Entity::find()
+    let booked: HashMap<UnitId, i64> = visit::Entity::find()
         .select_only()
         .column(visit::Column::UnitId)
         .column_as(crate::db::sum_i64(visit::Column::ExpectedDonors), "booked")
@@ -229,15 +230,15 @@ async fn holder_rows(
     for (q, u) in rows {
         let Some(u) = u else { continue };
         let (section, kind) = (q.section, u.kind);
-        let sums = collected.get(&u.id);
+        let sums = collected.get(&UnitId(u.id));
         let progress = Progress::of(
             i64::from(q.quota),
-            booked.get(&u.id).copied().unwrap_or(0),
+            booked.get(&UnitId(u.id)).copied().unwrap_or(0),
             sums.and_then(|s| s.donations).unwrap_or(0),
             sums.and_then(|s| s.volume).unwrap_or(0),
             schedule,
         );
-        units.push(UnitProgress { unit_id: u.id, name: u.name, kind, section, seq: q.seq, progress });
+        units.push(UnitProgress { unit_id: UnitId(u.id), name: u.name, kind, section, seq: q.seq, progress });
     }
     units.sort_by_key(|u| (section_rank(u.section), u.seq, u.unit_id));
     Ok(units)
@@ -329,7 +330,7 @@ pub async fn monthly(
     db: &impl ConnectionTrait,
     actor: &Actor,
     year: i32,
-    unit_id: Option<i32>,
+    unit_id: Option<UnitId>,
     as_of: Option<NaiveDate>,
 ) -> Result<Vec<MonthTotal>, ServiceError> {
     super::check_dates(as_of)?;

@@ -6,14 +6,12 @@ use serde_json::json;
 use crate::clock::Clock;
 use crate::db::entities::{unit, unit_contact, vehicle, visit};
 use crate::domain::auth::Actor;
+use crate::domain::reminders::MessageKind;
 use crate::domain::visit::VisitStatus;
 use crate::email::{visit_notice, Arrangement, OfficeContact, VisitChange, VisitNotice};
 use crate::services::audit::Change;
 use crate::services::outbox::{self, NewMessage};
 use crate::services::ServiceError;
-
-/// The outbox kind of these notices.
-pub const KIND: &str = "NOTICE";
 
 /// What happened to the visit, with what the notice needs to say it.
 pub enum Notice<'a> {
@@ -72,7 +70,7 @@ pub async fn visit_changed(
     );
     let message = NewMessage {
         dedup_key: key,
-        kind: KIND,
+        kind: MessageKind::Notice,
         recipient: contact.email.clone(),
         recipient_name: Some(contact.name.clone()),
         email,
@@ -82,7 +80,7 @@ pub async fn visit_changed(
     };
     if outbox::enqueue(txn, clock, &message).await? {
         Change::new("outbox", message.dedup_key.clone(), "enqueue", actor)
-            .after(json!({ "kind": KIND, "recipient": message.recipient, "subject": message.email.subject }))
+            .after(json!({ "kind": MessageKind::Notice.code(), "recipient": message.recipient, "subject": message.email.subject }))
             .record(txn, clock)
             .await?;
     }

@@ -31,7 +31,7 @@ use crate::clock::Clock;
 use crate::db::entities::{outbox, visit};
 use crate::domain::auth::{Actor, OFFICE};
 use crate::domain::ids::VisitId;
-use crate::domain::reminders::{backoff, OutboxStatus};
+use crate::domain::reminders::{backoff, MessageKind, OutboxStatus};
 use crate::domain::visit::{Session, VisitStatus};
 use crate::email::{Mailer, OutgoingEmail, RenderedEmail, SendError};
 
@@ -79,8 +79,7 @@ impl Default for OutboxSettings {
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub dedup_key: String,
-    /// `ReminderKind::code()`, or [`crate::services::notices::KIND`].
-    pub kind: &'static str,
+    pub kind: MessageKind,
     pub recipient: String,
     pub recipient_name: Option<String>,
     pub email: RenderedEmail,
@@ -94,7 +93,7 @@ pub async fn enqueue(txn: &DatabaseTransaction, clock: &Clock, m: &NewMessage) -
     let now = clock.now();
     let row = outbox::ActiveModel {
         dedup_key: Set(m.dedup_key.clone()),
-        kind: Set(m.kind.to_owned()),
+        kind: Set(m.kind),
         recipient: Set(m.recipient.clone()),
         recipient_name: Set(m.recipient_name.clone()),
         subject: Set(m.email.subject.clone()),
@@ -319,7 +318,7 @@ async fn finish(db: &DatabaseConnection, worker: &str, row: outbox::ActiveModel)
 #[derive(Debug, Clone)]
 pub struct MessageView {
     pub id: i32,
-    pub kind: String,
+    pub kind: MessageKind,
     pub recipient: String,
     pub recipient_name: Option<String>,
     pub subject: String,

@@ -11,6 +11,7 @@ use sea_orm::{
 use super::audit::{Change, Performer};
 use crate::clock::Clock;
 use crate::db::entities::{plan, plan_quota, plan_section, plan_warning, unit};
+use crate::domain::ids::UnitId;
 use crate::domain::plan_table::{self, PlanManifest, PlanTable, Problem};
 use crate::domain::work_calendar::WorkCalendar;
 use crate::domain::Section;
@@ -348,7 +349,7 @@ async fn upsert_units(
     }
     if !new_rows.is_empty() {
         units = by_name(txn).await?;
-        let ids: Vec<i32> = new_rows.iter().map(|r| units[&r.name].id).collect();
+        let ids: Vec<UnitId> = new_rows.iter().map(|r| UnitId(units[&r.name].id)).collect();
         super::calendars::create_unit_calendars(txn, &ids).await?;
     }
     report.units_created.extend(new_rows.iter().map(|r| r.name.clone()));
@@ -379,8 +380,8 @@ async fn write_quotas(
         .find_also_related(unit::Entity)
         .all(txn)
         .await?;
-    let wanted: HashSet<i32> = table.rows.iter().map(|r| units[&r.name].id).collect();
-    let mut by_unit: HashMap<i32, plan_quota::Model> = HashMap::new();
+    let wanted: HashSet<UnitId> = table.rows.iter().map(|r| UnitId(units[&r.name].id)).collect();
+    let mut by_unit: HashMap<UnitId, plan_quota::Model> = HashMap::new();
     for (quota, holder) in existing {
         if wanted.contains(&quota.unit_id) {
             by_unit.insert(quota.unit_id, quota);
@@ -393,7 +394,7 @@ async fn write_quotas(
     // that the unique (plan, section, seq) index holds at every statement, even when two
     // rows swap places.
     for row in &table.rows {
-        if let Some(q) = by_unit.get(&units[&row.name].id) {
+        if let Some(q) = by_unit.get(&UnitId(units[&row.name].id)) {
             if q.section != row.section || q.seq != row.seq {
                 let mut aside: plan_quota::ActiveModel = q.clone().into();
                 aside.seq = Set(-q.id);
@@ -403,7 +404,7 @@ async fn write_quotas(
     }
     let mut added = Vec::new();
     for row in &table.rows {
-        let unit_id = units[&row.name].id;
+        let unit_id = UnitId(units[&row.name].id);
         match by_unit.get(&unit_id) {
             None => {
                 added.push(plan_quota::ActiveModel {

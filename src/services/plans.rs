@@ -11,6 +11,7 @@ use sea_orm::{
 
 use super::{Page, ServiceError};
 use crate::db::entities::{plan, plan_quota, plan_section, plan_warning, unit};
+use crate::domain::ids::UnitId;
 use crate::domain::text::check_text;
 use crate::domain::{Section, UnitKind};
 
@@ -115,7 +116,7 @@ pub async fn section_summaries(
 /// A holder's row in one year's plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuotaRow {
-    pub unit_id: i32,
+    pub unit_id: UnitId,
     pub name: String,
     pub kind: UnitKind,
     pub plan_id: i32,
@@ -128,7 +129,7 @@ pub struct QuotaRow {
 
 fn quota_row(q: plan_quota::Model, u: unit::Model) -> Result<QuotaRow, ServiceError> {
     Ok(QuotaRow {
-        unit_id: u.id,
+        unit_id: UnitId(u.id),
         name: u.name,
         kind: u.kind,
         plan_id: q.plan_id,
@@ -228,8 +229,11 @@ pub struct UnitView {
     pub term_bound: bool,
 }
 
-pub async fn unit_by_id(db: &impl ConnectionTrait, id: i32) -> Result<UnitView, ServiceError> {
-    units_by_ids(db, &[id]).await?.remove(&id).ok_or_else(|| ServiceError::not_found(super::noun::UNIT, id))
+pub async fn unit_by_id(db: &impl ConnectionTrait, id: UnitId) -> Result<UnitView, ServiceError> {
+    units_by_ids(db, &[id.0])
+        .await?
+        .remove(&id.0)
+        .ok_or_else(|| ServiceError::not_found(super::noun::UNIT, id))
 }
 
 /// Holders by id with their quotas, in two queries however many ids; unknown ids are left
@@ -248,7 +252,7 @@ pub async fn units_by_ids(
     let units: HashMap<i32, unit::Model> = units.into_iter().map(|u| (u.id, u)).collect();
     let mut quotas_of: HashMap<i32, Vec<(i32, QuotaRow)>> = HashMap::new();
     for (quota, plan) in quotas {
-        let (Some(plan), Some(unit)) = (plan, units.get(&quota.unit_id)) else { continue };
+        let (Some(plan), Some(unit)) = (plan, units.get(&quota.unit_id.0)) else { continue };
         quotas_of.entry(unit.id).or_default().push((plan.year, quota_row(quota, unit.clone())?));
     }
     Ok(units

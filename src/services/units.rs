@@ -8,6 +8,7 @@ use super::ServiceError;
 use crate::clock::Clock;
 use crate::db::entities::unit;
 use crate::domain::auth::{Actor, OFFICE};
+use crate::domain::ids::UnitId;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BookingOptions {
@@ -22,7 +23,7 @@ pub async fn set_booking_options(
     db: &DatabaseConnection,
     clock: &Clock,
     actor: &Actor,
-    unit_id: i32,
+    unit_id: UnitId,
     options: BookingOptions,
 ) -> Result<UnitView, ServiceError> {
     actor.require(OFFICE)?;

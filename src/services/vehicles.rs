@@ -11,6 +11,7 @@ use super::ServiceError;
 use crate::clock::Clock;
 use crate::db::entities::{vehicle, vehicle_blackout, visit};
 use crate::domain::auth::{Actor, STAFF};
+use crate::domain::ids::VehicleId;
 use crate::domain::text::check_text;
 use crate::domain::visit::VisitStatus;
 
@@ -100,7 +101,7 @@ pub async fn update_vehicle(
     db: &DatabaseConnection,
     clock: &Clock,
     actor: &Actor,
-    id: i32,
+    id: VehicleId,
     changes: VehicleChanges,
 ) -> Result<vehicle::Model, ServiceError> {
     actor.require(STAFF)?;
@@ -179,7 +180,7 @@ async fn stranded_visits(
 /// by side. Each write transaction locks at most one vehicle, so two of them cannot wait on
 /// each other. On PostgreSQL this is `SELECT … FOR UPDATE`; SQLite has no row locks, but
 /// every write transaction there is `BEGIN IMMEDIATE`, which already serialises writers.
-pub async fn lock(txn: &DatabaseTransaction, id: i32) -> Result<vehicle::Model, ServiceError> {
+pub async fn lock(txn: &DatabaseTransaction, id: VehicleId) -> Result<vehicle::Model, ServiceError> {
     let postgres = txn.get_database_backend() != DbBackend::Sqlite;
     vehicle::Entity::find_by_id(id)
         .apply_if(postgres.then_some(()), |q, _| q.lock_exclusive())
@@ -188,7 +189,7 @@ pub async fn lock(txn: &DatabaseTransaction, id: i32) -> Result<vehicle::Model, 
         .ok_or_else(|| ServiceError::not_found(super::noun::VEHICLE, id))
 }
 
-pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<vehicle::Model, ServiceError> {
+pub async fn find(db: &impl ConnectionTrait, id: VehicleId) -> Result<vehicle::Model, ServiceError> {
     vehicle::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -211,7 +212,7 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<vehicle::Model>, Servic
 
 pub async fn blackouts_of(
     db: &impl ConnectionTrait,
-    vehicle_id: i32,
+    vehicle_id: VehicleId,
 ) -> Result<Vec<vehicle_blackout::Model>, ServiceError> {
     Ok(vehicle_blackout::Entity::find()
         .filter(vehicle_blackout::Column::VehicleId.eq(vehicle_id))
@@ -232,7 +233,7 @@ pub async fn add_blackout(
     db: &DatabaseConnection,
     clock: &Clock,
     actor: &Actor,
-    vehicle_id: i32,
+    vehicle_id: VehicleId,
     input: BlackoutInput,
 ) -> Result<vehicle_blackout::Model, ServiceError> {
     actor.require(STAFF)?;

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::render::{self, Chrome};
 use super::session::{self, Session};
 use crate::domain::auth::Role;
+use crate::domain::ids::{UserId, VehicleId};
 use crate::domain::reminders::{OutboxStatus, ReminderKind, TermDates};
 use crate::services::accounts::{self, NewUser};
 use crate::services::audit::Performer;
@@ -164,7 +165,7 @@ pub async fn users_page(req: &Request, Data(state): Data<&AppState>, Query(q): Q
         rows: users
             .into_iter()
             .map(|u| UserRow {
-                me: u.id == s.actor.user_id,
+                me: u.id == s.actor.user_id.0,
                 id: u.id,
                 username: u.username,
                 role: match u.role {
@@ -224,7 +225,7 @@ pub struct DisableForm {
 pub async fn set_disabled(
     req: &Request,
     Data(state): Data<&AppState>,
-    Path(id): Path<i32>,
+    Path(id): Path<UserId>,
     Form(form): Form<DisableForm>,
 ) -> Response {
     let s = match session::require(req, state, OFFICE).await {
@@ -248,7 +249,7 @@ pub struct ResetForm {
 pub async fn reset_password(
     req: &Request,
     Data(state): Data<&AppState>,
-    Path(id): Path<i32>,
+    Path(id): Path<UserId>,
     Form(form): Form<ResetForm>,
 ) -> Response {
     let s = match session::require(req, state, OFFICE).await {
@@ -303,7 +304,7 @@ pub async fn vehicles_page(
     };
     let mut rows = Vec::new();
     for v in vehicles {
-        let blackouts = match vehicles::blackouts_of(&state.db, v.id).await {
+        let blackouts = match vehicles::blackouts_of(&state.db, VehicleId(v.id)).await {
             Ok(b) => b,
             Err(e) => return render::service_error_for(&s, e),
         };
@@ -369,7 +370,7 @@ pub struct ActiveForm {
 pub async fn set_vehicle_active(
     req: &Request,
     Data(state): Data<&AppState>,
-    Path(id): Path<i32>,
+    Path(id): Path<VehicleId>,
     Form(form): Form<ActiveForm>,
 ) -> Response {
     let s = match session::require(req, state, STAFF).await {
@@ -399,7 +400,7 @@ pub struct BlackoutForm {
 pub async fn add_blackout(
     req: &Request,
     Data(state): Data<&AppState>,
-    Path(id): Path<i32>,
+    Path(id): Path<VehicleId>,
     Form(form): Form<BlackoutForm>,
 ) -> Response {
     let s = match session::require(req, state, STAFF).await {

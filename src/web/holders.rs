@@ -10,6 +10,7 @@ use super::render::{self, thousands, Chrome};
 use super::session;
 use super::view::{Figures, VisitRow};
 use crate::domain::auth::Role;
+use crate::domain::ids::UnitId;
 use crate::domain::section::Section;
 use crate::domain::unit_kind::UnitKind;
 use crate::services::collections::{self, CollectionFilter};
@@ -21,7 +22,7 @@ use crate::state::AppState;
 const PAGE_SIZE: u64 = 50;
 
 struct HolderRow {
-    id: i32,
+    id: UnitId,
     name: String,
     section: String,
     kind: &'static str,
@@ -171,7 +172,7 @@ struct HolderPage {
     contact: Option<(String, String, String)>,
     /// The office and the holder's own liaisons may edit the contact.
     contact_form: Option<(String, String, String)>,
-    id: i32,
+    id: UnitId,
     flash: Option<String>,
     calendar_url: Option<String>,
     months: Vec<(u32, String)>,
@@ -186,7 +187,7 @@ pub struct DoneQuery {
 pub async fn holder_page(
     req: &Request,
     Data(state): Data<&AppState>,
-    Path(id): Path<i32>,
+    Path(id): Path<UnitId>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
     let s = match session::require(req, state, &Role::ALL).await {
@@ -210,7 +211,7 @@ pub async fn holder_page(
 async fn holder_data(
     state: &AppState,
     actor: &crate::domain::auth::Actor,
-    id: i32,
+    id: UnitId,
 ) -> Result<HolderPage, ServiceError> {
     let unit = plans::unit_by_id(&state.db, id).await?;
     let today = state.clock.today();
@@ -297,7 +298,7 @@ pub struct ContactForm {
 pub async fn update_contact(
     req: &Request,
     Data(state): Data<&AppState>,
-    Path(id): Path<i32>,
+    Path(id): Path<UnitId>,
     Form(form): Form<ContactForm>,
 ) -> Response {
     let s = match session::require(req, state, &Role::ALL).await {

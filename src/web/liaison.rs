@@ -11,7 +11,7 @@ use super::render::{self, Chrome};
 use super::session::{self, Session};
 use super::view::{day_label, short_day, Figures, VisitRow};
 use crate::domain::auth::Role;
-use crate::domain::ids::VisitId;
+use crate::domain::ids::{UnitId, VehicleId, VisitId};
 use crate::domain::visit::Session as DaySession;
 use crate::services::visits::{self, BookingInput, RescheduleInput, VisitFilter};
 use crate::services::{fulfilment, Page, ServiceError};
@@ -25,7 +25,7 @@ struct HomePage {
     chrome: Chrome,
     flash: Option<String>,
     error: Option<String>,
-    unit_id: i32,
+    unit_id: UnitId,
     unit_name: String,
     year: i32,
     figures: Option<Figures>,
@@ -100,7 +100,7 @@ pub async fn home(req: &Request, Data(state): Data<&AppState>, Query(q): Query<F
 }
 
 struct SlotCell {
-    vehicle_id: i32,
+    vehicle_id: VehicleId,
     sessions: Vec<(&'static str, &'static str, String)>,
 }
 
@@ -170,8 +170,8 @@ async fn book_page_with(
         }
         Err(e) => return render::service_error_for(s, e),
     };
-    let mut vehicles: BTreeMap<i32, String> = BTreeMap::new();
-    let mut by_day: BTreeMap<NaiveDate, BTreeMap<i32, Vec<DaySession>>> = BTreeMap::new();
+    let mut vehicles: BTreeMap<VehicleId, String> = BTreeMap::new();
+    let mut by_day: BTreeMap<NaiveDate, BTreeMap<VehicleId, Vec<DaySession>>> = BTreeMap::new();
     for f in &free {
         vehicles.insert(f.vehicle_id, f.vehicle_name.clone());
         by_day.entry(f.date).or_default().entry(f.vehicle_id).or_default().push(f.session);
@@ -251,7 +251,8 @@ pub struct BookForm {
 }
 
 fn booking_input(s: &Session, f: &BookForm) -> Result<BookingInput, String> {
-    let (Ok(vehicle_id), Some(session)) = (f.vehicle_id.trim().parse::<i32>(), DaySession::parse(&f.session))
+    let (Ok(vehicle_id), Some(session)) =
+        (f.vehicle_id.trim().parse::<i32>().map(VehicleId), DaySession::parse(&f.session))
     else {
         return Err("请先在日历中选择一个空闲时段。".into());
     };
@@ -259,7 +260,7 @@ fn booking_input(s: &Session, f: &BookForm) -> Result<BookingInput, String> {
     let expected_donors =
         f.expected_donors.trim().parse::<i32>().map_err(|_| "预计献血人数必须是整数。".to_owned())?;
     Ok(BookingInput {
-        unit_id: s.actor.unit_id.unwrap_or(-1),
+        unit_id: s.actor.unit_id.unwrap_or(UnitId(-1)),
         vehicle_id,
         date,
         session,

@@ -10,7 +10,7 @@ use super::render::{self, thousands, Chrome};
 use super::session;
 use super::view::{short_day, Figures, VisitRow};
 use crate::domain::auth::Role;
-use crate::domain::ids::VisitId;
+use crate::domain::ids::{VehicleId, VisitId};
 use crate::domain::work_calendar::weekday_zh;
 use crate::services::fulfilment::{self, ProgressFilter, ProgressOrder};
 use crate::services::visits::{self, VisitFilter};
@@ -163,8 +163,8 @@ struct CalendarPage {
     anchor: String,
     prev: String,
     next: String,
-    vehicle: Option<i32>,
-    vehicles: Vec<(i32, String, bool)>,
+    vehicle: Option<VehicleId>,
+    vehicles: Vec<(VehicleId, String, bool)>,
     days: Vec<Day>,
     back: String,
     requested: usize,
@@ -176,7 +176,7 @@ struct CalendarPage {
 pub struct CalendarQuery {
     view: Option<String>,
     date: Option<NaiveDate>,
-    vehicle: Option<i32>,
+    vehicle: Option<VehicleId>,
     done: Option<String>,
 }
 
@@ -214,7 +214,9 @@ pub async fn calendar(
         Err(e) => return render::service_error_for(&s, e),
     };
     let vehicles = match vehicles::list(&state.db).await {
-        Ok(v) => v.into_iter().map(|v| (v.id, v.name, Some(v.id) == q.vehicle)).collect(),
+        Ok(v) => {
+            v.into_iter().map(|v| (VehicleId(v.id), v.name, Some(VehicleId(v.id)) == q.vehicle)).collect()
+        }
         Err(e) => return render::service_error_for(&s, e),
     };
     let calendar = &state.booking.calendar;

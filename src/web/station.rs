@@ -14,7 +14,7 @@ use super::session::{self, Session};
 use super::view::{day_label, VisitRow};
 use crate::domain::auth::Role;
 use crate::domain::collection::{BloodTypes, CollectionSite, Counts};
-use crate::domain::ids::VisitId;
+use crate::domain::ids::{UnitId, VehicleId, VisitId};
 use crate::services::collections::{self, CollectionFilter, CollectionInput, CollectionView, Source};
 use crate::services::visits::{self, VisitFilter};
 use crate::services::{plans, Page, ServiceError};
@@ -58,7 +58,7 @@ pub async fn schedule(req: &Request, Data(state): Data<&AppState>, Query(q): Que
         Ok((_, rows)) => rows,
         Err(e) => return render::service_error_for(&s, e),
     };
-    let mut by_vehicle: BTreeMap<(i32, String), VehicleDay> = BTreeMap::new();
+    let mut by_vehicle: BTreeMap<(VehicleId, String), VehicleDay> = BTreeMap::new();
     for v in rows.iter().filter(|v| v.status.code() != "CANCELLED") {
         let entry = by_vehicle.entry((v.vehicle_id, v.vehicle_name.clone())).or_insert_with(|| VehicleDay {
             vehicle: v.vehicle_name.clone(),
@@ -142,12 +142,12 @@ pub struct FlashQuery {
 async fn visit_page_with(
     state: &AppState,
     s: &Session,
-    id: i32,
+    id: VisitId,
     flash: Option<String>,
     error: Option<String>,
     entered: Option<CountFields>,
 ) -> Response {
-    let visit = match visits::visit_by_id(&state.db, &s.actor, VisitId(id)).await {
+    let visit = match visits::visit_by_id(&state.db, &s.actor, id).await {
         Ok(v) => v,
         Err(e) => return render::service_error_for(s, e),
     };
@@ -181,7 +181,7 @@ async fn visit_page_with(
 pub async fn visit_page(
     req: &Request,
     Data(state): Data<&AppState>,
-    Path(id): Path<i32>,
+    Path(id): Path<VisitId>,
     Query(q): Query<FlashQuery>,
 ) -> Response {
     match session::require(req, state, STAFF).await {
@@ -282,7 +282,7 @@ fn refused(e: &ServiceError) -> bool {
 pub async fn record(
     req: &Request,
     Data(state): Data<&AppState>,
-    Path(id): Path<i32>,
+    Path(id): Path<VisitId>,
     Form(form): Form<CountsForm>,
 ) -> Response {
     let s = match session::require(req, state, STAFF).await {
@@ -305,7 +305,7 @@ pub async fn record(
 
 #[derive(Deserialize)]
 pub struct VisitOf {
-    visit: Option<i32>,
+    visit: Option<VisitId>,
 }
 
 /// A correction: a new revision with a reason; the form names the visit it came from.
@@ -353,7 +353,7 @@ pub async fn correct(
 }
 
 struct HolderOption {
-    id: i32,
+    id: UnitId,
     name: String,
     selected: bool,
 }
@@ -396,7 +396,7 @@ async fn fixed_site_with(
         Err(ServiceError::NotFound(_)) => Vec::new(),
         Err(e) => return render::service_error_for(s, e),
     };
-    let chosen_unit = form.and_then(|f| f.unit_id.as_deref()).and_then(|u| u.parse::<i32>().ok());
+    let chosen_unit = form.and_then(|f| f.unit_id.as_deref()).and_then(|u| u.parse::<i32>().ok()).map(UnitId);
     let chosen_site = form.and_then(|f| f.site.as_deref()).unwrap_or("CENTRAL_STATION");
     render::page(&FixedSitePage {
         chrome: Chrome::new(Some(s), "固定点采血"),
@@ -442,7 +442,7 @@ pub async fn record_fixed_site(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let unit_id = form.unit_id.as_deref().and_then(|u| u.parse::<i32>().ok());
+    let unit_id = form.unit_id.as_deref().and_then(|u| u.parse::<i32>().ok()).map(UnitId);
     let site = form.site.as_deref().and_then(CollectionSite::parse);
     let (Some(unit_id), Some(site)) = (unit_id, site) else {
         return fixed_site_with(state, &s, None, Some("请选择献血单位和采血地点。".into()), Some(&form))

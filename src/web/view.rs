@@ -2,6 +2,7 @@
 use chrono::NaiveDate;
 
 use super::render::{percent, thousands};
+use crate::domain::ids::UnitId;
 use crate::domain::work_calendar::weekday_zh;
 use crate::services::fulfilment::Progress;
 use crate::services::visits::VisitView;
@@ -16,7 +17,7 @@ pub fn short_day(d: NaiveDate) -> String {
 
 pub struct VisitRow {
     pub id: i32,
-    pub unit_id: i32,
+    pub unit_id: UnitId,
     pub unit_name: String,
     pub vehicle_name: String,
     pub date: String,

@@ -82,8 +82,8 @@ async fn a_confirmed_visit_stays_in_the_feed_whatever_another_liaison_books_and_
     let now = f.app.clock.now();
     let start = chrono::NaiveDate::from_ymd_opt(2020, 2, 3).unwrap();
     let rows = (0..600).map(|i| visit::ActiveModel {
-        unit_id: Set(police),
-        vehicle_id: Set(vehicle),
+        unit_id: Set(police.into()),
+        vehicle_id: Set(vehicle.into()),
         date: Set(start + chrono::Days::new(i % 40)),
         session: Set(if i % 2 == 0 { Session::Morning } else { Session::Afternoon }),
         status: Set(VisitStatus::Cancelled),

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use bloodplan::domain::auth::Role;
-use bloodplan::domain::reminders::ReminderKind;
+use bloodplan::domain::reminders::MessageKind;
 use bloodplan::services::reminders;
 use chrono::NaiveDate;
 use serde_json::{json, Value};
@@ -76,7 +76,7 @@ async fn the_digest_and_the_term_reminder_of_a_day_quote_the_fulfilment_of_that_
     let day = NaiveDate::from_ymd_opt(2020, 8, 25).unwrap();
     let planned = reminders::plan_reminders(&app.db, &app.state.reminders, day).await.unwrap();
 
-    let digest = planned.iter().find(|m| m.kind == ReminderKind::Digest.code()).expect("a digest on Tuesday");
+    let digest = planned.iter().find(|m| m.kind == MessageKind::Digest).expect("a digest on Tuesday");
     let mut listed = HashMap::new();
     for line in digest.email.text.lines().filter(|l| l.contains('%') && !l.starts_with("单位")) {
         let cells: Vec<&str> = line.split_whitespace().collect();
@@ -90,7 +90,7 @@ async fn the_digest_and_the_term_reminder_of_a_day_quote_the_fulfilment_of_that_
     assert_eq!(listed["赤壁"].0, 35, "collected donations, not a visit's expected donors");
     assert!(!listed.contains_key("市委办"), "8 of 10 is ahead of the year");
 
-    let term: Vec<_> = planned.iter().filter(|m| m.kind == ReminderKind::Term.code()).collect();
+    let term: Vec<_> = planned.iter().filter(|m| m.kind == MessageKind::Term).collect();
     assert_eq!(term.len(), 1, "{:?}", term.iter().map(|m| &m.recipient).collect::<Vec<_>>());
     assert_eq!(term[0].recipient, "liaison@xnvc.example.edu.cn");
     let (_, remaining, _) = figures["咸宁职业技术学院"];
@@ -107,7 +107,7 @@ async fn on_the_first_monday_of_the_year_the_digest_names_nobody_as_the_fulfilme
     // 6 January 2020: 6 of 366 days gone, well within the 10-point margin.
     let day = NaiveDate::from_ymd_opt(2020, 1, 6).unwrap();
     let planned = reminders::plan_reminders(&app.db, &app.state.reminders, day).await.unwrap();
-    let digest = planned.iter().find(|m| m.kind == ReminderKind::Digest.code()).expect("a Monday digest");
+    let digest = planned.iter().find(|m| m.kind == MessageKind::Digest).expect("a Monday digest");
     assert!(digest.email.subject.ends_with("全部单位按进度推进"), "{}", digest.email.subject);
     let figures = fulfilment_on(&app, &office, "2020-01-06").await;
     assert_eq!(figures.values().filter(|f| f.2).count(), 0);
@@ -155,7 +155,7 @@ async fn term_reminders_go_to_every_term_bound_holder_never_on_a_holiday_with_ve
         let app = &app;
         async move {
             let all = reminders::plan_reminders(&app.db, &app.state.reminders, day).await.unwrap();
-            all.into_iter().filter(|m| m.kind == ReminderKind::Term.code()).collect::<Vec<_>>()
+            all.into_iter().filter(|m| m.kind == MessageKind::Term).collect::<Vec<_>>()
         }
     };
     assert!(planned_on("2020-01-27").await.is_empty(), "nothing goes out on 春节");

@@ -414,7 +414,7 @@ pub async fn booking_app() -> Booking {
 pub fn test_message(key: &str, i: usize) -> bloodplan::services::outbox::NewMessage {
     bloodplan::services::outbox::NewMessage {
         dedup_key: format!("{key}:{i}"),
-        kind: bloodplan::domain::reminders::ReminderKind::Term.code(),
+        kind: bloodplan::domain::reminders::MessageKind::Term,
         recipient: format!("liaison{i}@example.edu.cn"),
         recipient_name: Some(format!("联络员{i}")),
         email: bloodplan::email::RenderedEmail {

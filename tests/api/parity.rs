@@ -108,8 +108,8 @@ async fn services_refuse_nul_bytes_and_far_years_whoever_calls_them() {
     let far = NaiveDate::from_ymd_opt(-262_143, 1, 1).unwrap();
     let march = NaiveDate::from_ymd_opt(2020, 3, 2).unwrap();
     let booking = |date: NaiveDate, note: &str| BookingInput {
-        unit_id: hbust,
-        vehicle_id: vehicle,
+        unit_id: hbust.into(),
+        vehicle_id: vehicle.into(),
         date,
         session: Session::Morning,
         expected_donors: 30,
@@ -132,7 +132,7 @@ async fn services_refuse_nul_bytes_and_far_years_whoever_calls_them() {
         bad_input(visits::availability(&s.db, &s.booking, today, far, far, None, None).await.map(|_| ()));
     assert!(message.contains("-262143"), "{message}");
     let blackout = BlackoutInput { from: far, to: march, reason: "检修".into() };
-    bad_input(vehicles::add_blackout(&s.db, &s.clock, &office, vehicle, blackout).await.map(|_| ()));
+    bad_input(vehicles::add_blackout(&s.db, &s.clock, &office, vehicle.into(), blackout).await.map(|_| ()));
     let filter = visits::VisitFilter { from: Some(far), ..Default::default() };
     let page = bloodplan::services::Page::new(50, 0).unwrap();
     bad_input(visits::list_visits(&s.db, &office, &filter, page).await.map(|_| ()));

@@ -546,7 +546,12 @@ async fn the_office_only_services_refuse_other_roles_without_the_api_in_front() 
 
     let app = spawn_app_with(AppOptions::default()).await;
     let hbust: i32 = app.unit_id(HBUST).await.parse().unwrap();
-    let liaison = Actor { user_id: 1, username: "hbust".into(), role: Role::Liaison, unit_id: Some(hbust) };
+    let liaison = Actor {
+        user_id: 1.into(),
+        username: "hbust".into(),
+        role: Role::Liaison,
+        unit_id: Some(hbust.into()),
+    };
     let station = Actor { role: Role::Station, unit_id: None, ..liaison.clone() };
     let d = |m, day| chrono::NaiveDate::from_ymd_opt(2020, m, day).unwrap();
     let dates = TermDates {

@@ -137,20 +137,22 @@ async fn the_database_refuses_a_text_that_is_not_a_code_in_every_guarded_column(
     ];
     let mut statements: Vec<(String, String)> =
         updates.iter().map(|(t, c)| (format!("ck_{t}_{c}"), format!("UPDATE {t} SET {c} = 'XX'"))).collect();
-    let outbox = |status: &str, session: &str| {
+    let outbox = |kind: &str, status: &str, session: &str| {
         format!(
             "INSERT INTO outbox (dedup_key, kind, recipient, subject, text, html, status, attempts, \
-             next_attempt_at, created_at, ref_visit_session) VALUES ('k-{status}-{session}', 'VISIT', \
-             'a@example.org', 's', 't', 'h', '{status}', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '{session}')"
+             next_attempt_at, created_at, ref_visit_session) VALUES ('k-{kind}-{status}-{session}', \
+             '{kind}', 'a@example.org', 's', 't', 'h', '{status}', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, \
+             '{session}')"
         )
     };
-    statements.push(("ck_outbox_status".into(), outbox("XX", "MORNING")));
-    statements.push(("ck_outbox_ref_visit_session".into(), outbox("PENDING", "XX")));
+    statements.push(("ck_outbox_status".into(), outbox("VISIT", "XX", "MORNING")));
+    statements.push(("ck_outbox_ref_visit_session".into(), outbox("VISIT", "PENDING", "XX")));
+    statements.push(("ck_outbox_kind".into(), outbox("XX", "PENDING", "MORNING")));
     statements.push((
         "ck_plan_warning_section".into(),
         "INSERT INTO plan_warning (plan_id, section, message) SELECT id, 'XX', 'x' FROM plan".into(),
     ));
-    assert_eq!(statements.len(), 13, "every guarded column of the migration");
+    assert_eq!(statements.len(), 14, "every guarded column of the two migrations");
 
     for (check, statement) in &statements {
         let err = sql(&app, statement).await.expect_err(&format!("{check} lets through: {statement}"));
@@ -158,7 +160,7 @@ async fn the_database_refuses_a_text_that_is_not_a_code_in_every_guarded_column(
     }
     // The same statements with a code go through: the guards refuse only what is not one.
     assert_eq!(sql(&app, "UPDATE visit SET status = 'CONFIRMED'").await.unwrap(), 1);
-    sql(&app, &outbox("PENDING", "FULL_DAY")).await.expect("a well-formed message is stored");
+    sql(&app, &outbox("NOTICE", "PENDING", "FULL_DAY")).await.expect("a well-formed message is stored");
     sql(&app, "INSERT INTO plan_warning (plan_id, section, message) SELECT id, NULL, 'x' FROM plan")
         .await
         .expect("a warning about no section is stored");

@@ -48,7 +48,8 @@ struct World {
 async fn world() -> World {
     let app = spawn_app().await;
     let user_id = app.create_user("office", Role::Office, None).await;
-    let office = Actor { user_id, username: "office".into(), role: Role::Office, unit_id: None };
+    let office =
+        Actor { user_id: user_id.into(), username: "office".into(), role: Role::Office, unit_id: None };
     let text = std::fs::read_to_string(seeds_dir().join("holidays/2020.toml")).unwrap();
     let settings = BookingSettings {
         policy: Default::default(),
@@ -77,8 +78,8 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) -> (Vec<(NaiveDate, 
         match op {
             Op::Book { unit, day: d, session } => {
                 let input = BookingInput {
-                    unit_id: w.units[unit],
-                    vehicle_id: vehicle,
+                    unit_id: w.units[unit].into(),
+                    vehicle_id: vehicle.into(),
                     date: day(d),
                     session: Session::ALL[session],
                     expected_donors: 20,
@@ -120,7 +121,7 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) -> (Vec<(NaiveDate, 
             }
         }
     }
-    let filter = VisitFilter { vehicle_id: Some(vehicle), ..Default::default() };
+    let filter = VisitFilter { vehicle_id: Some(vehicle.into()), ..Default::default() };
     let (_, all) = visits::list_visits(db, &w.office, &filter, Page { first: 500, offset: 0 }).await.unwrap();
     let halves = all
         .iter()
@@ -160,7 +161,12 @@ fn every_session_availability_offers_can_be_booked_by_the_same_caller() {
     let hbust = w.units[0];
     let liaison = runtime.block_on(async {
         let user_id = w.app.create_user("hbust", Role::Liaison, Some("湖北科技学院")).await;
-        Actor { user_id, username: "hbust".into(), role: Role::Liaison, unit_id: Some(hbust) }
+        Actor {
+            user_id: user_id.into(),
+            username: "hbust".into(),
+            role: Role::Liaison,
+            unit_id: Some(hbust.into()),
+        }
     });
     let vehicles = AtomicU32::new(0);
     let mut runner = TestRunner::new(Config { cases: 12, failure_persistence: None, ..Config::default() });
@@ -177,10 +183,10 @@ fn every_session_availability_offers_can_be_booked_by_the_same_caller() {
             let vehicle = vehicles::create_vehicle(db, clock, &w.office, input).await.unwrap().id;
             let off = from + chrono::Days::new(blackout);
             let blackout = vehicles::BlackoutInput { from: off, to: off, reason: "年检".into() };
-            let _ = vehicles::add_blackout(db, clock, &w.office, vehicle, blackout).await;
+            let _ = vehicles::add_blackout(db, clock, &w.office, vehicle.into(), blackout).await;
             let office_booking = BookingInput {
-                unit_id: w.units[1],
-                vehicle_id: vehicle,
+                unit_id: w.units[1].into(),
+                vehicle_id: vehicle.into(),
                 date: from + chrono::Days::new(taken),
                 session: Session::Morning,
                 expected_donors: 10,
@@ -191,14 +197,22 @@ fn every_session_availability_offers_can_be_booked_by_the_same_caller() {
                 day_override: None,
             };
             let _ = visits::book_visit(db, clock, &w.settings, &w.office, office_booking).await;
-            let free = visits::availability(db, &w.settings, today, from, to, Some(vehicle), Some(hbust))
-                .await
-                .unwrap();
+            let free = visits::availability(
+                db,
+                &w.settings,
+                today,
+                from,
+                to,
+                Some(vehicle.into()),
+                Some(hbust.into()),
+            )
+            .await
+            .unwrap();
             let mut refused = Vec::new();
             for f in &free {
                 let input = BookingInput {
-                    unit_id: hbust,
-                    vehicle_id: vehicle,
+                    unit_id: hbust.into(),
+                    vehicle_id: vehicle.into(),
                     date: f.date,
                     session: f.session,
                     expected_donors: 10,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ids::UnitId;
+
 use crate::domain::auth::Role;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,7 +15,7 @@ pub struct Model {
     pub password_hash: String,
     pub role: Role,
     /// The quota holder a liaison is bound to.
-    pub unit_id: Option<i32>,
+    pub unit_id: Option<UnitId>,
     pub disabled: bool,
     pub created_at: DateTimeUtc,
 }

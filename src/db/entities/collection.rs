@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ids::{UnitId, VisitId};
+
 use crate::domain::collection::CollectionSite;
 
 /// A collection record's current figures: the ones fulfilment counts.
@@ -8,10 +10,10 @@ use crate::domain::collection::CollectionSite;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub unit_id: i32,
+    pub unit_id: UnitId,
     /// The visit collected at; none for a fixed site.
     #[sea_orm(unique)]
-    pub visit_id: Option<i32>,
+    pub visit_id: Option<VisitId>,
     pub site: CollectionSite,
     pub date: Date,
     /// The date's year and month, stored to group by month on every backend.
@@ -38,7 +40,7 @@ pub struct Model {
     pub voided_at: Option<DateTimeUtc>,
     pub void_reason: Option<String>,
     /// The visit a voided record was entered against (its `visit_id` is cleared).
-    pub voided_visit_id: Option<i32>,
+    pub voided_visit_id: Option<VisitId>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

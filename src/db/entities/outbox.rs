@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::{reminders::OutboxStatus, visit::Session};
+use crate::domain::reminders::{MessageKind, OutboxStatus};
+use crate::domain::visit::Session;
 
 /// One email to one recipient, written in the transaction that decided to send it.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,8 +12,7 @@ pub struct Model {
     /// (holder, term or visit, rule, offset): a second scheduler run inserts nothing.
     #[sea_orm(unique)]
     pub dedup_key: String,
-    /// `ReminderKind::code()`, or `NOTICE` for a notice of the office's change to a visit
-    pub kind: String,
+    pub kind: MessageKind,
     pub recipient: String,
     pub recipient_name: Option<String>,
     pub subject: String,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ids::UnitId;
+
 use crate::domain::Section;
 
 /// A row of a plan table: one holder's quota in one year.
@@ -9,7 +11,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub plan_id: i32,
-    pub unit_id: i32,
+    pub unit_id: UnitId,
     pub section: Section,
     pub seq: i32,
     pub quota: i32,

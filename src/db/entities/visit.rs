@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ids::{UnitId, VehicleId};
+
 use crate::domain::visit::{Session, VisitStatus};
 
 /// A collection vehicle at a quota holder on a date and session.
@@ -8,8 +10,8 @@ use crate::domain::visit::{Session, VisitStatus};
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub unit_id: i32,
-    pub vehicle_id: i32,
+    pub unit_id: UnitId,
+    pub vehicle_id: VehicleId,
     pub date: Date,
     pub session: Session,
     pub status: VisitStatus,

@@ -55,7 +55,7 @@ fn listed(codes: &[&str]) -> String {
     codes.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ")
 }
 
-fn add(backend: DbBackend, table: &str, column: &str, codes: &[&str]) -> Vec<String> {
+pub(super) fn add(backend: DbBackend, table: &str, column: &str, codes: &[&str]) -> Vec<String> {
     let name = format!("ck_{table}_{column}");
     let allowed = listed(codes);
     match backend {
@@ -75,7 +75,7 @@ fn add(backend: DbBackend, table: &str, column: &str, codes: &[&str]) -> Vec<Str
     }
 }
 
-fn drop(backend: DbBackend, table: &str, column: &str) -> Vec<String> {
+pub(super) fn drop(backend: DbBackend, table: &str, column: &str) -> Vec<String> {
     let name = format!("ck_{table}_{column}");
     match backend {
         DbBackend::Sqlite => {

@@ -1,4 +1,5 @@
 //! Versioned schema migrations. A migration that has landed is never edited: add a new one.
+//! They build with the pieces in `shared`, whose output is as frozen as the migrations.
 use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_plan;
@@ -13,6 +14,7 @@ mod m20261129_000102_calendar_tokens;
 mod m20261129_000103_collection_volume_bigint;
 mod m20261129_000201_activity_rule;
 mod m20261129_000301_stored_code_checks;
+mod m20261129_000302_outbox_kind_check;
 mod shared;
 
 pub struct Migrator;
@@ -33,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000103_collection_volume_bigint::Migration),
             Box::new(m20261129_000201_activity_rule::Migration),
             Box::new(m20261129_000301_stored_code_checks::Migration),
+            Box::new(m20261129_000302_outbox_kind_check::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::clock::Clock;
 use crate::db::entities::{reminder_rule, term_calendar, unit};
 use crate::domain::auth::{Actor, OFFICE};
+use crate::domain::ids::UnitId;
 use crate::domain::reminders::{self as rules, ReminderKind, TermDates};
 use crate::domain::UnitKind;
 use crate::services::audit::Change;
@@ -19,7 +20,7 @@ use crate::services::ServiceError;
 #[derive(Debug, Clone)]
 pub struct TermCalendarView {
     pub year: i32,
-    pub unit_id: Option<i32>,
+    pub unit_id: Option<UnitId>,
     pub dates: TermDates,
     pub updated_at: DateTime<Utc>,
 }
@@ -27,7 +28,7 @@ pub struct TermCalendarView {
 pub(super) fn calendar_view(m: term_calendar::Model) -> TermCalendarView {
     TermCalendarView {
         year: m.year,
-        unit_id: (m.unit_id != 0).then_some(m.unit_id),
+        unit_id: (m.unit_id != 0).then_some(UnitId(m.unit_id)),
         dates: TermDates {
             spring_start: m.spring_start,
             spring_end: m.spring_end,
@@ -44,7 +45,7 @@ pub async fn set_term_calendar(
     clock: &Clock,
     actor: &Actor,
     year: i32,
-    unit_id: Option<i32>,
+    unit_id: Option<UnitId>,
     dates: TermDates,
 ) -> Result<TermCalendarView, ServiceError> {
     actor.require(OFFICE)?;
@@ -60,7 +61,7 @@ pub async fn set_term_calendar(
             ));
         }
     }
-    let scope = unit_id.unwrap_or(0);
+    let scope = unit_id.map_or(0, i32::from);
     let before = term_calendar::Entity::find()
         .filter(term_calendar::Column::Year.eq(year))
         .filter(term_calendar::Column::UnitId.eq(scope))

@@ -17,7 +17,8 @@ use crate::db::entities::{
 };
 use crate::domain::auth::Role;
 use crate::domain::ics::shanghai_to_utc;
-use crate::domain::reminders::{self as rules, ReminderKind};
+use crate::domain::ids::{UnitId, VehicleId, VisitId};
+use crate::domain::reminders::{self as rules, MessageKind, ReminderKind};
 use crate::domain::visit::VisitStatus;
 use crate::email::{
     activity_digest, behind_schedule_digest, date_weekday_zh, term_reminder, visit_reminder, ActivityDigest,
@@ -57,12 +58,15 @@ pub async fn plan_reminders(
     Ok(planned)
 }
 
-async fn contacts(db: &DatabaseConnection) -> Result<HashMap<i32, unit_contact::Model>, ServiceError> {
+async fn contacts(db: &DatabaseConnection) -> Result<HashMap<UnitId, unit_contact::Model>, ServiceError> {
     Ok(unit_contact::Entity::find().all(db).await?.into_iter().map(|c| (c.unit_id, c)).collect())
 }
 
 /// Each holder's quota in the plan of `year`, with its section.
-async fn quotas(db: &DatabaseConnection, year: i32) -> Result<HashMap<i32, plan_quota::Model>, ServiceError> {
+async fn quotas(
+    db: &DatabaseConnection,
+    year: i32,
+) -> Result<HashMap<UnitId, plan_quota::Model>, ServiceError> {
     let rows = plan_quota::Entity::find()
         .inner_join(plan::Entity)
         .filter(plan::Column::Year.eq(year))
@@ -98,9 +102,9 @@ async fn term_reminders(
     if calendars.is_empty() || ctx.booking.calendar.holiday_name(today).is_some() {
         return Ok(Vec::new());
     }
-    let dates_of = |unit_id: i32, year: i32| {
+    let dates_of = |unit_id: UnitId, year: i32| {
         let find = |scope: i32| calendars.iter().find(|c| c.year == year && c.unit_id == scope);
-        find(unit_id).or_else(|| find(0)).map(|c| calendar_view(c.clone()).dates)
+        find(unit_id.0).or_else(|| find(0)).map(|c| calendar_view(c.clone()).dates)
     };
     // Every holder the office marks term-bound (universities by default).
     let universities = unit::Entity::find()
@@ -113,9 +117,11 @@ async fn term_reminders(
     for year in today.year() - 1..=today.year() + 1 {
         let quotas = quotas(db, year).await?;
         for u in &universities {
-            let (Some(dates), true, Some(contact)) =
-                (dates_of(u.id, year), quotas.contains_key(&u.id), contacts.get(&u.id))
-            else {
+            let (Some(dates), true, Some(contact)) = (
+                dates_of(UnitId(u.id), year),
+                quotas.contains_key(&UnitId(u.id)),
+                contacts.get(&UnitId(u.id)),
+            ) else {
                 continue;
             };
             for (term, start, end) in dates.terms() {
@@ -133,9 +139,14 @@ async fn term_reminders(
                 if booked.is_some() {
                     continue;
                 }
-                let Some(holder) =
-                    fulfilment::holder_fulfilment(db, year, today, ctx.booking.behind_margin_points, u.id)
-                        .await?
+                let Some(holder) = fulfilment::holder_fulfilment(
+                    db,
+                    year,
+                    today,
+                    ctx.booking.behind_margin_points,
+                    UnitId(u.id),
+                )
+                .await?
                 else {
                     continue;
                 };
@@ -149,10 +160,10 @@ async fn term_reminders(
                     start - TimeDelta::days(14),
                     start + TimeDelta::days(13),
                     None,
-                    Some(u.id),
+                    Some(UnitId(u.id)),
                 )
                 .await?;
-                let names: HashMap<i32, String> =
+                let names: HashMap<VehicleId, String> =
                     free.iter().map(|f| (f.vehicle_id, f.vehicle_name.clone())).collect();
                 let sessions: Vec<_> = free.iter().map(|f| (f.vehicle_id, f.date, f.session)).collect();
                 let free_sessions = rules::spread_vehicle_days(&sessions, SESSIONS_PER_WEEK)
@@ -174,8 +185,8 @@ async fn term_reminders(
                     &ctx.office,
                 );
                 planned.push(NewMessage {
-                    dedup_key: rules::term_key(u.id, year, term, offset),
-                    kind: ReminderKind::Term.code(),
+                    dedup_key: rules::term_key(UnitId(u.id), year, term, offset),
+                    kind: MessageKind::Term,
                     recipient: contact.email.clone(),
                     recipient_name: Some(contact.name.clone()),
                     email,
@@ -226,8 +237,8 @@ async fn visit_reminders(
             &ctx.office,
         );
         planned.push(NewMessage {
-            dedup_key: rules::visit_key(v.unit_id, v.id, v.date, v.session.code(), offset),
-            kind: ReminderKind::Visit.code(),
+            dedup_key: rules::visit_key(v.unit_id, VisitId(v.id), v.date, v.session.code(), offset),
+            kind: MessageKind::Visit,
             recipient: contact.email.clone(),
             recipient_name: Some(contact.name.clone()),
             email,
@@ -275,7 +286,7 @@ async fn digest(
         behind_schedule_digest(&Digest { as_of: today, year, margin_points: margin, rows }, &ctx.office);
     Ok(vec![NewMessage {
         dedup_key: rules::digest_key(today),
-        kind: ReminderKind::Digest.code(),
+        kind: MessageKind::Digest,
         recipient: ctx.office.email.clone(),
         recipient_name: Some(ctx.office.name.clone()),
         email,
@@ -333,13 +344,13 @@ async fn activity(
         .into_iter()
         .map(|(v, u)| (v.id, (v, u)))
         .collect();
-    let vehicle_ids: Vec<i32> = visits.values().map(|(v, _)| v.vehicle_id).collect();
-    let vehicles: HashMap<i32, String> = vehicle::Entity::find()
+    let vehicle_ids: Vec<VehicleId> = visits.values().map(|(v, _)| v.vehicle_id).collect();
+    let vehicles: HashMap<VehicleId, String> = vehicle::Entity::find()
         .filter(vehicle::Column::Id.is_in(vehicle_ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|v| (v.id, v.name))
+        .map(|v| (VehicleId(v.id), v.name))
         .collect();
     let rows = actions
         .iter()
@@ -375,7 +386,7 @@ async fn activity(
     );
     Ok(vec![NewMessage {
         dedup_key: rules::activity_key(today),
-        kind: ReminderKind::Activity.code(),
+        kind: MessageKind::Activity,
         recipient: ctx.office.email.clone(),
         recipient_name: Some(ctx.office.name.clone()),
         email,
@@ -396,7 +407,7 @@ pub async fn enqueue_due(
         if !outbox::enqueue(&txn, clock, &message).await? {
             continue;
         }
-        Change::new("outbox", message.dedup_key.clone(), "enqueue", Performer::System("reminders")).after(json!({ "kind": message.kind, "recipient": message.recipient, "subject": message.email.subject })).record(&txn, clock)
+        Change::new("outbox", message.dedup_key.clone(), "enqueue", Performer::System("reminders")).after(json!({ "kind": message.kind.code(), "recipient": message.recipient, "subject": message.email.subject })).record(&txn, clock)
         .await?;
         txn.commit().await?;
         added += 1;

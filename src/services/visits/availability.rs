@@ -5,6 +5,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 
 use crate::db::entities::{unit, vehicle, vehicle_blackout, visit_slot};
 use crate::domain::booking::{self, Blackout};
+use crate::domain::ids::{UnitId, VehicleId};
 use crate::domain::visit::Session;
 use crate::services::ServiceError;
 
@@ -14,7 +15,7 @@ pub const MAX_RANGE_DAYS: i64 = 92;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FreeSession {
-    pub vehicle_id: i32,
+    pub vehicle_id: VehicleId,
     pub vehicle_name: String,
     pub date: NaiveDate,
     pub session: Session,
@@ -31,8 +32,8 @@ pub async fn availability(
     today: NaiveDate,
     from: NaiveDate,
     to: NaiveDate,
-    vehicle_id: Option<i32>,
-    for_unit: Option<i32>,
+    vehicle_id: Option<VehicleId>,
+    for_unit: Option<UnitId>,
 ) -> Result<Vec<FreeSession>, ServiceError> {
     crate::services::check_dates([from, to])?;
     if to < from {
@@ -57,15 +58,15 @@ pub async fn availability(
         .filter(vehicle_blackout::Column::FromDate.lte(to))
         .all(db)
         .await?;
-    let with_blackouts: Vec<(i32, Vec<Blackout>)> = vehicles
+    let with_blackouts: Vec<(VehicleId, Vec<Blackout>)> = vehicles
         .iter()
         .map(|v| {
             let own = blackouts
                 .iter()
-                .filter(|b| b.vehicle_id == v.id)
+                .filter(|b| b.vehicle_id == VehicleId(v.id))
                 .map(|b| Blackout { from: b.from_date, to: b.to_date, reason: b.reason.clone() })
                 .collect();
-            (v.id, own)
+            (VehicleId(v.id), own)
         })
         .collect();
     let taken = visit_slot::Entity::find()
@@ -74,10 +75,10 @@ pub async fn availability(
         .all(db)
         .await?
         .into_iter()
-        .map(|s| (s.vehicle_id, s.date, s.half_day))
+        .map(|s| (VehicleId(s.vehicle_id), s.date, s.half_day))
         .collect();
-    let names: std::collections::HashMap<i32, String> =
-        vehicles.into_iter().map(|v| (v.id, v.name)).collect();
+    let names: std::collections::HashMap<VehicleId, String> =
+        vehicles.into_iter().map(|v| (VehicleId(v.id), v.name)).collect();
     let mut plan_years = std::collections::HashSet::new();
     let mut weekends_allowed = false;
     if let Some(unit_id) = for_unit {

@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::db::entities::{unit, vehicle, visit, visit_slot};
 use crate::domain::auth::{Actor, Role, OFFICE, OFFICE_OR_LIAISON, STAFF};
 use crate::domain::booking::{self, Blackout, BookingRequest};
-use crate::domain::ids::VisitId;
+use crate::domain::ids::{UnitId, UserId, VehicleId, VisitId};
 use crate::domain::visit::{Session, VisitStatus};
 use crate::services::audit::Change;
 use crate::services::notices::{self, Notice};
@@ -22,8 +22,8 @@ use super::{
 };
 
 pub struct BookingInput {
-    pub unit_id: i32,
-    pub vehicle_id: i32,
+    pub unit_id: UnitId,
+    pub vehicle_id: VehicleId,
     pub date: NaiveDate,
     pub session: Session,
     pub expected_donors: i32,
@@ -38,8 +38,8 @@ pub struct BookingInput {
 
 /// What a booking or a move asks for: a holder, a vehicle, a date and session, and donors.
 struct Slot {
-    unit_id: i32,
-    vehicle_id: i32,
+    unit_id: UnitId,
+    vehicle_id: VehicleId,
     date: NaiveDate,
     session: Session,
     expected_donors: i32,
@@ -122,7 +122,7 @@ async fn take_slots(
     for half in session.halves() {
         let inserted = visit_slot::ActiveModel {
             visit_id: Set(v.id),
-            vehicle_id: Set(v.vehicle_id),
+            vehicle_id: Set(v.vehicle_id.0),
             date: Set(v.date),
             half_day: Set(*half),
             ..Default::default()
@@ -201,7 +201,7 @@ pub async fn book_visit(
             note: Set(note.clone()),
             cancel_reason: Set(None),
             client_key: Set(client_key.clone()),
-            requested_by: Set(Some(actor.user_id)),
+            requested_by: Set(Some(actor.user_id.0)),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -235,7 +235,7 @@ pub async fn book_visit(
 
 async fn visit_by_key(
     db: &DatabaseConnection,
-    user_id: i32,
+    user_id: UserId,
     key: &str,
 ) -> Result<Option<visit::Model>, DbErr> {
     visit::Entity::find()
@@ -392,7 +392,7 @@ pub async fn mark_no_show(
 pub struct RescheduleInput {
     pub date: NaiveDate,
     pub session: Session,
-    pub vehicle_id: Option<i32>,
+    pub vehicle_id: Option<VehicleId>,
     pub expected_donors: Option<i32>,
     pub lead_time_override: Option<String>,
     pub day_override: Option<String>,

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::db::entities::{plan, plan_quota, unit, vehicle, visit};
 use crate::domain::booking::{BookingPolicy, BookingRejection};
+use crate::domain::ids::{UnitId, VehicleId};
 use crate::domain::visit::{Session, VisitStatus};
 use crate::domain::work_calendar::WorkCalendar;
 use crate::services::ServiceError;
@@ -69,9 +70,9 @@ pub(super) fn key_reused(key: &str) -> ServiceError {
 #[derive(Debug, Clone)]
 pub struct VisitView {
     pub id: i32,
-    pub unit_id: i32,
+    pub unit_id: UnitId,
     pub unit_name: String,
-    pub vehicle_id: i32,
+    pub vehicle_id: VehicleId,
     pub vehicle_name: String,
     pub date: NaiveDate,
     pub session: Session,
@@ -123,7 +124,7 @@ pub(super) fn view_with(v: visit::Model, unit_name: String, vehicle_name: String
 
 pub(super) async fn quota_in_year(
     db: &impl ConnectionTrait,
-    unit_id: i32,
+    unit_id: UnitId,
     year: i32,
 ) -> Result<Option<i32>, ServiceError> {
     let row = plan_quota::Entity::find()

@@ -8,7 +8,7 @@ use sea_orm::{
 
 use crate::db::entities::{plan_quota, unit, vehicle, visit};
 use crate::domain::auth::Actor;
-use crate::domain::ids::VisitId;
+use crate::domain::ids::{UnitId, VehicleId, VisitId};
 use crate::domain::visit::VisitStatus;
 use crate::domain::Section;
 use crate::services::{Page, ServiceError};
@@ -31,8 +31,8 @@ pub struct VisitFilter {
     pub to: Option<NaiveDate>,
     pub statuses: Vec<VisitStatus>,
     pub section: Option<Section>,
-    pub unit_id: Option<i32>,
-    pub vehicle_id: Option<i32>,
+    pub unit_id: Option<UnitId>,
+    pub vehicle_id: Option<VehicleId>,
 }
 
 /// Visits in date order. A liaison sees only their own holder's, whatever the filter says.
@@ -70,8 +70,8 @@ pub async fn list_visits(
         .find_also_related(unit::Entity)
         .all(db)
         .await?;
-    let vehicles: std::collections::HashMap<i32, String> =
-        vehicle::Entity::find().all(db).await?.into_iter().map(|v| (v.id, v.name)).collect();
+    let vehicles: std::collections::HashMap<VehicleId, String> =
+        vehicle::Entity::find().all(db).await?.into_iter().map(|v| (VehicleId(v.id), v.name)).collect();
     let views = rows
         .into_iter()
         .map(|(v, u)| {
@@ -83,7 +83,7 @@ pub async fn list_visits(
 }
 
 /// The holder id of a county (section `COUNTY`) by its name.
-pub async fn county_unit_id(db: &DatabaseConnection, name: &str) -> Result<i32, ServiceError> {
+pub async fn county_unit_id(db: &DatabaseConnection, name: &str) -> Result<UnitId, ServiceError> {
     let found = plan_quota::Entity::find()
         .inner_join(unit::Entity)
         .filter(plan_quota::Column::Section.eq(Section::County.code()))
