@@ -69,6 +69,13 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Rebuild a year's kept totals (per holder and month: collected donations and volume,
+    /// booked donors) from the collection records and visits, in one transaction, and print
+    /// every figure that differed.
+    Recount {
+        #[arg(long)]
+        year: i32,
+    },
     /// Write the GraphQL SDL (default: schema/schema.graphql; "-" for standard output).
     ExportSchema {
         #[arg(long, default_value = "schema/schema.graphql")]

@@ -7,6 +7,7 @@ mod export;
 mod export_schema;
 mod gen;
 mod import;
+mod recount;
 mod remind;
 mod serve;
 mod user;
@@ -22,6 +23,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             export::fulfilment(year, format, out, as_of).await
         }
         Command::Remind { command } => remind::run(command).await,
+        Command::Recount { year } => recount::run(year).await,
         Command::ExportSchema { out } => export_schema::run(&out),
         Command::Gen { cities, units_per_city, year, seed, out } => {
             gen::run(cities, units_per_city, year, seed, &out)

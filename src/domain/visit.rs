@@ -176,6 +176,14 @@ impl VisitStatus {
         self != VisitStatus::Cancelled
     }
 
+    /// The statuses whose expected donors fulfilment counts as booked: still to happen, and
+    /// neither withdrawn nor settled by a collection or a no-show.
+    pub const BOOKED: [VisitStatus; 2] = [VisitStatus::Requested, VisitStatus::Confirmed];
+
+    pub fn is_booked(self) -> bool {
+        VisitStatus::BOOKED.contains(&self)
+    }
+
     /// Checks a status change. Completion is allowed straight from Requested because a
     /// recorded collection proves the visit happened even if nobody confirmed it in time.
     /// Staying in the same status is not a transition and is rejected too.

@@ -187,8 +187,7 @@ async fn resolve(
     rules::check_counts(&input.counts).map_err(rejection)?;
     let resolved = match input.source {
         Source::Visit(visit_id) => {
-            let v = visit::Entity::find_by_id(visit_id)
-                .one(txn)
+            let v = super::visits::lock(txn, visit_id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found(super::noun::VISIT, visit_id))?;
             if v.status == VisitStatus::Cancelled {
@@ -308,14 +307,16 @@ pub async fn record_collection(
             e.into()
         }
     })?;
+    super::totals::collection_changed(&txn, None, Some(&created)).await?;
     if let Some(v) = resolved.visit {
         v.status
             .transition(VisitStatus::Completed)
             .map_err(|e| ServiceError::rejected(e.code(), e.to_string()))?;
-        let mut done: visit::ActiveModel = v.into();
+        let mut done: visit::ActiveModel = v.clone().into();
         done.status = Set(VisitStatus::Completed);
         done.updated_at = Set(now);
-        done.update(&txn).await?;
+        let done = done.update(&txn).await?;
+        super::totals::visit_changed(&txn, Some(&v), Some(&done)).await?;
     }
     insert_revision(&txn, &created, None, actor, now).await?;
     Change::new("collection", created.id, "record", actor)
@@ -377,6 +378,7 @@ pub async fn correct_collection(
     changed.recorded_by = Set(Some(actor.user_id.0));
     changed.updated_at = Set(now);
     let changed = update_if_revision(&txn, changed, expected_revision).await?;
+    super::totals::collection_changed(&txn, Some(&current), Some(&changed)).await?;
     insert_revision(&txn, &changed, Some(reason.clone()), actor, now).await?;
     let mut after = collection_json(&changed);
     after["reason"] = json!(reason);
@@ -446,13 +448,15 @@ pub async fn void_collection(
     changed.void_reason = Set(Some(reason.clone()));
     changed.updated_at = Set(now);
     let changed = update_if_revision(&txn, changed, current.revision).await?;
+    super::totals::collection_changed(&txn, Some(&current), Some(&changed)).await?;
     if let Some(visit_id) = current.visit_id {
-        if let Some(v) = visit::Entity::find_by_id(visit_id).one(&txn).await? {
+        if let Some(v) = super::visits::lock(&txn, visit_id).await? {
             if v.status == VisitStatus::Completed {
-                let mut back: visit::ActiveModel = v.into();
+                let mut back: visit::ActiveModel = v.clone().into();
                 back.status = Set(VisitStatus::Confirmed);
                 back.updated_at = Set(now);
-                back.update(&txn).await?;
+                let back = back.update(&txn).await?;
+                super::totals::visit_changed(&txn, Some(&v), Some(&back)).await?;
             }
         }
     }

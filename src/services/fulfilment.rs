@@ -6,17 +6,14 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryTrait};
 
 use super::plans::{self, PlanView};
-use super::{Page, ServiceError};
-use crate::db::entities::{collection, plan, plan_quota, unit, visit};
+use super::{totals, Page, ServiceError};
+use crate::db::entities::{plan, plan_quota, unit};
 use crate::domain::auth::Actor;
 use crate::domain::fulfilment as rules;
 use crate::domain::ids::UnitId;
-use crate::domain::visit::VisitStatus;
 use crate::domain::{Section, UnitKind};
 
 /// The figures every level shares: a holder, a section, a county, the city.
@@ -110,19 +107,6 @@ pub struct Fulfilment {
     pub units: Vec<UnitProgress>,
 }
 
-#[derive(FromQueryResult)]
-struct UnitSums {
-    unit_id: UnitId,
-    donations: Option<i64>,
-    volume: Option<i64>,
-}
-
-#[derive(FromQueryResult)]
-struct UnitBooked {
-    unit_id: UnitId,
-    booked: Option<i64>,
-}
-
 /// Figures of `year` as of `as_of` (collections dated up to that day, counted with their
 /// latest revision; bookings still to come after it).
 pub async fn fulfilment(
@@ -187,55 +171,32 @@ async fn holder_rows(
     schedule: Schedule,
     only: Option<UnitId>,
 ) -> Result<Vec<UnitProgress>, ServiceError> {
-    let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(as_of);
     let rows = plan_quota::Entity::find()
         .filter(plan_quota::Column::PlanId.eq(plan_id))
         .apply_if(only, |q, u| q.filter(plan_quota::Column::UnitId.eq(u)))
         .find_also_related(unit::Entity)
         .all(db)
         .await?;
-    let collected: HashMap<UnitId, UnitSums> = collection::Entity::find()
-        .select_only()
-        .column(collection::Column::UnitId)
-        .column_as(crate::db::sum_i64(collection::Column::Donations), "donations")
-        .column_as(crate::db::sum_i64(collection::Column::VolumeMl), "volume")
-        .filter(collection::Column::Year.eq(year))
-        .filter(collection::Column::Date.lte(as_of))
-        .filter(collection::Column::VoidedAt.is_null())
-        .apply_if(only, |q, u| q.filter(collection::Column::UnitId.eq(u)))
-        .group_by(collection::Column::UnitId)
-        .into_model::<UnitSums>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.unit_id, s))
-        .collect();
-    let booked: HashMap<UnitId, i64> = visit::Entity::find()
-        .select_only()
-        .column(visit::Column::UnitId)
-        .column_as(crate::db::sum_i64(visit::Column::ExpectedDonors), "booked")
-        .filter(visit::Column::Date.gt(as_of))
-        .filter(visit::Column::Date.lte(year_end))
-        .filter(visit::Column::Status.is_in([VisitStatus::Requested.code(), VisitStatus::Confirmed.code()]))
-        .apply_if(only, |q, u| q.filter(visit::Column::UnitId.eq(u)))
-        .group_by(visit::Column::UnitId)
-        .into_model::<UnitBooked>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|b| (b.unit_id, b.booked.unwrap_or(0)))
-        .collect();
+    let only = only.map(|u| [u]);
+    let sums = totals::sums_as_of(&totals::AsOf::new(year, as_of), only.as_ref().map(|u| &u[..]));
+    let sums: HashMap<UnitId, totals::HolderSums> =
+        totals::HolderSums::find_by_statement(db.get_database_backend().build(&sums))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.unit_id, s))
+            .collect();
 
     let mut units = Vec::with_capacity(rows.len());
     for (q, u) in rows {
         let Some(u) = u else { continue };
         let (section, kind) = (q.section, u.kind);
-        let sums = collected.get(&UnitId(u.id));
+        let sums = sums.get(&UnitId(u.id));
         let progress = Progress::of(
             i64::from(q.quota),
-            booked.get(&UnitId(u.id)).copied().unwrap_or(0),
+            sums.and_then(|s| s.booked).unwrap_or(0),
             sums.and_then(|s| s.donations).unwrap_or(0),
-            sums.and_then(|s| s.volume).unwrap_or(0),
+            sums.and_then(|s| s.volume_ml).unwrap_or(0),
             schedule,
         );
         units.push(UnitProgress { unit_id: UnitId(u.id), name: u.name, kind, section, seq: q.seq, progress });
@@ -317,13 +278,6 @@ pub struct MonthTotal {
     pub volume_ml: i64,
 }
 
-#[derive(FromQueryResult)]
-struct MonthSums {
-    month: i32,
-    donations: Option<i64>,
-    volume: Option<i64>,
-}
-
 /// Twelve months of `year` (empty months as zeros), city-wide or for one holder. A liaison
 /// may ask for the city or their own holder.
 pub async fn monthly(
@@ -337,27 +291,11 @@ pub async fn monthly(
     if let Some(u) = unit_id {
         actor.may_read_holder(u)?;
     }
-    let sums = collection::Entity::find()
-        .select_only()
-        .column(collection::Column::Month)
-        .column_as(crate::db::sum_i64(collection::Column::Donations), "donations")
-        .column_as(crate::db::sum_i64(collection::Column::VolumeMl), "volume")
-        .filter(collection::Column::Year.eq(year))
-        .filter(collection::Column::VoidedAt.is_null())
-        .apply_if(unit_id, |q, u| q.filter(collection::Column::UnitId.eq(u)))
-        .apply_if(as_of, |q, d| q.filter(collection::Column::Date.lte(d)))
-        .group_by(collection::Column::Month)
-        .into_model::<MonthSums>()
-        .all(db)
-        .await?;
+    let sums = totals::collected_by_month(db, year, unit_id, as_of).await?;
     Ok((1..=12)
         .map(|month| {
-            let s = sums.iter().find(|s| s.month == month as i32);
-            MonthTotal {
-                month,
-                donations: s.and_then(|s| s.donations).unwrap_or(0),
-                volume_ml: s.and_then(|s| s.volume).unwrap_or(0),
-            }
+            let (donations, volume_ml) = sums.get(&(month as i32)).copied().unwrap_or((0, 0));
+            MonthTotal { month, donations, volume_ml }
         })
         .collect())
 }

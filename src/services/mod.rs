@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod plan_import;
 pub mod plans;
 pub mod reminders;
+pub mod totals;
 pub mod units;
 pub mod vehicles;
 pub mod visits;

@@ -31,6 +31,7 @@ mod schema;
 mod serve;
 mod smtp_server;
 mod stored_codes;
+mod totals;
 mod visit_concurrency;
 mod visit_properties;
 mod visits;

@@ -4,6 +4,7 @@ pub mod audit_log;
 pub mod auth_token;
 pub mod collection;
 pub mod collection_revision;
+pub mod holder_month_total;
 pub mod known_login_address;
 pub mod login_address;
 pub mod login_throttle;

@@ -15,7 +15,7 @@ use crate::domain::ids::{UnitId, UserId, VehicleId, VisitId};
 use crate::domain::visit::{Session, VisitStatus};
 use crate::services::audit::Change;
 use crate::services::notices::{self, Notice};
-use crate::services::{clean, fulfilment, ServiceError};
+use crate::services::{clean, fulfilment, totals, ServiceError};
 
 use super::{
     codes, key_reused, quota_in_year, rejection, slot_taken, view, visit_json, BookingSettings, VisitView,
@@ -210,6 +210,7 @@ pub async fn book_visit(
         .await
         .map_err(|e| if crate::db::is_unique_violation(&e) { slot_taken() } else { e.into() })?;
         take_slots(&txn, &created, input.session).await?;
+        totals::visit_changed(&txn, None, Some(&created)).await?;
         let mut after = visit_json(&created);
         overrides.add_to(&mut after);
         Change::new("visit", created.id, "book", actor).after(after).record(&txn, clock).await?;
@@ -278,7 +279,7 @@ async fn visit_for_change(
     actor: &Actor,
     id: VisitId,
 ) -> Result<visit::Model, ServiceError> {
-    let found = visit::Entity::find_by_id(id).one(txn).await?;
+    let found = super::lock(txn, id).await?;
     actor.may_read_record(found.as_ref().map(|v| v.unit_id))?;
     found.ok_or_else(|| ServiceError::not_found(crate::services::noun::VISIT, id))
 }
@@ -326,6 +327,7 @@ pub async fn cancel_visit(
     changed.client_key = Set(None);
     changed.updated_at = Set(clock.now());
     let changed = changed.update(&txn).await?;
+    totals::visit_changed(&txn, Some(&current), Some(&changed)).await?;
     // Its reminders go with it; the worker checks the visit again before sending anyway.
     crate::services::outbox::cancel_for_visit(&txn, id, "采血活动已取消").await?;
     record_change(&txn, clock, actor, "cancel", &current, &changed).await?;
@@ -358,6 +360,7 @@ async fn set_status(
     changed.status = Set(to);
     changed.updated_at = Set(clock.now());
     let changed = changed.update(&txn).await?;
+    totals::visit_changed(&txn, Some(&current), Some(&changed)).await?;
     record_change(&txn, clock, actor, action, &current, &changed).await?;
     if let (VisitStatus::Confirmed, Some(office)) = (to, office) {
         notices::visit_changed(&txn, clock, office, actor, Notice::Confirmed, &changed).await?;
@@ -459,6 +462,7 @@ pub async fn reschedule_visit(
     }
     changed.updated_at = Set(clock.now());
     let changed = changed.update(&txn).await?;
+    totals::visit_changed(&txn, Some(&current), Some(&changed)).await?;
     take_slots(&txn, &changed, input.session).await?;
     // A reminder names the old date: withdraw it; the new date gets its own.
     crate::services::outbox::cancel_for_visit(&txn, id, "采血活动已改期").await?;

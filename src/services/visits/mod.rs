@@ -7,7 +7,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, QueryTrait,
+};
 use serde_json::json;
 
 use crate::db::entities::{plan, plan_quota, unit, vehicle, visit};
@@ -134,4 +137,19 @@ pub(super) async fn quota_in_year(
         .one(db)
         .await?;
     Ok(row.map(|q| q.quota))
+}
+
+/// Reads a visit that the transaction is about to change, locked until it commits
+/// (`FOR UPDATE` on PostgreSQL; on SQLite `BEGIN IMMEDIATE` already holds the write lock).
+/// The change's difference goes into the kept totals, so no other change of the visit may
+/// land between this read and the write.
+pub(crate) async fn lock(
+    txn: &DatabaseTransaction,
+    id: impl Into<i32>,
+) -> Result<Option<visit::Model>, DbErr> {
+    let postgres = txn.get_database_backend() != DbBackend::Sqlite;
+    visit::Entity::find_by_id(id.into())
+        .apply_if(postgres.then_some(()), |q, _| q.lock_exclusive())
+        .one(txn)
+        .await
 }

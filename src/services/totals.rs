@@ -1,0 +1,611 @@
+//! Totals kept as they are written: per holder, year and month, the donations and volume
+//! collected and the donors booked (`holder_month_total`).
+//!
+//! What counts is said here once: a collection record counts unless it was voided (its row
+//! holds its latest revision); a visit's expected donors are booked while its status is one
+//! of [`VisitStatus::BOOKED`]. Both count in the month of their date. Every service that
+//! writes a record or a visit passes the row as it was and as it is now to
+//! [`collection_changed`] or [`visit_changed`] inside its own transaction; the difference
+//! is added with `UPDATE … SET x = x + ?` (an upsert, so a month's first write inserts the
+//! row without a read). The row was read locked (`FOR UPDATE` on PostgreSQL, the write lock
+//! of `BEGIN IMMEDIATE` on SQLite) or written conditionally on its revision, so "as it was"
+//! is what the write replaced.
+//!
+//! Fulfilment reads a date's figures as whole months from here and the date's own month from
+//! the rows ([`sums_as_of`]); [`recount`] rebuilds a year from the rows and reports what
+//! differed.
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SelectStatement, UnionType};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QuerySelect, QueryTrait,
+};
+
+use super::ServiceError;
+use crate::db::entities::{collection, holder_month_total as total, unit, visit};
+use crate::domain::ids::UnitId;
+use crate::domain::visit::VisitStatus;
+
+/// A holder's month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    pub year: i32,
+    pub unit_id: UnitId,
+    pub month: i32,
+}
+
+impl Key {
+    fn of(unit_id: UnitId, date: NaiveDate) -> Key {
+        Key { year: date.year(), unit_id, month: date.month() as i32 }
+    }
+}
+
+/// A month's figures, or a change to them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub collected_donations: i64,
+    pub collected_volume_ml: i64,
+    pub booked_donors: i64,
+}
+
+impl Figures {
+    fn is_zero(&self) -> bool {
+        *self == Figures::default()
+    }
+
+    fn checked_add(self, o: Figures) -> Option<Figures> {
+        Some(Figures {
+            collected_donations: self.collected_donations.checked_add(o.collected_donations)?,
+            collected_volume_ml: self.collected_volume_ml.checked_add(o.collected_volume_ml)?,
+            booked_donors: self.booked_donors.checked_add(o.booked_donors)?,
+        })
+    }
+
+    fn checked_neg(self) -> Option<Figures> {
+        Some(Figures {
+            collected_donations: self.collected_donations.checked_neg()?,
+            collected_volume_ml: self.collected_volume_ml.checked_neg()?,
+            booked_donors: self.booked_donors.checked_neg()?,
+        })
+    }
+
+    /// (field name as the API spells it, value) of each figure.
+    fn fields(&self) -> [(&'static str, i64); 3] {
+        [
+            ("collectedDonations", self.collected_donations),
+            ("collectedVolumeMl", self.collected_volume_ml),
+            ("bookedDonors", self.booked_donors),
+        ]
+    }
+}
+
+/// Whether a collection record counts in the figures.
+pub fn collection_counts(c: &collection::Model) -> bool {
+    c.voided_at.is_none()
+}
+
+/// [`collection_counts`] as a condition on `collection`.
+pub fn counted_collections() -> sea_orm::sea_query::SimpleExpr {
+    collection::Column::VoidedAt.is_null()
+}
+
+/// Whether a visit's expected donors count as booked.
+pub fn visit_counts(v: &visit::Model) -> bool {
+    v.status.is_booked()
+}
+
+/// [`visit_counts`] as a condition on `visit`.
+pub fn booked_visits() -> sea_orm::sea_query::SimpleExpr {
+    visit::Column::Status.is_in(VisitStatus::BOOKED.map(VisitStatus::code))
+}
+
+fn of_collection(c: &collection::Model) -> Option<(Key, Figures)> {
+    collection_counts(c).then(|| {
+        let key = Key { year: c.year, unit_id: c.unit_id, month: c.month };
+        let f = Figures {
+            collected_donations: i64::from(c.donations),
+            collected_volume_ml: c.volume_ml,
+            booked_donors: 0,
+        };
+        (key, f)
+    })
+}
+
+fn of_visit(v: &visit::Model) -> Option<(Key, Figures)> {
+    visit_counts(v).then(|| {
+        let f = Figures { booked_donors: i64::from(v.expected_donors), ..Figures::default() };
+        (Key::of(v.unit_id, v.date), f)
+    })
+}
+
+/// Keeps the totals of a collection record written in `txn`: `before` as the write found it
+/// (`None` for a new record), `after` as it left it.
+pub async fn collection_changed(
+    txn: &impl ConnectionTrait,
+    before: Option<&collection::Model>,
+    after: Option<&collection::Model>,
+) -> Result<(), ServiceError> {
+    apply(txn, before.and_then(of_collection), after.and_then(of_collection)).await
+}
+
+/// Keeps the totals of a visit written in `txn`: `before` as the write found it (`None` for
+/// a new visit), `after` as it left it.
+pub async fn visit_changed(
+    txn: &impl ConnectionTrait,
+    before: Option<&visit::Model>,
+    after: Option<&visit::Model>,
+) -> Result<(), ServiceError> {
+    apply(txn, before.and_then(of_visit), after.and_then(of_visit)).await
+}
+
+async fn apply(
+    txn: &impl ConnectionTrait,
+    removed: Option<(Key, Figures)>,
+    added: Option<(Key, Figures)>,
+) -> Result<(), ServiceError> {
+    let overflow = || ServiceError::Internal("totals overflow i64".into());
+    let mut changes: BTreeMap<Key, Figures> = BTreeMap::new();
+    if let Some((key, f)) = removed {
+        changes.insert(key, f.checked_neg().ok_or_else(overflow)?);
+    }
+    if let Some((key, f)) = added {
+        let sum = changes.get(&key).copied().unwrap_or_default().checked_add(f).ok_or_else(overflow)?;
+        changes.insert(key, sum);
+    }
+    for (key, change) in changes {
+        if !change.is_zero() {
+            add(txn, key, change).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `INSERT … ON CONFLICT DO UPDATE SET x = x + ?` (MySQL: `ON DUPLICATE KEY UPDATE`): one
+/// atomic statement whether or not the month has a row yet.
+async fn add(txn: &impl ConnectionTrait, key: Key, f: Figures) -> Result<(), DbErr> {
+    let plus = |c: total::Column, by: i64| Expr::col((total::Entity, c)).add(by);
+    let upsert = Query::insert()
+        .into_table(total::Entity)
+        .columns([
+            total::Column::Year,
+            total::Column::UnitId,
+            total::Column::Month,
+            total::Column::CollectedDonations,
+            total::Column::CollectedVolumeMl,
+            total::Column::BookedDonors,
+        ])
+        .values_panic([
+            Expr::val(key.year),
+            Expr::val(key.unit_id),
+            Expr::val(key.month),
+            Expr::val(f.collected_donations),
+            Expr::val(f.collected_volume_ml),
+            Expr::val(f.booked_donors),
+        ])
+        .on_conflict(
+            OnConflict::columns([total::Column::Year, total::Column::UnitId, total::Column::Month])
+                .value(
+                    total::Column::CollectedDonations,
+                    plus(total::Column::CollectedDonations, f.collected_donations),
+                )
+                .value(
+                    total::Column::CollectedVolumeMl,
+                    plus(total::Column::CollectedVolumeMl, f.collected_volume_ml),
+                )
+                .value(total::Column::BookedDonors, plus(total::Column::BookedDonors, f.booked_donors))
+                .to_owned(),
+        )
+        .to_owned();
+    txn.execute(&upsert).await?;
+    Ok(())
+}
+
+/// How a year's figures as of a date are read: whole months from the totals, the date's own
+/// month from the rows (by date, on `ix_collection_date` and `ix_visit_date`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsOf {
+    pub year: i32,
+    /// Collected: the totals of months 1 to this of `year` (0: none).
+    pub collected_months: i32,
+    /// Collected: the records dated in this range, both ends included.
+    pub collected_days: Option<(NaiveDate, NaiveDate)>,
+    /// Booked: the totals of the months after this (year, month), up to `year`'s December.
+    pub booked_after: Option<(i32, i32)>,
+    /// Booked: the visits dated after the first day, up to the second included.
+    pub booked_days: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl AsOf {
+    /// Collected: records of `year` dated up to `as_of`. Booked: visits dated after `as_of`
+    /// up to the end of `year`. `as_of` passed `check_dates`.
+    pub fn new(year: i32, as_of: NaiveDate) -> AsOf {
+        let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
+        let last = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
+        let month_start = as_of.with_day(1).unwrap_or(as_of);
+        let month_end = month_start.checked_add_months(chrono::Months::new(1)).and_then(|d| d.pred_opt());
+        let month_end = month_end.unwrap_or(as_of);
+        let whole_month = as_of == month_end;
+        let month = as_of.month() as i32;
+        let (collected_months, collected_days) = if as_of < first {
+            (0, None)
+        } else if as_of >= last {
+            (12, None)
+        } else if whole_month {
+            (month, None)
+        } else {
+            (month - 1, Some((month_start, as_of)))
+        };
+        let (booked_after, booked_days) = if as_of >= last {
+            (None, None)
+        } else {
+            (Some((as_of.year(), month)), (!whole_month).then_some((as_of, month_end)))
+        };
+        AsOf { year, collected_months, collected_days, booked_after, booked_days }
+    }
+}
+
+/// Per holder (`unit_id`): `donations`, `volume_ml` and `booked` of [`AsOf`], every figure
+/// a BIGINT; a holder with nothing has no row. `only` limits it to some holders.
+pub fn sums_as_of(a: &AsOf, only: Option<&[UnitId]>) -> SelectStatement {
+    let holders = |col: Expr| only.map(|ids| col.is_in(ids.iter().copied()));
+    // Every part names its columns alike: a union takes its names from its first part.
+    let part = |unit: Expr, d: Expr, v: Expr, b: Expr| {
+        Query::select()
+            .expr_as(unit, Alias::new("unit_id"))
+            .expr_as(d, Alias::new("d"))
+            .expr_as(v, Alias::new("v"))
+            .expr_as(b, Alias::new("b"))
+            .to_owned()
+    };
+    let zero = || Expr::cust("0");
+    let mut parts: Vec<SelectStatement> = Vec::new();
+    if a.collected_months > 0 {
+        let c = |c: total::Column| Expr::col((total::Entity, c));
+        parts.push(
+            part(
+                c(total::Column::UnitId),
+                c(total::Column::CollectedDonations),
+                c(total::Column::CollectedVolumeMl),
+                zero(),
+            )
+            .from(total::Entity)
+            .and_where(total::Column::Year.eq(a.year))
+            .and_where(total::Column::Month.lte(a.collected_months))
+            .and_where_option(holders(c(total::Column::UnitId)))
+            .to_owned(),
+        );
+    }
+    if let Some((from, to)) = a.collected_days {
+        let c = |c: collection::Column| Expr::col((collection::Entity, c));
+        parts.push(
+            part(
+                c(collection::Column::UnitId),
+                c(collection::Column::Donations),
+                c(collection::Column::VolumeMl),
+                zero(),
+            )
+            .from(collection::Entity)
+            .and_where(collection::Column::Date.between(from, to))
+            .and_where(counted_collections())
+            .and_where_option(holders(c(collection::Column::UnitId)))
+            .to_owned(),
+        );
+    }
+    if let Some((y, m)) = a.booked_after {
+        let c = |c: total::Column| Expr::col((total::Entity, c));
+        let later = total::Column::Year.gt(y).or(total::Column::Year.eq(y).and(total::Column::Month.gt(m)));
+        parts.push(
+            part(c(total::Column::UnitId), zero(), zero(), c(total::Column::BookedDonors))
+                .from(total::Entity)
+                .and_where(total::Column::Year.between(y, a.year))
+                .and_where(later)
+                .and_where_option(holders(c(total::Column::UnitId)))
+                .to_owned(),
+        );
+    }
+    if let Some((after, to)) = a.booked_days {
+        let c = |c: visit::Column| Expr::col((visit::Entity, c));
+        parts.push(
+            part(c(visit::Column::UnitId), zero(), zero(), c(visit::Column::ExpectedDonors))
+                .from(visit::Entity)
+                .and_where(visit::Column::Date.gt(after))
+                .and_where(visit::Column::Date.lte(to))
+                .and_where(booked_visits())
+                .and_where_option(holders(c(visit::Column::UnitId)))
+                .to_owned(),
+        );
+    }
+    let mut parts = parts.into_iter();
+    // Nothing to read (a year long past as of a date before it): an empty derived table.
+    let mut all = parts.next().unwrap_or_else(|| {
+        part(Expr::col((total::Entity, total::Column::UnitId)), zero(), zero(), zero())
+            .from(total::Entity)
+            .and_where(Expr::cust("1 = 0"))
+            .to_owned()
+    });
+    for p in parts {
+        all.union(UnionType::All, p);
+    }
+    let col = |name: &str| Expr::col((Alias::new("parts"), Alias::new(name)));
+    Query::select()
+        .expr_as(col("unit_id"), Alias::new("unit_id"))
+        .expr_as(crate::db::sum_i64(col("d")), Alias::new("donations"))
+        .expr_as(crate::db::sum_i64(col("v")), Alias::new("volume_ml"))
+        .expr_as(crate::db::sum_i64(col("b")), Alias::new("booked"))
+        .from_subquery(all, Alias::new("parts"))
+        .group_by_col((Alias::new("parts"), Alias::new("unit_id")))
+        .to_owned()
+}
+
+/// One row of [`sums_as_of`].
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct HolderSums {
+    pub unit_id: UnitId,
+    pub donations: Option<i64>,
+    pub volume_ml: Option<i64>,
+    pub booked: Option<i64>,
+}
+
+/// Collected donations and volume per month of `year` (1–12, months with nothing left out),
+/// city-wide or for one holder, counting records dated up to `as_of` (`None`: all).
+pub async fn collected_by_month(
+    db: &impl ConnectionTrait,
+    year: i32,
+    unit_id: Option<UnitId>,
+    as_of: Option<NaiveDate>,
+) -> Result<BTreeMap<i32, (i64, i64)>, ServiceError> {
+    let a = as_of.map(|d| AsOf::new(year, d));
+    let months = a.map_or(12, |a| a.collected_months);
+    let mut by_month: BTreeMap<i32, (i64, i64)> = BTreeMap::new();
+    #[derive(FromQueryResult)]
+    struct MonthSums {
+        month: i32,
+        donations: Option<i64>,
+        volume: Option<i64>,
+    }
+    if months > 0 {
+        let rows = total::Entity::find()
+            .select_only()
+            .column(total::Column::Month)
+            .column_as(crate::db::sum_i64(total::Column::CollectedDonations), "donations")
+            .column_as(crate::db::sum_i64(total::Column::CollectedVolumeMl), "volume")
+            .filter(total::Column::Year.eq(year))
+            .filter(total::Column::Month.lte(months))
+            .apply_if(unit_id, |q, u| q.filter(total::Column::UnitId.eq(u)))
+            .group_by(total::Column::Month)
+            .into_model::<MonthSums>()
+            .all(db)
+            .await?;
+        for r in rows {
+            by_month.insert(r.month, (r.donations.unwrap_or(0), r.volume.unwrap_or(0)));
+        }
+    }
+    if let Some((from, to)) = a.and_then(|a| a.collected_days) {
+        let row = collection::Entity::find()
+            .select_only()
+            .column_as(Expr::val(from.month() as i32), "month")
+            .column_as(crate::db::sum_i64(collection::Column::Donations), "donations")
+            .column_as(crate::db::sum_i64(collection::Column::VolumeMl), "volume")
+            .filter(collection::Column::Date.between(from, to))
+            .filter(counted_collections())
+            .apply_if(unit_id, |q, u| q.filter(collection::Column::UnitId.eq(u)))
+            .into_model::<MonthSums>()
+            .one(db)
+            .await?;
+        if let Some(r) = row.filter(|r| r.donations.is_some()) {
+            by_month.insert(r.month, (r.donations.unwrap_or(0), r.volume.unwrap_or(0)));
+        }
+    }
+    Ok(by_month)
+}
+
+/// A total that did not match its rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    pub month: i32,
+    pub field: &'static str,
+    pub kept: i64,
+    pub counted: i64,
+}
+
+/// Counts `year`'s totals from the rows, replaces the kept ones with them, and returns every
+/// figure that differed, by holder, month and field. One transaction: on PostgreSQL the
+/// totals table is locked against writers first, so a write that commits meanwhile either
+/// was counted or adds its change after the rebuild.
+pub async fn recount(db: &DatabaseConnection, year: i32) -> Result<Vec<Difference>, ServiceError> {
+    super::check_dates(NaiveDate::from_ymd_opt(year, 1, 1))?;
+    let txn = crate::db::begin_write(db).await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("LOCK TABLE holder_month_total IN EXCLUSIVE MODE").await?;
+    }
+    let counted = count_year(&txn, year).await?;
+    let kept: BTreeMap<Key, Figures> = total::Entity::find()
+        .filter(total::Column::Year.eq(year))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let f = Figures {
+                collected_donations: t.collected_donations,
+                collected_volume_ml: t.collected_volume_ml,
+                booked_donors: t.booked_donors,
+            };
+            (Key { year: t.year, unit_id: UnitId(t.unit_id), month: t.month }, f)
+        })
+        .collect();
+    let mut differences = Vec::new();
+    let keys: std::collections::BTreeSet<Key> = kept.keys().chain(counted.keys()).copied().collect();
+    for key in keys {
+        let k = kept.get(&key).copied().unwrap_or_default();
+        let c = counted.get(&key).copied().unwrap_or_default();
+        for ((field, kept), (_, counted)) in k.fields().into_iter().zip(c.fields()) {
+            if kept != counted {
+                let unit_name = String::new();
+                differences.push(Difference {
+                    unit_id: key.unit_id,
+                    unit_name,
+                    month: key.month,
+                    field,
+                    kept,
+                    counted,
+                });
+            }
+        }
+    }
+    if !differences.is_empty() {
+        total::Entity::delete_many().filter(total::Column::Year.eq(year)).exec(&txn).await?;
+        let rows: Vec<_> = counted.into_iter().filter(|(_, f)| !f.is_zero()).collect();
+        for chunk in rows.chunks(super::INSERT_CHUNK) {
+            let models = chunk.iter().map(|(k, f)| total::ActiveModel {
+                year: sea_orm::Set(k.year),
+                unit_id: sea_orm::Set(k.unit_id.0),
+                month: sea_orm::Set(k.month),
+                collected_donations: sea_orm::Set(f.collected_donations),
+                collected_volume_ml: sea_orm::Set(f.collected_volume_ml),
+                booked_donors: sea_orm::Set(f.booked_donors),
+            });
+            total::Entity::insert_many(models).exec_without_returning(&txn).await?;
+        }
+        let ids: Vec<i32> = differences
+            .iter()
+            .map(|d| d.unit_id.0)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut names: BTreeMap<i32, String> = BTreeMap::new();
+        for chunk in ids.chunks(1000) {
+            let found =
+                unit::Entity::find().filter(unit::Column::Id.is_in(chunk.iter().copied())).all(&txn).await?;
+            names.extend(found.into_iter().map(|u| (u.id, u.name)));
+        }
+        for d in &mut differences {
+            d.unit_name = names.get(&d.unit_id.0).cloned().unwrap_or_default();
+        }
+    }
+    txn.commit().await?;
+    Ok(differences)
+}
+
+/// `year`'s totals as its rows say, months with nothing left out.
+pub async fn count_year(
+    db: &impl ConnectionTrait,
+    year: i32,
+) -> Result<BTreeMap<Key, Figures>, ServiceError> {
+    #[derive(FromQueryResult)]
+    struct Collected {
+        unit_id: UnitId,
+        month: i32,
+        donations: Option<i64>,
+        volume: Option<i64>,
+    }
+    #[derive(FromQueryResult)]
+    struct Booked {
+        unit_id: UnitId,
+        date: NaiveDate,
+        booked: Option<i64>,
+    }
+    let mut counted: BTreeMap<Key, Figures> = BTreeMap::new();
+    let collected = collection::Entity::find()
+        .select_only()
+        .column(collection::Column::UnitId)
+        .column(collection::Column::Month)
+        .column_as(crate::db::sum_i64(collection::Column::Donations), "donations")
+        .column_as(crate::db::sum_i64(collection::Column::VolumeMl), "volume")
+        .filter(collection::Column::Year.eq(year))
+        .filter(counted_collections())
+        .group_by(collection::Column::UnitId)
+        .group_by(collection::Column::Month)
+        .into_model::<Collected>()
+        .all(db)
+        .await?;
+    for c in collected {
+        let f = counted.entry(Key { year, unit_id: c.unit_id, month: c.month }).or_default();
+        f.collected_donations = c.donations.unwrap_or(0);
+        f.collected_volume_ml = c.volume.unwrap_or(0);
+    }
+    let (first, last) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31));
+    let (Some(first), Some(last)) = (first, last) else { return Ok(counted) };
+    // By day: a date's month has no portable SQL spelling; a year has at most 366 days.
+    let booked = visit::Entity::find()
+        .select_only()
+        .column(visit::Column::UnitId)
+        .column(visit::Column::Date)
+        .column_as(crate::db::sum_i64(visit::Column::ExpectedDonors), "booked")
+        .filter(visit::Column::Date.between(first, last))
+        .filter(booked_visits())
+        .group_by(visit::Column::UnitId)
+        .group_by(visit::Column::Date)
+        .into_model::<Booked>()
+        .all(db)
+        .await?;
+    for b in booked {
+        let f = counted.entry(Key::of(b.unit_id, b.date)).or_default();
+        f.booked_donors = f.booked_donors.checked_add(b.booked.unwrap_or(0)).unwrap_or(i64::MAX);
+    }
+    counted.retain(|_, f| !f.is_zero());
+    Ok(counted)
+}
+
+/// The kept totals of `year`, months with nothing left out (tests compare them with
+/// [`count_year`]).
+pub async fn kept_year(db: &impl ConnectionTrait, year: i32) -> Result<BTreeMap<Key, Figures>, ServiceError> {
+    Ok(total::Entity::find()
+        .filter(total::Column::Year.eq(year))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let f = Figures {
+                collected_donations: t.collected_donations,
+                collected_volume_ml: t.collected_volume_ml,
+                booked_donors: t.booked_donors,
+            };
+            (Key { year: t.year, unit_id: UnitId(t.unit_id), month: t.month }, f)
+        })
+        .filter(|(_, f)| !f.is_zero())
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn mid_month_reads_earlier_months_whole_and_the_month_itself_by_day() {
+        let a = AsOf::new(2020, d("2020-03-06"));
+        assert_eq!(a.collected_months, 2);
+        assert_eq!(a.collected_days, Some((d("2020-03-01"), d("2020-03-06"))));
+        assert_eq!(a.booked_after, Some((2020, 3)));
+        assert_eq!(a.booked_days, Some((d("2020-03-06"), d("2020-03-31"))));
+    }
+
+    #[test]
+    fn a_month_end_needs_no_rows_and_the_year_end_books_nothing() {
+        let a = AsOf::new(2020, d("2020-02-29"));
+        assert_eq!((a.collected_months, a.collected_days, a.booked_days), (2, None, None));
+        assert_eq!(a.booked_after, Some((2020, 2)));
+        let end = AsOf::new(2020, d("2020-12-31"));
+        assert_eq!(
+            (end.collected_months, end.collected_days, end.booked_after, end.booked_days),
+            (12, None, None, None)
+        );
+        let later = AsOf::new(2020, d("2021-05-10"));
+        assert_eq!((later.collected_months, later.booked_after), (12, None));
+    }
+
+    #[test]
+    fn before_the_year_nothing_is_collected_and_everything_from_the_date_on_is_booked() {
+        let a = AsOf::new(2020, d("2019-11-15"));
+        assert_eq!((a.collected_months, a.collected_days), (0, None));
+        assert_eq!(a.booked_after, Some((2019, 11)));
+        assert_eq!(a.booked_days, Some((d("2019-11-15"), d("2019-11-30"))));
+    }
+}
