@@ -61,11 +61,7 @@ pub async fn add_columns(
     table: impl IntoIden,
     columns: impl IntoIterator<Item = ColumnDef>,
 ) -> Result<(), DbErr> {
-    let table = table.into_iden();
-    for mut column in columns {
-        manager.alter_table(Table::alter().table(table.clone()).add_column(&mut column).to_owned()).await?;
-    }
-    Ok(())
+    alter_each(manager, table, columns, |alter, mut column| alter.add_column(&mut column)).await
 }
 
 /// Drops `columns` from `table`, one ALTER each.
@@ -74,9 +70,21 @@ pub async fn drop_columns<C: IntoIden>(
     table: impl IntoIden,
     columns: impl IntoIterator<Item = C>,
 ) -> Result<(), DbErr> {
+    alter_each(manager, table, columns, |alter, column| alter.drop_column(column)).await
+}
+
+/// One `ALTER TABLE table` per item, each made by `change`.
+async fn alter_each<T>(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden,
+    items: impl IntoIterator<Item = T>,
+    change: impl Fn(&mut TableAlterStatement, T) -> &mut TableAlterStatement,
+) -> Result<(), DbErr> {
     let table = table.into_iden();
-    for column in columns {
-        manager.alter_table(Table::alter().table(table.clone()).drop_column(column).to_owned()).await?;
+    for item in items {
+        let mut alter = Table::alter().table(table.clone()).to_owned();
+        change(&mut alter, item);
+        manager.alter_table(alter).await?;
     }
     Ok(())
 }
