@@ -16,6 +16,8 @@ use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::shared::{add_columns, drop_columns, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -85,43 +87,19 @@ fn drop_check(backend: DbBackend) -> Vec<String> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column per ALTER: SQLite takes one change per statement.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(PlanQuota::Table)
-                    .add_column(integer(PlanQuota::SectionRank).default(0))
-                    .to_owned(),
-            )
+        add_columns(manager, PlanQuota::Table, [integer(PlanQuota::SectionRank).default(0).to_owned()])
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Plan::Table)
-                    .add_column(big_integer(Plan::Version).default(1))
-                    .to_owned(),
-            )
-            .await?;
+        add_columns(manager, Plan::Table, [big_integer(Plan::Version).default(1).to_owned()]).await?;
         let mut rank = Expr::case(Expr::col(PlanQuota::Section).eq(SECTION_RANKS[0].0), SECTION_RANKS[0].1);
         for (code, value) in &SECTION_RANKS[1..] {
             rank = rank.case(Expr::col(PlanQuota::Section).eq(*code), *value);
         }
         let fill = Query::update().table(PlanQuota::Table).value(PlanQuota::SectionRank, rank).to_owned();
         manager.exec_stmt(fill).await?;
-        let backend = manager.get_database_backend();
-        for sql in add_check(backend) {
+        for sql in add_check(manager.get_database_backend()) {
             manager.get_connection().execute_unprepared(&sql).await?;
         }
-        manager
-            .create_index(
-                Index::create()
-                    .name(INDEX)
-                    .table(PlanQuota::Table)
-                    .col(PlanQuota::PlanId)
-                    .col(PlanQuota::SectionRank)
-                    .col(PlanQuota::Seq)
-                    .to_owned(),
-            )
+        index(manager, INDEX, PlanQuota::Table, [PlanQuota::PlanId, PlanQuota::SectionRank, PlanQuota::Seq])
             .await
     }
 
@@ -130,12 +108,8 @@ impl MigrationTrait for Migration {
         for sql in drop_check(manager.get_database_backend()) {
             manager.get_connection().execute_unprepared(&sql).await?;
         }
-        manager.alter_table(Table::alter().table(Plan::Table).drop_column(Plan::Version).to_owned()).await?;
-        manager
-            .alter_table(
-                Table::alter().table(PlanQuota::Table).drop_column(PlanQuota::SectionRank).to_owned(),
-            )
-            .await
+        drop_columns(manager, Plan::Table, [Plan::Version]).await?;
+        drop_columns(manager, PlanQuota::Table, [PlanQuota::SectionRank]).await
     }
 }
 
