@@ -91,10 +91,23 @@ impl From<ServiceError> for ApiError {
         match err {
             ServiceError::NotFound(message) => ApiError::new(code::NOT_FOUND, message),
             ServiceError::BadInput(message) => ApiError::new(code::BAD_INPUT, message),
-            ServiceError::Forbidden => ApiError::forbidden(),
             ServiceError::Rejected { code, message } => ApiError::new(code, message),
-            ServiceError::Database(cause) => ApiError::database(&cause),
-            ServiceError::Internal(cause) => ApiError::internal(&cause),
+            other => ApiError::from(&other),
+        }
+    }
+}
+
+/// One error shared by many rows (a DataLoader's failed batch): each row answers it, and it
+/// is logged once for the request like any error every row meets.
+impl From<&ServiceError> for ApiError {
+    fn from(err: &ServiceError) -> Self {
+        match err {
+            ServiceError::NotFound(message) => ApiError::new(code::NOT_FOUND, message.clone()),
+            ServiceError::BadInput(message) => ApiError::new(code::BAD_INPUT, message.clone()),
+            ServiceError::Forbidden => ApiError::forbidden(),
+            ServiceError::Rejected { code, message } => ApiError::new(code, message.clone()),
+            ServiceError::Database(cause) => ApiError::database(cause),
+            ServiceError::Internal(cause) => ApiError::internal(cause),
         }
     }
 }

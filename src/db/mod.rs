@@ -91,6 +91,36 @@ pub fn sum_i64(column: impl sea_orm::IntoSimpleExpr) -> sea_orm::sea_query::Simp
     column.into_simple_expr().sum().cast_as("BIGINT")
 }
 
+/// The ids of the first `limit` rows of each `key` among the rows of `E` that `filter`
+/// matches, each key's rows taken in `order`: one list read for many parents (each vehicle's
+/// visits, each visit's history) in one statement that still bounds every parent's list.
+/// `ROW_NUMBER() OVER (PARTITION BY …)` is in SQLite (3.25), PostgreSQL and MySQL (8.0).
+pub fn first_per_key<E: sea_orm::EntityTrait>(
+    id: E::Column,
+    key: E::Column,
+    filter: sea_orm::Condition,
+    order: &[(E::Column, sea_orm::Order)],
+    limit: u64,
+) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Alias, Expr, Func, Query, WindowStatement};
+    use sea_orm::ExprTrait;
+    let mut window = WindowStatement::partition_by(key);
+    for (column, direction) in order {
+        window.order_by(*column, direction.clone());
+    }
+    let ranked = Query::select()
+        .column(id)
+        .expr_window_as(Func::cust(Alias::new("ROW_NUMBER")), window, Alias::new("rank_in_key"))
+        .from(E::default())
+        .cond_where(filter)
+        .to_owned();
+    Query::select()
+        .column(id)
+        .from_subquery(ranked, Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("rank_in_key")).lte(limit))
+        .to_owned()
+}
+
 /// True when the error is a violated unique constraint; callers turn it into a precise code.
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))

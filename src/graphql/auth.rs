@@ -16,6 +16,16 @@ pub enum RequestAuth {
     Refused(TokenProblem),
 }
 
+impl RequestAuth {
+    /// The signed-in user, if any.
+    pub fn actor(&self) -> Option<&Actor> {
+        match self {
+            RequestAuth::User { actor, .. } => Some(actor),
+            RequestAuth::Anonymous | RequestAuth::Refused(_) => None,
+        }
+    }
+}
+
 /// The client's address, as the HTTP layer resolved it (behind trusted proxies too).
 #[derive(Debug, Clone)]
 pub struct ClientAddress(pub String);

@@ -318,7 +318,6 @@ impl Collection {
     }
     /// Every revision, oldest first.
     async fn revisions(&self, ctx: &Context<'_>) -> ApiResult<Vec<CollectionRevision>> {
-        let state = ctx.data_unchecked::<AppState>();
-        Ok(collections::revisions(&state.db, self.0.id).await?.into_iter().map(Into::into).collect())
+        Ok(super::loaders::revisions(ctx, self.0.id).await?.into_iter().map(Into::into).collect())
     }
 }

@@ -9,7 +9,7 @@ use super::plan::parse_id;
 use crate::domain::ids::UnitId;
 use crate::error::ApiResult;
 use crate::services::contacts::{self, ContactInput, ContactView};
-use crate::services::Page;
+use crate::services::{Page, ServiceError};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -91,6 +91,6 @@ impl From<ContactView> for UnitContact {
 /// The `contact` field of a holder, for whoever may read it.
 pub async fn contact_field(ctx: &Context<'_>, unit_id: UnitId) -> ApiResult<Option<UnitContact>> {
     let actor = auth::signed_in(ctx)?;
-    let state = ctx.data_unchecked::<AppState>();
-    Ok(contacts::contact_of(&state.db, actor, unit_id).await?.map(UnitContact::from))
+    actor.may_read_holder(unit_id).map_err(ServiceError::from)?;
+    Ok(super::loaders::contact(ctx, unit_id).await?.map(UnitContact::from))
 }

@@ -1,28 +1,52 @@
-//! DataLoaders: the lookups a list makes for each of its rows (each visit's vehicle, each
-//! user's holder) gathered into one query per list. Built per request (`Loaders::new`, in
-//! `http::graphql`), so nothing is cached from one request to the next.
+//! DataLoaders: the lookups a list makes for each of its rows (each visit's vehicle and
+//! history, each vehicle's blackouts and calendar, each holder's contact) gathered into one
+//! query per list. Built per request (`Loaders::new`, in `http::graphql`) with the caller, so
+//! nothing is cached from one request to the next and a batch is read as the caller may.
+//!
+//! A loader runs its batch in a task of its own: its error is handed back to every row as
+//! it came from the service and turned into the client's error in the row's resolver, where
+//! an error that every row meets is logged once for the request.
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::Context;
+use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 
 use super::plan::Unit;
 use super::vehicles::Vehicle;
-use crate::db::entities::vehicle;
+use crate::db::entities::{vehicle, vehicle_blackout};
+use crate::domain::auth::Actor;
+use crate::domain::ids::{UnitId, VehicleId};
 use crate::error::{ApiError, ApiResult};
-use crate::services::plans::{self, UnitView};
-use crate::services::{noun, vehicles, ServiceError};
+use crate::services::audit::{self, AuditEntry};
+use crate::services::collections::{self, RevisionView};
+use crate::services::contacts::{self, ContactView};
+use crate::services::plans::{self, SectionSummary, UnitView};
+use crate::services::visits::{self, VisitView};
+use crate::services::{calendars, noun, vehicles, ServiceError};
+
+/// A service error shared by every row of a failed batch.
+type Shared = Arc<ServiceError>;
+
+fn shared(e: ServiceError) -> Shared {
+    Arc::new(e)
+}
+
+/// The caller a batch is read for; the guards refused anonymous callers before any loads.
+fn caller(actor: &Option<Actor>) -> Result<&Actor, Shared> {
+    actor.as_ref().ok_or_else(|| shared(ServiceError::Forbidden))
+}
 
 pub struct VehicleLoader(DatabaseConnection);
 
 impl Loader<i32> for VehicleLoader {
     type Value = vehicle::Model;
-    type Error = async_graphql::Error;
+    type Error = Shared;
 
-    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, vehicle::Model>, Self::Error> {
-        Ok(vehicles::find_many(&self.0, ids).await?)
+    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, vehicle::Model>, Shared> {
+        vehicles::find_many(&self.0, ids).await.map_err(shared)
     }
 }
 
@@ -30,33 +54,181 @@ pub struct UnitLoader(DatabaseConnection);
 
 impl Loader<i32> for UnitLoader {
     type Value = UnitView;
-    type Error = async_graphql::Error;
+    type Error = Shared;
 
-    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, UnitView>, Self::Error> {
-        Ok(plans::units_by_ids(&self.0, ids).await?)
+    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, UnitView>, Shared> {
+        plans::units_by_ids(&self.0, ids).await.map_err(shared)
     }
+}
+
+/// Each visit's history, by visit id.
+pub struct VisitHistoryLoader(DatabaseConnection);
+
+impl Loader<i32> for VisitHistoryLoader {
+    type Value = Vec<AuditEntry>;
+    type Error = Shared;
+
+    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, Vec<AuditEntry>>, Shared> {
+        let keys: Vec<String> = ids.iter().map(i32::to_string).collect();
+        let found = audit::histories(&self.0, "visit", &keys).await.map_err(shared)?;
+        Ok(found.into_iter().filter_map(|(id, rows)| Some((id.parse().ok()?, rows))).collect())
+    }
+}
+
+/// Each collection record's revisions, by record id.
+pub struct RevisionLoader(DatabaseConnection);
+
+impl Loader<i32> for RevisionLoader {
+    type Value = Vec<RevisionView>;
+    type Error = Shared;
+
+    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, Vec<RevisionView>>, Shared> {
+        collections::revisions_of(&self.0, ids).await.map_err(shared)
+    }
+}
+
+/// Each vehicle's blackouts, by vehicle id.
+pub struct BlackoutLoader(DatabaseConnection);
+
+impl Loader<VehicleId> for BlackoutLoader {
+    type Value = Vec<vehicle_blackout::Model>;
+    type Error = Shared;
+
+    async fn load(
+        &self,
+        ids: &[VehicleId],
+    ) -> Result<HashMap<VehicleId, Vec<vehicle_blackout::Model>>, Shared> {
+        vehicles::blackouts_of_many(&self.0, ids).await.map_err(shared)
+    }
+}
+
+/// A vehicle's calendar over a date range: the vehicle id, from, to.
+type CalendarKey = (VehicleId, NaiveDate, NaiveDate);
+
+/// Each vehicle's visits in a date range, one query per range the request asks for (one,
+/// unless aliases ask for several). A range the service refuses (a date out of bounds)
+/// fails only the rows that asked for it.
+pub struct VehicleCalendarLoader {
+    db: DatabaseConnection,
+    actor: Option<Actor>,
+}
+
+impl Loader<CalendarKey> for VehicleCalendarLoader {
+    type Value = Result<Vec<VisitView>, Shared>;
+    type Error = Shared;
+
+    async fn load(&self, keys: &[CalendarKey]) -> Result<HashMap<CalendarKey, Self::Value>, Shared> {
+        let actor = caller(&self.actor)?;
+        let mut ranges: HashMap<(NaiveDate, NaiveDate), Vec<VehicleId>> = HashMap::new();
+        for &(vehicle_id, from, to) in keys {
+            ranges.entry((from, to)).or_default().push(vehicle_id);
+        }
+        let mut loaded = HashMap::with_capacity(keys.len());
+        for ((from, to), ids) in ranges {
+            match visits::vehicle_calendars(&self.db, actor, &ids, from, to).await {
+                Ok(mut calendars) => loaded.extend(
+                    ids.iter().map(|&id| ((id, from, to), Ok(calendars.remove(&id).unwrap_or_default()))),
+                ),
+                Err(e) => {
+                    let e = shared(e);
+                    loaded.extend(ids.iter().map(|&id| ((id, from, to), Err(Arc::clone(&e)))));
+                }
+            }
+        }
+        Ok(loaded)
+    }
+}
+
+/// Each holder's liaison contact, by holder id, read as the caller.
+pub struct ContactLoader {
+    db: DatabaseConnection,
+    actor: Option<Actor>,
+}
+
+impl Loader<UnitId> for ContactLoader {
+    type Value = ContactView;
+    type Error = Shared;
+
+    async fn load(&self, ids: &[UnitId]) -> Result<HashMap<UnitId, ContactView>, Shared> {
+        contacts::contacts_of(&self.db, caller(&self.actor)?, ids).await.map_err(shared)
+    }
+}
+
+/// Each holder's calendar feed token, by holder id, read as the caller.
+pub struct UnitCalendarLoader {
+    db: DatabaseConnection,
+    actor: Option<Actor>,
+}
+
+impl Loader<UnitId> for UnitCalendarLoader {
+    type Value = String;
+    type Error = Shared;
+
+    async fn load(&self, ids: &[UnitId]) -> Result<HashMap<UnitId, String>, Shared> {
+        calendars::unit_calendar_tokens(&self.db, caller(&self.actor)?, ids).await.map_err(shared)
+    }
+}
+
+/// Each plan's import warnings, by plan id.
+pub struct PlanWarningLoader(DatabaseConnection);
+
+impl Loader<i32> for PlanWarningLoader {
+    type Value = Vec<String>;
+    type Error = Shared;
+
+    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, Vec<String>>, Shared> {
+        plans::warnings_of(&self.0, ids).await.map_err(shared)
+    }
+}
+
+/// Each plan's section totals, by plan id.
+pub struct PlanSectionLoader(DatabaseConnection);
+
+impl Loader<i32> for PlanSectionLoader {
+    type Value = Vec<SectionSummary>;
+    type Error = Shared;
+
+    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, Vec<SectionSummary>>, Shared> {
+        plans::section_summaries_of(&self.0, ids).await.map_err(shared)
+    }
+}
+
+type Batched<T> = Arc<DataLoader<T, HashMapCache>>;
+
+fn batched<T: Send + Sync + 'static>(loader: T) -> Batched<T> {
+    Arc::new(DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()))
 }
 
 /// The loaders of one request, shared by every operation of a batch.
 #[derive(Clone)]
 pub struct Loaders {
-    vehicles: Arc<DataLoader<VehicleLoader, HashMapCache>>,
-    units: Arc<DataLoader<UnitLoader, HashMapCache>>,
+    vehicles: Batched<VehicleLoader>,
+    units: Batched<UnitLoader>,
+    visit_histories: Batched<VisitHistoryLoader>,
+    revisions: Batched<RevisionLoader>,
+    blackouts: Batched<BlackoutLoader>,
+    vehicle_calendars: Batched<VehicleCalendarLoader>,
+    contacts: Batched<ContactLoader>,
+    unit_calendars: Batched<UnitCalendarLoader>,
+    plan_warnings: Batched<PlanWarningLoader>,
+    plan_sections: Batched<PlanSectionLoader>,
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Loaders {
+    /// The loaders of a request made by `actor` (`None`: not signed in).
+    pub fn new(db: &DatabaseConnection, actor: Option<&Actor>) -> Loaders {
+        let actor = actor.cloned();
         Loaders {
-            vehicles: Arc::new(DataLoader::with_cache(
-                VehicleLoader(db.clone()),
-                tokio::spawn,
-                HashMapCache::default(),
-            )),
-            units: Arc::new(DataLoader::with_cache(
-                UnitLoader(db.clone()),
-                tokio::spawn,
-                HashMapCache::default(),
-            )),
+            vehicles: batched(VehicleLoader(db.clone())),
+            units: batched(UnitLoader(db.clone())),
+            visit_histories: batched(VisitHistoryLoader(db.clone())),
+            revisions: batched(RevisionLoader(db.clone())),
+            blackouts: batched(BlackoutLoader(db.clone())),
+            vehicle_calendars: batched(VehicleCalendarLoader { db: db.clone(), actor: actor.clone() }),
+            contacts: batched(ContactLoader { db: db.clone(), actor: actor.clone() }),
+            unit_calendars: batched(UnitCalendarLoader { db: db.clone(), actor }),
+            plan_warnings: batched(PlanWarningLoader(db.clone())),
+            plan_sections: batched(PlanSectionLoader(db.clone())),
         }
     }
 }
@@ -65,14 +237,66 @@ fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a Loaders> {
     ctx.data::<Loaders>().map_err(|_| ApiError::internal(&"a request without its data loaders").into())
 }
 
+/// The client's error for a batch that failed.
+fn failed(e: Shared) -> async_graphql::Error {
+    ApiError::from(&*e).into()
+}
+
 /// The vehicle `id`, loaded with every other vehicle the request's rows ask for.
 pub async fn vehicle(ctx: &Context<'_>, id: i32) -> ApiResult<Vehicle> {
-    let found = loaders(ctx)?.vehicles.load_one(id).await?;
+    let found = loaders(ctx)?.vehicles.load_one(id).await.map_err(failed)?;
     Ok(Vehicle(found.ok_or_else(|| ServiceError::not_found(noun::VEHICLE, id))?))
 }
 
 /// The holder `id`, loaded with every other holder the request's rows ask for.
 pub async fn unit(ctx: &Context<'_>, id: i32) -> ApiResult<Unit> {
-    let found = loaders(ctx)?.units.load_one(id).await?;
+    let found = loaders(ctx)?.units.load_one(id).await.map_err(failed)?;
     Ok(Unit::from(found.ok_or_else(|| ServiceError::not_found(noun::UNIT, id))?))
+}
+
+/// The visit's history (its latest records, oldest first), with every other visit's.
+pub async fn visit_history(ctx: &Context<'_>, visit_id: i32) -> ApiResult<Vec<AuditEntry>> {
+    Ok(loaders(ctx)?.visit_histories.load_one(visit_id).await.map_err(failed)?.unwrap_or_default())
+}
+
+/// The record's revisions, oldest first, with every other record's.
+pub async fn revisions(ctx: &Context<'_>, collection_id: i32) -> ApiResult<Vec<RevisionView>> {
+    Ok(loaders(ctx)?.revisions.load_one(collection_id).await.map_err(failed)?.unwrap_or_default())
+}
+
+/// The vehicle's blackouts, earliest first, with every other vehicle's.
+pub async fn blackouts(ctx: &Context<'_>, vehicle_id: VehicleId) -> ApiResult<Vec<vehicle_blackout::Model>> {
+    Ok(loaders(ctx)?.blackouts.load_one(vehicle_id).await.map_err(failed)?.unwrap_or_default())
+}
+
+/// The vehicle's visits in `[from, to]`, with every other vehicle's over the same range.
+pub async fn vehicle_calendar(
+    ctx: &Context<'_>,
+    vehicle_id: VehicleId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> ApiResult<Vec<VisitView>> {
+    let found = loaders(ctx)?.vehicle_calendars.load_one((vehicle_id, from, to)).await.map_err(failed)?;
+    found.unwrap_or(Ok(Vec::new())).map_err(failed)
+}
+
+/// The holder's contact, with every other holder's; the caller checked they may read it.
+pub async fn contact(ctx: &Context<'_>, unit_id: UnitId) -> ApiResult<Option<ContactView>> {
+    loaders(ctx)?.contacts.load_one(unit_id).await.map_err(failed)
+}
+
+/// The holder's feed token, with every other holder's; the caller checked they may read it.
+pub async fn unit_calendar_token(ctx: &Context<'_>, unit_id: UnitId) -> ApiResult<String> {
+    let found = loaders(ctx)?.unit_calendars.load_one(unit_id).await.map_err(failed)?;
+    Ok(found.ok_or_else(|| calendars::no_unit_calendar(unit_id))?)
+}
+
+/// The plan's import warnings, with every other plan's.
+pub async fn plan_warnings(ctx: &Context<'_>, plan_id: i32) -> ApiResult<Vec<String>> {
+    Ok(loaders(ctx)?.plan_warnings.load_one(plan_id).await.map_err(failed)?.unwrap_or_default())
+}
+
+/// The plan's sections with their totals, with every other plan's.
+pub async fn plan_sections(ctx: &Context<'_>, plan_id: i32) -> ApiResult<Vec<SectionSummary>> {
+    Ok(loaders(ctx)?.plan_sections.load_one(plan_id).await.map_err(failed)?.unwrap_or_default())
 }

@@ -11,7 +11,7 @@ use super::types::{SectionGql, UnitKindGql};
 use crate::domain::ids::UnitId;
 use crate::error::{ApiError, ApiResult};
 use crate::services::plans::{self, PlanView, QuotaRow, SectionSummary, UnitFilter, UnitOrder, UnitView};
-use crate::services::{units, Page};
+use crate::services::{units, Page, ServiceError};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -113,12 +113,10 @@ impl Plan {
     }
     /// What the import reported, e.g. a printed section total that differs from its rows.
     async fn warnings(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
-        let state = ctx.data_unchecked::<AppState>();
-        Ok(plans::plan_warnings(&state.db, self.0.id).await?)
+        super::loaders::plan_warnings(ctx, self.0.id).await
     }
     async fn sections(&self, ctx: &Context<'_>) -> ApiResult<Vec<PlanSection>> {
-        let state = ctx.data_unchecked::<AppState>();
-        Ok(plans::section_summaries(&state.db, self.0.id).await?.into_iter().map(PlanSection::from).collect())
+        Ok(super::loaders::plan_sections(ctx, self.0.id).await?.into_iter().map(PlanSection::from).collect())
     }
     /// The plan's rows (quota holders), paged and filtered: `first` 1–500 (default 50),
     /// `offset` default 0, in table order unless `orderBy` says otherwise.
@@ -246,8 +244,8 @@ impl Unit {
     async fn calendar_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
         let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
-        let token =
-            crate::services::calendars::unit_calendar_token(&state.db, actor, UnitId(self.0.id)).await?;
+        actor.may_read_holder(UnitId(self.0.id)).map_err(ServiceError::from)?;
+        let token = super::loaders::unit_calendar_token(ctx, UnitId(self.0.id)).await?;
         Ok(format!("{}/calendar/units/{token}.ics", state.public_url))
     }
     /// The holder's quota in each plan year it appears in, oldest first.

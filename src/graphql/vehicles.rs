@@ -10,8 +10,6 @@ use crate::db::entities::{vehicle, vehicle_blackout};
 use crate::domain::ids::VehicleId;
 use crate::error::ApiResult;
 use crate::services::vehicles::{self, BlackoutInput, VehicleChanges, VehicleInput};
-use crate::services::visits::{self, VisitFilter};
-use crate::services::Page;
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -134,26 +132,14 @@ impl Vehicle {
     }
     #[graphql(guard = "role(ANY_ROLE)")]
     async fn blackouts(&self, ctx: &Context<'_>) -> ApiResult<Vec<VehicleBlackout>> {
-        let state = ctx.data_unchecked::<AppState>();
-        Ok(vehicles::blackouts_of(&state.db, VehicleId(self.0.id))
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(super::loaders::blackouts(ctx, VehicleId(self.0.id)).await?.into_iter().map(Into::into).collect())
     }
-    /// The vehicle's visits in `[from, to]` (office and station).
+    /// The vehicle's visits in `[from, to]`, the first 500 (office and station).
     #[graphql(guard = "role(STAFF)")]
     async fn calendar(&self, ctx: &Context<'_>, from: Date, to: Date) -> ApiResult<Vec<Visit>> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
-        let filter = VisitFilter {
-            from: Some(from.into()),
-            to: Some(to.into()),
-            vehicle_id: Some(VehicleId(self.0.id)),
-            ..Default::default()
-        };
-        let (_, rows) =
-            visits::list_visits(&state.db, actor, &filter, Page { first: 500, offset: 0 }).await?;
+        auth::signed_in(ctx)?;
+        let rows =
+            super::loaders::vehicle_calendar(ctx, VehicleId(self.0.id), from.into(), to.into()).await?;
         Ok(rows.into_iter().map(Visit::from).collect())
     }
     /// An iCalendar feed of the vehicle's visits for drivers' phones (office and station).

@@ -12,7 +12,6 @@ use super::types::{SectionGql, SessionGql, VisitStatusGql};
 use super::vehicles::Vehicle;
 use crate::domain::ids::{VehicleId, VisitId};
 use crate::error::ApiResult;
-use crate::services::audit::{self, AuditFilter};
 use crate::services::visits::{self, BookingInput, RescheduleInput, VisitFilter, VisitView};
 use crate::services::{Page, ServiceError};
 use crate::state::AppState;
@@ -301,14 +300,7 @@ impl Visit {
     /// Every change to this visit, oldest first (office only).
     #[graphql(guard = "role(OFFICE)")]
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<VisitChange>> {
-        let state = ctx.data_unchecked::<AppState>();
-        let filter = AuditFilter {
-            entity: Some("visit".into()),
-            entity_id: Some(self.0.id.to_string()),
-            ..Default::default()
-        };
-        let (_, mut rows) = audit::list(&state.db, &filter, Page { first: 500, offset: 0 }).await?;
-        rows.reverse();
+        let rows = super::loaders::visit_history(ctx, self.0.id).await?;
         Ok(rows
             .into_iter()
             .map(|r| VisitChange {

@@ -254,7 +254,7 @@ pub async fn graphql_post(req: &Request, body: Body, Data(gql): Data<&GraphqlHtt
         Err(response) => return response,
     };
     let address = ClientAddress(super::security::client_address(req, &gql.state.http.trusted_proxies));
-    let loaders = Loaders::new(&gql.state.db);
+    let loaders = Loaders::new(&gql.state.db, auth.actor());
     let operation = operation_names(&batch);
     let batch = batch.data(auth).data(address).data(loaders);
     let answer = crate::error::logged_once_per_request(&operation, gql.schema.execute_batch(batch)).await;
@@ -319,7 +319,8 @@ pub async fn graphql_get(req: &Request, Data(gql): Data<&GraphqlHttp>) -> Respon
         Err(response) => return response,
     };
     let address = ClientAddress(super::security::client_address(req, &gql.state.http.trusted_proxies));
-    let request = request.data(auth).data(address).data(Loaders::new(&gql.state.db));
+    let loaders = Loaders::new(&gql.state.db, auth.actor());
+    let request = request.data(auth).data(address).data(loaders);
     let operation = operation_name(&request).unwrap_or_default();
     let answer = crate::error::logged_once_per_request(&operation, gql.schema.execute(request)).await;
     graphql_response(media, BatchResponse::Single(answer))

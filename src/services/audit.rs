@@ -1,8 +1,10 @@
 //! The audit trail: every write appends one record in the same transaction as the write.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::Value;
 
@@ -130,21 +132,54 @@ pub async fn list(
     let total = query.clone().count(db).await?;
     let rows =
         query.order_by_desc(audit_log::Column::Id).offset(page.offset).limit(page.first).all(db).await?;
+    Ok((total, rows.into_iter().map(entry).collect()))
+}
+
+fn entry(r: audit_log::Model) -> AuditEntry {
     let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
-    Ok((
-        total,
-        rows.into_iter()
-            .map(|r| AuditEntry {
-                id: r.id,
-                at: r.at,
-                actor_user_id: r.actor_user_id,
-                actor: r.actor,
-                entity: r.entity,
-                entity_id: r.entity_id,
-                action: r.action,
-                before: parse(r.before),
-                after: parse(r.after),
-            })
-            .collect(),
-    ))
+    AuditEntry {
+        id: r.id,
+        at: r.at,
+        actor_user_id: r.actor_user_id,
+        actor: r.actor,
+        entity: r.entity,
+        entity_id: r.entity_id,
+        action: r.action,
+        before: parse(r.before),
+        after: parse(r.after),
+    }
+}
+
+/// How many of its latest records an object's history shows.
+pub const HISTORY_ROWS: u64 = 500;
+
+/// The history of each object `ids` of `entity` (e.g. every visit of a page): its latest
+/// [`HISTORY_ROWS`] records, oldest first, all read in one query. Objects without a record
+/// are left out. Only the office reads the trail; the resolver checks that.
+pub async fn histories(
+    db: &impl ConnectionTrait,
+    entity: &str,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<AuditEntry>>, ServiceError> {
+    let of_these = Condition::all()
+        .add(audit_log::Column::Entity.eq(entity))
+        .add(audit_log::Column::EntityId.is_in(ids.iter().cloned()));
+    let latest = crate::db::first_per_key::<audit_log::Entity>(
+        audit_log::Column::Id,
+        audit_log::Column::EntityId,
+        of_these,
+        &[(audit_log::Column::Id, Order::Desc)],
+        HISTORY_ROWS,
+    );
+    let rows = audit_log::Entity::find()
+        .filter(audit_log::Column::Id.in_subquery(latest))
+        .order_by_asc(audit_log::Column::Id)
+        .all(db)
+        .await?;
+    let mut histories: HashMap<String, Vec<AuditEntry>> = HashMap::new();
+    for row in rows {
+        let Some(id) = row.entity_id.clone() else { continue };
+        histories.entry(id).or_default().push(entry(row));
+    }
+    Ok(histories)
 }

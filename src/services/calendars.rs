@@ -1,5 +1,7 @@
 //! iCalendar feeds of visits, one per vehicle and one per holder, behind unguessable tokens
 //! so phone calendars can subscribe without logging in.
+use std::collections::HashMap;
+
 use chrono::TimeDelta;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -28,8 +30,31 @@ pub async fn unit_calendar_token(
         .filter(unit_calendar::Column::UnitId.eq(unit_id))
         .one(db)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位的日历")))?;
+        .ok_or_else(|| no_unit_calendar(unit_id))?;
     Ok(row.token)
+}
+
+/// The feed tokens of the holders `unit_ids`, in one query however many; refused unless the
+/// caller may read every one of them (a list checks each row first, as
+/// [`unit_calendar_token`] does).
+pub async fn unit_calendar_tokens(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    unit_ids: &[UnitId],
+) -> Result<HashMap<UnitId, String>, ServiceError> {
+    for unit_id in unit_ids {
+        actor.may_read_holder(*unit_id)?;
+    }
+    let rows = unit_calendar::Entity::find()
+        .filter(unit_calendar::Column::UnitId.is_in(unit_ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (UnitId(r.unit_id), r.token)).collect())
+}
+
+/// What a holder without a feed token answers (none should be: a migration backfilled them).
+pub fn no_unit_calendar(unit_id: UnitId) -> ServiceError {
+    ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位的日历"))
 }
 
 /// Gives a new holder its feed token, in the transaction that creates it.
@@ -67,7 +92,7 @@ pub async fn rotate_unit_calendar(
         .filter(unit_calendar::Column::UnitId.eq(unit_id))
         .one(&txn)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位的日历")))?;
+        .ok_or_else(|| no_unit_calendar(unit_id))?;
     let mut changed: unit_calendar::ActiveModel = row.into();
     let token = super::random_token();
     changed.token = Set(token.clone());

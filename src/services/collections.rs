@@ -9,6 +9,8 @@
 //!
 //! A record entered against the wrong visit is voided, never deleted: it stays readable
 //! with its reason, counts nowhere, and its visit is confirmed again (awaiting its record).
+use std::collections::HashMap;
+
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -480,19 +482,22 @@ pub async fn collection_by_id(
     view(db, found.ok_or_else(|| ServiceError::not_found(super::noun::COLLECTION, id))?).await
 }
 
-/// Every revision of a record, oldest first.
-pub async fn revisions(
-    db: &DatabaseConnection,
-    collection_id: i32,
-) -> Result<Vec<RevisionView>, ServiceError> {
+/// Every revision of each record `collection_ids`, oldest first, in one query. Records
+/// always have their first revision; unknown ids are left out. The caller read the records
+/// themselves, as whoever may.
+pub async fn revisions_of(
+    db: &impl ConnectionTrait,
+    collection_ids: &[i32],
+) -> Result<HashMap<i32, Vec<RevisionView>>, ServiceError> {
     let rows = collection_revision::Entity::find()
-        .filter(collection_revision::Column::CollectionId.eq(collection_id))
+        .filter(collection_revision::Column::CollectionId.is_in(collection_ids.iter().copied()))
+        .order_by_asc(collection_revision::Column::CollectionId)
         .order_by_asc(collection_revision::Column::Revision)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| RevisionView {
+    let mut revisions: HashMap<i32, Vec<RevisionView>> = HashMap::new();
+    for r in rows {
+        revisions.entry(r.collection_id).or_default().push(RevisionView {
             revision: r.revision,
             site: r.site,
             date: r.date,
@@ -507,8 +512,9 @@ pub async fn revisions(
             reason: r.reason,
             recorded_by: r.recorded_by,
             recorded_at: r.recorded_at,
-        })
-        .collect())
+        });
+    }
+    Ok(revisions)
 }
 
 #[derive(Debug, Clone, Default)]

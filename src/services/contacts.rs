@@ -1,4 +1,6 @@
 //! Quota holders' liaison contacts: editable by the office and the holder's own liaisons.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -53,6 +55,25 @@ pub async fn contact_of(
         .one(db)
         .await?;
     Ok(found.map(|(c, u)| view(c, u.map(|u| u.name).unwrap_or_default())))
+}
+
+/// The contacts of the holders `unit_ids`, in one query however many; a holder without a
+/// contact is left out. Refused unless the caller may read every one of them: a list that
+/// mixes holders checks each row with [`Actor::may_read_holder`] before it asks.
+pub async fn contacts_of(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    unit_ids: &[UnitId],
+) -> Result<HashMap<UnitId, ContactView>, ServiceError> {
+    for unit_id in unit_ids {
+        actor.may_read_holder(*unit_id)?;
+    }
+    let found = unit_contact::Entity::find()
+        .filter(unit_contact::Column::UnitId.is_in(unit_ids.iter().copied()))
+        .find_also_related(unit::Entity)
+        .all(db)
+        .await?;
+    Ok(found.into_iter().map(|(c, u)| (c.unit_id, view(c, u.map(|u| u.name).unwrap_or_default()))).collect())
 }
 
 /// Every contact the caller may see, by holder id.

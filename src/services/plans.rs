@@ -59,12 +59,25 @@ pub async fn all_plans(db: &impl ConnectionTrait) -> Result<Vec<PlanView>, Servi
 }
 
 pub async fn plan_warnings(db: &impl ConnectionTrait, plan_id: i32) -> Result<Vec<String>, ServiceError> {
+    Ok(warnings_of(db, &[plan_id]).await?.remove(&plan_id).unwrap_or_default())
+}
+
+/// What the import reported for each plan `plan_ids`, in one query; a plan without a
+/// warning is left out.
+pub async fn warnings_of(
+    db: &impl ConnectionTrait,
+    plan_ids: &[i32],
+) -> Result<HashMap<i32, Vec<String>>, ServiceError> {
     let rows = plan_warning::Entity::find()
-        .filter(plan_warning::Column::PlanId.eq(plan_id))
+        .filter(plan_warning::Column::PlanId.is_in(plan_ids.iter().copied()))
         .order_by_asc(plan_warning::Column::Id)
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|w| w.message).collect())
+    let mut of: HashMap<i32, Vec<String>> = HashMap::new();
+    for w in rows {
+        of.entry(w.plan_id).or_default().push(w.message);
+    }
+    Ok(of)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +90,7 @@ pub struct SectionSummary {
 
 #[derive(FromQueryResult)]
 struct SectionSum {
+    plan_id: i32,
     section: String,
     row_total: i64,
     unit_count: i64,
@@ -87,28 +101,51 @@ pub async fn section_summaries(
     db: &impl ConnectionTrait,
     plan_id: i32,
 ) -> Result<Vec<SectionSummary>, ServiceError> {
+    Ok(section_summaries_of(db, &[plan_id]).await?.remove(&plan_id).unwrap_or_default())
+}
+
+/// [`section_summaries`] of each plan `plan_ids`, in two queries however many plans.
+pub async fn section_summaries_of(
+    db: &impl ConnectionTrait,
+    plan_ids: &[i32],
+) -> Result<HashMap<i32, Vec<SectionSummary>>, ServiceError> {
     let sums = plan_quota::Entity::find()
         .select_only()
+        .column(plan_quota::Column::PlanId)
         .column(plan_quota::Column::Section)
         .column_as(crate::db::sum_i64(plan_quota::Column::Quota), "row_total")
         .column_as(Expr::col(plan_quota::Column::Id).count(), "unit_count")
-        .filter(plan_quota::Column::PlanId.eq(plan_id))
+        .filter(plan_quota::Column::PlanId.is_in(plan_ids.iter().copied()))
+        .group_by(plan_quota::Column::PlanId)
         .group_by(plan_quota::Column::Section)
         .into_model::<SectionSum>()
         .all(db)
         .await?;
-    let printed =
-        plan_section::Entity::find().filter(plan_section::Column::PlanId.eq(plan_id)).all(db).await?;
-    Ok(Section::ALL
+    let sums: HashMap<(i32, String), SectionSum> =
+        sums.into_iter().map(|s| ((s.plan_id, s.section.clone()), s)).collect();
+    let printed: HashMap<(i32, Section), i64> = plan_section::Entity::find()
+        .filter(plan_section::Column::PlanId.is_in(plan_ids.iter().copied()))
+        .all(db)
+        .await?
         .into_iter()
-        .map(|section| {
-            let sum = sums.iter().find(|s| s.section == section.code());
-            SectionSummary {
-                section,
-                printed_total: printed.iter().find(|p| p.section == section).map(|p| p.printed_total),
-                row_total: sum.map_or(0, |s| s.row_total),
-                unit_count: sum.map_or(0, |s| s.unit_count),
-            }
+        .map(|p| ((p.plan_id, p.section), p.printed_total))
+        .collect();
+    Ok(plan_ids
+        .iter()
+        .map(|&plan_id| {
+            let summaries = Section::ALL
+                .into_iter()
+                .map(|section| {
+                    let sum = sums.get(&(plan_id, section.code().to_owned()));
+                    SectionSummary {
+                        section,
+                        printed_total: printed.get(&(plan_id, section)).copied(),
+                        row_total: sum.map_or(0, |s| s.row_total),
+                        unit_count: sum.map_or(0, |s| s.unit_count),
+                    }
+                })
+                .collect();
+            (plan_id, summaries)
         })
         .collect())
 }

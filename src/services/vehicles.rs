@@ -221,6 +221,26 @@ pub async fn blackouts_of(
         .await?)
 }
 
+/// The blackouts of each vehicle `ids`, earliest first, in one query however many ids; a
+/// vehicle without any is left out.
+pub async fn blackouts_of_many(
+    db: &impl ConnectionTrait,
+    ids: &[VehicleId],
+) -> Result<std::collections::HashMap<VehicleId, Vec<vehicle_blackout::Model>>, ServiceError> {
+    let rows = vehicle_blackout::Entity::find()
+        .filter(vehicle_blackout::Column::VehicleId.is_in(ids.iter().copied()))
+        .order_by_asc(vehicle_blackout::Column::VehicleId)
+        .order_by_asc(vehicle_blackout::Column::FromDate)
+        .order_by_asc(vehicle_blackout::Column::Id)
+        .all(db)
+        .await?;
+    let mut of: std::collections::HashMap<VehicleId, Vec<vehicle_blackout::Model>> = Default::default();
+    for b in rows {
+        of.entry(b.vehicle_id).or_default().push(b);
+    }
+    Ok(of)
+}
+
 pub struct BlackoutInput {
     pub from: NaiveDate,
     pub to: NaiveDate,

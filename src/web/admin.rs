@@ -302,12 +302,14 @@ pub async fn vehicles_page(
         Ok(v) => v,
         Err(e) => return render::service_error_for(&s, e),
     };
+    let ids: Vec<VehicleId> = vehicles.iter().map(|v| VehicleId(v.id)).collect();
+    let mut blackouts_of = match vehicles::blackouts_of_many(&state.db, &ids).await {
+        Ok(b) => b,
+        Err(e) => return render::service_error_for(&s, e),
+    };
     let mut rows = Vec::new();
     for v in vehicles {
-        let blackouts = match vehicles::blackouts_of(&state.db, VehicleId(v.id)).await {
-            Ok(b) => b,
-            Err(e) => return render::service_error_for(&s, e),
-        };
+        let blackouts = blackouts_of.remove(&VehicleId(v.id)).unwrap_or_default();
         rows.push(VehicleRow {
             id: v.id,
             name: v.name,

@@ -18,6 +18,7 @@ mod fulfilment;
 mod http_safety;
 mod import;
 mod layering;
+mod list_lookups;
 mod notices;
 mod numbers;
 mod outage;

@@ -290,7 +290,8 @@ async fn an_error_every_row_of_a_list_meets_is_logged_once_per_request() {
     for day in ["2020-03-02", "2020-03-03", "2020-03-04", "2020-03-05"] {
         app.book(&office, &hbust, &vehicle, day, "MORNING", 30).await;
     }
-    // Each visit's history is read on its own; the table it reads goes missing.
+    // The page's histories are read in one batch, and the table it reads goes missing: every
+    // row meets the one failure.
     app.db.execute_unprepared("ALTER TABLE audit_log RENAME TO audit_log_moved_away").await.unwrap();
     let query = "query EveryRowMeetsOneFault { visits { nodes { id history { action } } } }";
     let answer = app.gql_as(&office, query, serde_json::json!({})).await;

@@ -580,3 +580,60 @@ async fn the_office_only_services_refuse_other_roles_without_the_api_in_front() 
     }
     assert_eq!(audit().await.unwrap(), records_before, "nothing was written");
 }
+
+/// The term reminders read every holder's figures in one fulfilment and check every holder's
+/// visits in one query: for three universities as for one (each still gets its own figure).
+#[tokio::test]
+async fn the_term_reminders_of_three_universities_read_figures_and_visits_once_as_for_one() {
+    let app = crate::helpers::spawn_app().await;
+    let office = office_with_terms(&app, &[(HBUST, "liaison@hbust.example.edu.cn")]).await;
+    app.create_vehicle(&office, "鄂L采血01").await;
+    // Donors of 咸宁职业技术学院 gave 5 at the central station in January.
+    let station = app.user_token("station", Role::Station, None).await;
+    let xnvc = app.unit_id("咸宁职业技术学院").await;
+    app.gql_ok_as(
+        &station,
+        "mutation($i: RecordCollectionInput!) { recordCollection(input: $i) { id } }",
+        json!({ "i": { "unitId": xnvc, "site": "CENTRAL_STATION", "date": "2020-01-20", "bags200": 5 } }),
+    )
+    .await;
+    let monday = chrono::NaiveDate::from_ymd_opt(2020, 2, 3).unwrap();
+    let terms = |planned: Vec<bloodplan::services::outbox::NewMessage>| {
+        let mut seen: Vec<(String, String)> = planned
+            .into_iter()
+            .filter(|m| m.kind == bloodplan::domain::reminders::MessageKind::Term)
+            .map(|m| {
+                let figure = m.email.text.split("尚有 ").nth(1).and_then(|t| t.split(' ').next());
+                (m.recipient, figure.unwrap_or_default().to_owned())
+            })
+            .collect();
+        seen.sort();
+        seen
+    };
+    let collection_reads = |ran: &[String]| ran.iter().filter(|sql| sql.contains("\"collection\"")).count();
+    let visit_checks = |ran: &[String]| {
+        ran.iter().filter(|sql| sql.contains("DISTINCT") && sql.contains("\"visit\"")).count()
+    };
+
+    let plan = || reminders::plan_reminders(&app.db, &app.state.reminders, monday);
+    let (one, ran_one) = app.statements_of(plan()).await;
+    assert_eq!(terms(one.unwrap()), [("liaison@hbust.example.edu.cn".to_owned(), "2800".to_owned())]);
+    for (unit, email) in [
+        ("咸宁职业技术学院", "liaison@xnvc.example.edu.cn"),
+        ("湖北商贸学院(咸宁校区)", "liaison@hbcu.example.edu.cn"),
+    ] {
+        let id = app.unit_id(unit).await;
+        app.gql_ok_as(&office, SET_CONTACT, json!({ "u": id, "e": email })).await;
+    }
+    let (three, ran_three) = app.statements_of(plan()).await;
+    assert_eq!(
+        terms(three.unwrap()),
+        [
+            ("liaison@hbcu.example.edu.cn".to_owned(), "400".to_owned()),
+            ("liaison@hbust.example.edu.cn".to_owned(), "2800".to_owned()),
+            ("liaison@xnvc.example.edu.cn".to_owned(), "1995".to_owned()),
+        ]
+    );
+    assert_eq!((collection_reads(&ran_one), collection_reads(&ran_three)), (1, 1), "{ran_three:#?}");
+    assert_eq!((visit_checks(&ran_one), visit_checks(&ran_three)), (1, 1), "{ran_three:#?}");
+}

@@ -2,12 +2,13 @@
 //!
 //! Every figure an email quotes (collected, remaining, behind schedule) comes from the
 //! fulfilment service for the same day, so the emails and the dashboard never disagree.
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, NaiveTime, TimeDelta};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
 };
 use serde_json::json;
 
@@ -113,7 +114,8 @@ async fn term_reminders(
         .all(db)
         .await?;
     let contacts = contacts(db).await?;
-    let mut planned = Vec::new();
+    // First every term whose reminder is due today, for every term-bound holder.
+    let mut due = Vec::new();
     for year in today.year() - 1..=today.year() + 1 {
         let quotas = quotas(db, year).await?;
         for u in &universities {
@@ -126,76 +128,137 @@ async fn term_reminders(
             };
             for (term, start, end) in dates.terms() {
                 let Some(offset) = rules::due_offset(start, today, offsets) else { continue };
-                // A visit in the week before the term already serves it.
-                let booked = visit::Entity::find()
-                    .filter(visit::Column::UnitId.eq(u.id))
-                    .filter(
-                        visit::Column::Status
-                            .is_in([VisitStatus::Confirmed.code(), VisitStatus::Completed.code()]),
-                    )
-                    .filter(visit::Column::Date.between(start - TimeDelta::days(7), end))
-                    .one(db)
-                    .await?;
-                if booked.is_some() {
-                    continue;
-                }
-                let Some(holder) = fulfilment::holder_fulfilment(
-                    db,
-                    year,
-                    today,
-                    ctx.booking.behind_margin_points,
-                    UnitId(u.id),
-                )
-                .await?
-                else {
-                    continue;
-                };
-                let remaining = holder.progress.remaining;
-                // Two weeks either side of the term start, as this holder could book them
-                // today, one line per vehicle-day, a few each week.
-                let free = visits::availability(
-                    db,
-                    &ctx.booking,
-                    today,
-                    start - TimeDelta::days(14),
-                    start + TimeDelta::days(13),
-                    None,
-                    Some(UnitId(u.id)),
-                )
-                .await?;
-                let names: HashMap<VehicleId, String> =
-                    free.iter().map(|f| (f.vehicle_id, f.vehicle_name.clone())).collect();
-                let sessions: Vec<_> = free.iter().map(|f| (f.vehicle_id, f.date, f.session)).collect();
-                let free_sessions = rules::spread_vehicle_days(&sessions, SESSIONS_PER_WEEK)
-                    .into_iter()
-                    .map(|d| {
-                        (d.date, names.get(&d.vehicle_id).cloned().unwrap_or_default(), d.label.to_owned())
-                    })
-                    .collect();
-                let email = term_reminder(
-                    &TermReminder {
-                        unit_name: u.name.clone(),
-                        liaison_name: Some(contact.name.clone()),
-                        term_label: term.label_zh(year),
-                        term_start: start,
-                        remaining_quota: remaining,
-                        free_sessions,
-                        booking_hint: booking_hint(ctx),
-                    },
-                    &ctx.office,
-                );
-                planned.push(NewMessage {
-                    dedup_key: rules::term_key(UnitId(u.id), year, term, offset),
-                    kind: MessageKind::Term,
-                    recipient: contact.email.clone(),
-                    recipient_name: Some(contact.name.clone()),
-                    email,
-                    visit: None,
-                });
+                due.push(DueTerm { unit: u, contact, year, term, start, end, offset });
             }
         }
     }
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    // A visit in the week before the term already serves it: one query for all of them.
+    let served = served_terms(db, &due).await?;
+    let mut figures: HashMap<i32, HashMap<UnitId, fulfilment::UnitProgress>> = HashMap::new();
+    let mut planned = Vec::new();
+    for d in due.iter().filter(|d| !served.contains(&(UnitId(d.unit.id), d.start))) {
+        let DueTerm { unit: u, contact, year, term, start, offset, .. } = *d;
+        // Every holder's figures of the year in one call, as the dashboard shows them.
+        let holders = match figures.entry(year) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(first) => {
+                first.insert(holders_of_year(db, year, today, ctx.booking.behind_margin_points).await?)
+            }
+        };
+        let Some(holder) = holders.get(&UnitId(u.id)) else { continue };
+        let remaining = holder.progress.remaining;
+        // Two weeks either side of the term start, as this holder could book them
+        // today, one line per vehicle-day, a few each week.
+        let free = visits::availability(
+            db,
+            &ctx.booking,
+            today,
+            start - TimeDelta::days(14),
+            start + TimeDelta::days(13),
+            None,
+            Some(UnitId(u.id)),
+        )
+        .await?;
+        let names: HashMap<VehicleId, String> =
+            free.iter().map(|f| (f.vehicle_id, f.vehicle_name.clone())).collect();
+        let sessions: Vec<_> = free.iter().map(|f| (f.vehicle_id, f.date, f.session)).collect();
+        let free_sessions = rules::spread_vehicle_days(&sessions, SESSIONS_PER_WEEK)
+            .into_iter()
+            .map(|d| (d.date, names.get(&d.vehicle_id).cloned().unwrap_or_default(), d.label.to_owned()))
+            .collect();
+        let email = term_reminder(
+            &TermReminder {
+                unit_name: u.name.clone(),
+                liaison_name: Some(contact.name.clone()),
+                term_label: term.label_zh(year),
+                term_start: start,
+                remaining_quota: remaining,
+                free_sessions,
+                booking_hint: booking_hint(ctx),
+            },
+            &ctx.office,
+        );
+        planned.push(NewMessage {
+            dedup_key: rules::term_key(UnitId(u.id), year, term, offset),
+            kind: MessageKind::Term,
+            recipient: contact.email.clone(),
+            recipient_name: Some(contact.name.clone()),
+            email,
+            visit: None,
+        });
+    }
     Ok(planned)
+}
+
+/// A term-bound holder's term whose reminder is due today.
+#[derive(Clone, Copy)]
+struct DueTerm<'a> {
+    unit: &'a unit::Model,
+    contact: &'a unit_contact::Model,
+    year: i32,
+    term: rules::Term,
+    start: NaiveDate,
+    end: NaiveDate,
+    offset: i64,
+}
+
+/// The due terms (holder, term start) that a confirmed or completed visit from a week
+/// before the start to the end already serves, read in one query for all of them.
+async fn served_terms(
+    db: &DatabaseConnection,
+    due: &[DueTerm<'_>],
+) -> Result<HashSet<(UnitId, NaiveDate)>, ServiceError> {
+    let window = |d: &DueTerm| (d.start - TimeDelta::days(7), d.end);
+    let any_window = due.iter().fold(Condition::any(), |any, d| {
+        let (from, to) = window(d);
+        any.add(
+            Condition::all()
+                .add(visit::Column::UnitId.eq(UnitId(d.unit.id)))
+                .add(visit::Column::Date.between(from, to)),
+        )
+    });
+    let visited: Vec<(UnitId, NaiveDate)> = visit::Entity::find()
+        .select_only()
+        .column(visit::Column::UnitId)
+        .column(visit::Column::Date)
+        .distinct()
+        .filter(visit::Column::Status.is_in([VisitStatus::Confirmed.code(), VisitStatus::Completed.code()]))
+        .filter(any_window)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut dates_of: HashMap<UnitId, Vec<NaiveDate>> = HashMap::new();
+    for (unit_id, date) in visited {
+        dates_of.entry(unit_id).or_default().push(date);
+    }
+    Ok(due
+        .iter()
+        .filter(|d| {
+            let (from, to) = window(d);
+            dates_of
+                .get(&UnitId(d.unit.id))
+                .is_some_and(|dates| dates.iter().any(|x| (from..=to).contains(x)))
+        })
+        .map(|d| (UnitId(d.unit.id), d.start))
+        .collect())
+}
+
+/// Every holder's figures of `year` as of `today`, by holder id, exactly as the dashboard
+/// gives them; none when the year has no plan.
+async fn holders_of_year(
+    db: &DatabaseConnection,
+    year: i32,
+    today: NaiveDate,
+    margin_points: i64,
+) -> Result<HashMap<UnitId, fulfilment::UnitProgress>, ServiceError> {
+    match fulfilment::fulfilment(db, year, today, margin_points).await {
+        Ok(report) => Ok(report.units.into_iter().map(|u| (u.unit_id, u)).collect()),
+        Err(ServiceError::NotFound(_)) => Ok(HashMap::new()),
+        Err(e) => Err(e),
+    }
 }
 
 async fn visit_reminders(
@@ -214,12 +277,19 @@ async fn visit_reminders(
         .all(db)
         .await?;
     let contacts = contacts(db).await?;
+    let vehicle_ids: Vec<VehicleId> = upcoming.iter().map(|(v, _)| v.vehicle_id).collect();
+    let vehicles: HashMap<VehicleId, String> = vehicle::Entity::find()
+        .filter(vehicle::Column::Id.is_in(vehicle_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|x| (VehicleId(x.id), x.name))
+        .collect();
     let mut planned = Vec::new();
     for (v, u) in upcoming {
         let (Some(u), Some(contact)) = (u, contacts.get(&v.unit_id)) else { continue };
         let Some(offset) = rules::due_offset(v.date, today, offsets) else { continue };
-        let vehicle_name =
-            vehicle::Entity::find_by_id(v.vehicle_id).one(db).await?.map(|x| x.name).unwrap_or_default();
+        let vehicle_name = vehicles.get(&v.vehicle_id).cloned().unwrap_or_default();
         let session = v.session;
         let email = visit_reminder(
             &VisitReminder {

@@ -28,7 +28,7 @@ pub use availability::{availability, FreeSession, MAX_RANGE_DAYS};
 pub use booking::{
     book_visit, cancel_visit, confirm_visit, mark_no_show, reschedule_visit, BookingInput, RescheduleInput,
 };
-pub use queries::{county_unit_id, list_visits, visit_by_id, VisitFilter};
+pub use queries::{county_unit_id, list_visits, vehicle_calendars, visit_by_id, VisitFilter, CALENDAR_ROWS};
 
 pub mod codes {
     pub const SLOT_TAKEN: &str = "SLOT_TAKEN";

@@ -1,9 +1,11 @@
 //! Reading visits: one, a filtered page, and the donors a holder has booked.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
 };
 
 use crate::db::entities::{plan_quota, unit, vehicle, visit};
@@ -80,6 +82,59 @@ pub async fn list_visits(
         })
         .collect();
     Ok((total, views))
+}
+
+/// How many visits one vehicle's calendar lists at most.
+pub const CALENDAR_ROWS: u64 = 500;
+
+/// Each vehicle's visits in `[from, to]`, in date order, at most [`CALENDAR_ROWS`] per
+/// vehicle: the calendars of a whole fleet in one query (and one for the vehicles' names).
+/// A liaison sees only their own holder's visits, as in [`list_visits`].
+pub async fn vehicle_calendars(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    vehicle_ids: &[VehicleId],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<VehicleId, Vec<VisitView>>, ServiceError> {
+    crate::services::check_dates([from, to])?;
+    let own_unit = actor.holder_scope()?;
+    let in_range = Condition::all()
+        .add(visit::Column::VehicleId.is_in(vehicle_ids.iter().copied()))
+        .add(visit::Column::Date.gte(from))
+        .add(visit::Column::Date.lte(to))
+        .add_option(own_unit.map(|u| visit::Column::UnitId.eq(u)));
+    let first = crate::db::first_per_key::<visit::Entity>(
+        visit::Column::Id,
+        visit::Column::VehicleId,
+        in_range,
+        &[(visit::Column::Date, Order::Asc), (visit::Column::Id, Order::Asc)],
+        CALENDAR_ROWS,
+    );
+    let rows = visit::Entity::find()
+        .filter(visit::Column::Id.in_subquery(first))
+        .order_by_asc(visit::Column::Date)
+        .order_by_asc(visit::Column::Id)
+        .find_also_related(unit::Entity)
+        .all(db)
+        .await?;
+    let names: HashMap<VehicleId, String> = vehicle::Entity::find()
+        .filter(vehicle::Column::Id.is_in(vehicle_ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (VehicleId(v.id), v.name))
+        .collect();
+    let mut calendars: HashMap<VehicleId, Vec<VisitView>> = HashMap::new();
+    for (v, u) in rows {
+        let vehicle_name = names.get(&v.vehicle_id).cloned().unwrap_or_default();
+        calendars.entry(v.vehicle_id).or_default().push(view_with(
+            v,
+            u.map(|u| u.name).unwrap_or_default(),
+            vehicle_name,
+        ));
+    }
+    Ok(calendars)
 }
 
 /// The holder id of a county (section `COUNTY`) by its name.
