@@ -156,9 +156,24 @@ pub async fn fulfilment(
     margin_points: i64,
 ) -> Result<Fulfilment, ServiceError> {
     let scope = scope(db, year, as_of, margin_points).await?;
-    let by_section = sections(db, &scope).await?;
-    let city = city(&scope, &by_section);
     let units = holder_rows(db, &scope, &Listing::default(), ProgressOrder::Table, None).await?;
+    // Rolled up from these rows, not asked again: a report's totals are the sums of its
+    // rows even when a write commits meanwhile.
+    let printed = printed_totals(db, &scope).await?;
+    let by_section = Section::ALL
+        .into_iter()
+        .map(|section| {
+            let rows: Vec<&UnitProgress> = units.iter().filter(|u| u.section == section).collect();
+            SectionProgress {
+                section,
+                unit_count: rows.len() as i64,
+                behind_count: rows.iter().filter(|u| u.progress.behind_schedule).count() as i64,
+                progress: Progress::sum(rows.iter().map(|u| &u.progress), scope.schedule),
+                printed_total: printed(section),
+            }
+        })
+        .collect::<Vec<_>>();
+    let city = city(&scope, &by_section);
     let by_county = units.iter().filter(|u| u.section == Section::County).cloned().collect();
     let Scope { plan, as_of, schedule } = scope;
     Ok(Fulfilment { plan, as_of, schedule, city, by_section, by_county, units })
@@ -205,6 +220,7 @@ pub async fn sections(
     }
     let h = |c: &str| Expr::col((Alias::new("h"), Alias::new(c)));
     let behind: Expr = Expr::case(scope.schedule.behind(h("donations"), h("quota")), 1).finally(0).into();
+    let backend = db.get_database_backend();
     let query = Query::select()
         .expr_as(h("section"), Alias::new("section"))
         .expr_as(Expr::cust("COUNT(*)").cast_as("BIGINT"), Alias::new("unit_count"))
@@ -213,12 +229,11 @@ pub async fn sections(
         .expr_as(crate::db::sum_i64(h("booked")), Alias::new("booked"))
         .expr_as(crate::db::sum_i64(h("donations")), Alias::new("donations"))
         .expr_as(crate::db::sum_i64(h("volume_ml")), Alias::new("volume_ml"))
-        .from_subquery(holder_figures(scope, &Holders::All, false), Alias::new("h"))
+        .from_subquery(holder_figures(scope, &Listing::default(), backend, false), Alias::new("h"))
         .group_by_col((Alias::new("h"), Alias::new("section")))
         .to_owned();
-    let rows = SectionRow::find_by_statement(db.get_database_backend().build(&query)).all(db).await?;
-    let printed =
-        plan_section::Entity::find().filter(plan_section::Column::PlanId.eq(scope.plan.id)).all(db).await?;
+    let rows = SectionRow::find_by_statement(backend.build(&query)).all(db).await?;
+    let printed = printed_totals(db, scope).await?;
     let s = scope.schedule;
     Ok(Section::ALL
         .into_iter()
@@ -236,10 +251,20 @@ pub async fn sections(
                     get(|r| r.volume_ml),
                     s,
                 ),
-                printed_total: printed.iter().find(|p| p.section == section).map(|p| p.printed_total),
+                printed_total: printed(section),
             }
         })
         .collect())
+}
+
+/// Each section's total as the notice printed it.
+async fn printed_totals(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<impl Fn(Section) -> Option<i64>, ServiceError> {
+    let printed =
+        plan_section::Entity::find().filter(plan_section::Column::PlanId.eq(scope.plan.id)).all(db).await?;
+    Ok(move |section| printed.iter().find(|p| p.section == section).map(|p| p.printed_total))
 }
 
 /// The group plan: the sections summed.
@@ -393,18 +418,31 @@ fn plan_rows(scope: &Scope, join_unit: bool) -> SelectStatement {
     q
 }
 
-/// One row per holder of the plan (of `holders`): `unit_id`, `section`, `seq`, `quota`,
-/// `donations`, `volume_ml`, `booked` (every figure a BIGINT, 0 when nothing was kept), and
-/// with `with_unit` also `name` and `kind`. Every question starts from this statement.
-fn holder_figures(scope: &Scope, holders: &Holders, with_unit: bool) -> SelectStatement {
-    let only = match holders {
+/// One row per holder the listing keeps (its holders, section, kind and name; not yet its
+/// `behind_schedule`, a figure): `unit_id`, `section`, `seq`, `quota`, `donations`,
+/// `volume_ml`, `booked` (every figure a BIGINT, 0 when nothing was kept), with `with_unit`
+/// also `name` and `kind`. Every question starts from this statement; the sums are read
+/// only for the holders kept.
+fn holder_figures(scope: &Scope, listing: &Listing, backend: DbBackend, with_unit: bool) -> SelectStatement {
+    let conditions = listing.plan_conditions(backend);
+    let join_unit = with_unit || listing.needs_unit();
+    let chosen = match &listing.holders {
+        Holders::Only(ids) => Some(totals::Holders::Only(ids)),
         Holders::All => None,
-        Holders::Only(ids) => Some(ids.as_slice()),
     };
-    let sums = totals::sums_as_of(&totals::AsOf::new(scope.plan.year, scope.as_of), only);
+    // Some of the plan's holders: their sums only (a semi-join the indexes serve).
+    let mut kept = plan_rows(scope, listing.needs_unit());
+    kept.expr(Expr::col((plan_quota::Entity, plan_quota::Column::UnitId))).cond_where(conditions.clone());
+    let narrowed = listing.section.is_some() || listing.needs_unit();
+    let holders = match (chosen, narrowed) {
+        (Some(only), _) => only,
+        (None, true) => totals::Holders::In(&kept),
+        (None, false) => totals::Holders::All,
+    };
+    let sums = totals::sums_as_of(&totals::AsOf::new(scope.plan.year, scope.as_of), holders);
     let q = |c: plan_quota::Column| Expr::col((plan_quota::Entity, c));
     let s = |c: &str| Expr::col((Alias::new("s"), Alias::new(c)));
-    let mut select = plan_rows(scope, with_unit);
+    let mut select = plan_rows(scope, join_unit);
     select
         .expr_as(q(plan_quota::Column::UnitId), Alias::new("unit_id"))
         .expr_as(q(plan_quota::Column::Section), Alias::new("section"))
@@ -419,14 +457,12 @@ fn holder_figures(scope: &Scope, holders: &Holders, with_unit: bool) -> SelectSt
             Alias::new("s"),
             Expr::col((Alias::new("s"), Alias::new("unit_id")))
                 .equals((plan_quota::Entity, plan_quota::Column::UnitId)),
-        );
+        )
+        .cond_where(conditions);
     if with_unit {
         select
             .expr_as(Expr::col((unit::Entity, unit::Column::Name)), Alias::new("name"))
             .expr_as(Expr::col((unit::Entity, unit::Column::Kind)), Alias::new("kind"));
-    }
-    if let Some(ids) = only {
-        select.and_where(q(plan_quota::Column::UnitId).is_in(ids.iter().copied()));
     }
     select
 }
@@ -501,9 +537,9 @@ async fn holder_rows(
         let h = |c: &str| Expr::col((Alias::new("h"), Alias::new(c)));
         let mut select = Query::select()
             .column(sea_orm::sea_query::Asterisk)
-            .from_subquery(holder_figures(scope, &listing.holders, true), Alias::new("h"))
+            .from_subquery(holder_figures(scope, listing, backend, true), Alias::new("h"))
             .to_owned();
-        select.cond_where(figure_conditions(scope, listing, backend, h));
+        select.cond_where(figure_conditions(scope, listing, h));
         order_by(&mut select, backend, order, h);
         if let Some((limit, offset)) = page {
             select.limit(limit).offset(offset);
@@ -515,7 +551,8 @@ async fn holder_rows(
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut select = holder_figures(scope, &Holders::Only(ids.clone()), true);
+        let page = Listing { holders: Holders::Only(ids), ..Listing::default() };
+        let mut select = holder_figures(scope, &page, backend, true);
         let h = |c: &str| match c {
             "unit_id" | "section" | "seq" => Expr::col((plan_quota::Entity, Alias::new(c))),
             "name" => Expr::col((unit::Entity, unit::Column::Name)),
@@ -538,19 +575,10 @@ async fn holder_rows(
         .collect())
 }
 
-/// The listing's conditions over the columns of [`holder_figures`] (`h`).
-fn figure_conditions(scope: &Scope, listing: &Listing, backend: DbBackend, h: impl Fn(&str) -> Expr) -> Cond {
-    // The holders were chosen by `holder_figures` itself.
+/// The listing's condition on the figures (`behind_schedule`) over the columns of
+/// [`holder_figures`] (`h`); the others were applied by `holder_figures` itself.
+fn figure_conditions(scope: &Scope, listing: &Listing, h: impl Fn(&str) -> Expr) -> Cond {
     let mut cond = Cond::all();
-    if let Some(s) = listing.section {
-        cond = cond.add(h("section").eq(s.code()));
-    }
-    if let Some(k) = listing.kind {
-        cond = cond.add(h("kind").eq(k.code()));
-    }
-    if let Some(needle) = &listing.name_contains {
-        cond = cond.add(contains(backend, h("name"), needle));
-    }
     if let Some(b) = listing.behind_schedule {
         let behind = scope.schedule.behind(h("donations"), h("quota"));
         cond = cond.add(if b { behind } else { behind.not() });
@@ -595,8 +623,8 @@ async fn count_holders(
         let h = |c: &str| Expr::col((Alias::new("h"), Alias::new(c)));
         Query::select()
             .expr_as(Expr::cust("COUNT(*)").cast_as("BIGINT"), Alias::new("n"))
-            .from_subquery(holder_figures(scope, &listing.holders, true), Alias::new("h"))
-            .cond_where(figure_conditions(scope, listing, backend, h))
+            .from_subquery(holder_figures(scope, listing, backend, false), Alias::new("h"))
+            .cond_where(figure_conditions(scope, listing, h))
             .to_owned()
     } else {
         let mut select = plan_rows(scope, listing.needs_unit());
