@@ -18,6 +18,7 @@ use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, 
 use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value};
 
 use crate::domain::auth::Role;
+use crate::domain::breakdown::BreakdownStatus;
 use crate::domain::collection::CollectionSite;
 use crate::domain::ids::{UnitId, UserId, VehicleId, VisitId};
 use crate::domain::reminders::{MessageKind, OutboxStatus, ReminderKind};
@@ -70,7 +71,7 @@ macro_rules! stored_as_code {
 }
 
 stored_as_code!(Section, ["plan_quota.section", "plan_section.section", "plan_warning.section"]);
-stored_as_code!(UnitKind, ["unit.kind"]);
+stored_as_code!(UnitKind, ["unit.kind", "breakdown_row.kind"]);
 stored_as_code!(Role, ["app_user.role"]);
 stored_as_code!(Session, ["visit.session", "outbox.ref_visit_session"]);
 stored_as_code!(HalfDay, ["visit_slot.half_day"]);
@@ -79,6 +80,7 @@ stored_as_code!(CollectionSite, ["collection.site", "collection_revision.site"])
 stored_as_code!(ReminderKind, ["reminder_rule.kind"]);
 stored_as_code!(OutboxStatus, ["outbox.status"]);
 stored_as_code!(MessageKind, ["outbox.kind"]);
+stored_as_code!(BreakdownStatus, ["breakdown.status"]);
 
 /// Parses a stored code; a value that is not one is logged with where it was found and
 /// becomes a database error.

@@ -2,6 +2,7 @@
 pub mod auth;
 pub mod booking;
 pub mod booking_limit;
+pub mod breakdown;
 pub mod collection;
 pub mod contact;
 pub mod fulfilment;

@@ -7,6 +7,7 @@ use crate::state::AppState;
 mod accounts;
 mod audit;
 pub mod auth;
+mod breakdowns;
 mod calendars;
 mod collections;
 mod contacts;
@@ -33,6 +34,7 @@ pub struct Query(
     collections::CollectionQuery,
     fulfilment::FulfilmentQuery,
     reminders::ReminderQuery,
+    breakdowns::BreakdownQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -45,6 +47,7 @@ pub struct Mutation(
     collections::CollectionMutation,
     reminders::ReminderMutation,
     calendars::CalendarMutation,
+    breakdowns::BreakdownMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

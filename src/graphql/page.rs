@@ -4,6 +4,7 @@ use async_graphql::{OutputType, SimpleObject};
 
 use super::accounts::User;
 use super::audit::AuditRecord;
+use super::breakdowns::BreakdownOverviewRow;
 use super::collections::Collection;
 use super::contacts::UnitContact;
 use super::fulfilment::UnitFulfilment;
@@ -15,6 +16,7 @@ use crate::services::Page;
 #[derive(SimpleObject)]
 #[graphql(
     concrete(name = "AuditPage", params(AuditRecord)),
+    concrete(name = "BreakdownOverviewPage", params(BreakdownOverviewRow)),
     concrete(name = "CollectionPage", params(Collection)),
     concrete(name = "OutboxPage", params(OutboxMessage)),
     concrete(name = "PlanUnitPage", params(PlanUnit)),

@@ -4,6 +4,7 @@ use sea_orm::DbErr;
 pub mod accounts;
 pub mod audit;
 pub mod booking_limit;
+pub mod breakdowns;
 pub mod calendars;
 pub mod collections;
 pub mod contacts;
@@ -63,6 +64,7 @@ pub mod noun {
     pub const BLACKOUT: &str = "停用记录";
     pub const USER: &str = "用户";
     pub const MESSAGE: &str = "邮件";
+    pub const BREAKDOWN: &str = "分解计划";
 }
 
 /// A free-text input trimmed; blank means none; more than `max` characters or a NUL byte is

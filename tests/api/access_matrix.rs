@@ -42,6 +42,11 @@ struct Fixture {
     to_void: Vec<String>,
     /// A FAILED outbox message for the office to re-send.
     failed_message: String,
+    /// Breakdown plans waiting for the office: one to accept (咸安's), one to return (嘉鱼's).
+    to_accept: String,
+    to_return: String,
+    /// 通城, a county: asked for a breakdown.
+    county: String,
 }
 
 /// A working day in March 2020 for each caller: week `week`, weekday `caller` (Mon–Thu).
@@ -186,6 +191,42 @@ fn matrix() -> Vec<Row> {
             document: "mutation($u: ID!) { setUnitBookingOptions(unitId: $u, acceptsWeekendVisits: true) { id } }",
             variables: |f, _| json!({ "u": f.hbust }),
             expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
+            // 通城's breakdown: the liaison of 湖北科技学院 may not submit it.
+            field: "submitBreakdown",
+            mutation: true,
+            document: "mutation($u: ID!) { submitBreakdown(unitId: $u, year: 2020, rows: [{ name: \"隽水镇\", quota: 2100, kind: GOVERNMENT }]) { id } }",
+            variables: |f, _| json!({ "u": f.county }),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
+            field: "acceptBreakdown",
+            mutation: true,
+            document: "mutation($id: ID!) { acceptBreakdown(id: $id) { id } }",
+            variables: |f, _| json!({ "id": f.to_accept }),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
+            field: "returnBreakdown",
+            mutation: true,
+            document: "mutation($id: ID!) { returnBreakdown(id: $id, comment: \"请补充\") { id } }",
+            variables: |f, _| json!({ "id": f.to_return }),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
+            field: "breakdowns",
+            mutation: false,
+            document: "query($u: ID!) { breakdowns(unitId: $u, year: 2020) { id } }",
+            variables: |f, _| json!({ "u": f.hbust }),
+            expect: [UNAUTH, Allowed, Allowed, Allowed],
+        },
+        Row {
+            field: "breakdownOverview",
+            mutation: false,
+            document: "{ breakdownOverview(year: 2020) { totalCount } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, FORBID, Allowed],
         },
         Row {
             field: "voidCollection",
@@ -347,6 +388,9 @@ async fn every_mutation_and_private_query_answers_each_role_as_specified() {
         to_correct: Vec::new(),
         to_void: Vec::new(),
         failed_message: app.failed_message().await,
+        to_accept: submitted_breakdown(&app, &office, "咸安", 1600).await,
+        to_return: submitted_breakdown(&app, &office, "嘉鱼", 1500).await,
+        county: app.unit_id("通城").await,
     };
     for who in 0..CALLERS.len() {
         fixture.to_cancel.push(book(3, who).await);
@@ -445,4 +489,17 @@ async fn every_mutation_is_in_the_matrix() {
     let in_matrix: BTreeSet<String> =
         matrix().iter().filter(|r| r.mutation).map(|r| r.field.to_owned()).collect();
     assert_eq!(in_schema, in_matrix, "add the new mutation to the access matrix");
+}
+
+/// A breakdown of `holder`'s `quota` submitted by the office, waiting for a decision.
+async fn submitted_breakdown(app: &TestApp, office: &str, holder: &str, quota: i64) -> String {
+    let unit = app.unit_id(holder).await;
+    let made = app
+        .gql_ok_as(
+            office,
+            "mutation($u: ID!, $q: Int!) { submitBreakdown(unitId: $u, year: 2020, rows: [{ name: \"一镇\", quota: $q, kind: GOVERNMENT }]) { id } }",
+            json!({ "u": unit, "q": quota }),
+        )
+        .await;
+    made["submitBreakdown"]["id"].as_str().unwrap().to_owned()
 }

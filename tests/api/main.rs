@@ -6,6 +6,7 @@ mod accounts;
 mod attack;
 mod audit;
 mod backend;
+mod breakdowns;
 mod browser;
 mod collections;
 mod contacts;

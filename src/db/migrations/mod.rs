@@ -15,6 +15,7 @@ mod m20261129_000201_activity_rule;
 mod m20261129_000301_stored_code_checks;
 mod m20261129_000302_outbox_kind_check;
 mod m20261130_001301_holder_month_total;
+mod m20261130_001401_breakdowns;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000301_stored_code_checks::Migration),
             Box::new(m20261129_000302_outbox_kind_check::Migration),
             Box::new(m20261130_001301_holder_month_total::Migration),
+            Box::new(m20261130_001401_breakdowns::Migration),
         ]
     }
 }

@@ -1,0 +1,182 @@
+//! Breakdown plans (分解计划, issue 14): every version a holder submits of its year's quota
+//! divided among its sub-units, and the office's decision on it.
+//!
+//! `breakdown` is one version; `(unit_id, year, version)` is unique, so two submissions made
+//! at once cannot get the same number (the later one is refused and can be sent again).
+//! Status changes are conditional updates (`… WHERE status = 'SUBMITTED'`), so the office
+//! cannot accept a version that was returned or superseded a moment before. The rows of a
+//! version are never changed: a change is a new version. Codes are checked by the database.
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Unit {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum AppUser {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Breakdown {
+    Table,
+    Id,
+    UnitId,
+    Year,
+    Version,
+    Status,
+    Quota,
+    Total,
+    Comment,
+    SubmittedBy,
+    SubmittedAt,
+    DecidedBy,
+    DecidedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum BreakdownRow {
+    Table,
+    Id,
+    BreakdownId,
+    Seq,
+    Name,
+    Kind,
+    Quota,
+}
+
+const STATUSES: [&str; 4] = ["SUBMITTED", "ACCEPTED", "RETURNED", "SUPERSEDED"];
+const KINDS: [&str; 11] = [
+    "university",
+    "school",
+    "hospital",
+    "government",
+    "military",
+    "bank",
+    "insurer",
+    "enterprise",
+    "hotel",
+    "retail",
+    "other",
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Breakdown::Table)
+                    .col(pk_auto(Breakdown::Id))
+                    .col(integer(Breakdown::UnitId))
+                    .col(integer(Breakdown::Year))
+                    .col(integer(Breakdown::Version).check(Expr::col(Breakdown::Version).gt(0)))
+                    .col(
+                        string_len(Breakdown::Status, 16).check(Expr::col(Breakdown::Status).is_in(STATUSES)),
+                    )
+                    .col(big_integer(Breakdown::Quota))
+                    .col(big_integer(Breakdown::Total))
+                    .col(string_len_null(Breakdown::Comment, 500))
+                    .col(integer_null(Breakdown::SubmittedBy))
+                    .col(timestamp_with_time_zone(Breakdown::SubmittedAt))
+                    .col(integer_null(Breakdown::DecidedBy))
+                    .col(timestamp_with_time_zone_null(Breakdown::DecidedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Breakdown::Table, Breakdown::UnitId)
+                            .to(Unit::Table, Unit::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Breakdown::Table, Breakdown::SubmittedBy)
+                            .to(AppUser::Table, AppUser::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Breakdown::Table, Breakdown::DecidedBy)
+                            .to(AppUser::Table, AppUser::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_breakdown_unit_year_version")
+                    .table(Breakdown::Table)
+                    .col(Breakdown::UnitId)
+                    .col(Breakdown::Year)
+                    .col(Breakdown::Version)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_breakdown_year_status")
+                    .table(Breakdown::Table)
+                    .col(Breakdown::Year)
+                    .col(Breakdown::Status)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(BreakdownRow::Table)
+                    .col(pk_auto(BreakdownRow::Id))
+                    .col(integer(BreakdownRow::BreakdownId))
+                    .col(integer(BreakdownRow::Seq))
+                    .col(string_len(BreakdownRow::Name, 100))
+                    .col(string_len(BreakdownRow::Kind, 16).check(Expr::col(BreakdownRow::Kind).is_in(KINDS)))
+                    .col(integer(BreakdownRow::Quota).check(Expr::col(BreakdownRow::Quota).gt(0)))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(BreakdownRow::Table, BreakdownRow::BreakdownId)
+                            .to(Breakdown::Table, Breakdown::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_breakdown_row_name")
+                    .table(BreakdownRow::Table)
+                    .col(BreakdownRow::BreakdownId)
+                    .col(BreakdownRow::Name)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(BreakdownRow::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Breakdown::Table).to_owned()).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::breakdown::BreakdownStatus;
+    use crate::domain::UnitKind;
+
+    #[test]
+    fn the_checks_allow_exactly_todays_codes() {
+        assert_eq!(STATUSES, BreakdownStatus::ALL.map(BreakdownStatus::code));
+        assert_eq!(KINDS, UnitKind::ALL.map(UnitKind::code));
+    }
+}

@@ -1,0 +1,200 @@
+//! Breakdown plans (分解计划): submit, accept, return, and read them.
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use super::auth;
+use super::guards::{role, ANY_ROLE, OFFICE, OFFICE_OR_LIAISON, STAFF};
+use super::page::PageOf;
+use super::plan::parse_id;
+use super::types::{SectionGql, UnitKindGql};
+use crate::domain::breakdown::SubUnitRow;
+use crate::error::ApiResult;
+use crate::services::breakdowns::{self, BreakdownView, OverviewRow, SubUnitView};
+use crate::services::Page;
+use crate::state::AppState;
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "BreakdownStatus", remote = "crate::domain::breakdown::BreakdownStatus")]
+pub enum BreakdownStatusGql {
+    /// 待审核
+    Submitted,
+    /// 已通过
+    Accepted,
+    /// 已退回
+    Returned,
+    /// 已被新版本取代
+    Superseded,
+}
+
+#[derive(Default)]
+pub struct BreakdownQuery;
+
+#[Object]
+impl BreakdownQuery {
+    /// Every version of a holder's breakdown plan for a year, newest first (at most 50): for
+    /// the office, the station and the holder's own liaison.
+    #[graphql(guard = "role(ANY_ROLE)")]
+    async fn breakdowns(&self, ctx: &Context<'_>, unit_id: ID, year: i32) -> ApiResult<Vec<Breakdown>> {
+        let actor = auth::signed_in(ctx)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let found = breakdowns::versions(&state.db, actor, parse_id(&unit_id)?, year).await?;
+        Ok(found.into_iter().map(Breakdown).collect())
+    }
+
+    /// The holders asked for a breakdown plan in a year (the counties and the rows that
+    /// include sub-units), in table order, with where their latest version stands.
+    #[graphql(guard = "role(STAFF)", complexity = "crate::graphql::list_cost(first, child_complexity)")]
+    async fn breakdown_overview(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        first: Option<i64>,
+        offset: Option<i64>,
+    ) -> ApiResult<PageOf<BreakdownOverviewRow>> {
+        let actor = auth::signed_in(ctx)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
+        let (total, rows) = breakdowns::overview(&state.db, actor, year, page).await?;
+        Ok(PageOf::new(total, page, rows.into_iter().map(BreakdownOverviewRow::from).collect()))
+    }
+}
+
+#[derive(Default)]
+pub struct BreakdownMutation;
+
+/// One sub-unit of a breakdown plan.
+#[derive(InputObject)]
+pub struct SubUnitInput {
+    name: String,
+    quota: i64,
+    kind: UnitKindGql,
+}
+
+#[Object]
+impl BreakdownMutation {
+    /// Submits a new version of a holder's breakdown plan (the office, or the holder's own
+    /// liaison). It must cover the holder's quota (`BREAKDOWN_SHORT` names the shortfall);
+    /// more is allowed and shown as `surplus`. A version still waiting is superseded.
+    #[graphql(guard = "role(OFFICE_OR_LIAISON)")]
+    async fn submit_breakdown(
+        &self,
+        ctx: &Context<'_>,
+        unit_id: ID,
+        year: i32,
+        rows: Vec<SubUnitInput>,
+    ) -> ApiResult<Breakdown> {
+        let actor = auth::signed_in(ctx)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let rows = rows
+            .into_iter()
+            .map(|r| SubUnitRow { name: r.name, kind: r.kind.into(), quota: r.quota })
+            .collect();
+        let saved =
+            breakdowns::submit(&state.db, &state.clock, actor, parse_id(&unit_id)?, year, rows).await?;
+        Ok(Breakdown(saved))
+    }
+
+    /// The office accepts a submitted version.
+    #[graphql(guard = "role(OFFICE)")]
+    async fn accept_breakdown(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Breakdown> {
+        let actor = auth::signed_in(ctx)?;
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(Breakdown(breakdowns::accept(&state.db, &state.clock, actor, parse_id(&id)?).await?))
+    }
+
+    /// The office returns a submitted version with a comment saying what to change.
+    #[graphql(guard = "role(OFFICE)")]
+    async fn return_breakdown(&self, ctx: &Context<'_>, id: ID, comment: String) -> ApiResult<Breakdown> {
+        let actor = auth::signed_in(ctx)?;
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(Breakdown(breakdowns::send_back(&state.db, &state.clock, actor, parse_id(&id)?, comment).await?))
+    }
+}
+
+/// One version of a holder's breakdown plan (分解计划).
+pub struct Breakdown(BreakdownView);
+
+#[Object]
+impl Breakdown {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn unit_id(&self) -> ID {
+        ID(self.0.unit_id.to_string())
+    }
+    async fn unit_name(&self) -> &str {
+        &self.0.unit_name
+    }
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+    /// 1 for the first version submitted, then 2, 3, …
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn status(&self) -> BreakdownStatusGql {
+        self.0.status.into()
+    }
+    /// The holder's quota when this version was submitted.
+    async fn quota(&self) -> i64 {
+        self.0.quota
+    }
+    /// The sub-units' quotas added up.
+    async fn total(&self) -> i64 {
+        self.0.total
+    }
+    /// How far `total` exceeds `quota`.
+    async fn surplus(&self) -> i64 {
+        self.0.surplus()
+    }
+    /// The office's comment when it returned this version.
+    async fn comment(&self) -> Option<&str> {
+        self.0.comment.as_deref()
+    }
+    async fn submitted_at(&self) -> DateTime<Utc> {
+        self.0.submitted_at
+    }
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at
+    }
+    async fn sub_units(&self) -> Vec<SubUnit> {
+        self.0.sub_units.iter().cloned().map(SubUnit::from).collect()
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct SubUnit {
+    name: String,
+    kind: UnitKindGql,
+    quota: i64,
+}
+
+impl From<SubUnitView> for SubUnit {
+    fn from(v: SubUnitView) -> Self {
+        SubUnit { name: v.name, kind: v.kind.into(), quota: v.quota }
+    }
+}
+
+/// A holder asked for a breakdown plan, and its latest version (none: not submitted yet).
+#[derive(SimpleObject)]
+pub struct BreakdownOverviewRow {
+    unit_id: ID,
+    unit_name: String,
+    section: SectionGql,
+    quota: i64,
+    latest_version: Option<i32>,
+    latest_status: Option<BreakdownStatusGql>,
+}
+
+impl From<OverviewRow> for BreakdownOverviewRow {
+    fn from(r: OverviewRow) -> Self {
+        BreakdownOverviewRow {
+            unit_id: ID(r.unit_id.to_string()),
+            unit_name: r.unit_name,
+            section: r.section.into(),
+            quota: r.quota,
+            latest_version: r.latest.map(|(v, _)| v),
+            latest_status: r.latest.map(|(_, s)| s.into()),
+        }
+    }
+}

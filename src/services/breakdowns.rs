@@ -1,0 +1,424 @@
+//! Breakdown plans (分解计划): a holder's liaison submits its year's quota divided among its
+//! sub-units; the office accepts it or returns it with a comment. Every version is kept and
+//! every step audited. The rules are in `domain::breakdown`.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+
+use super::audit::Change;
+use super::{clean, Page, ServiceError};
+use crate::clock::Clock;
+use crate::db::entities::{breakdown, breakdown_row, plan, plan_quota, unit};
+use crate::domain::auth::{Actor, OFFICE, STAFF};
+use crate::domain::breakdown::{self as rules, BreakdownProblem, BreakdownStatus, SubUnitRow};
+use crate::domain::ids::UnitId;
+use crate::domain::{Section, UnitKind};
+
+pub mod codes {
+    /// The rows add up to less than the holder's quota.
+    pub const BREAKDOWN_SHORT: &str = "BREAKDOWN_SHORT";
+    /// The holder is neither a county nor a row that includes sub-units.
+    pub const BREAKDOWN_NOT_REQUIRED: &str = "BREAKDOWN_NOT_REQUIRED";
+    /// The office decides only on a version that is waiting for it.
+    pub const BREAKDOWN_NOT_SUBMITTED: &str = "BREAKDOWN_NOT_SUBMITTED";
+    /// Another version was submitted at the same moment.
+    pub const BREAKDOWN_CHANGED: &str = "BREAKDOWN_CHANGED";
+    /// The holder has no quota in that year's plan.
+    pub const NO_QUOTA_FOR_YEAR: &str = "NO_QUOTA_FOR_YEAR";
+}
+
+/// How many versions of one holder's breakdown a list shows, newest first.
+pub const MAX_VERSIONS: u64 = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubUnitView {
+    pub name: String,
+    pub kind: UnitKind,
+    pub quota: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct BreakdownView {
+    pub id: i32,
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    pub year: i32,
+    pub version: i32,
+    pub status: BreakdownStatus,
+    pub quota: i64,
+    pub total: i64,
+    pub comment: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub sub_units: Vec<SubUnitView>,
+}
+
+impl BreakdownView {
+    /// How far the breakdown exceeds the quota it was submitted against.
+    pub fn surplus(&self) -> i64 {
+        self.total - self.quota
+    }
+}
+
+/// A holder's line in the office's overview of a year: asked for a breakdown, and where its
+/// latest version stands (none submitted yet: `latest` is `None`).
+#[derive(Debug, Clone)]
+pub struct OverviewRow {
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    pub section: Section,
+    pub quota: i64,
+    pub latest: Option<(i32, BreakdownStatus)>,
+}
+
+/// The holder's row in `year`'s plan: quota, section and note, with its name.
+async fn plan_row(
+    db: &impl ConnectionTrait,
+    unit_id: UnitId,
+    year: i32,
+) -> Result<(plan_quota::Model, unit::Model), ServiceError> {
+    let holder = unit::Entity::find_by_id(unit_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(super::noun::UNIT, unit_id))?;
+    let row = plan_quota::Entity::find()
+        .inner_join(plan::Entity)
+        .filter(plan::Column::Year.eq(year))
+        .filter(plan_quota::Column::UnitId.eq(unit_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::rejected(
+                codes::NO_QUOTA_FOR_YEAR,
+                format!("{}在 {year} 年计划中没有计划人数", holder.name),
+            )
+        })?;
+    Ok((row, holder))
+}
+
+/// Submits a new version of `unit_id`'s breakdown for `year`: the office, or the holder's own
+/// liaison. A version still waiting for the office is superseded by it.
+pub async fn submit(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    unit_id: UnitId,
+    year: i32,
+    rows: Vec<SubUnitRow>,
+) -> Result<BreakdownView, ServiceError> {
+    actor.may_manage_holder(unit_id)?;
+    crate::domain::text::check_year(year).map_err(ServiceError::BadInput)?;
+    let txn = crate::db::begin_write(db).await?;
+    let (row, holder) = plan_row(&txn, unit_id, year).await?;
+    if !rules::required(row.section, row.note.as_deref()) {
+        return Err(ServiceError::rejected(
+            codes::BREAKDOWN_NOT_REQUIRED,
+            format!("{}不是县(市、区)，计划中也未注明含二级单位，无需上报分解计划", holder.name),
+        ));
+    }
+    let quota = i64::from(row.quota);
+    let checked = rules::check(rows, quota).map_err(|problem| match problem {
+        BreakdownProblem::Short { .. } => ServiceError::rejected(codes::BREAKDOWN_SHORT, problem.message()),
+        BreakdownProblem::Invalid(m) => ServiceError::BadInput(m),
+    })?;
+    let last: Option<i32> = breakdown::Entity::find()
+        .select_only()
+        .column_as(breakdown::Column::Version.max(), "v")
+        .filter(breakdown::Column::UnitId.eq(unit_id))
+        .filter(breakdown::Column::Year.eq(year))
+        .into_tuple::<Option<i32>>()
+        .one(&txn)
+        .await?
+        .flatten();
+    let version = last.unwrap_or(0).checked_add(1).ok_or_else(|| ServiceError::Internal("version".into()))?;
+    breakdown::Entity::update_many()
+        .col_expr(breakdown::Column::Status, Expr::value(BreakdownStatus::Superseded))
+        .filter(breakdown::Column::UnitId.eq(unit_id))
+        .filter(breakdown::Column::Year.eq(year))
+        .filter(breakdown::Column::Status.eq(BreakdownStatus::Submitted))
+        .exec(&txn)
+        .await?;
+    let now = clock.now();
+    let inserted = breakdown::Entity::insert(breakdown::ActiveModel {
+        unit_id: Set(unit_id),
+        year: Set(year),
+        version: Set(version),
+        status: Set(BreakdownStatus::Submitted),
+        quota: Set(quota),
+        total: Set(checked.total),
+        comment: Set(None),
+        submitted_by: Set(Some(actor.user_id.0)),
+        submitted_at: Set(now),
+        decided_by: Set(None),
+        decided_at: Set(None),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await;
+    let id = match inserted {
+        Ok(r) => r.last_insert_id,
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(ServiceError::rejected(
+                codes::BREAKDOWN_CHANGED,
+                "同一时间另有一份分解计划提交，请刷新后再提交",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    insert_rows(&txn, id, &checked.rows).await?;
+    Change::new("breakdown", id, "submit", actor)
+        .after(json!({
+            "unitId": unit_id, "year": year, "version": version, "quota": quota,
+            "total": checked.total, "subUnits": checked.rows.len(),
+        }))
+        .record(&txn, clock)
+        .await?;
+    txn.commit().await?;
+    Ok(BreakdownView {
+        id,
+        unit_id,
+        unit_name: holder.name,
+        year,
+        version,
+        status: BreakdownStatus::Submitted,
+        quota,
+        total: checked.total,
+        comment: None,
+        submitted_at: now,
+        decided_at: None,
+        sub_units: checked
+            .rows
+            .into_iter()
+            .map(|r| SubUnitView { name: r.name, kind: r.kind, quota: r.quota })
+            .collect(),
+    })
+}
+
+async fn insert_rows(
+    txn: &DatabaseTransaction,
+    breakdown_id: i32,
+    rows: &[SubUnitRow],
+) -> Result<(), ServiceError> {
+    let numbered: Vec<_> = rows.iter().enumerate().collect();
+    for chunk in numbered.chunks(super::INSERT_CHUNK) {
+        let models = chunk.iter().map(|(i, r)| breakdown_row::ActiveModel {
+            breakdown_id: Set(breakdown_id),
+            seq: Set(i32::try_from(*i + 1).unwrap_or(i32::MAX)),
+            name: Set(r.name.clone()),
+            kind: Set(r.kind),
+            // `rules::check` bounds a row's quota far below i32::MAX.
+            quota: Set(i32::try_from(r.quota).unwrap_or(i32::MAX)),
+            ..Default::default()
+        });
+        breakdown_row::Entity::insert_many(models).exec(txn).await?;
+    }
+    Ok(())
+}
+
+/// The office accepts a submitted version; the version accepted before it is superseded.
+pub async fn accept(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    id: i32,
+) -> Result<BreakdownView, ServiceError> {
+    decide(db, clock, actor, id, BreakdownStatus::Accepted, None).await
+}
+
+/// The office returns a submitted version with a comment; the holder submits a new one.
+pub async fn send_back(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    id: i32,
+    comment: String,
+) -> Result<BreakdownView, ServiceError> {
+    let comment = clean(Some(comment), rules::MAX_COMMENT_CHARS, "退回意见")?
+        .ok_or_else(|| ServiceError::BadInput("请填写退回意见，说明需要修改的地方".into()))?;
+    decide(db, clock, actor, id, BreakdownStatus::Returned, Some(comment)).await
+}
+
+async fn decide(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    id: i32,
+    to: BreakdownStatus,
+    comment: Option<String>,
+) -> Result<BreakdownView, ServiceError> {
+    actor.require(OFFICE)?;
+    let txn = crate::db::begin_write(db).await?;
+    let found = breakdown::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(super::noun::BREAKDOWN, id))?;
+    let now = clock.now();
+    // Conditional: a version returned or superseded a moment ago is not decided again.
+    let changed = breakdown::Entity::update_many()
+        .col_expr(breakdown::Column::Status, Expr::value(to))
+        .col_expr(breakdown::Column::Comment, Expr::value(comment.clone()))
+        .col_expr(breakdown::Column::DecidedBy, Expr::value(Some(actor.user_id.0)))
+        .col_expr(breakdown::Column::DecidedAt, Expr::value(Some(now)))
+        .filter(breakdown::Column::Id.eq(id))
+        .filter(breakdown::Column::Status.eq(BreakdownStatus::Submitted))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected != 1 {
+        return Err(ServiceError::rejected(
+            codes::BREAKDOWN_NOT_SUBMITTED,
+            format!("第 {} 版分解计划{}，不能再审核", found.version, found.status.label_zh()),
+        ));
+    }
+    if to == BreakdownStatus::Accepted {
+        breakdown::Entity::update_many()
+            .col_expr(breakdown::Column::Status, Expr::value(BreakdownStatus::Superseded))
+            .filter(breakdown::Column::UnitId.eq(found.unit_id))
+            .filter(breakdown::Column::Year.eq(found.year))
+            .filter(breakdown::Column::Status.eq(BreakdownStatus::Accepted))
+            .filter(breakdown::Column::Id.ne(id))
+            .exec(&txn)
+            .await?;
+    }
+    let action = if to == BreakdownStatus::Accepted { "accept" } else { "return" };
+    Change::new("breakdown", id, action, actor)
+        .before(json!({ "status": found.status.code() }))
+        .after(json!({ "status": to.code(), "comment": comment }))
+        .record(&txn, clock)
+        .await?;
+    let view = views(&txn, vec![breakdown::Model { status: to, comment, decided_at: Some(now), ..found }])
+        .await?
+        .pop()
+        .ok_or_else(|| ServiceError::Internal("a decided breakdown vanished".into()))?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// The versions of a holder's breakdown for `year`, newest first (at most [`MAX_VERSIONS`]):
+/// for staff and the holder's own liaison.
+pub async fn versions(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    unit_id: UnitId,
+    year: i32,
+) -> Result<Vec<BreakdownView>, ServiceError> {
+    actor.may_read_holder(unit_id)?;
+    let rows = breakdown::Entity::find()
+        .filter(breakdown::Column::UnitId.eq(unit_id))
+        .filter(breakdown::Column::Year.eq(year))
+        .order_by_desc(breakdown::Column::Version)
+        .limit(MAX_VERSIONS)
+        .all(db)
+        .await?;
+    views(db, rows).await
+}
+
+/// Views of `rows` with their sub-units and holder names, in two queries however many.
+async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<breakdown::Model>,
+) -> Result<Vec<BreakdownView>, ServiceError> {
+    let ids: Vec<i32> = rows.iter().map(|b| b.id).collect();
+    let mut sub_units: HashMap<i32, Vec<SubUnitView>> = HashMap::new();
+    for r in breakdown_row::Entity::find()
+        .filter(breakdown_row::Column::BreakdownId.is_in(ids))
+        .order_by_asc(breakdown_row::Column::BreakdownId)
+        .order_by_asc(breakdown_row::Column::Seq)
+        .all(db)
+        .await?
+    {
+        sub_units.entry(r.breakdown_id).or_default().push(SubUnitView {
+            name: r.name,
+            kind: r.kind,
+            quota: i64::from(r.quota),
+        });
+    }
+    let unit_ids: Vec<UnitId> = rows.iter().map(|b| b.unit_id).collect();
+    let names: HashMap<UnitId, String> = unit::Entity::find()
+        .filter(unit::Column::Id.is_in(unit_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (UnitId(u.id), u.name))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|b| BreakdownView {
+            id: b.id,
+            unit_id: b.unit_id,
+            unit_name: names.get(&b.unit_id).cloned().unwrap_or_default(),
+            year: b.year,
+            version: b.version,
+            status: b.status,
+            quota: b.quota,
+            total: b.total,
+            comment: b.comment,
+            submitted_at: b.submitted_at,
+            decided_at: b.decided_at,
+            sub_units: sub_units.remove(&b.id).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Every holder of `year`'s plan that is asked for a breakdown, in table order, with its
+/// latest version's number and status: for the office and the station.
+pub async fn overview(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    year: i32,
+    page: Page,
+) -> Result<(u64, Vec<OverviewRow>), ServiceError> {
+    actor.require(STAFF)?;
+    let asked = Condition::any()
+        .add(plan_quota::Column::Section.eq(Section::County))
+        .add(plan_quota::Column::Note.like(format!("%{}%", rules::SUB_UNITS_NOTE)));
+    // The holders asked are the counties and the rows with sub-units: a few dozen a city.
+    // Their (section, seq) keys are read whole and put in table order here; only the page's
+    // rows are read in full.
+    let mut keys: Vec<(Section, i32, i32)> = plan_quota::Entity::find()
+        .select_only()
+        .columns([plan_quota::Column::Section, plan_quota::Column::Seq, plan_quota::Column::Id])
+        .inner_join(plan::Entity)
+        .filter(plan::Column::Year.eq(year))
+        .filter(asked)
+        .into_tuple()
+        .all(db)
+        .await?;
+    keys.sort_by_key(|(section, seq, _)| (Section::ALL.iter().position(|s| s == section), *seq));
+    let total = keys.len() as u64;
+    let wanted: Vec<i32> =
+        keys.iter().skip(page.offset as usize).take(page.first as usize).map(|(_, _, id)| *id).collect();
+    let mut rows = plan_quota::Entity::find()
+        .filter(plan_quota::Column::Id.is_in(wanted.clone()))
+        .find_also_related(unit::Entity)
+        .all(db)
+        .await?;
+    rows.sort_by_key(|(q, _)| wanted.iter().position(|id| *id == q.id));
+    let unit_ids: Vec<UnitId> = rows.iter().map(|(q, _)| q.unit_id).collect();
+    let mut latest: HashMap<UnitId, (i32, BreakdownStatus)> = HashMap::new();
+    for b in breakdown::Entity::find()
+        .filter(breakdown::Column::Year.eq(year))
+        .filter(breakdown::Column::UnitId.is_in(unit_ids))
+        .order_by_asc(breakdown::Column::Version)
+        .all(db)
+        .await?
+    {
+        latest.insert(b.unit_id, (b.version, b.status));
+    }
+    let out: Vec<OverviewRow> = rows
+        .into_iter()
+        .map(|(q, u)| OverviewRow {
+            unit_id: q.unit_id,
+            unit_name: u.map(|u| u.name).unwrap_or_default(),
+            section: q.section,
+            quota: i64::from(q.quota),
+            latest: latest.get(&q.unit_id).copied(),
+        })
+        .collect();
+    Ok((total, out))
+}
