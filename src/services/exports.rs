@@ -7,20 +7,30 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use super::fulfilment::{Fulfilment, Progress, SectionProgress, UnitProgress};
 use super::ServiceError;
 
+/// The figure columns of every row (holder, section, city), in order: the six of
+/// [`figures`], then whether it is behind schedule.
+const FIGURE_HEADERS: [&str; 7] =
+    ["计划人数(人次)", "已预约人数", "已采血人次", "已采血量(毫升)", "完成率(%)", "剩余人次", "进度滞后"];
+
 /// The holder columns, in order.
-pub const UNIT_HEADERS: [&str; 11] = [
-    "计划安排",
-    "序号",
-    "单位",
-    "计划人数(人次)",
-    "已预约人数",
-    "已采血人次",
-    "已采血量(毫升)",
-    "完成率(%)",
-    "剩余人次",
-    "进度滞后",
-    "统计截至",
-];
+pub const UNIT_HEADERS: [&str; 11] = {
+    let [quota, booked, collected, volume, share, remaining, behind] = FIGURE_HEADERS;
+    ["计划安排", "序号", "单位", quota, booked, collected, volume, share, remaining, behind, "统计截至"]
+};
+
+/// A row's figures, in the order of [`FIGURE_HEADERS`]: quota, booked donors, collected
+/// donations, volume, share (%), remaining.
+fn figures(p: &Progress) -> [f64; 6] {
+    let (quota, booked, collected) = (p.quota as f64, p.booked_donors as f64, p.collected_donations as f64);
+    [quota, booked, collected, p.collected_volume_ml as f64, percent(p), p.remaining as f64]
+}
+
+/// [`figures`] as CSV text: the counts as whole numbers, the share with two decimals.
+fn figure_texts(p: &Progress) -> [String; 6] {
+    let [quota, booked, collected, volume, share, remaining] = figures(p);
+    let whole = |n: f64| format!("{n:.0}");
+    [whole(quota), whole(booked), whole(collected), whole(volume), format!("{share:.2}"), whole(remaining)]
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -104,39 +114,17 @@ pub fn csv(f: &Fulfilment) -> Result<Vec<u8>, ServiceError> {
         w.write_record(UNIT_HEADERS).map_err(internal)?;
         for u in &f.units {
             let p = &u.progress;
-            w.write_record([
-                text_cell(u.section.label_zh()),
-                u.seq.to_string(),
-                text_cell(&u.name),
-                p.quota.to_string(),
-                p.booked_donors.to_string(),
-                p.collected_donations.to_string(),
-                p.collected_volume_ml.to_string(),
-                format!("{:.2}", percent(p)),
-                p.remaining.to_string(),
-                yes_no(p.behind_schedule).to_owned(),
-                f.as_of.to_string(),
-            ])
-            .map_err(internal)?;
+            let holder = [text_cell(u.section.label_zh()), u.seq.to_string(), text_cell(&u.name)];
+            let rest = [yes_no(p.behind_schedule).to_owned(), f.as_of.to_string()];
+            w.write_record(holder.into_iter().chain(figure_texts(p)).chain(rest)).map_err(internal)?;
         }
         // Each section's totals under the holders: the rows' sum, the printed total, the gap.
         for s in &f.by_section {
-            let p = &s.progress;
             let label = s.section.label_zh().to_owned();
-            w.write_record([
-                label.clone(),
-                String::new(),
-                TOTAL_LABEL.to_owned(),
-                p.quota.to_string(),
-                p.booked_donors.to_string(),
-                p.collected_donations.to_string(),
-                p.collected_volume_ml.to_string(),
-                format!("{:.2}", percent(p)),
-                p.remaining.to_string(),
-                String::new(),
-                f.as_of.to_string(),
-            ])
-            .map_err(internal)?;
+            let total = [label.clone(), String::new(), TOTAL_LABEL.to_owned()];
+            let rest = [String::new(), f.as_of.to_string()];
+            w.write_record(total.into_iter().chain(figure_texts(&s.progress)).chain(rest))
+                .map_err(internal)?;
             if let (Some(printed), Some(diff)) = (s.printed_total, s.difference()) {
                 for (what, n) in [(PRINTED_LABEL, printed), (DIFFERENCE_LABEL, diff)] {
                     let mut record = vec![String::new(); UNIT_HEADERS.len()];
@@ -164,20 +152,9 @@ pub fn xlsx(f: &Fulfilment) -> Result<Vec<u8>, ServiceError> {
     summary.set_name("汇总").map_err(xlsx_error)?;
     let title = format!("{} 年团体无偿献血计划完成情况 (统计截至 {})", f.plan.year, f.as_of);
     summary.write_string_with_format(0, 0, &title, &bold).map_err(xlsx_error)?;
-    let headers = [
-        "范围",
-        "计划人数(人次)",
-        "已预约人数",
-        "已采血人次",
-        "已采血量(毫升)",
-        "完成率(%)",
-        "剩余人次",
-        "进度滞后",
-        PRINTED_LABEL,
-        DIFFERENCE_LABEL,
-    ];
-    for (c, h) in headers.iter().enumerate() {
-        summary.write_string_with_format(2, c as u16, *h, &bold).map_err(xlsx_error)?;
+    let headers = ["范围"].into_iter().chain(FIGURE_HEADERS).chain([PRINTED_LABEL, DIFFERENCE_LABEL]);
+    for (c, h) in headers.enumerate() {
+        summary.write_string_with_format(2, c as u16, h, &bold).map_err(xlsx_error)?;
     }
     let mut row = 3u32;
     for s in &f.by_section {
@@ -233,12 +210,9 @@ fn summary_row(
     row: u32,
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
     summary.write_string(row, 0, label)?;
-    for (c, n) in [p.quota, p.booked_donors, p.collected_donations, p.collected_volume_ml].iter().enumerate()
-    {
-        summary.write_number(row, 1 + c as u16, *n as f64)?;
+    for (c, n) in figures(p).into_iter().enumerate() {
+        summary.write_number(row, 1 + c as u16, n)?;
     }
-    summary.write_number(row, 5, percent(p))?;
-    summary.write_number(row, 6, p.remaining as f64)?;
     summary.write_string(row, 7, yes_no(p.behind_schedule))?;
     Ok(())
 }
@@ -254,12 +228,9 @@ fn total_rows(
     let p = &s.progress;
     sheet.write_string_with_format(r, 0, s.section.label_zh(), bold)?;
     sheet.write_string_with_format(r, 2, TOTAL_LABEL, bold)?;
-    for (c, n) in [p.quota, p.booked_donors, p.collected_donations, p.collected_volume_ml].iter().enumerate()
-    {
-        sheet.write_number_with_format(r, 3 + c as u16, *n as f64, bold)?;
+    for (c, n) in figures(p).into_iter().enumerate() {
+        sheet.write_number_with_format(r, 3 + c as u16, n, bold)?;
     }
-    sheet.write_number_with_format(r, 7, percent(p), bold)?;
-    sheet.write_number_with_format(r, 8, p.remaining as f64, bold)?;
     sheet.write_string(r, 10, f.as_of.to_string())?;
     if let (Some(printed), Some(diff)) = (s.printed_total, s.difference()) {
         for (i, (what, n)) in [(PRINTED_LABEL, printed), (DIFFERENCE_LABEL, diff)].into_iter().enumerate() {
@@ -282,12 +253,9 @@ fn unit_row(
     sheet.write_string(r, 0, u.section.label_zh())?;
     sheet.write_number(r, 1, f64::from(u.seq))?;
     sheet.write_string(r, 2, &u.name)?;
-    for (c, n) in [p.quota, p.booked_donors, p.collected_donations, p.collected_volume_ml].iter().enumerate()
-    {
-        sheet.write_number(r, 3 + c as u16, *n as f64)?;
+    for (c, n) in figures(p).into_iter().enumerate() {
+        sheet.write_number(r, 3 + c as u16, n)?;
     }
-    sheet.write_number(r, 7, percent(p))?;
-    sheet.write_number(r, 8, p.remaining as f64)?;
     sheet.write_string(r, 9, yes_no(p.behind_schedule))?;
     sheet.write_string(r, 10, f.as_of.to_string())?;
     Ok(())

@@ -20,6 +20,7 @@ mod http_safety;
 mod import;
 mod layering;
 mod list_lookups;
+mod migrations;
 mod notices;
 mod numbers;
 mod outage;

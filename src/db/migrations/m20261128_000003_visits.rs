@@ -5,23 +5,15 @@
 //! server processes.
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+use ForeignKeyAction::Cascade;
+
+use super::shared::refs::{AppUser, Unit};
+use super::shared::{create_table, drop_tables, index, positive, unique_index, References};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-#[derive(DeriveIden)]
-enum Unit {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum AppUser {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Vehicle {
     Table,
     Id,
@@ -44,7 +36,7 @@ enum VehicleBlackout {
     CreatedAt,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Visit {
     Table,
     Id,
@@ -84,162 +76,111 @@ enum UnitCalendar {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(Vehicle::Table)
-                    .col(pk_auto(Vehicle::Id))
-                    .col(string_len_uniq(Vehicle::Name, 100))
-                    .col(integer(Vehicle::CapacityPerDay).check(Expr::col(Vehicle::CapacityPerDay).gt(0)))
-                    .col(string_len(Vehicle::HomeStation, 100))
-                    .col(boolean(Vehicle::Active).default(true))
-                    .col(string_len_uniq(Vehicle::CalendarToken, 64))
-                    .col(timestamp_with_time_zone(Vehicle::CreatedAt))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(VehicleBlackout::Table)
-                    .col(pk_auto(VehicleBlackout::Id))
-                    .col(integer(VehicleBlackout::VehicleId))
-                    .col(date(VehicleBlackout::FromDate))
-                    .col(date(VehicleBlackout::ToDate))
-                    .col(string_len(VehicleBlackout::Reason, 200))
-                    .col(timestamp_with_time_zone(VehicleBlackout::CreatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(VehicleBlackout::Table, VehicleBlackout::VehicleId)
-                            .to(Vehicle::Table, Vehicle::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(Visit::Table)
-                    .col(pk_auto(Visit::Id))
-                    .col(integer(Visit::UnitId))
-                    .col(integer(Visit::VehicleId))
-                    .col(date(Visit::Date))
-                    .col(string_len(Visit::Session, 16))
-                    .col(string_len(Visit::Status, 16))
-                    .col(integer(Visit::ExpectedDonors).check(Expr::col(Visit::ExpectedDonors).gt(0)))
-                    .col(string_len_null(Visit::SiteContact, 200))
-                    .col(string_len_null(Visit::Note, 500))
-                    .col(string_len_null(Visit::CancelReason, 500))
-                    .col(string_len_null(Visit::ClientKey, 100))
-                    .col(integer_null(Visit::RequestedBy))
-                    .col(timestamp_with_time_zone(Visit::CreatedAt))
-                    .col(timestamp_with_time_zone(Visit::UpdatedAt))
-                    .foreign_key(
-                        ForeignKey::create().from(Visit::Table, Visit::UnitId).to(Unit::Table, Unit::Id),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Visit::Table, Visit::VehicleId)
-                            .to(Vehicle::Table, Vehicle::Id),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Visit::Table, Visit::RequestedBy)
-                            .to(AppUser::Table, AppUser::Id),
-                    )
-                    .to_owned(),
-            )
-            .await?;
+        create_table(
+            manager,
+            Table::create()
+                .table(Vehicle::Table)
+                .col(pk_auto(Vehicle::Id))
+                .col(string_len_uniq(Vehicle::Name, 100))
+                .col(positive(Vehicle::CapacityPerDay))
+                .col(string_len(Vehicle::HomeStation, 100))
+                .col(boolean(Vehicle::Active).default(true))
+                .col(string_len_uniq(Vehicle::CalendarToken, 64))
+                .col(timestamp_with_time_zone(Vehicle::CreatedAt)),
+        )
+        .await?;
+        create_table(
+            manager,
+            Table::create()
+                .table(VehicleBlackout::Table)
+                .col(pk_auto(VehicleBlackout::Id))
+                .col(integer(VehicleBlackout::VehicleId))
+                .col(date(VehicleBlackout::FromDate))
+                .col(date(VehicleBlackout::ToDate))
+                .col(string_len(VehicleBlackout::Reason, 200))
+                .col(timestamp_with_time_zone(VehicleBlackout::CreatedAt))
+                .references(VehicleBlackout::VehicleId, Vehicle::Table, Vehicle::Id, Cascade),
+        )
+        .await?;
+        create_table(
+            manager,
+            Table::create()
+                .table(Visit::Table)
+                .col(pk_auto(Visit::Id))
+                .col(integer(Visit::UnitId))
+                .col(integer(Visit::VehicleId))
+                .col(date(Visit::Date))
+                .col(string_len(Visit::Session, 16))
+                .col(string_len(Visit::Status, 16))
+                .col(positive(Visit::ExpectedDonors))
+                .col(string_len_null(Visit::SiteContact, 200))
+                .col(string_len_null(Visit::Note, 500))
+                .col(string_len_null(Visit::CancelReason, 500))
+                .col(string_len_null(Visit::ClientKey, 100))
+                .col(integer_null(Visit::RequestedBy))
+                .col(timestamp_with_time_zone(Visit::CreatedAt))
+                .col(timestamp_with_time_zone(Visit::UpdatedAt))
+                .references(Visit::UnitId, Unit::Table, Unit::Id, None)
+                .references(Visit::VehicleId, Vehicle::Table, Vehicle::Id, None)
+                .references(Visit::RequestedBy, AppUser::Table, AppUser::Id, None),
+        )
+        .await?;
         // A client key is unique per requester while its visit is live; cancelling clears it.
-        manager
-            .create_index(
-                Index::create()
-                    .name("ux_visit_requester_client_key")
-                    .table(Visit::Table)
-                    .col(Visit::RequestedBy)
-                    .col(Visit::ClientKey)
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
-        for (name, column) in [("ix_visit_unit", Visit::UnitId), ("ix_visit_date", Visit::Date)] {
-            manager
-                .create_index(Index::create().name(name).table(Visit::Table).col(column).to_owned())
-                .await?;
-        }
-        manager
-            .create_table(
-                Table::create()
-                    .table(VisitSlot::Table)
-                    .col(pk_auto(VisitSlot::Id))
-                    .col(integer(VisitSlot::VisitId))
-                    .col(integer(VisitSlot::VehicleId))
-                    .col(date(VisitSlot::Date))
-                    .col(string_len(VisitSlot::HalfDay, 2))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(VisitSlot::Table, VisitSlot::VisitId)
-                            .to(Visit::Table, Visit::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(VisitSlot::Table, VisitSlot::VehicleId)
-                            .to(Vehicle::Table, Vehicle::Id),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ux_visit_slot_vehicle_date_half")
-                    .table(VisitSlot::Table)
-                    .col(VisitSlot::VehicleId)
-                    .col(VisitSlot::Date)
-                    .col(VisitSlot::HalfDay)
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_visit_slot_visit")
-                    .table(VisitSlot::Table)
-                    .col(VisitSlot::VisitId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(UnitCalendar::Table)
-                    .col(pk_auto(UnitCalendar::Id))
-                    .col(integer_uniq(UnitCalendar::UnitId))
-                    .col(string_len_uniq(UnitCalendar::Token, 64))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(UnitCalendar::Table, UnitCalendar::UnitId)
-                            .to(Unit::Table, Unit::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await
+        unique_index(
+            manager,
+            "ux_visit_requester_client_key",
+            Visit::Table,
+            [Visit::RequestedBy, Visit::ClientKey],
+        )
+        .await?;
+        index(manager, "ix_visit_unit", Visit::Table, [Visit::UnitId]).await?;
+        index(manager, "ix_visit_date", Visit::Table, [Visit::Date]).await?;
+
+        create_table(
+            manager,
+            Table::create()
+                .table(VisitSlot::Table)
+                .col(pk_auto(VisitSlot::Id))
+                .col(integer(VisitSlot::VisitId))
+                .col(integer(VisitSlot::VehicleId))
+                .col(date(VisitSlot::Date))
+                .col(string_len(VisitSlot::HalfDay, 2))
+                .references(VisitSlot::VisitId, Visit::Table, Visit::Id, Cascade)
+                .references(VisitSlot::VehicleId, Vehicle::Table, Vehicle::Id, None),
+        )
+        .await?;
+        unique_index(
+            manager,
+            "ux_visit_slot_vehicle_date_half",
+            VisitSlot::Table,
+            [VisitSlot::VehicleId, VisitSlot::Date, VisitSlot::HalfDay],
+        )
+        .await?;
+        index(manager, "ix_visit_slot_visit", VisitSlot::Table, [VisitSlot::VisitId]).await?;
+
+        create_table(
+            manager,
+            Table::create()
+                .table(UnitCalendar::Table)
+                .col(pk_auto(UnitCalendar::Id))
+                .col(integer_uniq(UnitCalendar::UnitId))
+                .col(string_len_uniq(UnitCalendar::Token, 64))
+                .references(UnitCalendar::UnitId, Unit::Table, Unit::Id, Cascade),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            UnitCalendar::Table.into_iden(),
-            VisitSlot::Table.into_iden(),
-            Visit::Table.into_iden(),
-            VehicleBlackout::Table.into_iden(),
-            Vehicle::Table.into_iden(),
-        ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
-        }
-        Ok(())
+        drop_tables(
+            manager,
+            [
+                UnitCalendar::Table.into_iden(),
+                VisitSlot::Table.into_iden(),
+                Visit::Table.into_iden(),
+                VehicleBlackout::Table.into_iden(),
+                Vehicle::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

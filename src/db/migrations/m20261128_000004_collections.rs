@@ -10,26 +10,11 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::shared::refs::{AppUser, Unit, Visit};
+use super::shared::{count, create_table, drop_tables, index, unique_index, References};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-#[derive(DeriveIden)]
-enum Unit {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum AppUser {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Visit {
-    Table,
-    Id,
-}
 
 #[derive(DeriveIden, Clone, Copy)]
 enum Collection {
@@ -82,138 +67,83 @@ enum CollectionRevision {
     RecordedAt,
 }
 
-fn count(col: impl IntoIden + Clone + 'static) -> ColumnDef {
-    integer(col.clone()).check(Expr::col(col).gte(0)).to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(Collection::Table)
-                    .col(pk_auto(Collection::Id))
-                    .col(integer(Collection::UnitId))
-                    .col(integer_null(Collection::VisitId))
-                    .col(string_len(Collection::Site, 20))
-                    .col(date(Collection::Date))
-                    .col(integer(Collection::Year))
-                    .col(integer(Collection::Month))
-                    .col(count(Collection::Bags200))
-                    .col(count(Collection::Bags300))
-                    .col(count(Collection::Bags400))
-                    .col(count(Collection::Donations))
-                    .col(count(Collection::VolumeMl))
-                    .col(count(Collection::Deferred))
-                    .col(integer_null(Collection::TypeA))
-                    .col(integer_null(Collection::TypeB))
-                    .col(integer_null(Collection::TypeO))
-                    .col(integer_null(Collection::TypeAb))
-                    .col(integer_null(Collection::RhNegative))
-                    .col(string_len_null(Collection::Note, 500))
-                    .col(integer(Collection::Revision))
-                    .col(integer_null(Collection::RecordedBy))
-                    .col(timestamp_with_time_zone(Collection::CreatedAt))
-                    .col(timestamp_with_time_zone(Collection::UpdatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Collection::Table, Collection::UnitId)
-                            .to(Unit::Table, Unit::Id),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Collection::Table, Collection::VisitId)
-                            .to(Visit::Table, Visit::Id),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Collection::Table, Collection::RecordedBy)
-                            .to(AppUser::Table, AppUser::Id),
-                    )
-                    .to_owned(),
-            )
+        create_table(
+            manager,
+            Table::create()
+                .table(Collection::Table)
+                .col(pk_auto(Collection::Id))
+                .col(integer(Collection::UnitId))
+                .col(integer_null(Collection::VisitId))
+                .col(string_len(Collection::Site, 20))
+                .col(date(Collection::Date))
+                .col(integer(Collection::Year))
+                .col(integer(Collection::Month))
+                .col(count(Collection::Bags200))
+                .col(count(Collection::Bags300))
+                .col(count(Collection::Bags400))
+                .col(count(Collection::Donations))
+                .col(count(Collection::VolumeMl))
+                .col(count(Collection::Deferred))
+                .col(integer_null(Collection::TypeA))
+                .col(integer_null(Collection::TypeB))
+                .col(integer_null(Collection::TypeO))
+                .col(integer_null(Collection::TypeAb))
+                .col(integer_null(Collection::RhNegative))
+                .col(string_len_null(Collection::Note, 500))
+                .col(integer(Collection::Revision))
+                .col(integer_null(Collection::RecordedBy))
+                .col(timestamp_with_time_zone(Collection::CreatedAt))
+                .col(timestamp_with_time_zone(Collection::UpdatedAt))
+                .references(Collection::UnitId, Unit::Table, Unit::Id, None)
+                .references(Collection::VisitId, Visit::Table, Visit::Id, None)
+                .references(Collection::RecordedBy, AppUser::Table, AppUser::Id, None),
+        )
+        .await?;
+        unique_index(manager, "ux_collection_visit", Collection::Table, [Collection::VisitId]).await?;
+        index(manager, "ix_collection_year_unit", Collection::Table, [Collection::Year, Collection::UnitId])
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ux_collection_visit")
-                    .table(Collection::Table)
-                    .col(Collection::VisitId)
-                    .unique()
-                    .to_owned(),
-            )
+        index(manager, "ix_collection_year_month", Collection::Table, [Collection::Year, Collection::Month])
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_collection_year_unit")
-                    .table(Collection::Table)
-                    .col(Collection::Year)
-                    .col(Collection::UnitId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_collection_year_month")
-                    .table(Collection::Table)
-                    .col(Collection::Year)
-                    .col(Collection::Month)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(CollectionRevision::Table)
-                    .col(pk_auto(CollectionRevision::Id))
-                    .col(integer(CollectionRevision::CollectionId))
-                    .col(integer(CollectionRevision::Revision))
-                    .col(string_len(CollectionRevision::Site, 20))
-                    .col(date(CollectionRevision::Date))
-                    .col(count(CollectionRevision::Bags200))
-                    .col(count(CollectionRevision::Bags300))
-                    .col(count(CollectionRevision::Bags400))
-                    .col(count(CollectionRevision::Deferred))
-                    .col(integer_null(CollectionRevision::TypeA))
-                    .col(integer_null(CollectionRevision::TypeB))
-                    .col(integer_null(CollectionRevision::TypeO))
-                    .col(integer_null(CollectionRevision::TypeAb))
-                    .col(integer_null(CollectionRevision::RhNegative))
-                    .col(string_len_null(CollectionRevision::Note, 500))
-                    .col(string_len_null(CollectionRevision::Reason, 500))
-                    .col(integer_null(CollectionRevision::RecordedBy))
-                    .col(timestamp_with_time_zone(CollectionRevision::RecordedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(CollectionRevision::Table, CollectionRevision::CollectionId)
-                            .to(Collection::Table, Collection::Id),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(CollectionRevision::Table, CollectionRevision::RecordedBy)
-                            .to(AppUser::Table, AppUser::Id),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ux_collection_revision_number")
-                    .table(CollectionRevision::Table)
-                    .col(CollectionRevision::CollectionId)
-                    .col(CollectionRevision::Revision)
-                    .unique()
-                    .to_owned(),
-            )
-            .await
+
+        create_table(
+            manager,
+            Table::create()
+                .table(CollectionRevision::Table)
+                .col(pk_auto(CollectionRevision::Id))
+                .col(integer(CollectionRevision::CollectionId))
+                .col(integer(CollectionRevision::Revision))
+                .col(string_len(CollectionRevision::Site, 20))
+                .col(date(CollectionRevision::Date))
+                .col(count(CollectionRevision::Bags200))
+                .col(count(CollectionRevision::Bags300))
+                .col(count(CollectionRevision::Bags400))
+                .col(count(CollectionRevision::Deferred))
+                .col(integer_null(CollectionRevision::TypeA))
+                .col(integer_null(CollectionRevision::TypeB))
+                .col(integer_null(CollectionRevision::TypeO))
+                .col(integer_null(CollectionRevision::TypeAb))
+                .col(integer_null(CollectionRevision::RhNegative))
+                .col(string_len_null(CollectionRevision::Note, 500))
+                .col(string_len_null(CollectionRevision::Reason, 500))
+                .col(integer_null(CollectionRevision::RecordedBy))
+                .col(timestamp_with_time_zone(CollectionRevision::RecordedAt))
+                .references(CollectionRevision::CollectionId, Collection::Table, Collection::Id, None)
+                .references(CollectionRevision::RecordedBy, AppUser::Table, AppUser::Id, None),
+        )
+        .await?;
+        unique_index(
+            manager,
+            "ux_collection_revision_number",
+            CollectionRevision::Table,
+            [CollectionRevision::CollectionId, CollectionRevision::Revision],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(CollectionRevision::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Collection::Table).to_owned()).await
+        drop_tables(manager, [CollectionRevision::Table.into_iden(), Collection::Table.into_iden()]).await
     }
 }

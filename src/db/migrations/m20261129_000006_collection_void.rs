@@ -6,6 +6,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::shared::{add_columns, drop_columns};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -20,25 +22,20 @@ enum Collection {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [
-            timestamp_with_time_zone_null(Collection::VoidedAt),
-            string_len_null(Collection::VoidReason, 500),
-            integer_null(Collection::VoidedVisitId),
-        ] {
-            let mut column = column;
-            manager
-                .alter_table(Table::alter().table(Collection::Table).add_column(&mut column).to_owned())
-                .await?;
-        }
-        Ok(())
+        add_columns(
+            manager,
+            Collection::Table,
+            [
+                timestamp_with_time_zone_null(Collection::VoidedAt),
+                string_len_null(Collection::VoidReason, 500),
+                integer_null(Collection::VoidedVisitId),
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [Collection::VoidedAt, Collection::VoidReason, Collection::VoidedVisitId] {
-            manager
-                .alter_table(Table::alter().table(Collection::Table).drop_column(column).to_owned())
-                .await?;
-        }
-        Ok(())
+        let columns = [Collection::VoidedAt, Collection::VoidReason, Collection::VoidedVisitId];
+        drop_columns(manager, Collection::Table, columns).await
     }
 }

@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::shared::{add_columns, drop_columns};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -18,14 +20,9 @@ enum Unit {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column per ALTER: SQLite takes one change per statement.
-        for column in [Unit::AcceptsWeekendVisits, Unit::TermBound] {
-            manager
-                .alter_table(
-                    Table::alter().table(Unit::Table).add_column(boolean(column).default(false)).to_owned(),
-                )
-                .await?;
-        }
+        let columns =
+            [Unit::AcceptsWeekendVisits, Unit::TermBound].map(|c| boolean(c).default(false).to_owned());
+        add_columns(manager, Unit::Table, columns).await?;
         let universities = Query::update()
             .table(Unit::Table)
             .value(Unit::TermBound, true)
@@ -36,9 +33,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [Unit::AcceptsWeekendVisits, Unit::TermBound] {
-            manager.alter_table(Table::alter().table(Unit::Table).drop_column(column).to_owned()).await?;
-        }
-        Ok(())
+        drop_columns(manager, Unit::Table, [Unit::AcceptsWeekendVisits, Unit::TermBound]).await
     }
 }

@@ -7,15 +7,13 @@
 //! office out.
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+use ForeignKeyAction::Cascade;
+
+use super::shared::refs::AppUser;
+use super::shared::{create_table, drop_tables, index, References};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-#[derive(DeriveIden)]
-enum AppUser {
-    Table,
-    Id,
-}
 
 #[derive(DeriveIden)]
 enum LoginAddress {
@@ -42,55 +40,36 @@ enum LoginThrottle {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(LoginAddress::Table)
-                    .col(string_len(LoginAddress::Address, 64).primary_key())
-                    .col(integer(LoginAddress::Failures))
-                    .col(timestamp_with_time_zone(LoginAddress::LastFailureAt))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(KnownLoginAddress::Table)
-                    .col(integer(KnownLoginAddress::UserId))
-                    .col(string_len(KnownLoginAddress::Address, 64))
-                    .col(timestamp_with_time_zone(KnownLoginAddress::LastLoginAt))
-                    .primary_key(
-                        Index::create().col(KnownLoginAddress::UserId).col(KnownLoginAddress::Address),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(KnownLoginAddress::Table, KnownLoginAddress::UserId)
-                            .to(AppUser::Table, AppUser::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
+        create_table(
+            manager,
+            Table::create()
+                .table(LoginAddress::Table)
+                .col(string_len(LoginAddress::Address, 64).primary_key())
+                .col(integer(LoginAddress::Failures))
+                .col(timestamp_with_time_zone(LoginAddress::LastFailureAt)),
+        )
+        .await?;
+        create_table(
+            manager,
+            Table::create()
+                .table(KnownLoginAddress::Table)
+                .col(integer(KnownLoginAddress::UserId))
+                .col(string_len(KnownLoginAddress::Address, 64))
+                .col(timestamp_with_time_zone(KnownLoginAddress::LastLoginAt))
+                .primary_key(Index::create().col(KnownLoginAddress::UserId).col(KnownLoginAddress::Address))
+                .references(KnownLoginAddress::UserId, AppUser::Table, AppUser::Id, Cascade),
+        )
+        .await?;
         // Expired rows are deleted by their age on every failed login.
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_login_throttle_last_failure")
-                    .table(LoginThrottle::Table)
-                    .col(LoginThrottle::LastFailureAt)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_login_address_last_failure")
-                    .table(LoginAddress::Table)
-                    .col(LoginAddress::LastFailureAt)
-                    .to_owned(),
-            )
-            .await?;
-        Ok(())
+        index(
+            manager,
+            "ix_login_throttle_last_failure",
+            LoginThrottle::Table,
+            [LoginThrottle::LastFailureAt],
+        )
+        .await?;
+        index(manager, "ix_login_address_last_failure", LoginAddress::Table, [LoginAddress::LastFailureAt])
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -99,9 +78,6 @@ impl MigrationTrait for Migration {
                 Index::drop().name("ix_login_throttle_last_failure").table(LoginThrottle::Table).to_owned(),
             )
             .await?;
-        for table in [KnownLoginAddress::Table.into_iden(), LoginAddress::Table.into_iden()] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
-        }
-        Ok(())
+        drop_tables(manager, [KnownLoginAddress::Table.into_iden(), LoginAddress::Table.into_iden()]).await
     }
 }

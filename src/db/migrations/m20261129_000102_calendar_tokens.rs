@@ -3,14 +3,10 @@
 use sea_orm::ConnectionTrait;
 use sea_orm_migration::prelude::*;
 
+use super::shared::refs::Unit;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-#[derive(DeriveIden)]
-enum Unit {
-    Table,
-    Id,
-}
 
 #[derive(DeriveIden)]
 enum UnitCalendar {

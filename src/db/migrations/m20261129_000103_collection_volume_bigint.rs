@@ -12,33 +12,23 @@ enum Collection {
     VolumeMl,
 }
 
+/// Gives `collection.volume_ml` the type of `column`, not null; nothing to do on SQLite.
+async fn set_volume_type(manager: &SchemaManager<'_>, column: &mut ColumnDef) -> Result<(), DbErr> {
+    if manager.get_database_backend() == DbBackend::Sqlite {
+        return Ok(());
+    }
+    manager
+        .alter_table(Table::alter().table(Collection::Table).modify_column(column.not_null()).to_owned())
+        .await
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DbBackend::Sqlite {
-            return Ok(());
-        }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Collection::Table)
-                    .modify_column(ColumnDef::new(Collection::VolumeMl).big_integer().not_null())
-                    .to_owned(),
-            )
-            .await
+        set_volume_type(manager, ColumnDef::new(Collection::VolumeMl).big_integer()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DbBackend::Sqlite {
-            return Ok(());
-        }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Collection::Table)
-                    .modify_column(ColumnDef::new(Collection::VolumeMl).integer().not_null())
-                    .to_owned(),
-            )
-            .await
+        set_volume_type(manager, ColumnDef::new(Collection::VolumeMl).integer()).await
     }
 }

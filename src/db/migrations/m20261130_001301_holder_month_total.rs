@@ -16,6 +16,9 @@ use chrono::{Datelike, NaiveDate};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::shared::refs::Unit;
+use super::shared::{create_table, index, References};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -28,12 +31,6 @@ enum HolderMonthTotal {
     CollectedDonations,
     CollectedVolumeMl,
     BookedDonors,
-}
-
-#[derive(DeriveIden)]
-enum Unit {
-    Table,
-    Id,
 }
 
 #[derive(DeriveIden)]
@@ -64,39 +61,26 @@ fn sum_i64(col: impl IntoIden) -> Expr {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(HolderMonthTotal::Table)
-                    .col(integer(HolderMonthTotal::Year))
-                    .col(integer(HolderMonthTotal::UnitId))
-                    .col(integer(HolderMonthTotal::Month))
-                    .col(big_integer(HolderMonthTotal::CollectedDonations).default(0))
-                    .col(big_integer(HolderMonthTotal::CollectedVolumeMl).default(0))
-                    .col(big_integer(HolderMonthTotal::BookedDonors).default(0))
-                    .primary_key(
-                        Index::create()
-                            .col(HolderMonthTotal::Year)
-                            .col(HolderMonthTotal::UnitId)
-                            .col(HolderMonthTotal::Month),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(HolderMonthTotal::Table, HolderMonthTotal::UnitId)
-                            .to(Unit::Table, Unit::Id),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_collection_date")
-                    .table(Collection::Table)
-                    .col(Collection::Date)
-                    .to_owned(),
-            )
-            .await?;
+        create_table(
+            manager,
+            Table::create()
+                .table(HolderMonthTotal::Table)
+                .col(integer(HolderMonthTotal::Year))
+                .col(integer(HolderMonthTotal::UnitId))
+                .col(integer(HolderMonthTotal::Month))
+                .col(big_integer(HolderMonthTotal::CollectedDonations).default(0))
+                .col(big_integer(HolderMonthTotal::CollectedVolumeMl).default(0))
+                .col(big_integer(HolderMonthTotal::BookedDonors).default(0))
+                .primary_key(
+                    Index::create()
+                        .col(HolderMonthTotal::Year)
+                        .col(HolderMonthTotal::UnitId)
+                        .col(HolderMonthTotal::Month),
+                )
+                .references(HolderMonthTotal::UnitId, Unit::Table, Unit::Id, None),
+        )
+        .await?;
+        index(manager, "ix_collection_date", Collection::Table, [Collection::Date]).await?;
         backfill(manager).await
     }
 

@@ -9,20 +9,11 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::shared::refs::{AppUser, Unit};
+use super::shared::{create_table, drop_tables, index, positive, unique_index, References};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-#[derive(DeriveIden)]
-enum Unit {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum AppUser {
-    Table,
-    Id,
-}
 
 #[derive(DeriveIden, Clone, Copy)]
 enum Breakdown {
@@ -70,101 +61,66 @@ const KINDS: [&str; 11] = [
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(Breakdown::Table)
-                    .col(pk_auto(Breakdown::Id))
-                    .col(integer(Breakdown::UnitId))
-                    .col(integer(Breakdown::Year))
-                    .col(integer(Breakdown::Version).check(Expr::col(Breakdown::Version).gt(0)))
-                    .col(
-                        string_len(Breakdown::Status, 16).check(Expr::col(Breakdown::Status).is_in(STATUSES)),
-                    )
-                    .col(big_integer(Breakdown::Quota))
-                    .col(big_integer(Breakdown::Total))
-                    .col(string_len_null(Breakdown::Comment, 500))
-                    .col(integer_null(Breakdown::SubmittedBy))
-                    .col(timestamp_with_time_zone(Breakdown::SubmittedAt))
-                    .col(integer_null(Breakdown::DecidedBy))
-                    .col(timestamp_with_time_zone_null(Breakdown::DecidedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Breakdown::Table, Breakdown::UnitId)
-                            .to(Unit::Table, Unit::Id),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Breakdown::Table, Breakdown::SubmittedBy)
-                            .to(AppUser::Table, AppUser::Id),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Breakdown::Table, Breakdown::DecidedBy)
-                            .to(AppUser::Table, AppUser::Id),
-                    )
-                    .to_owned(),
-            )
+        create_table(
+            manager,
+            Table::create()
+                .table(Breakdown::Table)
+                .col(pk_auto(Breakdown::Id))
+                .col(integer(Breakdown::UnitId))
+                .col(integer(Breakdown::Year))
+                .col(positive(Breakdown::Version))
+                .col(string_len(Breakdown::Status, 16).check(Expr::col(Breakdown::Status).is_in(STATUSES)))
+                .col(big_integer(Breakdown::Quota))
+                .col(big_integer(Breakdown::Total))
+                .col(string_len_null(Breakdown::Comment, 500))
+                .col(integer_null(Breakdown::SubmittedBy))
+                .col(timestamp_with_time_zone(Breakdown::SubmittedAt))
+                .col(integer_null(Breakdown::DecidedBy))
+                .col(timestamp_with_time_zone_null(Breakdown::DecidedAt))
+                .references(Breakdown::UnitId, Unit::Table, Unit::Id, None)
+                .references(Breakdown::SubmittedBy, AppUser::Table, AppUser::Id, None)
+                .references(Breakdown::DecidedBy, AppUser::Table, AppUser::Id, None),
+        )
+        .await?;
+        unique_index(
+            manager,
+            "ux_breakdown_unit_year_version",
+            Breakdown::Table,
+            [Breakdown::UnitId, Breakdown::Year, Breakdown::Version],
+        )
+        .await?;
+        index(manager, "ix_breakdown_year_status", Breakdown::Table, [Breakdown::Year, Breakdown::Status])
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ux_breakdown_unit_year_version")
-                    .table(Breakdown::Table)
-                    .col(Breakdown::UnitId)
-                    .col(Breakdown::Year)
-                    .col(Breakdown::Version)
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_breakdown_year_status")
-                    .table(Breakdown::Table)
-                    .col(Breakdown::Year)
-                    .col(Breakdown::Status)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(BreakdownRow::Table)
-                    .col(pk_auto(BreakdownRow::Id))
-                    .col(integer(BreakdownRow::BreakdownId))
-                    .col(integer(BreakdownRow::Seq))
-                    .col(string_len(BreakdownRow::Name, 100))
-                    .col(string_len(BreakdownRow::Kind, 16).check(Expr::col(BreakdownRow::Kind).is_in(KINDS)))
-                    .col(integer(BreakdownRow::Quota).check(Expr::col(BreakdownRow::Quota).gt(0)))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(BreakdownRow::Table, BreakdownRow::BreakdownId)
-                            .to(Breakdown::Table, Breakdown::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ux_breakdown_row_name")
-                    .table(BreakdownRow::Table)
-                    .col(BreakdownRow::BreakdownId)
-                    .col(BreakdownRow::Name)
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
-        Ok(())
+
+        create_table(
+            manager,
+            Table::create()
+                .table(BreakdownRow::Table)
+                .col(pk_auto(BreakdownRow::Id))
+                .col(integer(BreakdownRow::BreakdownId))
+                .col(integer(BreakdownRow::Seq))
+                .col(string_len(BreakdownRow::Name, 100))
+                .col(string_len(BreakdownRow::Kind, 16).check(Expr::col(BreakdownRow::Kind).is_in(KINDS)))
+                .col(positive(BreakdownRow::Quota))
+                .references(
+                    BreakdownRow::BreakdownId,
+                    Breakdown::Table,
+                    Breakdown::Id,
+                    ForeignKeyAction::Cascade,
+                ),
+        )
+        .await?;
+        unique_index(
+            manager,
+            "ux_breakdown_row_name",
+            BreakdownRow::Table,
+            [BreakdownRow::BreakdownId, BreakdownRow::Name],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(BreakdownRow::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Breakdown::Table).to_owned()).await?;
-        Ok(())
+        drop_tables(manager, [BreakdownRow::Table.into_iden(), Breakdown::Table.into_iden()]).await
     }
 }
 

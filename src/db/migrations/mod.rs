@@ -1,4 +1,5 @@
 //! Versioned schema migrations. A migration that has landed is never edited: add a new one.
+//! They build with the pieces in `shared`, whose output is as frozen as the migrations.
 use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_plan;
@@ -16,6 +17,7 @@ mod m20261129_000301_stored_code_checks;
 mod m20261129_000302_outbox_kind_check;
 mod m20261130_001301_holder_month_total;
 mod m20261130_001401_breakdowns;
+mod shared;
 
 pub struct Migrator;
 
