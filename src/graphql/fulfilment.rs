@@ -9,7 +9,7 @@ use super::plan::parse_id;
 use super::types::{SectionGql, UnitKindGql};
 use crate::error::ApiResult;
 use crate::services::fulfilment::{
-    self, Fulfilment as Report, Progress, ProgressFilter, ProgressOrder, SectionProgress, UnitProgress,
+    self, Progress, ProgressFilter, ProgressOrder, Scope, SectionProgress, UnitProgress,
 };
 use crate::services::Page;
 use crate::state::AppState;
@@ -26,7 +26,8 @@ impl FulfilmentQuery {
     async fn fulfilment(&self, ctx: &Context<'_>, year: i32, as_of: Option<Date>) -> ApiResult<Fulfilment> {
         let state = ctx.data_unchecked::<AppState>();
         let as_of = as_of.map_or_else(|| fulfilment::default_as_of(year, state.clock.today()), Into::into);
-        Ok(Fulfilment(fulfilment::fulfilment(&state.db, year, as_of, state.behind_margin_points).await?))
+        let scope = fulfilment::scope(&state.db, year, as_of, state.behind_margin_points).await?;
+        Ok(Fulfilment { scope, sections: tokio::sync::OnceCell::new() })
     }
 }
 
@@ -41,74 +42,88 @@ pub enum FulfilmentOrderBy {
     Name,
 }
 
-pub struct Fulfilment(Report);
+/// A year's fulfilment as of a date. Each field asks the database only what it needs: the
+/// city and section figures are one GROUP BY (asked once, whichever fields want them), the
+/// counties and a page of holders their own statements.
+pub struct Fulfilment {
+    scope: Scope,
+    sections: tokio::sync::OnceCell<Vec<SectionProgress>>,
+}
+
+impl Fulfilment {
+    async fn sections(&self, ctx: &Context<'_>) -> ApiResult<&[SectionProgress]> {
+        let state = ctx.data_unchecked::<AppState>();
+        let sections = self.sections.get_or_try_init(|| fulfilment::sections(&state.db, &self.scope)).await?;
+        Ok(sections)
+    }
+
+    async fn city(&self, ctx: &Context<'_>) -> ApiResult<Progress> {
+        Ok(fulfilment::city(&self.scope, self.sections(ctx).await?))
+    }
+}
 
 #[Object]
 impl Fulfilment {
     async fn year(&self) -> i32 {
-        self.0.plan.year
+        self.scope.plan.year
     }
     async fn as_of(&self) -> Date {
-        self.0.as_of.into()
+        self.scope.as_of.into()
     }
     /// Share of the year elapsed as of `asOf` (days elapsed / days in the year).
     async fn elapsed_share(&self) -> f64 {
-        self.0.schedule.elapsed_days as f64 / self.0.schedule.days_in_year as f64
+        self.scope.schedule.elapsed_days as f64 / self.scope.schedule.days_in_year as f64
     }
     /// Points the collected share may trail the elapsed share before a holder is behind.
     async fn margin_points(&self) -> i64 {
-        self.0.schedule.margin_points
+        self.scope.schedule.margin_points
     }
     /// The group plan: every holder's quota summed.
-    async fn quota(&self) -> i64 {
-        self.0.city.quota
+    async fn quota(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.city(ctx).await?.quota)
     }
-    async fn booked_donors(&self) -> i64 {
-        self.0.city.booked_donors
+    async fn booked_donors(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.city(ctx).await?.booked_donors)
     }
-    async fn collected_donations(&self) -> i64 {
-        self.0.city.collected_donations
+    async fn collected_donations(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.city(ctx).await?.collected_donations)
     }
-    async fn collected_volume_ml(&self) -> i64 {
-        self.0.city.collected_volume_ml
+    async fn collected_volume_ml(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.city(ctx).await?.collected_volume_ml)
     }
-    async fn share(&self) -> f64 {
-        self.0.city.share
+    async fn share(&self, ctx: &Context<'_>) -> ApiResult<f64> {
+        Ok(self.city(ctx).await?.share)
     }
-    async fn remaining(&self) -> i64 {
-        self.0.city.remaining
+    async fn remaining(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.city(ctx).await?.remaining)
     }
-    async fn behind_schedule(&self) -> bool {
-        self.0.city.behind_schedule
+    async fn behind_schedule(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(self.city(ctx).await?.behind_schedule)
     }
     /// The notice's city-wide donation target (group quotas are only part of it).
     async fn donation_target(&self) -> Option<i64> {
-        self.0.plan.donation_target
+        self.scope.plan.donation_target
     }
     async fn volume_target_ml(&self) -> Option<i64> {
-        self.0.plan.volume_target_ml
+        self.scope.plan.volume_target_ml
     }
     /// Collected donations over the city's donation target.
-    async fn donation_target_share(&self) -> Option<f64> {
-        self.0
-            .plan
-            .donation_target
-            .filter(|t| *t > 0)
-            .map(|t| self.0.city.collected_donations as f64 / t as f64)
+    async fn donation_target_share(&self, ctx: &Context<'_>) -> ApiResult<Option<f64>> {
+        let Some(t) = self.scope.plan.donation_target.filter(|t| *t > 0) else { return Ok(None) };
+        Ok(Some(self.city(ctx).await?.collected_donations as f64 / t as f64))
     }
-    async fn volume_target_share(&self) -> Option<f64> {
-        self.0
-            .plan
-            .volume_target_ml
-            .filter(|t| *t > 0)
-            .map(|t| self.0.city.collected_volume_ml as f64 / t as f64)
+    async fn volume_target_share(&self, ctx: &Context<'_>) -> ApiResult<Option<f64>> {
+        let Some(t) = self.scope.plan.volume_target_ml.filter(|t| *t > 0) else { return Ok(None) };
+        Ok(Some(self.city(ctx).await?.collected_volume_ml as f64 / t as f64))
     }
-    async fn by_section(&self) -> Vec<SectionFulfilment> {
-        self.0.by_section.iter().map(SectionFulfilment::from).collect()
+    async fn by_section(&self, ctx: &Context<'_>) -> ApiResult<Vec<SectionFulfilment>> {
+        Ok(self.sections(ctx).await?.iter().map(SectionFulfilment::from).collect())
     }
     /// Each county's own quota and progress (section COUNTY).
-    async fn by_county(&self) -> Vec<UnitFulfilment> {
-        self.0.by_county.iter().map(UnitFulfilment::from).collect()
+    async fn by_county(&self, ctx: &Context<'_>) -> ApiResult<Vec<UnitFulfilment>> {
+        let state = ctx.data_unchecked::<AppState>();
+        let counties = fulfilment::counties(&state.db, &self.scope).await?;
+        Ok(counties.iter().map(UnitFulfilment::from).collect())
     }
     /// Holders, filtered, sorted and paged: `first` 1–500 (default 50), `offset` default 0.
     #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
@@ -139,8 +154,12 @@ impl Fulfilment {
             FulfilmentOrderBy::RemainingDesc => ProgressOrder::RemainingDesc,
             FulfilmentOrderBy::Name => ProgressOrder::Name,
         };
-        let (total, rows) = self.0.units(actor, &filter, order, page);
-        Ok(PageOf::new(total, page, rows.iter().map(UnitFulfilment::from).collect()))
+        let state = ctx.data_unchecked::<AppState>();
+        // Counted only when the query asks for the count.
+        let count = ctx.look_ahead().field("totalCount").exists();
+        let found = fulfilment::units(&state.db, &self.scope, actor, &filter, order, page, count).await?;
+        let nodes = found.rows.iter().map(UnitFulfilment::from).collect();
+        Ok(PageOf::known(found.total, found.has_next_page, nodes))
     }
     /// Collected donations and volume for each month of the year up to `asOf`, city-wide or
     /// for one holder (a liaison: their own).
@@ -149,7 +168,8 @@ impl Fulfilment {
         let state = ctx.data_unchecked::<AppState>();
         let unit_id = unit_id.as_ref().map(parse_id).transpose()?;
         let months =
-            fulfilment::monthly(&state.db, actor, self.0.plan.year, unit_id, Some(self.0.as_of)).await?;
+            fulfilment::monthly(&state.db, actor, self.scope.plan.year, unit_id, Some(self.scope.as_of))
+                .await?;
         Ok(months
             .into_iter()
             .map(|m| MonthCollected { month: m.month as i32, donations: m.donations, volume_ml: m.volume_ml })

@@ -40,8 +40,8 @@ impl<T: OutputType> PageOf<T> {
         PageOf { total_count: i64::try_from(total).unwrap_or(i64::MAX), has_next_page, nodes }
     }
 
-    /// A page whose list knows whether rows follow without counting them all: `total` is
-    /// `None` only when `totalCount` was not asked for, so the 0 put there is never shown.
+    /// A page that knows whether more follow without counting; `total` only when counted
+    /// (a resolver counts when the query selects `totalCount`, so the 0 is never sent).
     pub fn known(total: Option<u64>, has_next_page: bool, nodes: Vec<T>) -> Self {
         let total_count = total.map_or(0, |t| i64::try_from(t).unwrap_or(i64::MAX));
         PageOf { total_count, has_next_page, nodes }

@@ -70,7 +70,11 @@ async fn export(
         Some(Err(_)) => return Err(ApiError::bad_input("截至日期 asOf 须写作 YYYY-MM-DD，例如 2020-06-30")),
     };
     let report = fulfilment::fulfilment(&state.db, year, as_of, state.behind_margin_points).await?;
-    let body = exports::render(&report, format).map_err(|e| ApiError::internal(&e))?;
+    // Writing every holder's row is CPU work: off the async workers.
+    let body = tokio::task::spawn_blocking(move || exports::render(&report, format))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::internal(&e))?;
     Ok(Response::builder()
         .content_type(format.content_type())
         .header(

@@ -1,16 +1,19 @@
 //! How every quota is being fulfilled, as of a date.
 //!
-//! Collections are summed by the database (one GROUP BY per question); what comes back is
-//! one row per holder, a few hundred at most, which are rolled up into sections, counties
-//! and the city, sorted and filtered here.
-use std::collections::HashMap;
-
+//! Every question is answered by the database in one statement over the kept totals
+//! (`services::totals`) joined with the plan's quotas: a section's or the city's figures are
+//! a GROUP BY, a page of holders is filtered, sorted and cut there, and only the rows asked
+//! for come back. The holder figures every statement starts from are built by one function,
+//! [`holder_figures`], so every level adds up the same numbers.
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryTrait};
+use sea_orm::sea_query::{
+    Alias, Cond, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement, SimpleExpr,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter};
 
 use super::plans::{self, PlanView};
 use super::{totals, Page, ServiceError};
-use crate::db::entities::{plan, plan_quota, unit};
+use crate::db::entities::{plan, plan_quota, plan_section, unit};
 use crate::domain::auth::Actor;
 use crate::domain::fulfilment as rules;
 use crate::domain::ids::UnitId;
@@ -35,6 +38,19 @@ pub struct Schedule {
     pub margin_points: i64,
 }
 
+impl Schedule {
+    /// `rules::behind_schedule` over the columns `collected` and `quota` of a statement:
+    /// collected × days × 100 < (elapsed × 100 − margin × days) × quota, in whole numbers.
+    fn behind(&self, collected: Expr, quota: Expr) -> SimpleExpr {
+        let days = self.days_in_year;
+        let bar = self.elapsed_days * 100 - self.margin_points * days;
+        if days <= 0 {
+            return Expr::cust("1 = 0");
+        }
+        quota.clone().gt(0).and(collected.mul(days * 100).lt(Expr::val(bar).mul(quota)))
+    }
+}
+
 impl Progress {
     fn of(quota: i64, booked: i64, donations: i64, volume: i64, s: Schedule) -> Progress {
         Progress {
@@ -55,12 +71,12 @@ impl Progress {
     }
 
     fn sum<'a>(rows: impl Iterator<Item = &'a Progress>, s: Schedule) -> Progress {
-        let (mut q, mut b, mut d, mut v) = (0, 0, 0, 0);
+        let (mut q, mut b, mut d, mut v) = (0i64, 0i64, 0i64, 0i64);
         for p in rows {
-            q += p.quota;
-            b += p.booked_donors;
-            d += p.collected_donations;
-            v += p.collected_volume_ml;
+            q = q.saturating_add(p.quota);
+            b = b.saturating_add(p.booked_donors);
+            d = d.saturating_add(p.collected_donations);
+            v = v.saturating_add(p.collected_volume_ml);
         }
         Progress::of(q, b, d, v, s)
     }
@@ -93,6 +109,30 @@ impl SectionProgress {
     }
 }
 
+/// What a fulfilment question is about: a year's plan as of a date. Cheap to make (one
+/// plan lookup); each figure is asked of the database when it is wanted.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub plan: PlanView,
+    pub as_of: NaiveDate,
+    pub schedule: Schedule,
+}
+
+/// The scope of `year` as of `as_of`; `NOT_FOUND` when the year has no plan.
+pub async fn scope(
+    db: &impl ConnectionTrait,
+    year: i32,
+    as_of: NaiveDate,
+    margin_points: i64,
+) -> Result<Scope, ServiceError> {
+    super::check_dates([as_of])?;
+    let plan = plans::plan_by_year(db, year).await?;
+    Ok(Scope { plan, as_of, schedule: schedule(year, as_of, margin_points) })
+}
+
+/// The whole report, every holder's row included: for the exports and the digest, which
+/// need each holder. Questions about a part of it ask for that part ([`sections`],
+/// [`counties`], [`units`]).
 #[derive(Debug, Clone)]
 pub struct Fulfilment {
     pub plan: PlanView,
@@ -103,23 +143,23 @@ pub struct Fulfilment {
     pub by_section: Vec<SectionProgress>,
     /// The county holders (section COUNTY), in table order.
     pub by_county: Vec<UnitProgress>,
-    /// Every holder in table order; [`Fulfilment::units`] filters, sorts and pages it.
+    /// Every holder in table order.
     pub units: Vec<UnitProgress>,
 }
 
 /// Figures of `year` as of `as_of` (collections dated up to that day, counted with their
-/// latest revision; bookings still to come after it).
+/// latest revision; bookings still to come after it), every holder's row included.
 pub async fn fulfilment(
     db: &impl ConnectionTrait,
     year: i32,
     as_of: NaiveDate,
     margin_points: i64,
 ) -> Result<Fulfilment, ServiceError> {
-    super::check_dates([as_of])?;
-    let plan = plans::plan_by_year(db, year).await?;
-    let schedule = schedule(year, as_of, margin_points);
-    let units = holder_rows(db, plan.id, year, as_of, schedule, None).await?;
-    let printed = plans::section_summaries(db, plan.id).await?;
+    let scope = scope(db, year, as_of, margin_points).await?;
+    let units = holder_rows(db, &scope, &Listing::default(), ProgressOrder::Table, None).await?;
+    // Rolled up from these rows, not asked again: a report's totals are the sums of its
+    // rows even when a write commits meanwhile.
+    let printed = printed_totals(db, &scope).await?;
     let by_section = Section::ALL
         .into_iter()
         .map(|section| {
@@ -128,13 +168,14 @@ pub async fn fulfilment(
                 section,
                 unit_count: rows.len() as i64,
                 behind_count: rows.iter().filter(|u| u.progress.behind_schedule).count() as i64,
-                progress: Progress::sum(rows.iter().map(|u| &u.progress), schedule),
-                printed_total: printed.iter().find(|p| p.section == section).and_then(|p| p.printed_total),
+                progress: Progress::sum(rows.iter().map(|u| &u.progress), scope.schedule),
+                printed_total: printed(section),
             }
         })
         .collect::<Vec<_>>();
+    let city = city(&scope, &by_section);
     let by_county = units.iter().filter(|u| u.section == Section::County).cloned().collect();
-    let city = Progress::sum(units.iter().map(|u| &u.progress), schedule);
+    let Scope { plan, as_of, schedule } = scope;
     Ok(Fulfilment { plan, as_of, schedule, city, by_section, by_county, units })
 }
 
@@ -143,9 +184,9 @@ fn schedule(year: i32, as_of: NaiveDate, margin_points: i64) -> Schedule {
     Schedule { elapsed_days, days_in_year, margin_points }
 }
 
-/// One holder's figures of `year` as of `as_of`, exactly as [`fulfilment`] gives them; `None`
-/// when the year has no plan or the holder no quota in it. Reminders and booking warnings
-/// quote these, so an email never contradicts the dashboard.
+/// One holder's figures of `year` as of `as_of`, exactly as every other question gives
+/// them; `None` when the year has no plan or the holder no quota in it. Reminders and
+/// booking warnings quote these, so an email never contradicts the dashboard.
 pub async fn holder_fulfilment(
     db: &impl ConnectionTrait,
     year: i32,
@@ -153,60 +194,88 @@ pub async fn holder_fulfilment(
     margin_points: i64,
     unit_id: UnitId,
 ) -> Result<Option<UnitProgress>, ServiceError> {
+    super::check_dates([as_of])?;
     let Some(plan) = plan::Entity::find().filter(plan::Column::Year.eq(year)).one(db).await? else {
         return Ok(None);
     };
-    let rows =
-        holder_rows(db, plan.id, year, as_of, schedule(year, as_of, margin_points), Some(unit_id)).await?;
-    Ok(rows.into_iter().next())
+    let scope = Scope { plan: plan.into(), as_of, schedule: schedule(year, as_of, margin_points) };
+    let only = Listing { holders: Holders::Only(vec![unit_id]), ..Listing::default() };
+    Ok(holder_rows(db, &scope, &only, ProgressOrder::Table, None).await?.into_iter().next())
 }
 
-/// Every holder row of a plan (or one holder's), in table order. Sums come from the database,
-/// one GROUP BY per figure, joined here through maps.
-async fn holder_rows(
+/// Each section of the plan in table order: one GROUP BY over the holders' figures.
+pub async fn sections(
     db: &impl ConnectionTrait,
-    plan_id: i32,
-    year: i32,
-    as_of: NaiveDate,
-    schedule: Schedule,
-    only: Option<UnitId>,
-) -> Result<Vec<UnitProgress>, ServiceError> {
-    let rows = plan_quota::Entity::find()
-        .filter(plan_quota::Column::PlanId.eq(plan_id))
-        .apply_if(only, |q, u| q.filter(plan_quota::Column::UnitId.eq(u)))
-        .find_also_related(unit::Entity)
-        .all(db)
-        .await?;
-    let only = only.map(|u| [u]);
-    let sums = totals::sums_as_of(&totals::AsOf::new(year, as_of), only.as_ref().map(|u| &u[..]));
-    let sums: HashMap<UnitId, totals::HolderSums> =
-        totals::HolderSums::find_by_statement(db.get_database_backend().build(&sums))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|s| (s.unit_id, s))
-            .collect();
-
-    let mut units = Vec::with_capacity(rows.len());
-    for (q, u) in rows {
-        let Some(u) = u else { continue };
-        let (section, kind) = (q.section, u.kind);
-        let sums = sums.get(&UnitId(u.id));
-        let progress = Progress::of(
-            i64::from(q.quota),
-            sums.and_then(|s| s.booked).unwrap_or(0),
-            sums.and_then(|s| s.donations).unwrap_or(0),
-            sums.and_then(|s| s.volume_ml).unwrap_or(0),
-            schedule,
-        );
-        units.push(UnitProgress { unit_id: UnitId(u.id), name: u.name, kind, section, seq: q.seq, progress });
+    scope: &Scope,
+) -> Result<Vec<SectionProgress>, ServiceError> {
+    #[derive(FromQueryResult)]
+    struct SectionRow {
+        section: Section,
+        unit_count: i64,
+        behind_count: Option<i64>,
+        quota: Option<i64>,
+        booked: Option<i64>,
+        donations: Option<i64>,
+        volume_ml: Option<i64>,
     }
-    units.sort_by_key(|u| (section_rank(u.section), u.seq, u.unit_id));
-    Ok(units)
+    let h = |c: &str| Expr::col((Alias::new("h"), Alias::new(c)));
+    let behind: Expr = Expr::case(scope.schedule.behind(h("donations"), h("quota")), 1).finally(0).into();
+    let backend = db.get_database_backend();
+    let query = Query::select()
+        .expr_as(h("section"), Alias::new("section"))
+        .expr_as(Expr::cust("COUNT(*)").cast_as("BIGINT"), Alias::new("unit_count"))
+        .expr_as(crate::db::sum_i64(behind), Alias::new("behind_count"))
+        .expr_as(crate::db::sum_i64(h("quota")), Alias::new("quota"))
+        .expr_as(crate::db::sum_i64(h("booked")), Alias::new("booked"))
+        .expr_as(crate::db::sum_i64(h("donations")), Alias::new("donations"))
+        .expr_as(crate::db::sum_i64(h("volume_ml")), Alias::new("volume_ml"))
+        .from_subquery(holder_figures(scope, &Listing::default(), backend, false), Alias::new("h"))
+        .group_by_col((Alias::new("h"), Alias::new("section")))
+        .to_owned();
+    let rows = SectionRow::find_by_statement(backend.build(&query)).all(db).await?;
+    let printed = printed_totals(db, scope).await?;
+    let s = scope.schedule;
+    Ok(Section::ALL
+        .into_iter()
+        .map(|section| {
+            let row = rows.iter().find(|r| r.section == section);
+            let get = |f: fn(&SectionRow) -> Option<i64>| row.and_then(f).unwrap_or(0);
+            SectionProgress {
+                section,
+                unit_count: row.map_or(0, |r| r.unit_count),
+                behind_count: get(|r| r.behind_count),
+                progress: Progress::of(
+                    get(|r| r.quota),
+                    get(|r| r.booked),
+                    get(|r| r.donations),
+                    get(|r| r.volume_ml),
+                    s,
+                ),
+                printed_total: printed(section),
+            }
+        })
+        .collect())
 }
 
-fn section_rank(s: Section) -> usize {
-    Section::ALL.iter().position(|x| *x == s).unwrap_or(usize::MAX)
+/// Each section's total as the notice printed it.
+async fn printed_totals(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<impl Fn(Section) -> Option<i64>, ServiceError> {
+    let printed =
+        plan_section::Entity::find().filter(plan_section::Column::PlanId.eq(scope.plan.id)).all(db).await?;
+    Ok(move |section| printed.iter().find(|p| p.section == section).map(|p| p.printed_total))
+}
+
+/// The group plan: the sections summed.
+pub fn city(scope: &Scope, sections: &[SectionProgress]) -> Progress {
+    Progress::sum(sections.iter().map(|s| &s.progress), scope.schedule)
+}
+
+/// The county holders (section COUNTY) in table order.
+pub async fn counties(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<UnitProgress>, ServiceError> {
+    let filter = Listing { section: Some(Section::County), ..Listing::default() };
+    holder_rows(db, scope, &filter, ProgressOrder::Table, None).await
 }
 
 #[derive(Debug, Clone, Default)]
@@ -227,48 +296,345 @@ pub enum ProgressOrder {
     Name,
 }
 
-impl Fulfilment {
-    /// The holder rows `actor` may see in detail: all for the office and the station, a
-    /// liaison's own only.
-    pub fn visible_units(&self, actor: &Actor) -> Vec<&UnitProgress> {
-        self.units.iter().filter(|u| actor.may_read_holder(u.unit_id).is_ok()).collect()
+/// A page of holders and, when asked for, how many match over all pages.
+#[derive(Debug, Clone)]
+pub struct UnitsPage {
+    pub total: Option<u64>,
+    pub has_next_page: bool,
+    pub rows: Vec<UnitProgress>,
+}
+
+/// The holders `actor` may see in detail (all for the office and the station, a liaison's
+/// own only), filtered, sorted and paged by the database. `count`: also count every match.
+pub async fn units(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    actor: &Actor,
+    filter: &ProgressFilter,
+    order: ProgressOrder,
+    page: Page,
+    count: bool,
+) -> Result<UnitsPage, ServiceError> {
+    let holders = match actor.holder_scope() {
+        Ok(None) => Holders::All,
+        Ok(Some(own)) => Holders::Only(vec![own]),
+        Err(_) => Holders::Only(Vec::new()),
+    };
+    let needle = filter.name_contains.clone().filter(|s| !s.is_empty());
+    // No name is longer, and none holds a NUL: such a filter matches nothing.
+    let hopeless = needle
+        .as_deref()
+        .is_some_and(|n| n.contains('\0') || n.chars().count() > plans::MAX_NAME_FILTER_CHARS);
+    if hopeless || matches!(&holders, Holders::Only(ids) if ids.is_empty()) {
+        return Ok(UnitsPage { total: count.then_some(0), has_next_page: false, rows: Vec::new() });
+    }
+    let listing = Listing {
+        holders,
+        section: filter.section,
+        kind: filter.kind,
+        behind_schedule: filter.behind_schedule,
+        name_contains: needle,
+    };
+    // One row past the page says whether another page follows, without counting.
+    let limit = page.first.saturating_add(1);
+    let mut rows = holder_rows(db, scope, &listing, order, Some((limit, page.offset))).await?;
+    let has_next_page = rows.len() as u64 > page.first;
+    rows.truncate(page.first as usize);
+    let total = if count { Some(count_holders(db, scope, &listing).await?) } else { None };
+    Ok(UnitsPage { total, has_next_page, rows })
+}
+
+/// Which holders of the plan a statement is about.
+#[derive(Debug, Clone, Default)]
+enum Holders {
+    #[default]
+    All,
+    Only(Vec<UnitId>),
+}
+
+/// The holders a listing keeps.
+#[derive(Debug, Clone, Default)]
+struct Listing {
+    holders: Holders,
+    section: Option<Section>,
+    kind: Option<UnitKind>,
+    behind_schedule: Option<bool>,
+    name_contains: Option<String>,
+}
+
+impl Listing {
+    /// Whether the listing filters on the figures themselves (not only the plan's rows).
+    fn needs_figures(&self, order: ProgressOrder) -> bool {
+        self.behind_schedule.is_some() || !matches!(order, ProgressOrder::Table | ProgressOrder::Name)
     }
 
-    pub fn units(
-        &self,
-        actor: &Actor,
-        filter: &ProgressFilter,
-        order: ProgressOrder,
-        page: Page,
-    ) -> (u64, Vec<UnitProgress>) {
-        let needle = filter.name_contains.as_deref().filter(|s| !s.is_empty());
-        let mut rows: Vec<&UnitProgress> = self
-            .visible_units(actor)
-            .into_iter()
-            .filter(|u| filter.section.is_none_or(|s| u.section == s))
-            .filter(|u| filter.kind.is_none_or(|k| u.kind == k))
-            .filter(|u| filter.behind_schedule.is_none_or(|b| u.progress.behind_schedule == b))
-            .filter(|u| needle.is_none_or(|n| u.name.contains(n)))
-            .collect();
-        // Shares compare by cross-multiplication so that ties are exact; ids break ties.
-        let share_cmp = |a: &&UnitProgress, b: &&UnitProgress| {
-            let l = i128::from(a.progress.collected_donations) * i128::from(Ord::max(b.progress.quota, 1));
-            let r = i128::from(b.progress.collected_donations) * i128::from(Ord::max(a.progress.quota, 1));
-            l.cmp(&r)
-        };
-        match order {
-            ProgressOrder::Table => {}
-            ProgressOrder::ShareAsc => rows.sort_by(|a, b| share_cmp(a, b).then(a.unit_id.cmp(&b.unit_id))),
-            ProgressOrder::ShareDesc => rows.sort_by(|a, b| share_cmp(b, a).then(a.unit_id.cmp(&b.unit_id))),
-            ProgressOrder::RemainingDesc => rows.sort_by(|a, b| {
-                b.progress.remaining.cmp(&a.progress.remaining).then(a.unit_id.cmp(&b.unit_id))
-            }),
-            ProgressOrder::Name => rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.unit_id.cmp(&b.unit_id))),
+    /// The conditions on the plan's rows and the holders (`plan_quota`, `unit`).
+    fn plan_conditions(&self, backend: DbBackend) -> Cond {
+        let mut cond = Cond::all();
+        if let Holders::Only(ids) = &self.holders {
+            cond = cond
+                .add(Expr::col((plan_quota::Entity, plan_quota::Column::UnitId)).is_in(ids.iter().copied()));
         }
-        let total = rows.len() as u64;
-        let page = rows.into_iter().skip(page.offset as usize).take(page.first as usize).cloned().collect();
-        (total, page)
+        if let Some(s) = self.section {
+            cond = cond.add(Expr::col((plan_quota::Entity, plan_quota::Column::Section)).eq(s.code()));
+        }
+        if let Some(k) = self.kind {
+            cond = cond.add(Expr::col((unit::Entity, unit::Column::Kind)).eq(k.code()));
+        }
+        if let Some(needle) = &self.name_contains {
+            cond = cond.add(contains(backend, Expr::col((unit::Entity, unit::Column::Name)), needle));
+        }
+        cond
     }
+
+    fn needs_unit(&self) -> bool {
+        self.kind.is_some() || self.name_contains.is_some()
+    }
+}
+
+/// `haystack` contains `needle`, byte for byte (LIKE would ignore ASCII case on SQLite).
+fn contains(backend: DbBackend, haystack: Expr, needle: &str) -> SimpleExpr {
+    let position = match backend {
+        DbBackend::Postgres => Func::cust(Alias::new("strpos")).arg(haystack).arg(needle),
+        _ => Func::cust(Alias::new("instr")).arg(haystack).arg(needle),
+    };
+    Expr::expr(position).gt(0)
+}
+
+/// `plan_quota ⋈ unit` of the scope's plan: the rows a listing is cut from.
+fn plan_rows(scope: &Scope, join_unit: bool) -> SelectStatement {
+    let mut q = Query::select()
+        .from(plan_quota::Entity)
+        .and_where(Expr::col((plan_quota::Entity, plan_quota::Column::PlanId)).eq(scope.plan.id))
+        .to_owned();
+    if join_unit {
+        q.join(
+            JoinType::InnerJoin,
+            unit::Entity,
+            Expr::col((unit::Entity, unit::Column::Id))
+                .equals((plan_quota::Entity, plan_quota::Column::UnitId)),
+        );
+    }
+    q
+}
+
+/// One row per holder the listing keeps (its holders, section, kind and name; not yet its
+/// `behind_schedule`, a figure): `unit_id`, `section`, `seq`, `quota`, `donations`,
+/// `volume_ml`, `booked` (every figure a BIGINT, 0 when nothing was kept), with `with_unit`
+/// also `name` and `kind`. Every question starts from this statement; the sums are read
+/// only for the holders kept.
+fn holder_figures(scope: &Scope, listing: &Listing, backend: DbBackend, with_unit: bool) -> SelectStatement {
+    let conditions = listing.plan_conditions(backend);
+    let join_unit = with_unit || listing.needs_unit();
+    let chosen = match &listing.holders {
+        Holders::Only(ids) => Some(totals::Holders::Only(ids)),
+        Holders::All => None,
+    };
+    // Some of the plan's holders: their sums only (a semi-join the indexes serve).
+    let mut kept = plan_rows(scope, listing.needs_unit());
+    kept.expr(Expr::col((plan_quota::Entity, plan_quota::Column::UnitId))).cond_where(conditions.clone());
+    let narrowed = listing.section.is_some() || listing.needs_unit();
+    let holders = match (chosen, narrowed) {
+        (Some(only), _) => only,
+        (None, true) => totals::Holders::In(&kept),
+        (None, false) => totals::Holders::All,
+    };
+    let sums = totals::sums_as_of(&totals::AsOf::new(scope.plan.year, scope.as_of), holders);
+    let q = |c: plan_quota::Column| Expr::col((plan_quota::Entity, c));
+    let s = |c: &str| Expr::col((Alias::new("s"), Alias::new(c)));
+    let mut select = plan_rows(scope, join_unit);
+    select
+        .expr_as(q(plan_quota::Column::UnitId), Alias::new("unit_id"))
+        .expr_as(q(plan_quota::Column::Section), Alias::new("section"))
+        .expr_as(q(plan_quota::Column::Seq), Alias::new("seq"))
+        .expr_as(q(plan_quota::Column::Quota).cast_as("BIGINT"), Alias::new("quota"))
+        .expr_as(Expr::expr(s("donations")).if_null(0i64), Alias::new("donations"))
+        .expr_as(Expr::expr(s("volume_ml")).if_null(0i64), Alias::new("volume_ml"))
+        .expr_as(Expr::expr(s("booked")).if_null(0i64), Alias::new("booked"))
+        .join_subquery(
+            JoinType::LeftJoin,
+            sums,
+            Alias::new("s"),
+            Expr::col((Alias::new("s"), Alias::new("unit_id")))
+                .equals((plan_quota::Entity, plan_quota::Column::UnitId)),
+        )
+        .cond_where(conditions);
+    if with_unit {
+        select
+            .expr_as(Expr::col((unit::Entity, unit::Column::Name)), Alias::new("name"))
+            .expr_as(Expr::col((unit::Entity, unit::Column::Kind)), Alias::new("kind"));
+    }
+    select
+}
+
+/// The sort of a listing over the columns of [`holder_figures`] (`h`). Shares compare as
+/// exact decimals on PostgreSQL and MySQL (25 places tell apart any two shares of quotas up
+/// to 2³¹) and as doubles on SQLite (exact while quota × quota × share < 2⁵²); ids break ties.
+fn order_by(
+    select: &mut SelectStatement,
+    backend: DbBackend,
+    order: ProgressOrder,
+    col: impl Fn(&str) -> Expr,
+) {
+    let share = || {
+        let exact = match backend {
+            DbBackend::Sqlite => "REAL",
+            _ => "DECIMAL(45, 25)",
+        };
+        let quota = Expr::case(col("quota").gt(0), col("quota")).finally(1);
+        col("donations").cast_as(exact).div(quota)
+    };
+    let table_rank = Expr::case(col("section").eq(Section::County.code()), 0)
+        .case(col("section").eq(Section::CityUnit.code()), 1)
+        .finally(2);
+    let remaining =
+        Expr::case(col("quota").gt(col("donations")), col("quota").sub(col("donations"))).finally(0);
+    match order {
+        ProgressOrder::Table => {
+            select.order_by_expr(table_rank.into(), Order::Asc).order_by_expr(col("seq"), Order::Asc);
+        }
+        ProgressOrder::ShareAsc => {
+            select.order_by_expr(share(), Order::Asc);
+        }
+        ProgressOrder::ShareDesc => {
+            select.order_by_expr(share(), Order::Desc);
+        }
+        ProgressOrder::RemainingDesc => {
+            select.order_by_expr(remaining.into(), Order::Desc);
+        }
+        ProgressOrder::Name => {
+            select.order_by_expr(col("name"), Order::Asc);
+        }
+    }
+    select.order_by_expr(col("unit_id"), Order::Asc);
+}
+
+#[derive(FromQueryResult)]
+struct HolderRow {
+    unit_id: UnitId,
+    name: String,
+    kind: UnitKind,
+    section: Section,
+    seq: i32,
+    quota: i64,
+    donations: i64,
+    volume_ml: i64,
+    booked: i64,
+}
+
+/// The holders of a listing in `order`, `page` = (limit, offset) of them or all.
+async fn holder_rows(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    listing: &Listing,
+    order: ProgressOrder,
+    page: Option<(u64, u64)>,
+) -> Result<Vec<UnitProgress>, ServiceError> {
+    let backend = db.get_database_backend();
+    let rows = if page.is_none() || listing.needs_figures(order) {
+        // The figures decide (or every row is wanted): filter and sort every holder's
+        // figures, keep the page.
+        let h = |c: &str| Expr::col((Alias::new("h"), Alias::new(c)));
+        let mut select = Query::select()
+            .column(sea_orm::sea_query::Asterisk)
+            .from_subquery(holder_figures(scope, listing, backend, true), Alias::new("h"))
+            .to_owned();
+        select.cond_where(figure_conditions(scope, listing, h));
+        order_by(&mut select, backend, order, h);
+        if let Some((limit, offset)) = page {
+            select.limit(limit).offset(offset);
+        }
+        HolderRow::find_by_statement(backend.build(&select)).all(db).await?
+    } else {
+        // The plan's rows decide: cut the page from them, then add only its figures.
+        let ids = page_of_plan_rows(db, scope, listing, order, page).await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let page = Listing { holders: Holders::Only(ids), ..Listing::default() };
+        let mut select = holder_figures(scope, &page, backend, true);
+        let h = |c: &str| match c {
+            "unit_id" | "section" | "seq" => Expr::col((plan_quota::Entity, Alias::new(c))),
+            "name" => Expr::col((unit::Entity, unit::Column::Name)),
+            _ => Expr::col(Alias::new(c)),
+        };
+        order_by(&mut select, backend, order, h);
+        HolderRow::find_by_statement(backend.build(&select)).all(db).await?
+    };
+    let s = scope.schedule;
+    Ok(rows
+        .into_iter()
+        .map(|r| UnitProgress {
+            unit_id: r.unit_id,
+            name: r.name,
+            kind: r.kind,
+            section: r.section,
+            seq: r.seq,
+            progress: Progress::of(r.quota, r.booked, r.donations, r.volume_ml, s),
+        })
+        .collect())
+}
+
+/// The listing's condition on the figures (`behind_schedule`) over the columns of
+/// [`holder_figures`] (`h`); the others were applied by `holder_figures` itself.
+fn figure_conditions(scope: &Scope, listing: &Listing, h: impl Fn(&str) -> Expr) -> Cond {
+    let mut cond = Cond::all();
+    if let Some(b) = listing.behind_schedule {
+        let behind = scope.schedule.behind(h("donations"), h("quota"));
+        cond = cond.add(if b { behind } else { behind.not() });
+    }
+    cond
+}
+
+/// The ids of a page of the plan's rows in TABLE or NAME order (the indexes on
+/// `plan_quota (plan_id, section, seq)` and `unit (name)` serve them).
+async fn page_of_plan_rows(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    listing: &Listing,
+    order: ProgressOrder,
+    page: Option<(u64, u64)>,
+) -> Result<Vec<UnitId>, ServiceError> {
+    let backend = db.get_database_backend();
+    let join_unit = listing.needs_unit() || order == ProgressOrder::Name;
+    let mut select = plan_rows(scope, join_unit);
+    select.expr_as(Expr::col((plan_quota::Entity, plan_quota::Column::UnitId)), Alias::new("unit_id"));
+    select.cond_where(listing.plan_conditions(backend));
+    let h = |c: &str| match c {
+        "name" => Expr::col((unit::Entity, unit::Column::Name)),
+        _ => Expr::col((plan_quota::Entity, Alias::new(c))),
+    };
+    order_by(&mut select, backend, order, h);
+    if let Some((limit, offset)) = page {
+        select.limit(limit).offset(offset);
+    }
+    let rows = db.query_all(&select).await?;
+    Ok(rows.iter().map(|r| r.try_get::<UnitId>("", "unit_id")).collect::<Result<_, _>>()?)
+}
+
+/// How many holders a listing keeps, over all pages.
+async fn count_holders(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    listing: &Listing,
+) -> Result<u64, ServiceError> {
+    let backend = db.get_database_backend();
+    let select = if listing.behind_schedule.is_some() {
+        let h = |c: &str| Expr::col((Alias::new("h"), Alias::new(c)));
+        Query::select()
+            .expr_as(Expr::cust("COUNT(*)").cast_as("BIGINT"), Alias::new("n"))
+            .from_subquery(holder_figures(scope, listing, backend, false), Alias::new("h"))
+            .cond_where(figure_conditions(scope, listing, h))
+            .to_owned()
+    } else {
+        let mut select = plan_rows(scope, listing.needs_unit());
+        select.expr_as(Expr::cust("COUNT(*)").cast_as("BIGINT"), Alias::new("n"));
+        select.cond_where(listing.plan_conditions(backend));
+        select
+    };
+    let row = db.query_one(&select).await?;
+    let n = row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0);
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -246,10 +246,29 @@ impl AsOf {
     }
 }
 
+/// Which holders' sums a statement wants.
+#[derive(Debug, Clone, Copy)]
+pub enum Holders<'a> {
+    All,
+    Only(&'a [UnitId]),
+    /// The `unit_id`s a subquery selects (say, a plan's holders of one section).
+    In(&'a SelectStatement),
+}
+
+impl Holders<'_> {
+    fn condition(&self, col: Expr) -> Option<Expr> {
+        match self {
+            Holders::All => None,
+            Holders::Only(ids) => Some(col.is_in(ids.iter().copied())),
+            Holders::In(sub) => Some(col.in_subquery((*sub).clone())),
+        }
+    }
+}
+
 /// Per holder (`unit_id`): `donations`, `volume_ml` and `booked` of [`AsOf`], every figure
-/// a BIGINT; a holder with nothing has no row. `only` limits it to some holders.
-pub fn sums_as_of(a: &AsOf, only: Option<&[UnitId]>) -> SelectStatement {
-    let holders = |col: Expr| only.map(|ids| col.is_in(ids.iter().copied()));
+/// a BIGINT; a holder with nothing has no row. The totals are read in one pass over the
+/// years concerned; the as-of month's records and visits by date.
+pub fn sums_as_of(a: &AsOf, holders: Holders<'_>) -> SelectStatement {
     // Every part names its columns alike: a union takes its names from its first part.
     let part = |unit: Expr, d: Expr, v: Expr, b: Expr| {
         Query::select()
@@ -261,19 +280,37 @@ pub fn sums_as_of(a: &AsOf, only: Option<&[UnitId]>) -> SelectStatement {
     };
     let zero = || Expr::cust("0");
     let mut parts: Vec<SelectStatement> = Vec::new();
-    if a.collected_months > 0 {
-        let c = |c: total::Column| Expr::col((total::Entity, c));
+    let t = |c: total::Column| Expr::col((total::Entity, c));
+    let collected = (a.collected_months > 0)
+        .then(|| t(total::Column::Year).eq(a.year).and(t(total::Column::Month).lte(a.collected_months)));
+    let booked = a.booked_after.map(|(y, m)| {
+        let later =
+            t(total::Column::Year).gt(y).or(t(total::Column::Year).eq(y).and(t(total::Column::Month).gt(m)));
+        t(total::Column::Year).lte(a.year).and(later)
+    });
+    if collected.is_some() || booked.is_some() {
+        let when = |cond: &Option<Expr>, c: total::Column| match cond {
+            Some(cond) => Expr::case(cond.clone(), t(c)).finally(0).into(),
+            None => zero(),
+        };
+        let first_year = a.booked_after.map_or(a.year, |(y, _)| Ord::min(y, a.year));
+        let any = match (&collected, &booked) {
+            (Some(c), Some(b)) => c.clone().or(b.clone()),
+            (Some(c), None) => c.clone(),
+            (None, Some(b)) => b.clone(),
+            (None, None) => Expr::cust("1 = 0"),
+        };
         parts.push(
             part(
-                c(total::Column::UnitId),
-                c(total::Column::CollectedDonations),
-                c(total::Column::CollectedVolumeMl),
-                zero(),
+                t(total::Column::UnitId),
+                when(&collected, total::Column::CollectedDonations),
+                when(&collected, total::Column::CollectedVolumeMl),
+                when(&booked, total::Column::BookedDonors),
             )
             .from(total::Entity)
-            .and_where(total::Column::Year.eq(a.year))
-            .and_where(total::Column::Month.lte(a.collected_months))
-            .and_where_option(holders(c(total::Column::UnitId)))
+            .and_where(t(total::Column::Year).between(first_year, a.year))
+            .and_where(any)
+            .and_where_option(holders.condition(t(total::Column::UnitId)))
             .to_owned(),
         );
     }
@@ -289,20 +326,8 @@ pub fn sums_as_of(a: &AsOf, only: Option<&[UnitId]>) -> SelectStatement {
             .from(collection::Entity)
             .and_where(collection::Column::Date.between(from, to))
             .and_where(counted_collections())
-            .and_where_option(holders(c(collection::Column::UnitId)))
+            .and_where_option(holders.condition(c(collection::Column::UnitId)))
             .to_owned(),
-        );
-    }
-    if let Some((y, m)) = a.booked_after {
-        let c = |c: total::Column| Expr::col((total::Entity, c));
-        let later = total::Column::Year.gt(y).or(total::Column::Year.eq(y).and(total::Column::Month.gt(m)));
-        parts.push(
-            part(c(total::Column::UnitId), zero(), zero(), c(total::Column::BookedDonors))
-                .from(total::Entity)
-                .and_where(total::Column::Year.between(y, a.year))
-                .and_where(later)
-                .and_where_option(holders(c(total::Column::UnitId)))
-                .to_owned(),
         );
     }
     if let Some((after, to)) = a.booked_days {
@@ -313,7 +338,7 @@ pub fn sums_as_of(a: &AsOf, only: Option<&[UnitId]>) -> SelectStatement {
                 .and_where(visit::Column::Date.gt(after))
                 .and_where(visit::Column::Date.lte(to))
                 .and_where(booked_visits())
-                .and_where_option(holders(c(visit::Column::UnitId)))
+                .and_where_option(holders.condition(c(visit::Column::UnitId)))
                 .to_owned(),
         );
     }

@@ -96,10 +96,6 @@ pub async fn holders_table(
     };
     let today = state.clock.today();
     let year = today.year();
-    let f = match fulfilment::fulfilment(&state.db, year, today, state.behind_margin_points).await {
-        Ok(f) => f,
-        Err(e) => return render::service_error_for(&s, e),
-    };
     let section = q.section.as_deref().and_then(Section::parse);
     let kind = q.kind.as_deref().and_then(UnitKind::parse);
     let behind = match q.behind.as_deref() {
@@ -111,8 +107,15 @@ pub async fn holders_table(
     let order = ORDERS.iter().find(|(c, _, _)| *c == order_code).map_or(ProgressOrder::Table, |o| o.2);
     let filter = ProgressFilter { section, kind, behind_schedule: behind, name_contains: q.q.clone() };
     let page = q.page.unwrap_or(1).max(1);
-    let (total, rows) =
-        f.units(&s.actor, &filter, order, Page { first: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+    let found = async {
+        let scope = fulfilment::scope(&state.db, year, today, state.behind_margin_points).await?;
+        let page = Page { first: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
+        fulfilment::units(&state.db, &scope, &s.actor, &filter, order, page, true).await
+    };
+    let (total, rows) = match found.await {
+        Ok(found) => (found.total.unwrap_or(0), found.rows),
+        Err(e) => return render::service_error_for(&s, e),
+    };
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     render::page(&HoldersPage {
         chrome: Chrome::new(Some(&s), "献血单位"),
@@ -216,12 +219,13 @@ async fn holder_data(
     let unit = plans::unit_by_id(&state.db, id).await?;
     let today = state.clock.today();
     let year = today.year();
-    let figures = match fulfilment::fulfilment(&state.db, year, today, state.behind_margin_points).await {
-        Ok(f) => {
-            f.visible_units(actor).into_iter().find(|u| u.unit_id == id).map(|u| Figures::from(&u.progress))
-        }
-        Err(ServiceError::NotFound(_)) => None,
-        Err(e) => return Err(e),
+    let figures = if actor.may_read_holder(id).is_ok() {
+        let margin = state.behind_margin_points;
+        fulfilment::holder_fulfilment(&state.db, year, today, margin, id)
+            .await?
+            .map(|u| Figures::from(&u.progress))
+    } else {
+        None
     };
     let months = fulfilment::monthly(&state.db, actor, year, Some(id), Some(today)).await?;
     let from = NaiveDate::from_ymd_opt(year, 1, 1);

@@ -56,15 +56,19 @@ async fn home_page(state: &AppState, s: &Session, flash: Option<String>, error: 
     };
     let today = state.clock.today();
     let year = today.year();
-    let (unit_name, figures) =
-        match fulfilment::fulfilment(&state.db, year, today, state.behind_margin_points).await {
-            Ok(f) => match f.visible_units(&s.actor).into_iter().find(|u| u.unit_id == unit_id) {
-                Some(u) => (u.name.clone(), Some(Figures::from(&u.progress))),
-                None => (String::new(), None),
-            },
-            Err(ServiceError::NotFound(_)) => (String::new(), None),
-            Err(e) => return render::service_error_for(s, e),
-        };
+    let (unit_name, figures) = match fulfilment::holder_fulfilment(
+        &state.db,
+        year,
+        today,
+        state.behind_margin_points,
+        unit_id,
+    )
+    .await
+    {
+        Ok(Some(u)) => (u.name, Some(Figures::from(&u.progress))),
+        Ok(None) => (String::new(), None),
+        Err(e) => return render::service_error_for(s, e),
+    };
     let unit_name = if unit_name.is_empty() {
         match crate::services::plans::unit_by_id(&state.db, unit_id).await {
             Ok(u) => u.name,

@@ -80,17 +80,26 @@ pub async fn dashboard(req: &Request, Data(state): Data<&AppState>, Query(q): Qu
     let today = state.clock.today();
     let year = q.year.unwrap_or(today.year());
     let as_of = fulfilment::default_as_of(year, today);
-    let f = match fulfilment::fulfilment(&state.db, year, as_of, state.behind_margin_points).await {
+    let figures = async {
+        let scope = fulfilment::scope(&state.db, year, as_of, state.behind_margin_points).await?;
+        let sections = fulfilment::sections(&state.db, &scope).await?;
+        let counties = fulfilment::counties(&state.db, &scope).await?;
+        let filter = ProgressFilter { behind_schedule: Some(true), ..ProgressFilter::default() };
+        let page = Page { first: 15, offset: 0 };
+        let behind =
+            fulfilment::units(&state.db, &scope, &s.actor, &filter, ProgressOrder::ShareAsc, page, true)
+                .await?;
+        Ok::<_, ServiceError>((scope, sections, counties, behind))
+    };
+    let (scope, sections, counties, behind) = match figures.await {
         Ok(f) => f,
         Err(e) => return render::service_error_for(&s, e),
     };
+    let city = fulfilment::city(&scope, &sections);
     let months = match fulfilment::monthly(&state.db, &s.actor, year, None, Some(as_of)).await {
         Ok(m) => m,
         Err(e) => return render::service_error_for(&s, e),
     };
-    let filter = ProgressFilter { behind_schedule: Some(true), ..ProgressFilter::default() };
-    let (behind_total, behind) =
-        f.units(&s.actor, &filter, ProgressOrder::ShareAsc, Page { first: 15, offset: 0 });
     let target = |label, id, collected: i64, target: Option<i64>| Target {
         label,
         id,
@@ -118,14 +127,13 @@ pub async fn dashboard(req: &Request, Data(state): Data<&AppState>, Query(q): Qu
         chrome: Chrome::new(Some(&s), "总览"),
         year,
         as_of: as_of.to_string(),
-        document: f.plan.document_number.clone().unwrap_or_default(),
-        city: Figures::from(&f.city),
+        document: scope.plan.document_number.clone().unwrap_or_default(),
+        city: Figures::from(&city),
         targets: vec![
-            target("献血人次", "target-donations", f.city.collected_donations, f.plan.donation_target),
-            target("献血量（毫升）", "target-volume", f.city.collected_volume_ml, f.plan.volume_target_ml),
+            target("献血人次", "target-donations", city.collected_donations, scope.plan.donation_target),
+            target("献血量（毫升）", "target-volume", city.collected_volume_ml, scope.plan.volume_target_ml),
         ],
-        sections: f
-            .by_section
+        sections: sections
             .iter()
             .map(|x| Level {
                 id: x.section.code().to_owned(),
@@ -138,9 +146,9 @@ pub async fn dashboard(req: &Request, Data(state): Data<&AppState>, Query(q): Qu
                 figures: Figures::from(&x.progress),
             })
             .collect(),
-        counties: f.by_county.iter().map(Level::holder).collect(),
-        behind: behind.iter().map(Level::holder).collect(),
-        behind_total,
+        counties: counties.iter().map(Level::holder).collect(),
+        behind: behind.rows.iter().map(Level::holder).collect(),
+        behind_total: behind.total.unwrap_or(0),
         columns,
         chart_max: thousands(max),
     })

@@ -431,3 +431,43 @@ async fn the_printed_total_and_its_difference_are_in_by_section_and_both_exports
         ]
     );
 }
+
+#[tokio::test]
+async fn each_fulfilment_question_asks_the_database_only_what_it_needs() {
+    let Year { app, office, .. } = scripted_year().await;
+    let touches =
+        |ran: &[String], table: &str| ran.iter().filter(|s| s.contains(table)).cloned().collect::<Vec<_>>();
+    let listings =
+        |ran: &[String]| touches(ran, "plan_quota").into_iter().filter(|s| s.contains("LIMIT")).count();
+
+    // The city and the sections: one GROUP BY over the totals, no holder listed or counted.
+    let query = "{ fulfilment(year: 2020) { quota collectedDonations bySection { kind collectedDonations behindCount } } }";
+    let (data, ran) = app.statements_of(app.gql_ok_as(&office, query, json!({}))).await;
+    assert_eq!(data["fulfilment"]["collectedDonations"], 131);
+    assert_eq!(
+        data["fulfilment"]["bySection"][1],
+        json!({ "kind": "CITY_UNIT", "collectedDonations": 81, "behindCount": 121 })
+    );
+    let figures = touches(&ran, "holder_month_total");
+    assert_eq!(figures.len(), 1, "one statement reads the totals: {ran:#?}");
+    assert!(figures[0].contains("GROUP BY"), "{}", figures[0]);
+    assert_eq!(listings(&ran), 0, "no holder listed: {ran:#?}");
+
+    // A page sorted by share: cut by the database; counted only when the count is asked for.
+    let page = "{ fulfilment(year: 2020) { units(first: 2, orderBy: SHARE_DESC) { hasNextPage nodes { name collectedDonations } } } }";
+    let (data, ran) = app.statements_of(app.gql_ok_as(&office, page, json!({}))).await;
+    assert_eq!(
+        data["fulfilment"]["units"],
+        json!({ "hasNextPage": true, "nodes": [
+            { "name": "市委办", "collectedDonations": 4 },
+            { "name": "红牛维他命饮料(湖北)有限公司", "collectedDonations": 10 },
+        ] })
+    );
+    assert!(touches(&ran, "COUNT(").is_empty(), "nothing counted: {ran:#?}");
+    assert_eq!(listings(&ran), 1, "{ran:#?}");
+    let counted = "{ fulfilment(year: 2020) { units(first: 2, offset: 155, orderBy: SHARE_DESC) { totalCount hasNextPage nodes { name } } } }";
+    let (data, ran) = app.statements_of(app.gql_ok_as(&office, counted, json!({}))).await;
+    assert_eq!(data["fulfilment"]["units"]["totalCount"], 157);
+    assert_eq!(data["fulfilment"]["units"]["hasNextPage"], false);
+    assert_eq!(touches(&ran, "COUNT(").len(), 1, "{ran:#?}");
+}

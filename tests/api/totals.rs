@@ -10,9 +10,11 @@ use bloodplan::domain::auth::{Actor, Role};
 use bloodplan::domain::collection::{CollectionSite, Counts};
 use bloodplan::domain::ids::VisitId;
 use bloodplan::domain::visit::Session;
+use bloodplan::domain::{Section, UnitKind};
 use bloodplan::services::collections::{self, CollectionInput, CollectionSettings, Source};
+use bloodplan::services::fulfilment::{Fulfilment, Progress, ProgressFilter, ProgressOrder, UnitProgress};
 use bloodplan::services::visits::{self, BookingInput, BookingSettings, RescheduleInput};
-use bloodplan::services::{fulfilment, totals, vehicles};
+use bloodplan::services::{fulfilment, totals, vehicles, Page};
 use chrono::{Datelike, NaiveDate};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -380,6 +382,131 @@ async fn assert_fulfilment_matches_rows(w: &World) -> Result<(), TestCaseError> 
     Ok(())
 }
 
+/// The sections, the city and the counties add up the holders' rows, and every listing
+/// (each order and filter, pages, counted or not, by the office or a liaison) is the page
+/// that sorting and filtering those rows in memory gives.
+async fn assert_levels_match_holder_rows(w: &World, report: &Fulfilment) -> Result<(), TestCaseError> {
+    let db = &w.app.db;
+    let scope = fulfilment::scope(db, report.plan.year, report.as_of, 10).await.unwrap();
+    let sections = fulfilment::sections(db, &scope).await.unwrap();
+    for (got, section) in sections.iter().zip(Section::ALL) {
+        let rows: Vec<&UnitProgress> = report.units.iter().filter(|u| u.section == section).collect();
+        let sum = |f: fn(&Progress) -> i64| rows.iter().map(|u| f(&u.progress)).sum::<i64>();
+        let expected = (
+            section,
+            rows.len() as i64,
+            rows.iter().filter(|u| u.progress.behind_schedule).count() as i64,
+            [
+                sum(|p| p.quota),
+                sum(|p| p.booked_donors),
+                sum(|p| p.collected_donations),
+                sum(|p| p.collected_volume_ml),
+            ],
+        );
+        let p = &got.progress;
+        let got = (
+            got.section,
+            got.unit_count,
+            got.behind_count,
+            [p.quota, p.booked_donors, p.collected_donations, p.collected_volume_ml],
+        );
+        prop_assert_eq!(got, expected, "section as of {}", report.as_of);
+    }
+    prop_assert_eq!(fulfilment::city(&scope, &sections), report.city);
+    let counties: Vec<_> = fulfilment::counties(db, &scope)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.unit_id, u.progress))
+        .collect();
+    let expected: Vec<_> = report.by_county.iter().map(|u| (u.unit_id, u.progress)).collect();
+    prop_assert_eq!(counties, expected);
+
+    let liaison = Actor { role: Role::Liaison, unit_id: Some(w.units[0].into()), ..w.office.clone() };
+    let filters = [
+        ProgressFilter::default(),
+        ProgressFilter { section: Some(Section::CityUnit), ..ProgressFilter::default() },
+        ProgressFilter { kind: Some(UnitKind::University), ..ProgressFilter::default() },
+        ProgressFilter { behind_schedule: Some(true), ..ProgressFilter::default() },
+        ProgressFilter {
+            behind_schedule: Some(false),
+            section: Some(Section::County),
+            ..ProgressFilter::default()
+        },
+        ProgressFilter { name_contains: Some("医院".into()), ..ProgressFilter::default() },
+        ProgressFilter {
+            name_contains: Some("咸宁市".into()),
+            behind_schedule: Some(true),
+            ..ProgressFilter::default()
+        },
+    ];
+    let orders = [
+        ProgressOrder::Table,
+        ProgressOrder::ShareAsc,
+        ProgressOrder::ShareDesc,
+        ProgressOrder::RemainingDesc,
+        ProgressOrder::Name,
+    ];
+    let pages = [Page { first: 500, offset: 0 }, Page { first: 7, offset: 3 }];
+    for (actor, filter) in filters.iter().map(|f| (&w.office, f)).chain([(&liaison, &filters[0])]) {
+        for order in orders {
+            for (i, page) in pages.iter().enumerate() {
+                let count = i == 0;
+                let got = fulfilment::units(db, &scope, actor, filter, order, *page, count).await.unwrap();
+                let (total, rows) = listing(&report.units, actor, filter, order, *page);
+                let ids =
+                    |rows: &[UnitProgress]| rows.iter().map(|u| (u.unit_id, u.progress)).collect::<Vec<_>>();
+                prop_assert_eq!(
+                    ids(&got.rows),
+                    ids(&rows),
+                    "{:?} {:?} {:?} as of {}",
+                    filter,
+                    order,
+                    page,
+                    report.as_of
+                );
+                prop_assert_eq!(got.total, count.then_some(total));
+                prop_assert_eq!(got.has_next_page, page.offset + (rows.len() as u64) < total);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A listing as fulfilment computed it in memory before it asked the database.
+fn listing(
+    units: &[UnitProgress],
+    actor: &Actor,
+    filter: &ProgressFilter,
+    order: ProgressOrder,
+    page: Page,
+) -> (u64, Vec<UnitProgress>) {
+    let needle = filter.name_contains.as_deref().filter(|s| !s.is_empty());
+    let mut rows: Vec<&UnitProgress> = units
+        .iter()
+        .filter(|u| actor.may_read_holder(u.unit_id).is_ok())
+        .filter(|u| filter.section.is_none_or(|s| u.section == s))
+        .filter(|u| filter.kind.is_none_or(|k| u.kind == k))
+        .filter(|u| filter.behind_schedule.is_none_or(|b| u.progress.behind_schedule == b))
+        .filter(|u| needle.is_none_or(|n| u.name.contains(n)))
+        .collect();
+    let share_cmp = |a: &&UnitProgress, b: &&UnitProgress| {
+        let l = i128::from(a.progress.collected_donations) * i128::from(Ord::max(b.progress.quota, 1));
+        let r = i128::from(b.progress.collected_donations) * i128::from(Ord::max(a.progress.quota, 1));
+        l.cmp(&r)
+    };
+    match order {
+        ProgressOrder::Table => {}
+        ProgressOrder::ShareAsc => rows.sort_by(|a, b| share_cmp(a, b).then(a.unit_id.cmp(&b.unit_id))),
+        ProgressOrder::ShareDesc => rows.sort_by(|a, b| share_cmp(b, a).then(a.unit_id.cmp(&b.unit_id))),
+        ProgressOrder::RemainingDesc => rows
+            .sort_by(|a, b| b.progress.remaining.cmp(&a.progress.remaining).then(a.unit_id.cmp(&b.unit_id))),
+        ProgressOrder::Name => rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.unit_id.cmp(&b.unit_id))),
+    }
+    let total = rows.len() as u64;
+    (total, rows.into_iter().skip(page.offset as usize).take(page.first as usize).cloned().collect())
+}
+
 #[test]
 fn every_kept_total_equals_a_recount_from_the_rows_after_any_sequence_of_changes() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -393,7 +520,11 @@ fn every_kept_total_equals_a_recount_from_the_rows_after_any_sequence_of_changes
         runtime.block_on(async {
             run(&w, name, ops).await;
             assert_totals_match(&w.app.db).await?;
-            assert_fulfilment_matches_rows(&w).await
+            assert_fulfilment_matches_rows(&w).await?;
+            // Each case ends on its own day: the listings are checked as of it.
+            let as_of = w.app.clock.today().min(NaiveDate::from_ymd_opt(2020, 12, 30).unwrap());
+            let report = fulfilment::fulfilment(&w.app.db, 2020, as_of, 10).await.unwrap();
+            assert_levels_match_holder_rows(&w, &report).await
         })
     });
     if let Err(e) = result {
