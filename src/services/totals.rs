@@ -13,14 +13,15 @@
 //!
 //! Fulfilment reads a date's figures as whole months from here and the date's own month from
 //! the rows ([`sums_as_of`]); [`recount`] rebuilds a year from the rows and reports what
-//! differed.
+//! differed. A bulk load of records or visits (a benchmark's year of activity) writes its
+//! rows and calls [`rebuild_year`] in the same transaction instead of adding row by row.
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SelectStatement, UnionType};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
 };
 
 use super::ServiceError;
@@ -444,13 +445,21 @@ pub struct Difference {
 pub async fn recount(db: &DatabaseConnection, year: i32) -> Result<Vec<Difference>, ServiceError> {
     super::check_dates(NaiveDate::from_ymd_opt(year, 1, 1))?;
     let txn = crate::db::begin_write(db).await?;
+    let differences = rebuild_year(&txn, year).await?;
+    txn.commit().await?;
+    Ok(differences)
+}
+
+/// [`recount`] inside the caller's transaction: what a bulk load of records or visits calls
+/// before it commits, so that its rows and the totals land together.
+pub async fn rebuild_year(txn: &DatabaseTransaction, year: i32) -> Result<Vec<Difference>, ServiceError> {
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared("LOCK TABLE holder_month_total IN EXCLUSIVE MODE").await?;
     }
-    let counted = count_year(&txn, year).await?;
+    let counted = count_year(txn, year).await?;
     let kept: BTreeMap<Key, Figures> = total::Entity::find()
         .filter(total::Column::Year.eq(year))
-        .all(&txn)
+        .all(txn)
         .await?
         .into_iter()
         .map(|t| {
@@ -482,7 +491,7 @@ pub async fn recount(db: &DatabaseConnection, year: i32) -> Result<Vec<Differenc
         }
     }
     if !differences.is_empty() {
-        total::Entity::delete_many().filter(total::Column::Year.eq(year)).exec(&txn).await?;
+        total::Entity::delete_many().filter(total::Column::Year.eq(year)).exec(txn).await?;
         let rows: Vec<_> = counted.into_iter().filter(|(_, f)| !f.is_zero()).collect();
         for chunk in rows.chunks(super::INSERT_CHUNK) {
             let models = chunk.iter().map(|(k, f)| total::ActiveModel {
@@ -493,7 +502,7 @@ pub async fn recount(db: &DatabaseConnection, year: i32) -> Result<Vec<Differenc
                 collected_volume_ml: sea_orm::Set(f.collected_volume_ml),
                 booked_donors: sea_orm::Set(f.booked_donors),
             });
-            total::Entity::insert_many(models).exec_without_returning(&txn).await?;
+            total::Entity::insert_many(models).exec_without_returning(txn).await?;
         }
         let ids: Vec<i32> = differences
             .iter()
@@ -504,14 +513,13 @@ pub async fn recount(db: &DatabaseConnection, year: i32) -> Result<Vec<Differenc
         let mut names: BTreeMap<i32, String> = BTreeMap::new();
         for chunk in ids.chunks(1000) {
             let found =
-                unit::Entity::find().filter(unit::Column::Id.is_in(chunk.iter().copied())).all(&txn).await?;
+                unit::Entity::find().filter(unit::Column::Id.is_in(chunk.iter().copied())).all(txn).await?;
             names.extend(found.into_iter().map(|u| (u.id, u.name)));
         }
         for d in &mut differences {
             d.unit_name = names.get(&d.unit_id.0).cloned().unwrap_or_default();
         }
     }
-    txn.commit().await?;
     Ok(differences)
 }
 
