@@ -144,6 +144,13 @@ async fn main() -> anyhow::Result<()> {
     reports.push(
         run("plan(year: 2020), all 157 rows", &client, &url, &token, vec![plan; 2000], 32, no_errors).await,
     );
+    // The ceiling: the HTTP and GraphQL layers with no resolver work.
+    let bare = gql("{ __typename }", json!({}));
+    reports.push(run("{ __typename }", &client, &url, &token, vec![bare; 8000], 32, no_errors).await);
+    // The plan row alone: the one query every plan read makes (it carries the version).
+    let row = gql("{ plan(year: 2020) { year } }", json!({}));
+    reports
+        .push(run("plan(year: 2020) { year }", &client, &url, &token, vec![row; 8000], 32, no_errors).await);
     // The issue 13 row: every holder's name and quota, nothing else.
     let names = gql("{ plan(year: 2020) { units(first: 500) { nodes { name quota } } } }", json!({}));
     reports.push(
