@@ -457,20 +457,8 @@ pub async fn rebuild_year(txn: &DatabaseTransaction, year: i32) -> Result<Vec<Di
         txn.execute_unprepared("LOCK TABLE holder_month_total IN EXCLUSIVE MODE").await?;
     }
     let counted = count_year(txn, year).await?;
-    let kept: BTreeMap<Key, Figures> = total::Entity::find()
-        .filter(total::Column::Year.eq(year))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|t| {
-            let f = Figures {
-                collected_donations: t.collected_donations,
-                collected_volume_ml: t.collected_volume_ml,
-                booked_donors: t.booked_donors,
-            };
-            (Key { year: t.year, unit_id: UnitId(t.unit_id), month: t.month }, f)
-        })
-        .collect();
+    // A kept row of zeros equals a missing one, so leaving those out changes no comparison.
+    let kept = kept_year(txn, year).await?;
     let mut differences = Vec::new();
     let keys: std::collections::BTreeSet<Key> = kept.keys().chain(counted.keys()).copied().collect();
     for key in keys {
@@ -478,10 +466,9 @@ pub async fn rebuild_year(txn: &DatabaseTransaction, year: i32) -> Result<Vec<Di
         let c = counted.get(&key).copied().unwrap_or_default();
         for ((field, kept), (_, counted)) in k.fields().into_iter().zip(c.fields()) {
             if kept != counted {
-                let unit_name = String::new();
                 differences.push(Difference {
                     unit_id: key.unit_id,
-                    unit_name,
+                    unit_name: String::new(),
                     month: key.month,
                     field,
                     kept,
@@ -492,7 +479,8 @@ pub async fn rebuild_year(txn: &DatabaseTransaction, year: i32) -> Result<Vec<Di
     }
     if !differences.is_empty() {
         total::Entity::delete_many().filter(total::Column::Year.eq(year)).exec(txn).await?;
-        let rows: Vec<_> = counted.into_iter().filter(|(_, f)| !f.is_zero()).collect();
+        // `count_year` leaves out months with nothing in them.
+        let rows: Vec<_> = counted.into_iter().collect();
         for chunk in rows.chunks(super::INSERT_CHUNK) {
             let models = chunk.iter().map(|(k, f)| total::ActiveModel {
                 year: sea_orm::Set(k.year),

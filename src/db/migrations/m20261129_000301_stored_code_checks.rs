@@ -14,29 +14,28 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// The holder kinds as they were on the day this migration landed (`breakdown_row.kind`
+/// takes the same list).
+pub(super) const UNIT_KINDS: &[&str] = &[
+    "university",
+    "school",
+    "hospital",
+    "government",
+    "military",
+    "bank",
+    "insurer",
+    "enterprise",
+    "hotel",
+    "retail",
+    "other",
+];
 const SECTIONS: &[&str] = &["COUNTY", "CITY_UNIT", "ENTERPRISE"];
 const SESSIONS: &[&str] = &["MORNING", "AFTERNOON", "FULL_DAY"];
 const SITES: &[&str] = &["AT_UNIT", "CENTRAL_STATION", "DONATION_HOUSE"];
 
 /// (table, column, codes) of every column that stores a domain enum.
 pub(crate) const CODE_COLUMNS: &[(&str, &str, &[&str])] = &[
-    (
-        "unit",
-        "kind",
-        &[
-            "university",
-            "school",
-            "hospital",
-            "government",
-            "military",
-            "bank",
-            "insurer",
-            "enterprise",
-            "hotel",
-            "retail",
-            "other",
-        ],
-    ),
+    ("unit", "kind", UNIT_KINDS),
     ("app_user", "role", &["OFFICE", "LIAISON", "STATION"]),
     ("plan_quota", "section", SECTIONS),
     ("plan_section", "section", SECTIONS),

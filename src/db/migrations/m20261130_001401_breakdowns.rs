@@ -9,6 +9,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::m20261129_000301_stored_code_checks::UNIT_KINDS as KINDS;
 use super::shared::refs::{AppUser, Unit};
 use super::shared::{create_table, drop_tables, index, positive, unique_index, References};
 
@@ -44,19 +45,6 @@ enum BreakdownRow {
 }
 
 const STATUSES: [&str; 4] = ["SUBMITTED", "ACCEPTED", "RETURNED", "SUPERSEDED"];
-const KINDS: [&str; 11] = [
-    "university",
-    "school",
-    "hospital",
-    "government",
-    "military",
-    "bank",
-    "insurer",
-    "enterprise",
-    "hotel",
-    "retail",
-    "other",
-];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -100,7 +88,10 @@ impl MigrationTrait for Migration {
                 .col(integer(BreakdownRow::BreakdownId))
                 .col(integer(BreakdownRow::Seq))
                 .col(string_len(BreakdownRow::Name, 100))
-                .col(string_len(BreakdownRow::Kind, 16).check(Expr::col(BreakdownRow::Kind).is_in(KINDS)))
+                .col(
+                    string_len(BreakdownRow::Kind, 16)
+                        .check(Expr::col(BreakdownRow::Kind).is_in(KINDS.iter().copied())),
+                )
                 .col(positive(BreakdownRow::Quota))
                 .references(
                     BreakdownRow::BreakdownId,
@@ -133,6 +124,6 @@ mod tests {
     #[test]
     fn the_checks_allow_exactly_todays_codes() {
         assert_eq!(STATUSES, BreakdownStatus::ALL.map(BreakdownStatus::code));
-        assert_eq!(KINDS, UnitKind::ALL.map(UnitKind::code));
+        assert_eq!(KINDS, UnitKind::ALL.map(UnitKind::code).as_slice());
     }
 }
