@@ -22,6 +22,7 @@ mod import;
 mod liaison;
 mod office;
 pub mod render;
+mod schedule;
 pub mod session;
 mod station;
 mod view;
@@ -49,6 +50,8 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/office", get(office::dashboard))
         .at("/office/calendar", get(office::calendar))
         .at("/office/holders", get(holders::holders_table))
+        .at("/office/schedule", get(schedule::schedule_page))
+        .at("/office/schedule/publish", post(schedule::publish))
         .at("/office/exports", get(office::exports_page))
         .at("/office/import", get(import::import_page).post(import::preview))
         .at("/office/import/apply", post(import::apply))

@@ -39,6 +39,7 @@ fn nav_of(role: Role) -> Vec<NavLink> {
         Role::Office => &[
             ("/office", "总览"),
             ("/office/calendar", "采血日程"),
+            ("/office/schedule", "排班建议"),
             ("/office/holders", "献血单位"),
             ("/office/exports", "导出"),
             ("/office/import", "导入计划"),

@@ -42,4 +42,5 @@ mod visits;
 mod web_admin;
 mod web_flow;
 mod web_office;
+mod web_schedule;
 mod web_security;
