@@ -17,6 +17,7 @@ pub mod introspection;
 pub mod loaders;
 mod page;
 mod plan;
+mod plan_years;
 mod reminders;
 pub mod scalars;
 pub mod types;
@@ -35,6 +36,7 @@ pub struct Query(
     fulfilment::FulfilmentQuery,
     reminders::ReminderQuery,
     breakdowns::BreakdownQuery,
+    plan_years::PlanYearQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -48,6 +50,7 @@ pub struct Mutation(
     reminders::ReminderMutation,
     calendars::CalendarMutation,
     breakdowns::BreakdownMutation,
+    plan_years::PlanYearMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
