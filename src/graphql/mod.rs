@@ -20,6 +20,7 @@ mod plan;
 mod plan_years;
 mod reminders;
 pub mod scalars;
+mod schedule_publish;
 pub mod types;
 mod vehicles;
 mod visits;
@@ -51,6 +52,7 @@ pub struct Mutation(
     calendars::CalendarMutation,
     breakdowns::BreakdownMutation,
     plan_years::PlanYearMutation,
+    schedule_publish::SchedulePublishMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
