@@ -10,6 +10,7 @@ pub mod ics;
 pub mod ids;
 pub mod plan_table;
 pub mod reminders;
+pub mod schedule;
 pub mod section;
 pub mod synthetic;
 pub mod text;

@@ -19,6 +19,7 @@ mod page;
 mod plan;
 mod reminders;
 pub mod scalars;
+mod schedule;
 pub mod types;
 mod vehicles;
 mod visits;
@@ -35,6 +36,7 @@ pub struct Query(
     fulfilment::FulfilmentQuery,
     reminders::ReminderQuery,
     breakdowns::BreakdownQuery,
+    schedule::ScheduleQuery,
 );
 
 #[derive(MergedObject, Default)]
