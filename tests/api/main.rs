@@ -31,6 +31,7 @@ mod plan_reads;
 mod readme;
 mod reminders;
 mod schedule;
+mod schedule_publish;
 mod schema;
 mod serve;
 mod smtp_server;
