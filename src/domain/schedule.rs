@@ -689,13 +689,10 @@ pub fn propose(input: &Input) -> Result<Proposal, ScheduleError> {
         .sum();
     let mut free_capacity = 0i64;
     for v in 0..nv {
-        for t in 0..n {
-            if working[t] {
-                let free = BOTH & !solver.occupied[v * n + t];
-                let halves = i64::from(free.count_ones());
-                free_capacity +=
-                    halves * Session::Morning.capacity(input.vehicles[v].capacity_per_day) as i64;
-            }
+        for (t, _) in working.iter().enumerate().filter(|(_, w)| **w) {
+            let free = BOTH & !solver.occupied[v * n + t];
+            let halves = i64::from(free.count_ones());
+            free_capacity += halves * Session::Morning.capacity(input.vehicles[v].capacity_per_day) as i64;
         }
     }
     solver.scarce = need_bookings > free_capacity;
@@ -1006,11 +1003,10 @@ fn report(solver: Solver, working: &[bool], excluded: &HashSet<UnitId>, need: i6
         .map(|(v, vehicle)| {
             let mut used = 0i64;
             let mut available = 0i64;
-            for t in 0..n {
-                let slot = v * n + t;
-                used += i64::from(solver.used_day[slot]);
+            for (t, works) in working.iter().enumerate() {
+                used += i64::from(solver.used_day[v * n + t]);
                 let blacked = vehicle.blackouts.iter().any(|(a, b)| (*a..=*b).contains(&solver.days[t]));
-                available += i64::from(working[t] && !blacked);
+                available += i64::from(*works && !blacked);
             }
             let utilisation = if available > 0 { used as f64 / available as f64 } else { 0.0 };
             VehicleUse { vehicle: vehicle.id, days_used: used, days_available: available, utilisation }
@@ -1122,7 +1118,7 @@ mod tests {
             if cal.holiday_name(v.date).is_some() || input.exclude_dates.contains(&v.date) {
                 return Err(format!("on a holiday or excluded date: {at}"));
             }
-            if !cal.is_working_day(v.date) && !(h.weekends_allowed && is_weekend(v.date)) {
+            if !(cal.is_working_day(v.date) || h.weekends_allowed && is_weekend(v.date)) {
                 return Err(format!("on a weekend the holder does not allow: {at}"));
             }
             match &h.terms {
