@@ -17,6 +17,7 @@ pub mod introspection;
 pub mod loaders;
 mod page;
 mod plan;
+mod plan_years;
 mod reminders;
 pub mod scalars;
 mod schedule;
@@ -38,6 +39,7 @@ pub struct Query(
     reminders::ReminderQuery,
     breakdowns::BreakdownQuery,
     schedule::ScheduleQuery,
+    plan_years::PlanYearQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -51,6 +53,7 @@ pub struct Mutation(
     reminders::ReminderMutation,
     calendars::CalendarMutation,
     breakdowns::BreakdownMutation,
+    plan_years::PlanYearMutation,
     schedule_publish::SchedulePublishMutation,
 );
 
