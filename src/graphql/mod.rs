@@ -19,6 +19,7 @@ mod page;
 mod plan;
 mod reminders;
 pub mod scalars;
+mod schedule_publish;
 pub mod types;
 mod vehicles;
 mod visits;
@@ -48,6 +49,7 @@ pub struct Mutation(
     reminders::ReminderMutation,
     calendars::CalendarMutation,
     breakdowns::BreakdownMutation,
+    schedule_publish::SchedulePublishMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

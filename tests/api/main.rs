@@ -30,6 +30,7 @@ mod plan;
 mod plan_reads;
 mod readme;
 mod reminders;
+mod schedule_publish;
 mod schema;
 mod serve;
 mod smtp_server;
