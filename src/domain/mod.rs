@@ -8,6 +8,7 @@ pub mod contact;
 pub mod fulfilment;
 pub mod ics;
 pub mod ids;
+pub mod plan_draft;
 pub mod plan_table;
 pub mod reminders;
 pub mod section;

@@ -17,6 +17,7 @@ pub mod introspection;
 pub mod loaders;
 mod page;
 mod plan;
+mod plan_years;
 mod reminders;
 pub mod scalars;
 mod schedule_publish;
@@ -36,6 +37,7 @@ pub struct Query(
     fulfilment::FulfilmentQuery,
     reminders::ReminderQuery,
     breakdowns::BreakdownQuery,
+    plan_years::PlanYearQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +51,7 @@ pub struct Mutation(
     reminders::ReminderMutation,
     calendars::CalendarMutation,
     breakdowns::BreakdownMutation,
+    plan_years::PlanYearMutation,
     schedule_publish::SchedulePublishMutation,
 );
 
