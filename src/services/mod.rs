@@ -19,6 +19,7 @@ pub mod plans;
 pub mod reminders;
 pub mod schedule;
 pub mod schedule_publish;
+pub mod sub_units;
 pub mod totals;
 pub mod units;
 pub mod vehicles;
