@@ -13,8 +13,12 @@ pub async fn run(year: i32) -> anyhow::Result<ExitCode> {
         }
     };
     for d in &differences {
+        let sub_unit = match &d.sub_unit {
+            Some((id, name)) => format!(" / {name} (sub-unit #{id})"),
+            None => String::new(),
+        };
         println!(
-            "{} (#{}) {year}-{:02} {}: kept {}, counted {}",
+            "{} (#{}){sub_unit} {year}-{:02} {}: kept {}, counted {}",
             d.unit_name, d.unit_id, d.month, d.field, d.kept, d.counted
         );
     }

@@ -20,7 +20,7 @@ use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value};
 use crate::domain::auth::Role;
 use crate::domain::breakdown::BreakdownStatus;
 use crate::domain::collection::CollectionSite;
-use crate::domain::ids::{UnitId, UserId, VehicleId, VisitId};
+use crate::domain::ids::{SubUnitId, UnitId, UserId, VehicleId, VisitId};
 use crate::domain::reminders::{MessageKind, OutboxStatus, ReminderKind};
 use crate::domain::visit::{HalfDay, Session, VisitStatus};
 use crate::domain::{Section, UnitKind};
@@ -164,7 +164,7 @@ macro_rules! stored_as_integer {
     )+};
 }
 
-stored_as_integer!(UnitId, VehicleId, VisitId, UserId);
+stored_as_integer!(UnitId, VehicleId, VisitId, UserId, SubUnitId);
 
 #[cfg(test)]
 mod tests {

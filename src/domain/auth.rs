@@ -110,6 +110,13 @@ impl Actor {
         }
     }
 
+    /// Naming a sub-unit of `holder` on a visit or a collection record: the office and the
+    /// station (who record any holder's collections), or the liaison of this holder — never
+    /// another holder's sub-unit.
+    pub fn may_name_sub_unit(&self, holder: UnitId) -> Result<(), AuthError> {
+        self.may_read_holder(holder)
+    }
+
     /// Reading a record looked up by id, owned by the holder `owner` (`None`: no such
     /// record). Staff may learn that it does not exist; a liaison cannot tell a missing
     /// record from another holder's.

@@ -7,6 +7,7 @@
 //! or returned; a newer version supersedes an older one).
 use std::collections::HashSet;
 
+use super::ids::UnitId;
 use super::text::check_text;
 use super::{Section, UnitKind};
 
@@ -142,6 +143,66 @@ pub fn check(rows: Vec<SubUnitRow>, quota: i64) -> Result<CheckedBreakdown, Brea
     Ok(CheckedBreakdown { rows: cleaned, total, surplus: total - quota })
 }
 
+/// A sub-unit as a visit or a collection record names it: its holder, its year, and whether
+/// the holder's accepted breakdown still lists its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedSubUnit {
+    pub holder: UnitId,
+    pub year: i32,
+    pub name: String,
+    pub listed: bool,
+}
+
+/// Why a record may not name a sub-unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubUnitProblem {
+    /// Not a sub-unit of the record's holder in the record's year (or no such sub-unit).
+    Mismatch { year: i32 },
+    /// The holder's newer accepted breakdown no longer lists it: new records cannot name it.
+    Removed { name: String },
+}
+
+impl SubUnitProblem {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SubUnitProblem::Mismatch { .. } => "SUB_UNIT_MISMATCH",
+            SubUnitProblem::Removed { .. } => "SUB_UNIT_REMOVED",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            SubUnitProblem::Mismatch { year } => {
+                format!("所选二级单位不属于本单位 {year} 年已通过的分解计划，请重新选择")
+            }
+            SubUnitProblem::Removed { name } => {
+                format!("二级单位“{name}”已不在本单位最新通过的分解计划中，请重新选择")
+            }
+        }
+    }
+}
+
+/// Whether a record of `holder` dated in `year` may name `sub` (`None`: no such sub-unit).
+/// `kept`: the record named it already (a move or a correction keeps what it had, even a
+/// sub-unit a newer breakdown dropped); otherwise the accepted breakdown must list it.
+pub fn check_named(
+    sub: Option<&NamedSubUnit>,
+    holder: UnitId,
+    year: i32,
+    kept: bool,
+) -> Result<(), SubUnitProblem> {
+    match sub {
+        Some(s) if s.holder == holder && s.year == year => {
+            if s.listed || kept {
+                Ok(())
+            } else {
+                Err(SubUnitProblem::Removed { name: s.name.clone() })
+            }
+        }
+        _ => Err(SubUnitProblem::Mismatch { year }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +243,23 @@ mod tests {
         assert!(message(vec![row("a\0", 1)]).contains("NUL"));
         assert!(message(vec![row(&"站".repeat(101), 1)]).contains("100"));
         assert!(message((0..=MAX_ROWS).map(|i| row(&i.to_string(), 1)).collect()).contains("最多"));
+    }
+
+    #[test]
+    fn a_record_names_only_a_listed_sub_unit_of_its_own_holder_and_year() {
+        let sub =
+            NamedSubUnit { holder: UnitId(1), year: 2020, name: "咸安区教育局".into(), listed: true };
+        assert_eq!(check_named(Some(&sub), UnitId(1), 2020, false), Ok(()));
+        let other = check_named(Some(&sub), UnitId(2), 2020, false).unwrap_err();
+        assert_eq!(other.code(), "SUB_UNIT_MISMATCH");
+        assert!(other.message().contains("2020 年"), "{}", other.message());
+        assert_eq!(check_named(Some(&sub), UnitId(1), 2021, true).unwrap_err().code(), "SUB_UNIT_MISMATCH");
+        assert_eq!(check_named(None, UnitId(1), 2020, false).unwrap_err().code(), "SUB_UNIT_MISMATCH");
+        let dropped = NamedSubUnit { listed: false, ..sub };
+        assert_eq!(
+            check_named(Some(&dropped), UnitId(1), 2020, false).unwrap_err().code(),
+            "SUB_UNIT_REMOVED"
+        );
+        assert_eq!(check_named(Some(&dropped), UnitId(1), 2020, true), Ok(()));
     }
 }

@@ -51,3 +51,7 @@ id_type!(
     /// An account.
     UserId
 );
+id_type!(
+    /// A sub-unit (二级单位) of a holder in one year: one name of its accepted breakdown.
+    SubUnitId
+);

@@ -48,6 +48,9 @@ pub struct RecordCollectionInput {
     deferred: i32,
     blood_types: Option<BloodTypeCountsInput>,
     note: Option<String>,
+    /// A sub-unit (二级单位) of the holder whose donors these were. Omitted: the visit's,
+    /// or, in a correction, what the record named before.
+    sub_unit_id: Option<ID>,
 }
 
 impl RecordCollectionInput {
@@ -76,6 +79,7 @@ impl RecordCollectionInput {
             }
         };
         Ok(CollectionInput {
+            sub_unit_id: self.sub_unit_id.as_ref().map(parse_id).transpose()?,
             source,
             date: self.date.into(),
             counts: Counts {
@@ -264,6 +268,14 @@ impl Collection {
     }
     async fn unit_name(&self) -> &str {
         &self.0.unit_name
+    }
+    /// The holder's sub-unit whose donors these were, if it names one.
+    async fn sub_unit_id(&self) -> Option<ID> {
+        self.0.sub_unit_id.map(|s| ID(s.to_string()))
+    }
+    async fn sub_unit_name(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        let Some(id) = self.0.sub_unit_id else { return Ok(None) };
+        super::loaders::sub_unit_name(ctx, id).await
     }
     async fn visit_id(&self) -> Option<ID> {
         self.0.visit_id.map(|v| ID(v.to_string()))

@@ -1,15 +1,16 @@
 //! Fulfilment: every quota's progress as of a date, rolled up, and by month.
 use super::page::PageOf;
 use super::scalars::Date;
-use async_graphql::{Context, Enum, Object, SimpleObject, ID};
+use async_graphql::{ComplexObject, Context, Enum, Object, SimpleObject, ID};
 
 use super::auth;
 use super::guards::{role, ANY_ROLE};
+use super::loaders;
 use super::plan::parse_id;
 use super::types::{SectionGql, UnitKindGql};
 use crate::error::ApiResult;
 use crate::services::fulfilment::{
-    self, Progress, ProgressFilter, ProgressOrder, Scope, SectionProgress, UnitProgress,
+    self, Progress, ProgressFilter, ProgressOrder, Scope, SectionProgress, SubUnitProgress, UnitProgress,
 };
 use crate::services::Page;
 use crate::state::AppState;
@@ -123,7 +124,7 @@ impl Fulfilment {
     async fn by_county(&self, ctx: &Context<'_>) -> ApiResult<Vec<UnitFulfilment>> {
         let state = ctx.data_unchecked::<AppState>();
         let counties = fulfilment::counties(&state.db, &self.scope).await?;
-        Ok(counties.iter().map(UnitFulfilment::from).collect())
+        Ok(counties.iter().map(|u| UnitFulfilment::of(u, &self.scope)).collect())
     }
     /// Holders, filtered, sorted and paged: `first` 1–500 (default 50), `offset` default 0.
     #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
@@ -158,7 +159,7 @@ impl Fulfilment {
         // Counted only when the query asks for the count.
         let count = ctx.look_ahead().field("totalCount").exists();
         let found = fulfilment::units(&state.db, &self.scope, actor, &filter, order, page, count).await?;
-        let nodes = found.rows.iter().map(UnitFulfilment::from).collect();
+        let nodes = found.rows.iter().map(|u| UnitFulfilment::of(u, &self.scope)).collect();
         Ok(PageOf::known(found.total, found.has_next_page, nodes))
     }
     /// Collected donations and volume for each month of the year up to `asOf`, city-wide or
@@ -228,6 +229,7 @@ impl From<&SectionProgress> for SectionFulfilment {
 
 /// A holder's progress.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct UnitFulfilment {
     id: ID,
     name: String,
@@ -243,17 +245,70 @@ pub struct UnitFulfilment {
     share: f64,
     remaining: i64,
     behind_schedule: bool,
+    #[graphql(skip)]
+    sub_units_key: loaders::SubUnitFiguresKey,
 }
 
-impl From<&UnitProgress> for UnitFulfilment {
-    fn from(u: &UnitProgress) -> Self {
+impl UnitFulfilment {
+    fn of(u: &UnitProgress, scope: &Scope) -> Self {
         let p = &u.progress;
+        let schedule = scope.schedule;
         UnitFulfilment {
             id: ID(u.unit_id.to_string()),
             name: u.name.clone(),
             section: u.section.into(),
             seq: u.seq,
             kind: u.kind.into(),
+            quota: p.quota,
+            booked_donors: p.booked_donors,
+            collected_donations: p.collected_donations,
+            collected_volume_ml: p.collected_volume_ml,
+            share: p.share,
+            remaining: p.remaining,
+            behind_schedule: p.behind_schedule,
+            sub_units_key: (u.unit_id, scope.plan.year, scope.as_of, schedule.margin_points),
+        }
+    }
+}
+
+#[ComplexObject]
+impl UnitFulfilment {
+    /// The holder's sub-units (二级单位) with their own figures: those its accepted breakdown
+    /// lists, in its order, then any an earlier accepted version listed that still have
+    /// figures (`removed`, quota 0). Empty for a holder without an accepted breakdown.
+    async fn sub_units(&self, ctx: &Context<'_>) -> ApiResult<Vec<SubUnitFulfilment>> {
+        let rows = loaders::sub_unit_figures(ctx, self.sub_units_key).await?;
+        Ok(rows.iter().map(SubUnitFulfilment::from).collect())
+    }
+}
+
+/// A sub-unit's progress, counted from the visits and collection records that name it.
+#[derive(SimpleObject)]
+pub struct SubUnitFulfilment {
+    id: ID,
+    name: String,
+    /// Its kind in the accepted breakdown; null once a newer accepted version dropped it.
+    kind: Option<UnitKindGql>,
+    /// A newer accepted breakdown no longer lists it: its quota is 0, its figures stay.
+    removed: bool,
+    /// Its quota in the accepted breakdown.
+    quota: i64,
+    booked_donors: i64,
+    collected_donations: i64,
+    collected_volume_ml: i64,
+    share: f64,
+    remaining: i64,
+    behind_schedule: bool,
+}
+
+impl From<&SubUnitProgress> for SubUnitFulfilment {
+    fn from(s: &SubUnitProgress) -> Self {
+        let p = &s.progress;
+        SubUnitFulfilment {
+            id: ID(s.sub_unit_id.to_string()),
+            name: s.name.clone(),
+            kind: s.kind.map(Into::into),
+            removed: s.removed,
             quota: p.quota,
             booked_donors: p.booked_donors,
             collected_donations: p.collected_donations,

@@ -18,14 +18,15 @@ use super::plan::Unit;
 use super::vehicles::Vehicle;
 use crate::db::entities::{vehicle, vehicle_blackout};
 use crate::domain::auth::Actor;
-use crate::domain::ids::{UnitId, VehicleId};
+use crate::domain::ids::{SubUnitId, UnitId, VehicleId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::audit::{self, AuditEntry};
 use crate::services::collections::{self, RevisionView};
 use crate::services::contacts::{self, ContactView};
+use crate::services::fulfilment::{self, SubUnitProgress};
 use crate::services::plans::{self, SectionSummary, UnitView};
 use crate::services::visits::{self, VisitView};
-use crate::services::{calendars, noun, vehicles, ServiceError};
+use crate::services::{calendars, noun, sub_units, vehicles, ServiceError};
 
 /// A service error shared by every row of a failed batch.
 type Shared = Arc<ServiceError>;
@@ -193,6 +194,49 @@ impl Loader<i32> for PlanSectionLoader {
     }
 }
 
+/// Whose sub-units, and as of when: the holder, the year, the as-of date, the margin.
+pub type SubUnitFiguresKey = (UnitId, i32, NaiveDate, i64);
+
+/// Each holder's sub-units with their figures, one statement per scope a request asks about
+/// (one, unless aliases ask for several years or dates).
+pub struct SubUnitFiguresLoader(DatabaseConnection);
+
+impl Loader<SubUnitFiguresKey> for SubUnitFiguresLoader {
+    type Value = Vec<SubUnitProgress>;
+    type Error = Shared;
+
+    async fn load(
+        &self,
+        keys: &[SubUnitFiguresKey],
+    ) -> Result<HashMap<SubUnitFiguresKey, Vec<SubUnitProgress>>, Shared> {
+        let mut scopes: HashMap<(i32, NaiveDate, i64), Vec<UnitId>> = HashMap::new();
+        for &(unit_id, year, as_of, margin) in keys {
+            scopes.entry((year, as_of, margin)).or_default().push(unit_id);
+        }
+        let mut loaded = HashMap::with_capacity(keys.len());
+        for ((year, as_of, margin), ids) in scopes {
+            let mut found =
+                fulfilment::sub_units(&self.0, year, as_of, margin, &ids).await.map_err(shared)?;
+            loaded.extend(
+                ids.iter().map(|&id| ((id, year, as_of, margin), found.remove(&id).unwrap_or_default())),
+            );
+        }
+        Ok(loaded)
+    }
+}
+
+/// Each sub-unit's name, by id.
+pub struct SubUnitNameLoader(DatabaseConnection);
+
+impl Loader<SubUnitId> for SubUnitNameLoader {
+    type Value = String;
+    type Error = Shared;
+
+    async fn load(&self, ids: &[SubUnitId]) -> Result<HashMap<SubUnitId, String>, Shared> {
+        sub_units::names_of(&self.0, ids).await.map_err(shared)
+    }
+}
+
 type Batched<T> = Arc<DataLoader<T, HashMapCache>>;
 
 fn batched<T: Send + Sync + 'static>(loader: T) -> Batched<T> {
@@ -212,6 +256,8 @@ pub struct Loaders {
     unit_calendars: Batched<UnitCalendarLoader>,
     plan_warnings: Batched<PlanWarningLoader>,
     plan_sections: Batched<PlanSectionLoader>,
+    sub_unit_figures: Batched<SubUnitFiguresLoader>,
+    sub_unit_names: Batched<SubUnitNameLoader>,
 }
 
 impl Loaders {
@@ -229,6 +275,8 @@ impl Loaders {
             unit_calendars: batched(UnitCalendarLoader { db: db.clone(), actor }),
             plan_warnings: batched(PlanWarningLoader(db.clone())),
             plan_sections: batched(PlanSectionLoader(db.clone())),
+            sub_unit_figures: batched(SubUnitFiguresLoader(db.clone())),
+            sub_unit_names: batched(SubUnitNameLoader(db.clone())),
         }
     }
 }
@@ -299,4 +347,14 @@ pub async fn plan_warnings(ctx: &Context<'_>, plan_id: i32) -> ApiResult<Vec<Str
 /// The plan's sections with their totals, with every other plan's.
 pub async fn plan_sections(ctx: &Context<'_>, plan_id: i32) -> ApiResult<Vec<SectionSummary>> {
     Ok(loaders(ctx)?.plan_sections.load_one(plan_id).await.map_err(failed)?.unwrap_or_default())
+}
+
+/// A holder's sub-units with their figures, with every other holder's of the list.
+pub async fn sub_unit_figures(ctx: &Context<'_>, key: SubUnitFiguresKey) -> ApiResult<Vec<SubUnitProgress>> {
+    Ok(loaders(ctx)?.sub_unit_figures.load_one(key).await.map_err(failed)?.unwrap_or_default())
+}
+
+/// A sub-unit's name, with every other sub-unit's a list names.
+pub async fn sub_unit_name(ctx: &Context<'_>, id: SubUnitId) -> ApiResult<Option<String>> {
+    loaders(ctx)?.sub_unit_names.load_one(id).await.map_err(failed)
 }

@@ -112,6 +112,9 @@ pub struct BookVisitInput {
     /// Office only: book a weekend or a public holiday (e.g. 世界献血者日), giving the reason
     /// (audited).
     day_override: Option<String>,
+    /// A sub-unit (二级单位) of the holder's accepted breakdown of the date's year
+    /// (`fulfilment { units { subUnits { id } } }`); moves keep it.
+    sub_unit_id: Option<ID>,
 }
 
 #[derive(InputObject)]
@@ -135,6 +138,7 @@ impl VisitMutation {
         let actor = auth::signed_in(ctx)?;
         let state = ctx.data_unchecked::<AppState>();
         let input = BookingInput {
+            sub_unit_id: input.sub_unit_id.as_ref().map(parse_id).transpose()?,
             unit_id: parse_id(&input.unit_id)?,
             vehicle_id: parse_id(&input.vehicle_id)?,
             date: input.date.into(),
@@ -258,6 +262,14 @@ impl Visit {
     }
     async fn unit_name(&self) -> &str {
         &self.0.unit_name
+    }
+    /// The holder's sub-unit the visit is for, if it names one.
+    async fn sub_unit_id(&self) -> Option<ID> {
+        self.0.sub_unit_id.map(|s| ID(s.to_string()))
+    }
+    async fn sub_unit_name(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        let Some(id) = self.0.sub_unit_id else { return Ok(None) };
+        super::loaders::sub_unit_name(ctx, id).await
     }
     async fn vehicle(&self, ctx: &Context<'_>) -> ApiResult<Vehicle> {
         super::loaders::vehicle(ctx, self.0.vehicle_id.0).await

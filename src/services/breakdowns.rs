@@ -315,6 +315,17 @@ async fn decide(
             .filter(breakdown::Column::Id.ne(id))
             .exec(&txn)
             .await?;
+        // Its names become the holder's sub-units of the year; names kept from the version
+        // accepted before keep their identity, and with it their visits and records.
+        let names: Vec<String> = breakdown_row::Entity::find()
+            .filter(breakdown_row::Column::BreakdownId.eq(id))
+            .order_by_asc(breakdown_row::Column::Seq)
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        super::sub_units::register_accepted(&txn, found.unit_id, found.year, &names).await?;
     }
     let action = if to == BreakdownStatus::Accepted { "accept" } else { "return" };
     Change::new("breakdown", id, action, actor)

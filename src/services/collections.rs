@@ -24,7 +24,7 @@ use crate::clock::Clock;
 use crate::db::entities::{collection, collection_revision, unit, vehicle, visit};
 use crate::domain::auth::{Actor, STAFF};
 use crate::domain::collection::{self as rules, BloodTypes, CollectionRejection, CollectionSite, Counts};
-use crate::domain::ids::{UnitId, VisitId};
+use crate::domain::ids::{SubUnitId, UnitId, VisitId};
 use crate::domain::visit::VisitStatus;
 
 pub mod codes {
@@ -62,6 +62,9 @@ pub struct CollectionInput {
     pub date: NaiveDate,
     pub counts: Counts,
     pub note: Option<String>,
+    /// The holder's sub-unit whose donors these were. Omitted: the visit's (a visit's
+    /// record), or what the record named before (a correction).
+    pub sub_unit_id: Option<SubUnitId>,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +94,7 @@ pub struct CollectionView {
     pub updated_at: DateTime<Utc>,
     pub voided_at: Option<DateTime<Utc>>,
     pub void_reason: Option<String>,
+    pub sub_unit_id: Option<SubUnitId>,
 }
 
 fn blood_types(
@@ -128,6 +132,7 @@ fn view_with(m: collection::Model, unit_name: String) -> CollectionView {
         updated_at: m.updated_at,
         voided_at: m.voided_at,
         void_reason: m.void_reason,
+        sub_unit_id: m.sub_unit_id,
     }
 }
 
@@ -143,6 +148,7 @@ fn collection_json(m: &collection::Model) -> serde_json::Value {
         "volumeMl": m.volume_ml, "deferred": m.deferred, "typeA": m.type_a, "typeB": m.type_b,
         "typeO": m.type_o, "typeAb": m.type_ab, "rhNegative": m.rh_negative, "note": m.note,
         "voidedAt": m.voided_at, "voidReason": m.void_reason, "voidedVisitId": m.voided_visit_id,
+        "subUnitId": m.sub_unit_id,
     })
 }
 
@@ -288,6 +294,10 @@ pub async fn record_collection(
     let note = clean(input.note.clone(), 500, "备注")?;
     let txn = crate::db::begin_write(db).await?;
     let resolved = resolve(&txn, clock.today(), settings, &input).await?;
+    let visits_own = resolved.visit.as_ref().and_then(|v| v.sub_unit_id);
+    let named = input.sub_unit_id.or(visits_own);
+    let year = input.date.year();
+    let sub_unit_id = super::sub_units::check(&txn, actor, named, resolved.unit_id, year, visits_own).await?;
     let now = clock.now();
     let mut model = collection::ActiveModel {
         unit_id: Set(resolved.unit_id),
@@ -297,6 +307,7 @@ pub async fn record_collection(
         recorded_by: Set(Some(actor.user_id.0)),
         created_at: Set(now),
         updated_at: Set(now),
+        sub_unit_id: Set(sub_unit_id),
         ..Default::default()
     };
     figures(&mut model, &input, note);
@@ -372,9 +383,14 @@ pub async fn correct_collection(
         ));
     }
     let resolved = resolve(&txn, clock.today(), settings, &input).await?;
+    let kept = current.sub_unit_id;
+    let named = input.sub_unit_id.or(kept);
+    let year = input.date.year();
+    let sub_unit_id = super::sub_units::check(&txn, actor, named, resolved.unit_id, year, kept).await?;
     let now = clock.now();
     let mut changed: collection::ActiveModel = current.clone().into();
     figures(&mut changed, &input, note);
+    changed.sub_unit_id = Set(sub_unit_id);
     changed.site = Set(resolved.site);
     changed.revision = Set(current.revision + 1);
     changed.recorded_by = Set(Some(actor.user_id.0));

@@ -16,7 +16,7 @@ use super::{totals, Page, ServiceError};
 use crate::db::entities::{plan, plan_quota, plan_section, unit};
 use crate::domain::auth::Actor;
 use crate::domain::fulfilment as rules;
-use crate::domain::ids::UnitId;
+use crate::domain::ids::{SubUnitId, UnitId};
 use crate::domain::{Section, UnitKind};
 
 /// The figures every level shares: a holder, a section, a county, the city.
@@ -674,4 +674,118 @@ pub fn default_as_of(year: i32, today: NaiveDate) -> NaiveDate {
     } else {
         today
     }
+}
+
+/// A sub-unit's figures under its holder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubUnitProgress {
+    pub sub_unit_id: SubUnitId,
+    pub unit_id: UnitId,
+    pub name: String,
+    /// Its kind in the accepted breakdown; `None` once a newer accepted version dropped it.
+    pub kind: Option<UnitKind>,
+    /// A newer accepted version no longer lists it: its quota is 0, its figures stay.
+    pub removed: bool,
+    pub progress: Progress,
+}
+
+/// The sub-units of `holders` in `year` as of `as_of`, per holder: every sub-unit the
+/// holder's accepted breakdown lists, in its order, with its quota from there, then the
+/// sub-units an earlier accepted version listed that still have figures (quota 0,
+/// `removed`), by name. Figures and the behind-schedule rule are the holders' own
+/// ([`Progress`]). One statement for all the holders asked (a list's DataLoader batch).
+pub async fn sub_units(
+    db: &impl ConnectionTrait,
+    year: i32,
+    as_of: NaiveDate,
+    margin_points: i64,
+    holders: &[UnitId],
+) -> Result<std::collections::HashMap<UnitId, Vec<SubUnitProgress>>, ServiceError> {
+    use crate::db::entities::{breakdown, breakdown_row, sub_unit};
+    use sea_orm::{QuerySelect, QueryTrait};
+    #[derive(FromQueryResult)]
+    struct Row {
+        sub_unit_id: SubUnitId,
+        unit_id: UnitId,
+        name: String,
+        quota: Option<i32>,
+        kind: Option<UnitKind>,
+        seq: Option<i32>,
+        donations: Option<i64>,
+        volume_ml: Option<i64>,
+        booked: Option<i64>,
+    }
+    super::check_dates([as_of])?;
+    let mut out: std::collections::HashMap<UnitId, Vec<SubUnitProgress>> = std::collections::HashMap::new();
+    if holders.is_empty() {
+        return Ok(out);
+    }
+    let backend = db.get_database_backend();
+    let current = super::sub_units::accepted_rows(year)
+        .select_only()
+        .column_as(breakdown::Column::UnitId, "unit_id")
+        .column_as(breakdown_row::Column::Name, "name")
+        .column_as(breakdown_row::Column::Quota, "quota")
+        .column_as(breakdown_row::Column::Kind, "kind")
+        .column_as(breakdown_row::Column::Seq, "seq")
+        .filter(breakdown::Column::UnitId.is_in(holders.iter().copied()))
+        .into_query();
+    let sums = totals::sub_unit_sums_as_of(&totals::AsOf::new(year, as_of), totals::Holders::Only(holders));
+    let su = |c: sub_unit::Column| Expr::col((sub_unit::Entity, c));
+    let cur = |c: &str| Expr::col((Alias::new("cur"), Alias::new(c)));
+    let s = |c: &str| Expr::col((Alias::new("s"), Alias::new(c)));
+    let select = Query::select()
+        .expr_as(su(sub_unit::Column::Id), Alias::new("sub_unit_id"))
+        .expr_as(su(sub_unit::Column::UnitId), Alias::new("unit_id"))
+        .expr_as(su(sub_unit::Column::Name), Alias::new("name"))
+        .expr_as(cur("quota"), Alias::new("quota"))
+        .expr_as(cur("kind"), Alias::new("kind"))
+        .expr_as(cur("seq"), Alias::new("seq"))
+        .expr_as(s("donations"), Alias::new("donations"))
+        .expr_as(s("volume_ml"), Alias::new("volume_ml"))
+        .expr_as(s("booked"), Alias::new("booked"))
+        .from(sub_unit::Entity)
+        .join_subquery(
+            JoinType::LeftJoin,
+            current,
+            Alias::new("cur"),
+            cur("unit_id")
+                .equals((sub_unit::Entity, sub_unit::Column::UnitId))
+                .and(cur("name").equals((sub_unit::Entity, sub_unit::Column::Name))),
+        )
+        .join_subquery(
+            JoinType::LeftJoin,
+            sums,
+            Alias::new("s"),
+            s("sub_unit_id").equals((sub_unit::Entity, sub_unit::Column::Id)),
+        )
+        .and_where(su(sub_unit::Column::Year).eq(year))
+        .and_where(su(sub_unit::Column::UnitId).is_in(holders.iter().copied()))
+        .to_owned();
+    let mut rows = Row::find_by_statement(backend.build(&select)).all(db).await?;
+    rows.retain(|r| {
+        r.quota.is_some() || [r.donations, r.volume_ml, r.booked].iter().any(|f| f.unwrap_or(0) != 0)
+    });
+    rows.sort_by(|a, b| {
+        (a.unit_id, a.seq.is_none(), a.seq, &a.name).cmp(&(b.unit_id, b.seq.is_none(), b.seq, &b.name))
+    });
+    let schedule = schedule(year, as_of, margin_points);
+    for r in rows {
+        let progress = Progress::of(
+            r.quota.map_or(0, i64::from),
+            r.booked.unwrap_or(0),
+            r.donations.unwrap_or(0),
+            r.volume_ml.unwrap_or(0),
+            schedule,
+        );
+        out.entry(r.unit_id).or_default().push(SubUnitProgress {
+            sub_unit_id: r.sub_unit_id,
+            unit_id: r.unit_id,
+            name: r.name,
+            kind: r.kind,
+            removed: r.quota.is_none(),
+            progress,
+        });
+    }
+    Ok(out)
 }

@@ -76,6 +76,8 @@ pub async fn publish_schedule(
             site_contact: None,
             note: None,
             client_key: None,
+            // A proposal is made per holder: its visits name no sub-unit.
+            sub_unit_id: None,
         };
         let audit = ("schedule", json!(year));
         let model =

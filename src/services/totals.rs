@@ -25,8 +25,10 @@ use sea_orm::{
 };
 
 use super::ServiceError;
-use crate::db::entities::{collection, holder_month_total as total, unit, visit};
-use crate::domain::ids::UnitId;
+use crate::db::entities::{
+    collection, holder_month_total as total, sub_unit, sub_unit_month_total as sub_total, unit, visit,
+};
+use crate::domain::ids::{SubUnitId, UnitId};
 use crate::domain::visit::VisitStatus;
 
 /// A holder's month.
@@ -72,6 +74,15 @@ impl Figures {
         })
     }
 
+    /// (column of both totals tables, value) of each figure.
+    fn columns(&self) -> [(&'static str, i64); 3] {
+        [
+            ("collected_donations", self.collected_donations),
+            ("collected_volume_ml", self.collected_volume_ml),
+            ("booked_donors", self.booked_donors),
+        ]
+    }
+
     /// (field name as the API spells it, value) of each figure.
     fn fields(&self) -> [(&'static str, i64); 3] {
         [
@@ -102,22 +113,48 @@ pub fn booked_visits() -> sea_orm::sea_query::SimpleExpr {
     visit::Column::Status.is_in(VisitStatus::BOOKED.map(VisitStatus::code))
 }
 
-fn of_collection(c: &collection::Model) -> Option<(Key, Figures)> {
-    collection_counts(c).then(|| {
-        let key = Key { year: c.year, unit_id: c.unit_id, month: c.month };
-        let f = Figures {
+/// A sub-unit's month. Its holder rides along: the totals row carries it, so a holder's
+/// sub-units are read together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SubKey {
+    pub year: i32,
+    pub sub_unit_id: SubUnitId,
+    pub month: i32,
+    pub unit_id: UnitId,
+}
+
+/// What one record or visit adds: to its holder's month and, when it names a sub-unit, to
+/// that sub-unit's month too.
+struct Entry {
+    key: Key,
+    sub_unit: Option<SubUnitId>,
+    figures: Figures,
+}
+
+impl Entry {
+    fn sub_key(&self) -> Option<SubKey> {
+        let Key { year, unit_id, month } = self.key;
+        self.sub_unit.map(|sub_unit_id| SubKey { year, sub_unit_id, month, unit_id })
+    }
+}
+
+fn of_collection(c: &collection::Model) -> Option<Entry> {
+    collection_counts(c).then(|| Entry {
+        key: Key { year: c.year, unit_id: c.unit_id, month: c.month },
+        sub_unit: c.sub_unit_id,
+        figures: Figures {
             collected_donations: i64::from(c.donations),
             collected_volume_ml: c.volume_ml,
             booked_donors: 0,
-        };
-        (key, f)
+        },
     })
 }
 
-fn of_visit(v: &visit::Model) -> Option<(Key, Figures)> {
-    visit_counts(v).then(|| {
-        let f = Figures { booked_donors: i64::from(v.expected_donors), ..Figures::default() };
-        (Key::of(v.unit_id, v.date), f)
+fn of_visit(v: &visit::Model) -> Option<Entry> {
+    visit_counts(v).then(|| Entry {
+        key: Key::of(v.unit_id, v.date),
+        sub_unit: v.sub_unit_id,
+        figures: Figures { booked_donors: i64::from(v.expected_donors), ..Figures::default() },
     })
 }
 
@@ -141,63 +178,86 @@ pub async fn visit_changed(
     apply(txn, before.and_then(of_visit), after.and_then(of_visit)).await
 }
 
+fn overflow() -> ServiceError {
+    ServiceError::Internal("totals overflow i64".into())
+}
+
+fn accumulate<K: Ord>(changes: &mut BTreeMap<K, Figures>, key: K, f: Figures) -> Result<(), ServiceError> {
+    let sum = changes.get(&key).copied().unwrap_or_default().checked_add(f).ok_or_else(overflow)?;
+    changes.insert(key, sum);
+    Ok(())
+}
+
 async fn apply(
     txn: &impl ConnectionTrait,
-    removed: Option<(Key, Figures)>,
-    added: Option<(Key, Figures)>,
+    removed: Option<Entry>,
+    added: Option<Entry>,
 ) -> Result<(), ServiceError> {
-    let overflow = || ServiceError::Internal("totals overflow i64".into());
-    let mut changes: BTreeMap<Key, Figures> = BTreeMap::new();
-    if let Some((key, f)) = removed {
-        changes.insert(key, f.checked_neg().ok_or_else(overflow)?);
+    let mut holders: BTreeMap<Key, Figures> = BTreeMap::new();
+    let mut subs: BTreeMap<SubKey, Figures> = BTreeMap::new();
+    let removed = match removed {
+        Some(e) => Some(Entry { figures: e.figures.checked_neg().ok_or_else(overflow)?, ..e }),
+        None => None,
+    };
+    for entry in [removed, added].into_iter().flatten() {
+        accumulate(&mut holders, entry.key, entry.figures)?;
+        if let Some(sub) = entry.sub_key() {
+            accumulate(&mut subs, sub, entry.figures)?;
+        }
     }
-    if let Some((key, f)) = added {
-        let sum = changes.get(&key).copied().unwrap_or_default().checked_add(f).ok_or_else(overflow)?;
-        changes.insert(key, sum);
-    }
-    for (key, change) in changes {
+    for (key, change) in holders {
         if !change.is_zero() {
-            add(txn, key, change).await?;
+            let keys = [
+                (total::Column::Year, key.year),
+                (total::Column::UnitId, key.unit_id.0),
+                (total::Column::Month, key.month),
+            ];
+            add(txn, total::Entity, &keys, &[], change).await?;
+        }
+    }
+    for (key, change) in subs {
+        if !change.is_zero() {
+            let keys = [
+                (sub_total::Column::Year, key.year),
+                (sub_total::Column::SubUnitId, key.sub_unit_id.0),
+                (sub_total::Column::Month, key.month),
+            ];
+            let holder = [(sub_total::Column::UnitId, key.unit_id.0)];
+            add(txn, sub_total::Entity, &keys, &holder, change).await?;
         }
     }
     Ok(())
 }
 
 /// `INSERT … ON CONFLICT DO UPDATE SET x = x + ?` (MySQL: `ON DUPLICATE KEY UPDATE`): one
-/// atomic statement whether or not the month has a row yet.
-async fn add(txn: &impl ConnectionTrait, key: Key, f: Figures) -> Result<(), DbErr> {
-    let plus = |c: total::Column, by: i64| Expr::col((total::Entity, c)).add(by);
+/// atomic statement whether or not the month has a row yet. `keys` are the primary key,
+/// `also` the other columns a new row gets; the figures' columns are named alike in both
+/// totals tables.
+async fn add<E: EntityTrait>(
+    txn: &impl ConnectionTrait,
+    table: E,
+    keys: &[(E::Column, i32)],
+    also: &[(E::Column, i32)],
+    f: Figures,
+) -> Result<(), DbErr> {
+    let figure = |name: &str| Alias::new(name);
+    let plus = |name: &str, by: i64| Expr::col((table, figure(name))).add(by);
+    let mut columns: Vec<sea_orm::sea_query::DynIden> =
+        keys.iter().chain(also).map(|(c, _)| sea_orm::sea_query::IntoIden::into_iden(*c)).collect();
+    let mut values: Vec<Expr> = keys.iter().chain(also).map(|(_, v)| Expr::val(*v)).collect();
+    for (name, v) in f.columns() {
+        columns.push(sea_orm::sea_query::IntoIden::into_iden(figure(name)));
+        values.push(Expr::val(v));
+    }
+    let mut conflict = OnConflict::columns(keys.iter().map(|(c, _)| *c));
+    for (name, v) in f.columns() {
+        conflict.value(figure(name), plus(name, v));
+    }
     let upsert = Query::insert()
-        .into_table(total::Entity)
-        .columns([
-            total::Column::Year,
-            total::Column::UnitId,
-            total::Column::Month,
-            total::Column::CollectedDonations,
-            total::Column::CollectedVolumeMl,
-            total::Column::BookedDonors,
-        ])
-        .values_panic([
-            Expr::val(key.year),
-            Expr::val(key.unit_id),
-            Expr::val(key.month),
-            Expr::val(f.collected_donations),
-            Expr::val(f.collected_volume_ml),
-            Expr::val(f.booked_donors),
-        ])
-        .on_conflict(
-            OnConflict::columns([total::Column::Year, total::Column::UnitId, total::Column::Month])
-                .value(
-                    total::Column::CollectedDonations,
-                    plus(total::Column::CollectedDonations, f.collected_donations),
-                )
-                .value(
-                    total::Column::CollectedVolumeMl,
-                    plus(total::Column::CollectedVolumeMl, f.collected_volume_ml),
-                )
-                .value(total::Column::BookedDonors, plus(total::Column::BookedDonors, f.booked_donors))
-                .to_owned(),
-        )
+        .into_table(table)
+        .columns(columns)
+        .values_panic(values)
+        .on_conflict(conflict.to_owned())
         .to_owned();
     txn.execute(&upsert).await?;
     Ok(())
@@ -266,14 +326,49 @@ impl Holders<'_> {
     }
 }
 
+/// Whose sums a statement gives: each holder's, or each sub-unit's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Holder,
+    SubUnit,
+}
+
+impl Level {
+    fn totals(self) -> Alias {
+        Alias::new(match self {
+            Level::Holder => "holder_month_total",
+            Level::SubUnit => "sub_unit_month_total",
+        })
+    }
+
+    /// The key column, in the totals table, in `collection` and `visit`, and in the result.
+    fn key(self) -> &'static str {
+        match self {
+            Level::Holder => "unit_id",
+            Level::SubUnit => "sub_unit_id",
+        }
+    }
+}
+
 /// Per holder (`unit_id`): `donations`, `volume_ml` and `booked` of [`AsOf`], every figure
 /// a BIGINT; a holder with nothing has no row. The totals are read in one pass over the
 /// years concerned; the as-of month's records and visits by date.
 pub fn sums_as_of(a: &AsOf, holders: Holders<'_>) -> SelectStatement {
+    sums_by(a, holders, Level::Holder)
+}
+
+/// [`sums_as_of`] per sub-unit (`sub_unit_id`) of the holders asked for: what their records
+/// and visits that name a sub-unit add up to.
+pub fn sub_unit_sums_as_of(a: &AsOf, holders: Holders<'_>) -> SelectStatement {
+    sums_by(a, holders, Level::SubUnit)
+}
+
+fn sums_by(a: &AsOf, holders: Holders<'_>, level: Level) -> SelectStatement {
+    let key = level.key();
     // Every part names its columns alike: a union takes its names from its first part.
-    let part = |unit: Expr, d: Expr, v: Expr, b: Expr| {
+    let part = |k: Expr, d: Expr, v: Expr, b: Expr| {
         Query::select()
-            .expr_as(unit, Alias::new("unit_id"))
+            .expr_as(k, Alias::new(key))
             .expr_as(d, Alias::new("d"))
             .expr_as(v, Alias::new("v"))
             .expr_as(b, Alias::new("b"))
@@ -281,16 +376,15 @@ pub fn sums_as_of(a: &AsOf, holders: Holders<'_>) -> SelectStatement {
     };
     let zero = || Expr::cust("0");
     let mut parts: Vec<SelectStatement> = Vec::new();
-    let t = |c: total::Column| Expr::col((total::Entity, c));
-    let collected = (a.collected_months > 0)
-        .then(|| t(total::Column::Year).eq(a.year).and(t(total::Column::Month).lte(a.collected_months)));
+    let t = |c: &str| Expr::col((level.totals(), Alias::new(c)));
+    let collected =
+        (a.collected_months > 0).then(|| t("year").eq(a.year).and(t("month").lte(a.collected_months)));
     let booked = a.booked_after.map(|(y, m)| {
-        let later =
-            t(total::Column::Year).gt(y).or(t(total::Column::Year).eq(y).and(t(total::Column::Month).gt(m)));
-        t(total::Column::Year).lte(a.year).and(later)
+        let later = t("year").gt(y).or(t("year").eq(y).and(t("month").gt(m)));
+        t("year").lte(a.year).and(later)
     });
     if collected.is_some() || booked.is_some() {
-        let when = |cond: &Option<Expr>, c: total::Column| match cond {
+        let when = |cond: &Option<Expr>, c: &str| match cond {
             Some(cond) => Expr::case(cond.clone(), t(c)).finally(0).into(),
             None => zero(),
         };
@@ -303,65 +397,59 @@ pub fn sums_as_of(a: &AsOf, holders: Holders<'_>) -> SelectStatement {
         };
         parts.push(
             part(
-                t(total::Column::UnitId),
-                when(&collected, total::Column::CollectedDonations),
-                when(&collected, total::Column::CollectedVolumeMl),
-                when(&booked, total::Column::BookedDonors),
+                t(key),
+                when(&collected, "collected_donations"),
+                when(&collected, "collected_volume_ml"),
+                when(&booked, "booked_donors"),
             )
-            .from(total::Entity)
-            .and_where(t(total::Column::Year).between(first_year, a.year))
+            .from(level.totals())
+            .and_where(t("year").between(first_year, a.year))
             .and_where(any)
-            .and_where_option(holders.condition(t(total::Column::UnitId)))
+            .and_where_option(holders.condition(t("unit_id")))
             .to_owned(),
         );
     }
     if let Some((from, to)) = a.collected_days {
-        let c = |c: collection::Column| Expr::col((collection::Entity, c));
+        let c = |c: &str| Expr::col((collection::Entity, Alias::new(c)));
         parts.push(
-            part(
-                c(collection::Column::UnitId),
-                c(collection::Column::Donations),
-                c(collection::Column::VolumeMl),
-                zero(),
-            )
-            .from(collection::Entity)
-            .and_where(collection::Column::Date.between(from, to))
-            .and_where(counted_collections())
-            .and_where_option(holders.condition(c(collection::Column::UnitId)))
-            .to_owned(),
+            part(c(key), c("donations"), c("volume_ml"), zero())
+                .from(collection::Entity)
+                .and_where(collection::Column::Date.between(from, to))
+                .and_where(counted_collections())
+                .and_where_option((level == Level::SubUnit).then(|| c(key).is_not_null()))
+                .and_where_option(holders.condition(c("unit_id")))
+                .to_owned(),
         );
     }
     if let Some((after, to)) = a.booked_days {
-        let c = |c: visit::Column| Expr::col((visit::Entity, c));
+        let c = |c: &str| Expr::col((visit::Entity, Alias::new(c)));
         parts.push(
-            part(c(visit::Column::UnitId), zero(), zero(), c(visit::Column::ExpectedDonors))
+            part(c(key), zero(), zero(), c("expected_donors"))
                 .from(visit::Entity)
                 .and_where(visit::Column::Date.gt(after))
                 .and_where(visit::Column::Date.lte(to))
                 .and_where(booked_visits())
-                .and_where_option(holders.condition(c(visit::Column::UnitId)))
+                .and_where_option((level == Level::SubUnit).then(|| c(key).is_not_null()))
+                .and_where_option(holders.condition(c("unit_id")))
                 .to_owned(),
         );
     }
     let mut parts = parts.into_iter();
     // Nothing to read (a year long past as of a date before it): an empty derived table.
     let mut all = parts.next().unwrap_or_else(|| {
-        part(Expr::col((total::Entity, total::Column::UnitId)), zero(), zero(), zero())
-            .from(total::Entity)
-            .and_where(Expr::cust("1 = 0"))
-            .to_owned()
+        part(t(key), zero(), zero(), zero()).from(level.totals()).and_where(Expr::cust("1 = 0")).to_owned()
     });
     for p in parts {
         all.union(UnionType::All, p);
     }
     let col = |name: &str| Expr::col((Alias::new("parts"), Alias::new(name)));
     Query::select()
-        .expr_as(col("unit_id"), Alias::new("unit_id"))
+        .expr_as(col(key), Alias::new(key))
         .expr_as(crate::db::sum_i64(col("d")), Alias::new("donations"))
         .expr_as(crate::db::sum_i64(col("v")), Alias::new("volume_ml"))
         .expr_as(crate::db::sum_i64(col("b")), Alias::new("booked"))
         .from_subquery(all, Alias::new("parts"))
-        .group_by_col((Alias::new("parts"), Alias::new("unit_id")))
+        .group_by_col((Alias::new("parts"), Alias::new(key)))
         .to_owned()
 }
 
@@ -432,6 +520,8 @@ pub async fn collected_by_month(
 pub struct Difference {
     pub unit_id: UnitId,
     pub unit_name: String,
+    /// A sub-unit's total (id and name); `None` for the holder's own.
+    pub sub_unit: Option<(SubUnitId, String)>,
     pub month: i32,
     pub field: &'static str,
     pub kept: i64,
@@ -439,9 +529,9 @@ pub struct Difference {
 }
 
 /// Counts `year`'s totals from the rows, replaces the kept ones with them, and returns every
-/// figure that differed, by holder, month and field. One transaction: on PostgreSQL the
-/// totals table is locked against writers first, so a write that commits meanwhile either
-/// was counted or adds its change after the rebuild.
+/// figure that differed, by holder (then sub-unit), month and field. One transaction: on
+/// PostgreSQL the totals tables are locked against writers first, so a write that commits
+/// meanwhile either was counted or adds its change after the rebuild.
 pub async fn recount(db: &DatabaseConnection, year: i32) -> Result<Vec<Difference>, ServiceError> {
     super::check_dates(NaiveDate::from_ymd_opt(year, 1, 1))?;
     let txn = crate::db::begin_write(db).await?;
@@ -450,34 +540,38 @@ pub async fn recount(db: &DatabaseConnection, year: i32) -> Result<Vec<Differenc
     Ok(differences)
 }
 
-/// [`recount`] inside the caller's transaction: what a bulk load of records or visits calls
-/// before it commits, so that its rows and the totals land together.
-pub async fn rebuild_year(txn: &DatabaseTransaction, year: i32) -> Result<Vec<Difference>, ServiceError> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared("LOCK TABLE holder_month_total IN EXCLUSIVE MODE").await?;
-    }
-    let counted = count_year(txn, year).await?;
-    // A kept row of zeros equals a missing one, so leaving those out changes no comparison.
-    let kept = kept_year(txn, year).await?;
-    let mut differences = Vec::new();
-    let keys: std::collections::BTreeSet<Key> = kept.keys().chain(counted.keys()).copied().collect();
+/// Every figure of `kept` that differs from `counted`, by key and field.
+fn compare<K: Ord + Copy>(
+    kept: &BTreeMap<K, Figures>,
+    counted: &BTreeMap<K, Figures>,
+) -> Vec<(K, &'static str, i64, i64)> {
+    let keys: std::collections::BTreeSet<K> = kept.keys().chain(counted.keys()).copied().collect();
+    let mut out = Vec::new();
     for key in keys {
         let k = kept.get(&key).copied().unwrap_or_default();
         let c = counted.get(&key).copied().unwrap_or_default();
         for ((field, kept), (_, counted)) in k.fields().into_iter().zip(c.fields()) {
             if kept != counted {
-                differences.push(Difference {
-                    unit_id: key.unit_id,
-                    unit_name: String::new(),
-                    month: key.month,
-                    field,
-                    kept,
-                    counted,
-                });
+                out.push((key, field, kept, counted));
             }
         }
     }
-    if !differences.is_empty() {
+    out
+}
+
+/// [`recount`] inside the caller's transaction: what a bulk load of records or visits calls
+/// before it commits, so that its rows and the totals land together.
+pub async fn rebuild_year(txn: &DatabaseTransaction, year: i32) -> Result<Vec<Difference>, ServiceError> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("LOCK TABLE holder_month_total, sub_unit_month_total IN EXCLUSIVE MODE")
+            .await?;
+    }
+    // A kept row of zeros equals a missing one, so leaving those out changes no comparison.
+    let counted = count_year(txn, year).await?;
+    let holders = compare(&kept_year(txn, year).await?, &counted);
+    let counted_subs = count_sub_units_year(txn, year).await?;
+    let subs = compare(&kept_sub_units_year(txn, year).await?, &counted_subs);
+    if !holders.is_empty() {
         total::Entity::delete_many().filter(total::Column::Year.eq(year)).exec(txn).await?;
         // `count_year` leaves out months with nothing in them.
         let rows: Vec<_> = counted.into_iter().collect();
@@ -492,33 +586,106 @@ pub async fn rebuild_year(txn: &DatabaseTransaction, year: i32) -> Result<Vec<Di
             });
             total::Entity::insert_many(models).exec_without_returning(txn).await?;
         }
-        let ids: Vec<i32> = differences
-            .iter()
-            .map(|d| d.unit_id.0)
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
+    }
+    if !subs.is_empty() {
+        sub_total::Entity::delete_many().filter(sub_total::Column::Year.eq(year)).exec(txn).await?;
+        let rows: Vec<_> = counted_subs.into_iter().collect();
+        for chunk in rows.chunks(super::INSERT_CHUNK) {
+            let models = chunk.iter().map(|(k, f)| sub_total::ActiveModel {
+                year: sea_orm::Set(k.year),
+                sub_unit_id: sea_orm::Set(k.sub_unit_id.0),
+                month: sea_orm::Set(k.month),
+                unit_id: sea_orm::Set(k.unit_id.0),
+                collected_donations: sea_orm::Set(f.collected_donations),
+                collected_volume_ml: sea_orm::Set(f.collected_volume_ml),
+                booked_donors: sea_orm::Set(f.booked_donors),
+            });
+            sub_total::Entity::insert_many(models).exec_without_returning(txn).await?;
+        }
+    }
+    let mut differences: Vec<Difference> = holders
+        .into_iter()
+        .map(|(key, field, kept, counted)| Difference {
+            unit_id: key.unit_id,
+            unit_name: String::new(),
+            sub_unit: None,
+            month: key.month,
+            field,
+            kept,
+            counted,
+        })
+        .collect();
+    differences.extend(subs.into_iter().map(|(key, field, kept, counted)| Difference {
+        unit_id: key.unit_id,
+        unit_name: String::new(),
+        sub_unit: Some((key.sub_unit_id, String::new())),
+        month: key.month,
+        field,
+        kept,
+        counted,
+    }));
+    if !differences.is_empty() {
+        let ids: std::collections::BTreeSet<i32> = differences.iter().map(|d| d.unit_id.0).collect();
+        let sub_ids: std::collections::BTreeSet<i32> =
+            differences.iter().filter_map(|d| d.sub_unit.as_ref().map(|(id, _)| id.0)).collect();
         let mut names: BTreeMap<i32, String> = BTreeMap::new();
-        for chunk in ids.chunks(1000) {
+        for chunk in ids.into_iter().collect::<Vec<_>>().chunks(1000) {
             let found =
                 unit::Entity::find().filter(unit::Column::Id.is_in(chunk.iter().copied())).all(txn).await?;
             names.extend(found.into_iter().map(|u| (u.id, u.name)));
         }
+        let mut sub_names: BTreeMap<i32, String> = BTreeMap::new();
+        for chunk in sub_ids.into_iter().collect::<Vec<_>>().chunks(1000) {
+            let found = sub_unit::Entity::find()
+                .filter(sub_unit::Column::Id.is_in(chunk.iter().copied()))
+                .all(txn)
+                .await?;
+            sub_names.extend(found.into_iter().map(|s| (s.id, s.name)));
+        }
         for d in &mut differences {
             d.unit_name = names.get(&d.unit_id.0).cloned().unwrap_or_default();
+            if let Some((id, name)) = &mut d.sub_unit {
+                *name = sub_names.get(&id.0).cloned().unwrap_or_default();
+            }
         }
     }
     Ok(differences)
 }
 
-/// `year`'s totals as its rows say, months with nothing left out.
+/// `year`'s holder totals as its rows say, months with nothing left out.
 pub async fn count_year(
     db: &impl ConnectionTrait,
     year: i32,
 ) -> Result<BTreeMap<Key, Figures>, ServiceError> {
+    let counted = count_rows(db, year, Level::Holder).await?;
+    Ok(counted.into_iter().map(|((unit_id, _, month), f)| (Key { year, unit_id, month }, f)).collect())
+}
+
+/// `year`'s sub-unit totals as its rows say (the records and visits that name a sub-unit),
+/// months with nothing left out.
+pub async fn count_sub_units_year(
+    db: &impl ConnectionTrait,
+    year: i32,
+) -> Result<BTreeMap<SubKey, Figures>, ServiceError> {
+    let counted = count_rows(db, year, Level::SubUnit).await?;
+    Ok(counted
+        .into_iter()
+        .filter_map(|((unit_id, sub, month), f)| {
+            Some((SubKey { year, sub_unit_id: sub?, month, unit_id }, f))
+        })
+        .collect())
+}
+
+/// (holder, sub-unit at `Level::SubUnit`, month) → figures of `year`, from the rows.
+async fn count_rows(
+    db: &impl ConnectionTrait,
+    year: i32,
+    level: Level,
+) -> Result<BTreeMap<(UnitId, Option<SubUnitId>, i32), Figures>, ServiceError> {
     #[derive(FromQueryResult)]
     struct Collected {
         unit_id: UnitId,
+        sub_unit_id: Option<SubUnitId>,
         month: i32,
         donations: Option<i64>,
         volume: Option<i64>,
@@ -526,11 +693,13 @@ pub async fn count_year(
     #[derive(FromQueryResult)]
     struct Booked {
         unit_id: UnitId,
+        sub_unit_id: Option<SubUnitId>,
         date: NaiveDate,
         booked: Option<i64>,
     }
-    let mut counted: BTreeMap<Key, Figures> = BTreeMap::new();
-    let collected = collection::Entity::find()
+    let by_sub = level == Level::SubUnit;
+    let mut counted: BTreeMap<(UnitId, Option<SubUnitId>, i32), Figures> = BTreeMap::new();
+    let mut collected = collection::Entity::find()
         .select_only()
         .column(collection::Column::UnitId)
         .column(collection::Column::Month)
@@ -539,19 +708,24 @@ pub async fn count_year(
         .filter(collection::Column::Year.eq(year))
         .filter(counted_collections())
         .group_by(collection::Column::UnitId)
-        .group_by(collection::Column::Month)
-        .into_model::<Collected>()
-        .all(db)
-        .await?;
-    for c in collected {
-        let f = counted.entry(Key { year, unit_id: c.unit_id, month: c.month }).or_default();
+        .group_by(collection::Column::Month);
+    collected = if by_sub {
+        collected
+            .column(collection::Column::SubUnitId)
+            .filter(collection::Column::SubUnitId.is_not_null())
+            .group_by(collection::Column::SubUnitId)
+    } else {
+        collected.column_as(Expr::cust("CAST(NULL AS INTEGER)"), "sub_unit_id")
+    };
+    for c in collected.into_model::<Collected>().all(db).await? {
+        let f = counted.entry((c.unit_id, c.sub_unit_id, c.month)).or_default();
         f.collected_donations = c.donations.unwrap_or(0);
         f.collected_volume_ml = c.volume.unwrap_or(0);
     }
     let (first, last) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31));
     let (Some(first), Some(last)) = (first, last) else { return Ok(counted) };
     // By day: a date's month has no portable SQL spelling; a year has at most 366 days.
-    let booked = visit::Entity::find()
+    let mut booked = visit::Entity::find()
         .select_only()
         .column(visit::Column::UnitId)
         .column(visit::Column::Date)
@@ -559,19 +733,24 @@ pub async fn count_year(
         .filter(visit::Column::Date.between(first, last))
         .filter(booked_visits())
         .group_by(visit::Column::UnitId)
-        .group_by(visit::Column::Date)
-        .into_model::<Booked>()
-        .all(db)
-        .await?;
-    for b in booked {
-        let f = counted.entry(Key::of(b.unit_id, b.date)).or_default();
+        .group_by(visit::Column::Date);
+    booked = if by_sub {
+        booked
+            .column(visit::Column::SubUnitId)
+            .filter(visit::Column::SubUnitId.is_not_null())
+            .group_by(visit::Column::SubUnitId)
+    } else {
+        booked.column_as(Expr::cust("CAST(NULL AS INTEGER)"), "sub_unit_id")
+    };
+    for b in booked.into_model::<Booked>().all(db).await? {
+        let f = counted.entry((b.unit_id, b.sub_unit_id, b.date.month() as i32)).or_default();
         f.booked_donors = f.booked_donors.checked_add(b.booked.unwrap_or(0)).unwrap_or(i64::MAX);
     }
     counted.retain(|_, f| !f.is_zero());
     Ok(counted)
 }
 
-/// The kept totals of `year`, months with nothing left out (tests compare them with
+/// The kept holder totals of `year`, months with nothing left out (tests compare them with
 /// [`count_year`]).
 pub async fn kept_year(db: &impl ConnectionTrait, year: i32) -> Result<BTreeMap<Key, Figures>, ServiceError> {
     Ok(total::Entity::find()
@@ -586,6 +765,35 @@ pub async fn kept_year(db: &impl ConnectionTrait, year: i32) -> Result<BTreeMap<
                 booked_donors: t.booked_donors,
             };
             (Key { year: t.year, unit_id: UnitId(t.unit_id), month: t.month }, f)
+        })
+        .filter(|(_, f)| !f.is_zero())
+        .collect())
+}
+
+/// The kept sub-unit totals of `year`, months with nothing left out (compared with
+/// [`count_sub_units_year`]).
+pub async fn kept_sub_units_year(
+    db: &impl ConnectionTrait,
+    year: i32,
+) -> Result<BTreeMap<SubKey, Figures>, ServiceError> {
+    Ok(sub_total::Entity::find()
+        .filter(sub_total::Column::Year.eq(year))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let f = Figures {
+                collected_donations: t.collected_donations,
+                collected_volume_ml: t.collected_volume_ml,
+                booked_donors: t.booked_donors,
+            };
+            let key = SubKey {
+                year: t.year,
+                sub_unit_id: SubUnitId(t.sub_unit_id),
+                month: t.month,
+                unit_id: UnitId(t.unit_id),
+            };
+            (key, f)
         })
         .filter(|(_, f)| !f.is_zero())
         .collect())

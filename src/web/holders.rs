@@ -161,6 +161,13 @@ struct CollectionLine {
     revision: i32,
 }
 
+/// A sub-unit's line under its holder's figures.
+struct SubUnitLine {
+    name: String,
+    removed: bool,
+    figures: Figures,
+}
+
 #[derive(Template)]
 #[template(path = "holder.html")]
 struct HolderPage {
@@ -169,6 +176,7 @@ struct HolderPage {
     kind: &'static str,
     year: i32,
     figures: Option<Figures>,
+    sub_units: Vec<SubUnitLine>,
     quotas: Vec<QuotaLine>,
     visits: Vec<VisitRow>,
     collections: Vec<CollectionLine>,
@@ -219,13 +227,21 @@ async fn holder_data(
     let unit = plans::unit_by_id(&state.db, id).await?;
     let today = state.clock.today();
     let year = today.year();
-    let figures = if actor.may_read_holder(id).is_ok() {
-        let margin = state.behind_margin_points;
-        fulfilment::holder_fulfilment(&state.db, year, today, margin, id)
+    let margin = state.behind_margin_points;
+    let (figures, sub_units) = if actor.may_read_holder(id).is_ok() {
+        let figures = fulfilment::holder_fulfilment(&state.db, year, today, margin, id)
             .await?
-            .map(|u| Figures::from(&u.progress))
+            .map(|u| Figures::from(&u.progress));
+        let mut subs = fulfilment::sub_units(&state.db, year, today, margin, &[id]).await?;
+        let lines = subs
+            .remove(&id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| SubUnitLine { name: s.name, removed: s.removed, figures: Figures::from(&s.progress) })
+            .collect();
+        (figures, lines)
     } else {
-        None
+        (None, Vec::new())
     };
     let months = fulfilment::monthly(&state.db, actor, year, Some(id), Some(today)).await?;
     let from = NaiveDate::from_ymd_opt(year, 1, 1);
@@ -256,6 +272,7 @@ async fn holder_data(
         kind: unit.kind.label_zh(),
         year,
         figures,
+        sub_units,
         quotas: unit
             .quotas
             .iter()

@@ -11,10 +11,10 @@ use super::render::{self, Chrome};
 use super::session::{self, Session};
 use super::view::{day_label, short_day, Figures, VisitRow};
 use crate::domain::auth::Role;
-use crate::domain::ids::{UnitId, VehicleId, VisitId};
+use crate::domain::ids::{SubUnitId, UnitId, VehicleId, VisitId};
 use crate::domain::visit::Session as DaySession;
 use crate::services::visits::{self, BookingInput, RescheduleInput, VisitFilter};
-use crate::services::{breakdowns, fulfilment, Page, ServiceError};
+use crate::services::{breakdowns, fulfilment, sub_units, Page, ServiceError};
 use crate::state::AppState;
 
 const LIAISON: &[Role] = &[Role::Liaison];
@@ -134,6 +134,8 @@ struct BookPage {
     client_key: String,
     expected: String,
     min_date: String,
+    /// The sub-units the booking may name (id, name): the holder's accepted breakdown.
+    sub_units: Vec<(SubUnitId, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -182,6 +184,13 @@ async fn book_page_with(
         }
         Err(e) => return render::service_error_for(s, e),
     };
+    let sub_units = match s.actor.unit_id {
+        Some(holder) => match sub_units::choices(&state.db, &s.actor, holder, from.year()).await {
+            Ok(found) => found.into_iter().map(|c| (c.id, c.name)).collect(),
+            Err(e) => return render::service_error_for(s, e),
+        },
+        None => Vec::new(),
+    };
     let mut vehicles: BTreeMap<VehicleId, String> = BTreeMap::new();
     let mut by_day: BTreeMap<NaiveDate, BTreeMap<VehicleId, Vec<DaySession>>> = BTreeMap::new();
     for f in &free {
@@ -225,6 +234,7 @@ async fn book_page_with(
         client_key: crate::services::random_token()[..24].to_owned(),
         expected,
         min_date: earliest.to_string(),
+        sub_units,
     })
 }
 
@@ -239,6 +249,7 @@ fn empty_book(s: &Session, error: String, earliest: NaiveDate) -> BookPage {
         client_key: crate::services::random_token()[..24].to_owned(),
         expected: String::new(),
         min_date: earliest.to_string(),
+        sub_units: Vec::new(),
     }
 }
 
@@ -260,6 +271,8 @@ pub struct BookForm {
     client_key: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    /// Empty: the holder as a whole.
+    sub_unit_id: Option<String>,
 }
 
 fn booking_input(s: &Session, f: &BookForm) -> Result<BookingInput, String> {
@@ -271,7 +284,12 @@ fn booking_input(s: &Session, f: &BookForm) -> Result<BookingInput, String> {
     let date = parse_date(&f.date, "日期")?;
     let expected_donors =
         f.expected_donors.trim().parse::<i32>().map_err(|_| "预计献血人数必须是整数。".to_owned())?;
+    let sub_unit_id = match f.sub_unit_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => Some(SubUnitId(t.parse::<i32>().map_err(|_| "请从列表中选择二级单位。".to_owned())?)),
+        None => None,
+    };
     Ok(BookingInput {
+        sub_unit_id,
         unit_id: s.actor.unit_id.unwrap_or(UnitId(-1)),
         vehicle_id,
         date,

@@ -14,10 +14,10 @@ use super::session::{self, Session};
 use super::view::{day_label, VisitRow};
 use crate::domain::auth::Role;
 use crate::domain::collection::{BloodTypes, CollectionSite, Counts};
-use crate::domain::ids::{UnitId, VehicleId, VisitId};
+use crate::domain::ids::{SubUnitId, UnitId, VehicleId, VisitId};
 use crate::services::collections::{self, CollectionFilter, CollectionInput, CollectionView, Source};
 use crate::services::visits::{self, VisitFilter};
-use crate::services::{plans, Page, ServiceError};
+use crate::services::{plans, sub_units, Page, ServiceError};
 use crate::state::AppState;
 
 const STAFF: &[Role] = &[Role::Station, Role::Office];
@@ -94,6 +94,8 @@ struct CountFields {
     rh_negative: String,
     note: String,
     date: String,
+    /// The sub-unit the form names (its id), empty for none.
+    sub_unit: String,
 }
 
 impl CountFields {
@@ -112,6 +114,7 @@ impl CountFields {
             rh_negative: n(t.map(|t| t.rh_negative)),
             note: c.note.clone().unwrap_or_default(),
             date: c.date.to_string(),
+            sub_unit: c.sub_unit_id.map(|id| id.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -132,6 +135,8 @@ struct VisitPage {
     visit: VisitRow,
     recorded: Option<Recorded>,
     fields: CountFields,
+    /// The sub-units the record may name (id, name), when the holder has any.
+    sub_units: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -160,8 +165,16 @@ async fn visit_page_with(
         };
     let fields = entered.unwrap_or_else(|| match &existing {
         Some(c) => CountFields::of(c),
-        None => CountFields { date: visit.date.to_string(), ..CountFields::default() },
+        None => CountFields {
+            date: visit.date.to_string(),
+            sub_unit: visit.sub_unit_id.map(|id| id.to_string()).unwrap_or_default(),
+            ..CountFields::default()
+        },
     });
+    let sub_units = match sub_unit_options(state, s, &visit, &fields.sub_unit).await {
+        Ok(options) => options,
+        Err(e) => return render::service_error_for(s, e),
+    };
     render::page(&VisitPage {
         chrome: Chrome::new(Some(s), "采血记录"),
         flash,
@@ -174,7 +187,30 @@ async fn visit_page_with(
             volume_ml: c.counts.volume_ml(),
         }),
         fields,
+        sub_units,
     })
+}
+
+/// The sub-units a visit's record may name: the holder's accepted breakdown of the visit's
+/// year, and the one the record names already if a newer version dropped it.
+async fn sub_unit_options(
+    state: &AppState,
+    s: &Session,
+    visit: &visits::VisitView,
+    selected: &str,
+) -> Result<Vec<(String, String)>, ServiceError> {
+    let choices = sub_units::choices(&state.db, &s.actor, visit.unit_id, visit.date.year()).await?;
+    let mut options: Vec<(String, String)> =
+        choices.into_iter().map(|c| (c.id.to_string(), c.name)).collect();
+    if let Ok(id) = selected.parse::<i32>() {
+        if !options.iter().any(|(o, _)| o == selected) {
+            let names = sub_units::names_of(&state.db, &[SubUnitId(id)]).await?;
+            if let Some(name) = names.get(&SubUnitId(id)) {
+                options.push((selected.to_owned(), name.clone()));
+            }
+        }
+    }
+    Ok(options)
 }
 
 #[handler]
@@ -216,6 +252,8 @@ pub struct CountsForm {
     revision: Option<String>,
     unit_id: Option<String>,
     site: Option<String>,
+    /// Empty: the visit's own sub-unit, or none.
+    sub_unit_id: Option<String>,
 }
 
 impl CountsForm {
@@ -233,6 +271,18 @@ impl CountsForm {
             rh_negative: o(&self.rh_negative),
             note: o(&self.note),
             date: self.date.clone(),
+            sub_unit: o(&self.sub_unit_id),
+        }
+    }
+
+    /// The sub-unit the form names, if any.
+    fn sub_unit(&self) -> Result<Option<SubUnitId>, String> {
+        match self.sub_unit_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => t
+                .parse::<i32>()
+                .map(|id| Some(SubUnitId(id)))
+                .map_err(|_| "请从列表中选择二级单位。".to_owned()),
+            None => Ok(None),
         }
     }
 
@@ -289,11 +339,12 @@ pub async fn record(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (date, counts) = match form.counts() {
+    let (date, counts, sub_unit_id) = match form.counts().and_then(|(d, c)| Ok((d, c, form.sub_unit()?))) {
         Ok(c) => c,
         Err(m) => return visit_page_with(state, &s, id, None, Some(m), Some(form.fields())).await,
     };
-    let input = CollectionInput { source: Source::Visit(id), date, counts, note: form.note.clone() };
+    let input =
+        CollectionInput { sub_unit_id, source: Source::Visit(id), date, counts, note: form.note.clone() };
     match collections::record_collection(&state.db, &state.clock, &state.collections, &s.actor, input).await {
         Ok(_) => render::redirect(&format!("/station/visits/{id}?done=recorded")),
         Err(e) if refused(&e) => {
@@ -324,11 +375,17 @@ pub async fn correct(
     let Some(visit_id) = of.visit else {
         return render::error_page(Some(&s), poem::http::StatusCode::BAD_REQUEST, "缺少采血活动编号。");
     };
-    let (date, counts) = match form.counts() {
+    let (date, counts, sub_unit_id) = match form.counts().and_then(|(d, c)| Ok((d, c, form.sub_unit()?))) {
         Ok(c) => c,
         Err(m) => return visit_page_with(state, &s, visit_id, None, Some(m), Some(form.fields())).await,
     };
-    let input = CollectionInput { source: Source::Visit(visit_id), date, counts, note: form.note.clone() };
+    let input = CollectionInput {
+        sub_unit_id,
+        source: Source::Visit(visit_id),
+        date,
+        counts,
+        note: form.note.clone(),
+    };
     let reason = form.reason.clone().unwrap_or_default();
     let revision = form.revision.as_deref().and_then(|r| r.parse::<i32>().ok()).unwrap_or(0);
     match collections::correct_collection(
@@ -455,6 +512,7 @@ pub async fn record_fixed_site(
         Err(m) => return fixed_site_with(state, &s, None, Some(m), Some(&form)).await,
     };
     let input = CollectionInput {
+        sub_unit_id: None,
         source: Source::FixedSite { unit_id, site },
         date,
         counts,

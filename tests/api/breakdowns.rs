@@ -13,7 +13,7 @@ const VERSIONS: &str =
     "query($u: ID!) { breakdowns(unitId: $u, year: 2020) { version status total comment subUnits { name quota } } }";
 
 /// 咸安's 1,600 over twelve sub-units: its education bureau, ten townships and a hospital.
-fn xianan_rows(total: i64) -> Value {
+pub fn xianan_rows(total: i64) -> Value {
     let mut rows = vec![json!({ "name": "咸安区教育局", "quota": 200, "kind": "GOVERNMENT" })];
     let towns = ["浮山", "永安", "温泉", "向阳湖", "官埠桥", "横沟桥", "贺胜桥", "双溪桥", "马桥", "桂花"];
     let rest = total - 200 - 150;

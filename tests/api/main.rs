@@ -37,6 +37,7 @@ mod schema;
 mod serve;
 mod smtp_server;
 mod stored_codes;
+mod subunits;
 mod totals;
 mod visit_concurrency;
 mod visit_properties;

@@ -108,6 +108,7 @@ async fn services_refuse_nul_bytes_and_far_years_whoever_calls_them() {
     let far = NaiveDate::from_ymd_opt(-262_143, 1, 1).unwrap();
     let march = NaiveDate::from_ymd_opt(2020, 3, 2).unwrap();
     let booking = |date: NaiveDate, note: &str| BookingInput {
+        sub_unit_id: None,
         unit_id: hbust.into(),
         vehicle_id: vehicle.into(),
         date,

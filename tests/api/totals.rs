@@ -7,14 +7,15 @@ use std::sync::Mutex;
 
 use bloodplan::clock::Clock;
 use bloodplan::domain::auth::{Actor, Role};
+use bloodplan::domain::breakdown::SubUnitRow;
 use bloodplan::domain::collection::{CollectionSite, Counts};
-use bloodplan::domain::ids::VisitId;
+use bloodplan::domain::ids::{SubUnitId, UnitId, VisitId};
 use bloodplan::domain::visit::Session;
 use bloodplan::domain::{Section, UnitKind};
 use bloodplan::services::collections::{self, CollectionInput, CollectionSettings, Source};
 use bloodplan::services::fulfilment::{Fulfilment, Progress, ProgressFilter, ProgressOrder, UnitProgress};
 use bloodplan::services::visits::{self, BookingInput, BookingSettings, RescheduleInput};
-use bloodplan::services::{fulfilment, totals, vehicles, Page};
+use bloodplan::services::{breakdowns, fulfilment, sub_units, totals, vehicles, Page};
 use chrono::{Datelike, NaiveDate};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -41,11 +42,13 @@ fn day(i: usize) -> NaiveDate {
 
 #[derive(Debug, Clone)]
 enum Op {
+    /// `sub`: 0 names no sub-unit, otherwise one of 咸安's (for 咸安 only).
     Book {
         unit: usize,
         day: usize,
         session: usize,
         donors: i32,
+        sub: usize,
     },
     Move {
         pick: usize,
@@ -72,6 +75,7 @@ enum Op {
         unit: usize,
         day: usize,
         bags: [i32; 3],
+        sub: usize,
     },
     Correct {
         pick: usize,
@@ -93,15 +97,16 @@ fn bags() -> impl Strategy<Value = [i32; 3]> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        5 => (0..3usize, 0..8usize, 0..3usize, 1..30i32)
-            .prop_map(|(unit, day, session, donors)| Op::Book { unit, day, session, donors }),
+        5 => (0..3usize, 0..8usize, 0..3usize, 1..30i32, 0..4usize)
+            .prop_map(|(unit, day, session, donors, sub)| Op::Book { unit, day, session, donors, sub }),
         3 => (0..16usize, 0..8usize, 0..3usize, proptest::option::of(1..30i32))
             .prop_map(|(pick, day, session, donors)| Op::Move { pick, day, session, donors }),
         2 => (0..16usize).prop_map(|pick| Op::Confirm { pick }),
         2 => (0..16usize).prop_map(|pick| Op::Cancel { pick }),
         1 => (0..16usize).prop_map(|pick| Op::NoShow { pick }),
         3 => (0..16usize, bags()).prop_map(|(pick, bags)| Op::Record { pick, bags }),
-        1 => (0..3usize, 0..8usize, bags()).prop_map(|(unit, day, bags)| Op::FixedSite { unit, day, bags }),
+        1 => (0..3usize, 0..8usize, bags(), 0..4usize)
+            .prop_map(|(unit, day, bags, sub)| Op::FixedSite { unit, day, bags, sub }),
         2 => (0..16usize, bags(), 0..8usize).prop_map(|(pick, bags, day)| Op::Correct { pick, bags, day }),
         1 => (0..16usize).prop_map(|pick| Op::Void { pick }),
         1 => (0..8usize).prop_map(|day| Op::Tick { day }),
@@ -113,6 +118,8 @@ struct World {
     office: Actor,
     booking: BookingSettings,
     units: Vec<i32>,
+    /// 咸安's sub-units (its accepted breakdown) per year.
+    sub_units: BTreeMap<i32, Vec<SubUnitId>>,
     /// Per kind of operation, how many landed: the sequences must exercise every one.
     landed: Mutex<BTreeMap<&'static str, u32>>,
 }
@@ -139,7 +146,28 @@ async fn world() -> World {
     for name in ["湖北科技学院", "市中心医院", "咸安"] {
         units.push(app.unit_id(name).await.parse().unwrap());
     }
-    World { app, office, booking, units, landed: Mutex::default() }
+    // 咸安 breaks both years down into three sub-units; the office accepts.
+    let mut sub_units = BTreeMap::new();
+    for year in [2020, 2021] {
+        let rows = ["咸安区教育局", "浮山镇", "咸安区人民医院"]
+            .map(|name| SubUnitRow { name: name.into(), kind: UnitKind::Government, quota: 600 })
+            .to_vec();
+        let (db, clock, xianan) = (&app.db, &app.clock, UnitId(units[2]));
+        let submitted = breakdowns::submit(db, clock, &office, xianan, year, rows).await.unwrap();
+        breakdowns::accept(db, clock, &office, submitted.id).await.unwrap();
+        let choices = sub_units::choices(db, &office, xianan, year).await.unwrap();
+        sub_units.insert(year, choices.into_iter().map(|c| c.id).collect());
+    }
+    World { app, office, booking, units, sub_units, landed: Mutex::default() }
+}
+
+impl World {
+    /// The sub-unit `sub` of the holder `unit` in `date`'s year: 0 names none, and only 咸安
+    /// has sub-units.
+    fn sub_unit(&self, unit: usize, sub: usize, date: NaiveDate) -> Option<SubUnitId> {
+        let subs = self.sub_units.get(&date.year()).filter(|_| unit == 2 && sub > 0)?;
+        subs.get((sub - 1) % subs.len()).copied()
+    }
 }
 
 fn counts(bags: [i32; 3]) -> Counts {
@@ -167,8 +195,10 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) {
     for op in ops {
         let visit = |i: usize| visits_made.get(i % visits_made.len().max(1)).copied();
         match op {
-            Op::Book { unit, day: d, session, donors } => {
+            Op::Book { unit, day: d, session, donors, sub } => {
+                let sub_unit_id = w.sub_unit(unit, sub, day(d));
                 let input = BookingInput {
+                    sub_unit_id,
                     unit_id: w.units[unit].into(),
                     vehicle_id: vehicle.into(),
                     date: day(d),
@@ -182,6 +212,7 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) {
                 };
                 let booked = visits::book_visit(db, clock, s, o, input).await;
                 w.landed("book", booked.is_ok());
+                w.landed("book for a sub-unit", booked.is_ok() && sub_unit_id.is_some());
                 if let Ok(v) = booked {
                     visits_made.push((v.id, v.date));
                 }
@@ -235,6 +266,7 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) {
                     morning(clock, date);
                     let _ = visits::confirm_visit(db, clock, s, o, VisitId(id)).await;
                     let input = CollectionInput {
+                        sub_unit_id: None,
                         source: Source::Visit(VisitId(id)),
                         date,
                         counts: counts(bags),
@@ -246,14 +278,16 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) {
                     }
                 }
             }
-            Op::FixedSite { unit, day: d, bags } => {
+            Op::FixedSite { unit, day: d, bags, sub } => {
                 let date = day(d);
                 morning(clock, date);
                 let source =
                     Source::FixedSite { unit_id: w.units[unit].into(), site: CollectionSite::DonationHouse };
-                let input = CollectionInput { source, date, counts: counts(bags), note: None };
+                let sub_unit_id = w.sub_unit(unit, sub, date);
+                let input = CollectionInput { sub_unit_id, source, date, counts: counts(bags), note: None };
                 if let Ok(c) = collections::record_collection(db, clock, &settings, o, input).await {
                     w.landed("fixed site", true);
+                    w.landed("fixed site for a sub-unit", sub_unit_id.is_some());
                     records.push((c.id, c.revision, source, date));
                 }
             }
@@ -267,7 +301,8 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) {
                     } else {
                         date
                     };
-                    let input = CollectionInput { source, date, counts: counts(bags), note: None };
+                    let input =
+                        CollectionInput { sub_unit_id: None, source, date, counts: counts(bags), note: None };
                     let corrected = collections::correct_collection(
                         db,
                         clock,
@@ -306,6 +341,9 @@ async fn assert_totals_match(db: &DatabaseConnection) -> Result<(), TestCaseErro
         let kept = totals::kept_year(db, year).await.unwrap();
         let counted = totals::count_year(db, year).await.unwrap();
         prop_assert_eq!(kept, counted, "totals of {} as kept vs counted from the rows", year);
+        let kept = totals::kept_sub_units_year(db, year).await.unwrap();
+        let counted = totals::count_sub_units_year(db, year).await.unwrap();
+        prop_assert_eq!(kept, counted, "sub-unit totals of {} as kept vs counted from the rows", year);
     }
     Ok(())
 }
@@ -330,6 +368,36 @@ async fn from_rows(db: &DatabaseConnection, year: i32, as_of: NaiveDate) -> BTre
     );
     for row in db.query_all_raw(Statement::from_string(backend, booked)).await.unwrap() {
         out.entry(row.try_get("", "unit_id").unwrap()).or_default().0 = row.try_get("", "b").unwrap();
+    }
+    out.retain(|_, v| *v != (0, 0, 0));
+    out
+}
+
+/// Per sub-unit of 咸安 in `year` (its breakdown of that year), (booked, donations, volume)
+/// as of `as_of`, from the rows.
+async fn sub_units_from_rows(
+    db: &DatabaseConnection,
+    year: i32,
+    as_of: NaiveDate,
+) -> BTreeMap<i32, (i64, i64, i64)> {
+    let backend = db.get_database_backend();
+    let mut out: BTreeMap<i32, (i64, i64, i64)> = BTreeMap::new();
+    let collected = format!(
+        "SELECT sub_unit_id, CAST(SUM(donations) AS BIGINT) AS d, CAST(SUM(volume_ml) AS BIGINT) AS v FROM collection \
+         WHERE year = {year} AND date <= '{as_of}' AND voided_at IS NULL AND sub_unit_id IN (SELECT id FROM sub_unit WHERE year = {year}) GROUP BY sub_unit_id"
+    );
+    for row in db.query_all_raw(Statement::from_string(backend, collected)).await.unwrap() {
+        let e = out.entry(row.try_get("", "sub_unit_id").unwrap()).or_default();
+        e.1 = row.try_get("", "d").unwrap();
+        e.2 = row.try_get("", "v").unwrap();
+    }
+    let booked = format!(
+        "SELECT sub_unit_id, CAST(SUM(expected_donors) AS BIGINT) AS b FROM visit WHERE date > '{as_of}' \
+         AND date <= '{year}-12-31' AND status IN ('REQUESTED', 'CONFIRMED') AND sub_unit_id IN (SELECT id FROM sub_unit WHERE year = {year}) \
+         GROUP BY sub_unit_id"
+    );
+    for row in db.query_all_raw(Statement::from_string(backend, booked)).await.unwrap() {
+        out.entry(row.try_get("", "sub_unit_id").unwrap()).or_default().0 = row.try_get("", "b").unwrap();
     }
     out.retain(|_, v| *v != (0, 0, 0));
     out
@@ -369,6 +437,25 @@ async fn assert_fulfilment_matches_rows(w: &World) -> Result<(), TestCaseError> 
                 .filter(|(_, v)| *v != (0, 0, 0))
                 .collect();
             prop_assert_eq!(&got, &expected, "{} as of {}", year, as_of);
+            let xianan = UnitId(w.units[2]);
+            let subs = fulfilment::sub_units(db, year, as_of, 10, &[xianan]).await.unwrap();
+            let subs = subs.get(&xianan).cloned().unwrap_or_default();
+            prop_assert_eq!(subs.len(), 3, "咸安's three sub-units");
+            let got_subs: BTreeMap<i32, (i64, i64, i64)> = subs
+                .iter()
+                .map(|s| {
+                    let p = &s.progress;
+                    (s.sub_unit_id.0, (p.booked_donors, p.collected_donations, p.collected_volume_ml))
+                })
+                .filter(|(_, v)| *v != (0, 0, 0))
+                .collect();
+            prop_assert_eq!(
+                got_subs,
+                sub_units_from_rows(db, year, as_of).await,
+                "sub-units {} as of {}",
+                year,
+                as_of
+            );
             let months = fulfilment::monthly(db, &w.office, year, None, Some(as_of)).await.unwrap();
             let by_month = (
                 months.iter().map(|m| m.donations).sum::<i64>(),
@@ -513,7 +600,7 @@ fn every_kept_total_equals_a_recount_from_the_rows_after_any_sequence_of_changes
     let w = runtime.block_on(world());
     let vehicles = std::sync::atomic::AtomicU32::new(0);
     // A fixed seed: the check below that every kind of change landed must never be luck.
-    let config = Config { cases: 24, failure_persistence: None, ..Config::default() };
+    let config = Config { cases: 32, failure_persistence: None, ..Config::default() };
     let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
     let result = runner.run(&proptest::collection::vec(op(), 1..40), |ops| {
         let name = format!("鄂L合计{}", vehicles.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
@@ -543,6 +630,8 @@ fn every_kept_total_equals_a_recount_from_the_rows_after_any_sequence_of_changes
         "correct",
         "correct to another month",
         "void",
+        "book for a sub-unit",
+        "fixed site for a sub-unit",
     ];
     for kind in kinds {
         assert!(landed.contains_key(kind), "no {kind} landed in any sequence: {landed:?}");
@@ -565,6 +654,7 @@ async fn racing_changes_of_the_same_visits_keep_every_total_exact() {
         w.units.iter().flat_map(|u| vehicle_ids.iter().map(move |v| (*u, *v))).enumerate()
     {
         let input = BookingInput {
+            sub_unit_id: None,
             unit_id: unit.into(),
             vehicle_id: vehicle.into(),
             date: day(i % 4),
@@ -620,6 +710,7 @@ async fn recount_rebuilds_a_year_and_names_each_figure_that_differed() {
         vehicles::VehicleInput { name: "鄂L复核".into(), capacity_per_day: Some(60), home_station: None };
     let vehicle = vehicles::create_vehicle(db, clock, o, input).await.unwrap().id;
     let input = BookingInput {
+        sub_unit_id: None,
         unit_id: w.units[0].into(),
         vehicle_id: vehicle.into(),
         date: day(0),

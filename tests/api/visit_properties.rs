@@ -78,6 +78,7 @@ async fn run(w: &World, vehicle_name: String, ops: Vec<Op>) -> (Vec<(NaiveDate, 
         match op {
             Op::Book { unit, day: d, session } => {
                 let input = BookingInput {
+                    sub_unit_id: None,
                     unit_id: w.units[unit].into(),
                     vehicle_id: vehicle.into(),
                     date: day(d),
@@ -185,6 +186,7 @@ fn every_session_availability_offers_can_be_booked_by_the_same_caller() {
             let blackout = vehicles::BlackoutInput { from: off, to: off, reason: "年检".into() };
             let _ = vehicles::add_blackout(db, clock, &w.office, vehicle.into(), blackout).await;
             let office_booking = BookingInput {
+                sub_unit_id: None,
                 unit_id: w.units[1].into(),
                 vehicle_id: vehicle.into(),
                 date: from + chrono::Days::new(taken),
@@ -211,6 +213,7 @@ fn every_session_availability_offers_can_be_booked_by_the_same_caller() {
             let mut refused = Vec::new();
             for f in &free {
                 let input = BookingInput {
+                    sub_unit_id: None,
                     unit_id: hbust.into(),
                     vehicle_id: vehicle.into(),
                     date: f.date,

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::ids::{UnitId, VisitId};
+use crate::domain::ids::{SubUnitId, UnitId, VisitId};
 
 use crate::domain::collection::CollectionSite;
 
@@ -41,6 +41,8 @@ pub struct Model {
     pub void_reason: Option<String>,
     /// The visit a voided record was entered against (its `visit_id` is cleared).
     pub voided_visit_id: Option<VisitId>,
+    /// The sub-unit of the holder whose donors these were, if it names one.
+    pub sub_unit_id: Option<SubUnitId>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,8 @@ pub mod plan_quota;
 pub mod plan_section;
 pub mod plan_warning;
 pub mod reminder_rule;
+pub mod sub_unit;
+pub mod sub_unit_month_total;
 pub mod term_calendar;
 pub mod unit;
 pub mod unit_calendar;

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::ids::{UnitId, VehicleId};
+use crate::domain::ids::{SubUnitId, UnitId, VehicleId};
 
 use crate::domain::visit::{Session, VisitStatus};
 
@@ -24,6 +24,8 @@ pub struct Model {
     pub requested_by: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The sub-unit of the holder the visit is for, if it names one.
+    pub sub_unit_id: Option<SubUnitId>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

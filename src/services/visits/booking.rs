@@ -11,11 +11,11 @@ use crate::clock::Clock;
 use crate::db::entities::{unit, vehicle, visit, visit_slot};
 use crate::domain::auth::{Actor, Role, OFFICE, OFFICE_OR_LIAISON, STAFF};
 use crate::domain::booking::{self, Blackout, BookingRequest};
-use crate::domain::ids::{UnitId, UserId, VehicleId, VisitId};
+use crate::domain::ids::{SubUnitId, UnitId, UserId, VehicleId, VisitId};
 use crate::domain::visit::{Session, VisitStatus};
 use crate::services::audit::Change;
 use crate::services::notices::{self, Notice};
-use crate::services::{clean, fulfilment, totals, ServiceError};
+use crate::services::{clean, fulfilment, sub_units, totals, ServiceError};
 
 use super::{
     codes, key_reused, quota_in_year, rejection, slot_taken, view, visit_json, BookingSettings, VisitView,
@@ -34,6 +34,8 @@ pub struct BookingInput {
     pub lead_time_override: Option<String>,
     /// The office books a weekend or holiday; the reason goes to the audit trail.
     pub day_override: Option<String>,
+    /// A sub-unit of the holder's accepted breakdown of the date's year the visit is for.
+    pub sub_unit_id: Option<SubUnitId>,
 }
 
 /// What a booking or a move asks for: a holder, a vehicle, a date and session, and donors.
@@ -165,6 +167,7 @@ pub async fn book_visit(
             && v.expected_donors == input.expected_donors
             && v.site_contact == site_contact
             && v.note == note
+            && v.sub_unit_id == input.sub_unit_id
     };
     if let Some(key) = &client_key {
         if let Some(first) = visit_by_key(db, actor.user_id, key).await? {
@@ -185,6 +188,7 @@ pub async fn book_visit(
             site_contact: site_contact.clone(),
             note: note.clone(),
             client_key: client_key.clone(),
+            sub_unit_id: input.sub_unit_id,
         };
         let created = insert_visit(&txn, clock, settings, actor, new, &overrides, None).await?;
         txn.commit().await?;
@@ -217,6 +221,8 @@ pub(crate) struct NewVisit {
     pub site_contact: Option<String>,
     pub note: Option<String>,
     pub client_key: Option<String>,
+    /// A sub-unit of the holder's accepted breakdown of the date's year, checked here.
+    pub sub_unit_id: Option<SubUnitId>,
 }
 
 /// The one booking path, inside the caller's transaction: the rules (the vehicle's row stays
@@ -240,6 +246,8 @@ pub(crate) async fn insert_visit(
         expected_donors: new.expected_donors,
     };
     check_rules(txn, clock.today(), settings, slot, overrides).await?;
+    let sub_unit_id =
+        sub_units::check(txn, actor, new.sub_unit_id, new.unit_id, new.date.year(), None).await?;
     if !actor.is_office() {
         let cap = settings.max_requested_visits;
         crate::services::booking_limit::check(txn, cap, new.unit_id, new.vehicle_id, new.date).await?;
@@ -259,6 +267,7 @@ pub(crate) async fn insert_visit(
         requested_by: Set(Some(actor.user_id.0)),
         created_at: Set(now),
         updated_at: Set(now),
+        sub_unit_id: Set(sub_unit_id),
         ..Default::default()
     }
     .insert(txn)
@@ -487,6 +496,9 @@ pub async fn reschedule_visit(
         expected_donors: expected,
     };
     check_rules(&txn, clock.today(), settings, slot, &overrides).await?;
+    // The visit keeps its sub-unit, which belongs to one year's breakdown.
+    let kept = current.sub_unit_id;
+    sub_units::check(&txn, actor, kept, current.unit_id, input.date.year(), kept).await?;
     // A liaison's move of a confirmed visit asks for it again: it counts like a new request.
     if actor.role == Role::Liaison && confirmed {
         let cap = settings.max_requested_visits;

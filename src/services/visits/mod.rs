@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::db::entities::{plan, plan_quota, unit, vehicle, visit};
 use crate::domain::booking::{BookingPolicy, BookingRejection};
-use crate::domain::ids::{UnitId, VehicleId};
+use crate::domain::ids::{SubUnitId, UnitId, VehicleId};
 use crate::domain::visit::{Session, VisitStatus};
 use crate::domain::work_calendar::WorkCalendar;
 use crate::services::ServiceError;
@@ -89,13 +89,15 @@ pub struct VisitView {
     pub updated_at: DateTime<Utc>,
     /// For a fresh booking: expected donors beyond what the quota still needs.
     pub warnings: Vec<String>,
+    /// The holder's sub-unit the visit is for, if it names one.
+    pub sub_unit_id: Option<SubUnitId>,
 }
 
 pub(super) fn visit_json(v: &visit::Model) -> serde_json::Value {
     json!({
         "unitId": v.unit_id, "vehicleId": v.vehicle_id, "date": v.date, "session": v.session.code(),
         "status": v.status.code(), "expectedDonors": v.expected_donors, "siteContact": v.site_contact,
-        "note": v.note, "cancelReason": v.cancel_reason,
+        "note": v.note, "cancelReason": v.cancel_reason, "subUnitId": v.sub_unit_id,
     })
 }
 
@@ -123,6 +125,7 @@ pub(crate) fn view_with(v: visit::Model, unit_name: String, vehicle_name: String
         created_at: v.created_at,
         updated_at: v.updated_at,
         warnings: Vec::new(),
+        sub_unit_id: v.sub_unit_id,
     }
 }
 
