@@ -11,6 +11,7 @@ pub mod ids;
 pub mod plan_draft;
 pub mod plan_table;
 pub mod reminders;
+pub mod schedule;
 pub mod section;
 pub mod synthetic;
 pub mod text;

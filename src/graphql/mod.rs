@@ -20,6 +20,7 @@ mod plan;
 mod plan_years;
 mod reminders;
 pub mod scalars;
+mod schedule;
 mod schedule_publish;
 pub mod types;
 mod vehicles;
@@ -37,6 +38,7 @@ pub struct Query(
     fulfilment::FulfilmentQuery,
     reminders::ReminderQuery,
     breakdowns::BreakdownQuery,
+    schedule::ScheduleQuery,
     plan_years::PlanYearQuery,
 );
 

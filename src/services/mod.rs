@@ -17,6 +17,7 @@ pub mod plan_copy;
 pub mod plan_import;
 pub mod plans;
 pub mod reminders;
+pub mod schedule;
 pub mod schedule_publish;
 pub mod sub_units;
 pub mod totals;

@@ -270,6 +270,13 @@ fn matrix() -> Vec<Row> {
             expect: [UNAUTH, Allowed, FORBID, Allowed],
         },
         Row {
+            field: "proposeSchedule",
+            mutation: false,
+            document: "{ proposeSchedule(year: 2020, from: \"2020-03-01\", to: \"2020-03-31\") { unplacedDonations } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
             field: "fulfilment",
             mutation: false,
             document: "{ fulfilment(year: 2020) { collectedDonations units { totalCount } } }",

@@ -32,6 +32,7 @@ mod plan_copy;
 mod plan_reads;
 mod readme;
 mod reminders;
+mod schedule;
 mod schedule_publish;
 mod schema;
 mod serve;
