@@ -78,6 +78,34 @@ pub struct OverviewRow {
     pub section: Section,
     pub quota: i64,
     pub latest: Option<(i32, BreakdownStatus)>,
+    /// The latest version's sub-units added up.
+    pub latest_total: Option<i64>,
+}
+
+/// A holder's row in a year's plan as its breakdown pages show it.
+#[derive(Debug, Clone)]
+pub struct HolderYear {
+    pub unit_name: String,
+    pub quota: i64,
+    /// Asked for a breakdown (`domain::breakdown::required`).
+    pub required: bool,
+}
+
+/// The holder's quota in `year` and whether it is asked for a breakdown: for staff and the
+/// holder's own liaison. `NO_QUOTA_FOR_YEAR` when the holder is not in that year's plan.
+pub async fn holder_year(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    unit_id: UnitId,
+    year: i32,
+) -> Result<HolderYear, ServiceError> {
+    actor.may_read_holder(unit_id)?;
+    let (row, holder) = plan_row(db, unit_id, year).await?;
+    Ok(HolderYear {
+        unit_name: holder.name,
+        quota: i64::from(row.quota),
+        required: rules::required(row.section, row.note.as_deref()),
+    })
 }
 
 /// The holder's row in `year`'s plan: quota, section and note, with its name.
@@ -414,7 +442,7 @@ pub async fn overview(
         .await?;
     rows.sort_by_key(|(q, _)| wanted.iter().position(|id| *id == q.id));
     let unit_ids: Vec<UnitId> = rows.iter().map(|(q, _)| q.unit_id).collect();
-    let mut latest: HashMap<UnitId, (i32, BreakdownStatus)> = HashMap::new();
+    let mut latest: HashMap<UnitId, (i32, BreakdownStatus, i64)> = HashMap::new();
     for b in breakdown::Entity::find()
         .filter(breakdown::Column::Year.eq(year))
         .filter(breakdown::Column::UnitId.is_in(unit_ids))
@@ -422,7 +450,7 @@ pub async fn overview(
         .all(db)
         .await?
     {
-        latest.insert(b.unit_id, (b.version, b.status));
+        latest.insert(b.unit_id, (b.version, b.status, b.total));
     }
     let out: Vec<OverviewRow> = rows
         .into_iter()
@@ -431,7 +459,8 @@ pub async fn overview(
             unit_name: u.map(|u| u.name).unwrap_or_default(),
             section: q.section,
             quota: i64::from(q.quota),
-            latest: latest.get(&q.unit_id).copied(),
+            latest: latest.get(&q.unit_id).map(|&(v, s, _)| (v, s)),
+            latest_total: latest.get(&q.unit_id).map(|&(_, _, t)| t),
         })
         .collect();
     Ok((total, out))

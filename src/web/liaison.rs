@@ -14,7 +14,7 @@ use crate::domain::auth::Role;
 use crate::domain::ids::{SubUnitId, UnitId, VehicleId, VisitId};
 use crate::domain::visit::Session as DaySession;
 use crate::services::visits::{self, BookingInput, RescheduleInput, VisitFilter};
-use crate::services::{fulfilment, sub_units, Page, ServiceError};
+use crate::services::{breakdowns, fulfilment, sub_units, Page, ServiceError};
 use crate::state::AppState;
 
 const LIAISON: &[Role] = &[Role::Liaison];
@@ -29,6 +29,8 @@ struct HomePage {
     unit_name: String,
     year: i32,
     figures: Option<Figures>,
+    /// The holder is asked for a breakdown of this year's quota (`domain::breakdown::required`).
+    breakdown_asked: bool,
     visits: Vec<VisitRow>,
 }
 
@@ -77,6 +79,11 @@ async fn home_page(state: &AppState, s: &Session, flash: Option<String>, error: 
     } else {
         unit_name
     };
+    let breakdown_asked = match breakdowns::holder_year(&state.db, &s.actor, unit_id, year).await {
+        Ok(h) => h.required,
+        Err(ServiceError::Rejected { .. } | ServiceError::NotFound(_)) => false,
+        Err(e) => return render::service_error_for(s, e),
+    };
     let filter = VisitFilter { from: NaiveDate::from_ymd_opt(year, 1, 1), ..VisitFilter::default() };
     let visits = match visits::list_visits(&state.db, &s.actor, &filter, Page { first: 500, offset: 0 }).await
     {
@@ -91,6 +98,7 @@ async fn home_page(state: &AppState, s: &Session, flash: Option<String>, error: 
         unit_name,
         year,
         figures,
+        breakdown_asked,
         visits,
     })
 }

@@ -17,6 +17,7 @@ use crate::state::AppState;
 mod admin;
 pub mod assets;
 mod auth;
+mod breakdowns;
 mod holders;
 mod import;
 mod liaison;
@@ -37,6 +38,8 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/account/password", get(auth::password_page).post(auth::change_password))
         .at("/liaison", get(liaison::home))
         .at("/book", get(liaison::book_page).post(liaison::book))
+        .at("/breakdowns", get(breakdowns::liaison_breakdown).post(breakdowns::submit))
+        .at("/breakdowns/upload", post(breakdowns::upload))
         .at("/visits/:id/cancel", post(liaison::cancel))
         .at("/visits/:id/move", post(liaison::reschedule))
         .at("/visits/:id/confirm", post(office::confirm))
@@ -56,6 +59,10 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/office/exports", get(office::exports_page))
         .at("/office/import", get(import::import_page).post(import::preview))
         .at("/office/import/apply", post(import::apply))
+        .at("/office/breakdowns", get(breakdowns::overview))
+        .at("/office/breakdowns/:id", get(breakdowns::review))
+        .at("/office/breakdowns/:id/accept", post(breakdowns::accept))
+        .at("/office/breakdowns/:id/return", post(breakdowns::send_back))
         .at("/office/year-on-year", get(plan_years::year_on_year_page))
         .at("/office/outbox", get(admin::outbox_page))
         .at("/office/outbox/:id/resend", post(admin::resend))

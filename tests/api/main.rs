@@ -44,6 +44,7 @@ mod visit_concurrency;
 mod visit_properties;
 mod visits;
 mod web_admin;
+mod web_breakdowns;
 mod web_flow;
 mod web_office;
 mod web_schedule;
