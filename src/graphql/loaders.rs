@@ -25,7 +25,7 @@ use crate::services::collections::{self, RevisionView};
 use crate::services::contacts::{self, ContactView};
 use crate::services::plans::{self, SectionSummary, UnitView};
 use crate::services::visits::{self, VisitView};
-use crate::services::{calendars, noun, vehicles, ServiceError};
+use crate::services::{calendars, noun, population, vehicles, ServiceError};
 
 /// A service error shared by every row of a failed batch.
 type Shared = Arc<ServiceError>;
@@ -193,6 +193,31 @@ impl Loader<i32> for PlanSectionLoader {
     }
 }
 
+/// A county's population of a year: the year and the holder.
+type PopulationKey = (i32, UnitId);
+
+/// Each county's resident population, by year and holder: one query per year asked (one,
+/// unless aliases ask for several).
+pub struct PopulationLoader(DatabaseConnection);
+
+impl Loader<PopulationKey> for PopulationLoader {
+    type Value = i64;
+    type Error = Shared;
+
+    async fn load(&self, keys: &[PopulationKey]) -> Result<HashMap<PopulationKey, i64>, Shared> {
+        let mut years: HashMap<i32, Vec<UnitId>> = HashMap::new();
+        for &(year, unit_id) in keys {
+            years.entry(year).or_default().push(unit_id);
+        }
+        let mut loaded = HashMap::with_capacity(keys.len());
+        for (year, ids) in years {
+            let found = population::county_populations(&self.0, year, &ids).await.map_err(shared)?;
+            loaded.extend(found.into_iter().map(|(unit_id, p)| ((year, unit_id), p)));
+        }
+        Ok(loaded)
+    }
+}
+
 type Batched<T> = Arc<DataLoader<T, HashMapCache>>;
 
 fn batched<T: Send + Sync + 'static>(loader: T) -> Batched<T> {
@@ -212,6 +237,7 @@ pub struct Loaders {
     unit_calendars: Batched<UnitCalendarLoader>,
     plan_warnings: Batched<PlanWarningLoader>,
     plan_sections: Batched<PlanSectionLoader>,
+    populations: Batched<PopulationLoader>,
 }
 
 impl Loaders {
@@ -229,6 +255,7 @@ impl Loaders {
             unit_calendars: batched(UnitCalendarLoader { db: db.clone(), actor }),
             plan_warnings: batched(PlanWarningLoader(db.clone())),
             plan_sections: batched(PlanSectionLoader(db.clone())),
+            populations: batched(PopulationLoader(db.clone())),
         }
     }
 }
@@ -299,4 +326,9 @@ pub async fn plan_warnings(ctx: &Context<'_>, plan_id: i32) -> ApiResult<Vec<Str
 /// The plan's sections with their totals, with every other plan's.
 pub async fn plan_sections(ctx: &Context<'_>, plan_id: i32) -> ApiResult<Vec<SectionSummary>> {
     Ok(loaders(ctx)?.plan_sections.load_one(plan_id).await.map_err(failed)?.unwrap_or_default())
+}
+
+/// The county's resident population entered for `year`, with every other row's.
+pub async fn county_population(ctx: &Context<'_>, year: i32, unit_id: UnitId) -> ApiResult<Option<i64>> {
+    loaders(ctx)?.populations.load_one((year, unit_id)).await.map_err(failed)
 }

@@ -17,6 +17,7 @@ pub mod introspection;
 pub mod loaders;
 mod page;
 mod plan;
+mod population;
 mod reminders;
 pub mod scalars;
 pub mod types;
@@ -48,6 +49,7 @@ pub struct Mutation(
     reminders::ReminderMutation,
     calendars::CalendarMutation,
     breakdowns::BreakdownMutation,
+    population::PopulationMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

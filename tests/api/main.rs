@@ -28,6 +28,7 @@ mod overload;
 mod parity;
 mod plan;
 mod plan_reads;
+mod population;
 mod readme;
 mod reminders;
 mod schema;
