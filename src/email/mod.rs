@@ -16,7 +16,7 @@ pub use activity::{activity_digest, ActivityDigest, ActivityRow, LiaisonAction};
 pub use config::{EmailConfig, OfficeContact, SmtpCredentials, SmtpSecurity, SmtpSettings};
 pub use format::{date_weekday_zh, date_zh};
 pub use mailer::{parse_address, Mailer, OutgoingEmail, SendError};
-pub use notices::{visit_notice, Arrangement, VisitChange, VisitNotice};
+pub use notices::{schedule_notice, visit_notice, Arrangement, ScheduleNotice, VisitChange, VisitNotice};
 pub use templates::{
     behind_schedule_digest, term_reminder, visit_reminder, Digest, DigestRow, DonorAges, RenderedEmail,
     TermReminder, VisitReminder,

@@ -1,4 +1,5 @@
-//! Notices to a holder when the office confirms, moves or cancels one of its visits.
+//! Notices to a holder when the office confirms, moves or cancels one of its visits, or
+//! publishes a schedule of them.
 use chrono::NaiveDate;
 
 use super::config::OfficeContact;
@@ -70,6 +71,34 @@ pub fn visit_notice(n: &VisitNotice, office: &OfficeContact) -> RenderedEmail {
         }
         _ => format!("如需调整时间，请尽早与{}联系。感谢贵单位对无偿献血事业的支持！", office.name),
     };
+    let greeting = greeting(&n.unit_name, n.liaison_name.as_deref());
+    let m = NoticeMail { office, subject: &subject, greeting, lines, closing };
+    render(&subject, &NoticeText { m: &m }, &NoticeHtml { m: &m })
+}
+
+/// A published schedule: the visits the office has requested for one holder.
+#[derive(Debug, Clone)]
+pub struct ScheduleNotice {
+    pub unit_name: String,
+    pub liaison_name: Option<String>,
+    pub year: i32,
+    /// In date order.
+    pub visits: Vec<Arrangement>,
+}
+
+pub fn schedule_notice(n: &ScheduleNotice, office: &OfficeContact) -> RenderedEmail {
+    let count = n.visits.len();
+    let donors: i64 = n.visits.iter().map(|v| v.expected_donors).sum();
+    let subject = format!("【{}】{}：{}年采血活动安排（共 {count} 次）", office.name, n.unit_name, n.year);
+    let mut lines = vec![format!(
+        "{}为{}安排了{}年的团体无偿献血采血活动，共 {count} 次，预计献血 {donors} 人次：",
+        office.name, n.unit_name, n.year
+    )];
+    lines.extend(n.visits.iter().enumerate().map(|(i, v)| format!("{}. {}。", i + 1, v.line())));
+    let closing = format!(
+        "以上安排已作为待确认的预约登记，确认后另行通知。如需调整时间，请登录献血计划系统改期，或致电 {} 与{}联系。感谢贵单位对无偿献血事业的支持！",
+        office.phone, office.name
+    );
     let greeting = greeting(&n.unit_name, n.liaison_name.as_deref());
     let m = NoticeMail { office, subject: &subject, greeting, lines, closing };
     render(&subject, &NoticeText { m: &m }, &NoticeHtml { m: &m })

@@ -20,6 +20,7 @@ mod plan;
 mod population;
 mod reminders;
 pub mod scalars;
+mod schedule_publish;
 pub mod types;
 mod vehicles;
 mod visits;
@@ -50,6 +51,7 @@ pub struct Mutation(
     calendars::CalendarMutation,
     breakdowns::BreakdownMutation,
     population::PopulationMutation,
+    schedule_publish::SchedulePublishMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -18,6 +18,7 @@ pub mod plan_import;
 pub mod plans;
 pub mod population;
 pub mod reminders;
+pub mod schedule_publish;
 pub mod totals;
 pub mod units;
 pub mod vehicles;

@@ -177,8 +177,9 @@ async fn stranded_visits(
 
 /// Reads a vehicle and holds its row until the transaction ends, so that a booking or move
 /// onto it and a deactivation or capacity cut of it happen one after the other, never side
-/// by side. Each write transaction locks at most one vehicle, so two of them cannot wait on
-/// each other. On PostgreSQL this is `SELECT … FOR UPDATE`; SQLite has no row locks, but
+/// by side. A write transaction locks one vehicle, except a schedule's publish, which locks
+/// all of its vehicles in ascending id order before it writes anything: so two of them cannot
+/// wait on each other. On PostgreSQL this is `SELECT … FOR UPDATE`; SQLite has no row locks, but
 /// every write transaction there is `BEGIN IMMEDIATE`, which already serialises writers.
 pub async fn lock(txn: &DatabaseTransaction, id: VehicleId) -> Result<vehicle::Model, ServiceError> {
     let postgres = txn.get_database_backend() != DbBackend::Sqlite;

@@ -144,6 +144,13 @@ fn matrix() -> Vec<Row> {
             expect: [UNAUTH, Allowed, Allowed, FORBID],
         },
         Row {
+            field: "publishSchedule",
+            mutation: true,
+            document: "mutation($u: ID!, $v: ID!, $d: Date!) { publishSchedule(input: { year: 2020, visits: [{ unitId: $u, vehicleId: $v, date: $d, session: AFTERNOON, expectedDonors: 20 }] }) { notifiedHolders } }",
+            variables: |f, who| json!({ "u": f.hbust, "v": f.vehicle, "d": day(10, who) }),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
             field: "confirmVisit",
             mutation: true,
             document: "mutation($id: ID!) { confirmVisit(id: $id) { id } }",

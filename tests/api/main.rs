@@ -31,6 +31,7 @@ mod plan_reads;
 mod population;
 mod readme;
 mod reminders;
+mod schedule_publish;
 mod schema;
 mod serve;
 mod smtp_server;

@@ -47,7 +47,7 @@ struct Slot {
 
 /// The office's reasons for booking outside the rules, audited with the visit.
 #[derive(Default)]
-struct Overrides {
+pub(crate) struct Overrides {
     lead_time: Option<String>,
     day: Option<String>,
 }
@@ -176,44 +176,17 @@ pub async fn book_visit(
     }
     let result = async {
         let txn = crate::db::begin_write(db).await?;
-        let slot = Slot {
+        let new = NewVisit {
             unit_id: input.unit_id,
             vehicle_id: input.vehicle_id,
             date: input.date,
             session: input.session,
             expected_donors: input.expected_donors,
+            site_contact: site_contact.clone(),
+            note: note.clone(),
+            client_key: client_key.clone(),
         };
-        check_rules(&txn, clock.today(), settings, slot, &overrides).await?;
-        if !actor.is_office() {
-            let cap = settings.max_requested_visits;
-            crate::services::booking_limit::check(&txn, cap, input.unit_id, input.vehicle_id, input.date)
-                .await?;
-        }
-        let now = clock.now();
-        let created = visit::ActiveModel {
-            unit_id: Set(input.unit_id),
-            vehicle_id: Set(input.vehicle_id),
-            date: Set(input.date),
-            session: Set(input.session),
-            status: Set(VisitStatus::Requested),
-            expected_donors: Set(input.expected_donors),
-            site_contact: Set(site_contact.clone()),
-            note: Set(note.clone()),
-            cancel_reason: Set(None),
-            client_key: Set(client_key.clone()),
-            requested_by: Set(Some(actor.user_id.0)),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(|e| if crate::db::is_unique_violation(&e) { slot_taken() } else { e.into() })?;
-        take_slots(&txn, &created, input.session).await?;
-        totals::visit_changed(&txn, None, Some(&created)).await?;
-        let mut after = visit_json(&created);
-        overrides.add_to(&mut after);
-        Change::new("visit", created.id, "book", actor).after(after).record(&txn, clock).await?;
+        let created = insert_visit(&txn, clock, settings, actor, new, &overrides, None).await?;
         txn.commit().await?;
         Ok::<_, ServiceError>(created)
     }
@@ -232,6 +205,74 @@ pub async fn book_visit(
         Err(e) => return Err(e),
     };
     with_warnings(db, clock, settings, view(db, created).await?).await
+}
+
+/// A visit to create as `REQUESTED`, with what the booking form adds.
+pub(crate) struct NewVisit {
+    pub unit_id: UnitId,
+    pub vehicle_id: VehicleId,
+    pub date: NaiveDate,
+    pub session: Session,
+    pub expected_donors: i32,
+    pub site_contact: Option<String>,
+    pub note: Option<String>,
+    pub client_key: Option<String>,
+}
+
+/// The one booking path, inside the caller's transaction: the rules (the vehicle's row stays
+/// locked until commit), a liaison's cap on requested visits, the visit, its half-days (a
+/// taken one is `SLOT_TAKEN`), the kept totals and the audit record. `audit_extra` adds
+/// fields to the audit record's `after` (a published schedule names its year).
+pub(crate) async fn insert_visit(
+    txn: &DatabaseTransaction,
+    clock: &Clock,
+    settings: &BookingSettings,
+    actor: &Actor,
+    new: NewVisit,
+    overrides: &Overrides,
+    audit_extra: Option<(&str, serde_json::Value)>,
+) -> Result<visit::Model, ServiceError> {
+    let slot = Slot {
+        unit_id: new.unit_id,
+        vehicle_id: new.vehicle_id,
+        date: new.date,
+        session: new.session,
+        expected_donors: new.expected_donors,
+    };
+    check_rules(txn, clock.today(), settings, slot, overrides).await?;
+    if !actor.is_office() {
+        let cap = settings.max_requested_visits;
+        crate::services::booking_limit::check(txn, cap, new.unit_id, new.vehicle_id, new.date).await?;
+    }
+    let now = clock.now();
+    let created = visit::ActiveModel {
+        unit_id: Set(new.unit_id),
+        vehicle_id: Set(new.vehicle_id),
+        date: Set(new.date),
+        session: Set(new.session),
+        status: Set(VisitStatus::Requested),
+        expected_donors: Set(new.expected_donors),
+        site_contact: Set(new.site_contact),
+        note: Set(new.note),
+        cancel_reason: Set(None),
+        client_key: Set(new.client_key),
+        requested_by: Set(Some(actor.user_id.0)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(|e| if crate::db::is_unique_violation(&e) { slot_taken() } else { e.into() })?;
+    take_slots(txn, &created, new.session).await?;
+    totals::visit_changed(txn, None, Some(&created)).await?;
+    let mut after = visit_json(&created);
+    overrides.add_to(&mut after);
+    if let Some((key, value)) = audit_extra {
+        after[key] = value;
+    }
+    Change::new("visit", created.id, "book", actor).after(after).record(txn, clock).await?;
+    Ok(created)
 }
 
 async fn visit_by_key(

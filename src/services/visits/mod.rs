@@ -28,6 +28,7 @@ pub use availability::{availability, FreeSession, MAX_RANGE_DAYS};
 pub use booking::{
     book_visit, cancel_visit, confirm_visit, mark_no_show, reschedule_visit, BookingInput, RescheduleInput,
 };
+pub(crate) use booking::{insert_visit, NewVisit, Overrides};
 pub use queries::{county_unit_id, list_visits, vehicle_calendars, visit_by_id, VisitFilter, CALENDAR_ROWS};
 
 pub mod codes {
@@ -105,7 +106,7 @@ pub(super) async fn view(db: &impl ConnectionTrait, v: visit::Model) -> Result<V
     Ok(view_with(v, unit_name, vehicle_name))
 }
 
-pub(super) fn view_with(v: visit::Model, unit_name: String, vehicle_name: String) -> VisitView {
+pub(crate) fn view_with(v: visit::Model, unit_name: String, vehicle_name: String) -> VisitView {
     VisitView {
         id: v.id,
         unit_id: v.unit_id,
