@@ -40,6 +40,11 @@ pub enum Command {
         #[arg(long)]
         year: Option<i32>,
     },
+    /// Year plans: start a new year's draft from the last one.
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
     /// Manage accounts from the command line (the first office account is made here).
     User {
         #[command(subcommand)]
@@ -80,6 +85,21 @@ pub enum Command {
     ExportSchema {
         #[arg(long, default_value = "schema/schema.graphql")]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PlanCommand {
+    /// Write the draft of year TO from year FROM's plan (holders, quotas, printed totals,
+    /// accepted breakdowns, term dates) as a plan folder for the office to edit and import.
+    Copy {
+        #[arg(long)]
+        from: i32,
+        #[arg(long)]
+        to: i32,
+        /// The folder to write [default: drafts/TO]
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 

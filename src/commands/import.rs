@@ -49,6 +49,9 @@ fn print_report(r: &ImportReport) {
     for w in &r.warnings {
         println!("  警告：{w}");
     }
+    for name in &r.breakdowns_kept {
+        println!("  {name} 本年度已有自己上报的分解计划，保留原有版本，未导入文件中的分解计划");
+    }
     if !r.changed_anything() {
         println!("  与数据库中已有的计划相同，未作任何修改");
         return;
@@ -66,6 +69,12 @@ fn print_report(r: &ImportReport) {
     );
     for c in &r.quotas_changed {
         println!("    {}：{} → {}", c.name, c.from, c.to);
+    }
+    for name in &r.terms_set {
+        println!("  学期日期已设置：{name}");
+    }
+    for (name, _) in &r.breakdowns_added {
+        println!("  分解计划已导入 (已通过)：{name}");
     }
     for name in &r.removed_from_plan {
         println!("  不再在本年度计划中 (已移除其本年度计划，单位及其历史保留)：{name}");

@@ -1,12 +1,13 @@
 //! One module per command, each with its `run`.
 use std::process::ExitCode;
 
-use crate::cli::{Command, ExportCommand, UserCommand};
+use crate::cli::{Command, ExportCommand, PlanCommand, UserCommand};
 
 mod export;
 mod export_schema;
 mod gen;
 mod import;
+mod plan;
 mod recount;
 mod remind;
 mod serve;
@@ -22,6 +23,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Export { what: ExportCommand::Fulfilment { year, format, out, as_of } } => {
             export::fulfilment(year, format, out, as_of).await
         }
+        Command::Plan { command: PlanCommand::Copy { from, to, out } } => plan::copy(from, to, out).await,
         Command::Remind { command } => remind::run(command).await,
         Command::Recount { year } => recount::run(year).await,
         Command::ExportSchema { out } => export_schema::run(&out),

@@ -11,6 +11,7 @@ pub mod donation_rate;
 pub mod fulfilment;
 pub mod ics;
 pub mod ids;
+pub mod plan_draft;
 pub mod plan_table;
 pub mod reminders;
 pub mod section;

@@ -8,6 +8,8 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use super::breakdown::{self, SubUnitRow};
+use super::reminders::TermDates;
 use super::{Section, UnitKind};
 
 /// One thing wrong with the input, located as precisely as the input allows.
@@ -57,6 +59,19 @@ pub struct PlanManifest {
     pub printed_totals: BTreeMap<Section, i64>,
     /// The rows file named by the manifest, relative to it.
     pub units_file: Option<String>,
+    /// The breakdown plans file (`breakdowns = "breakdowns.csv"`), relative to it: the
+    /// holders' sub-units a new year starts from (`bloodplan plan copy`).
+    pub breakdowns_file: Option<String>,
+    /// Term dates (`[[terms]]`): the year's default, and universities' own by name.
+    pub terms: Vec<TermEntry>,
+}
+
+/// One `[[terms]]` entry of a manifest: the year's default term dates (no `unit`), or one
+/// university's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermEntry {
+    pub unit: Option<String>,
+    pub dates: TermDates,
 }
 
 #[derive(Deserialize)]
@@ -70,8 +85,21 @@ struct RawManifest {
     volume_target_ml: Option<i64>,
     donation_rate_per_thousand: Option<i64>,
     units: Option<String>,
+    breakdowns: Option<String>,
     #[serde(default)]
     printed_totals: BTreeMap<String, i64>,
+    #[serde(default)]
+    terms: Vec<RawTerms>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTerms {
+    unit: Option<String>,
+    spring_start: String,
+    spring_end: String,
+    autumn_start: String,
+    autumn_end: String,
 }
 
 pub fn parse_manifest(file: &str, text: &str) -> Result<PlanManifest, Vec<Problem>> {
@@ -133,6 +161,34 @@ pub fn parse_manifest(file: &str, text: &str) -> Result<PlanManifest, Vec<Proble
             )),
         }
     }
+    let mut terms = Vec::new();
+    for t in &raw.terms {
+        let mut date = |column: &'static str, text: &str| {
+            let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+            if parsed.is_none() {
+                problems.push(Problem::new(
+                    file,
+                    None,
+                    Some(column),
+                    format!("日期应为 YYYY-MM-DD, 读到 \"{text}\""),
+                ));
+            }
+            parsed
+        };
+        let dates = (
+            date("spring_start", &t.spring_start),
+            date("spring_end", &t.spring_end),
+            date("autumn_start", &t.autumn_start),
+            date("autumn_end", &t.autumn_end),
+        );
+        if let (Some(spring_start), Some(spring_end), Some(autumn_start), Some(autumn_end)) = dates {
+            let unit = t.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(str::to_owned);
+            terms.push(TermEntry {
+                unit,
+                dates: TermDates { spring_start, spring_end, autumn_start, autumn_end },
+            });
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -146,6 +202,8 @@ pub fn parse_manifest(file: &str, text: &str) -> Result<PlanManifest, Vec<Proble
         donation_rate_per_thousand: raw.donation_rate_per_thousand,
         printed_totals,
         units_file: raw.units,
+        breakdowns_file: raw.breakdowns,
+        terms,
     })
 }
 
@@ -345,6 +403,8 @@ pub struct PlanTable {
     pub manifest: PlanManifest,
     pub rows: Vec<PlanRow>,
     pub warnings: Vec<PlanWarning>,
+    /// The holders' breakdown plans the table carries (its manifest's `breakdowns` file).
+    pub breakdowns: Vec<HolderBreakdown>,
 }
 
 impl PlanTable {
@@ -382,6 +442,25 @@ pub fn check_plan(
     if rows.is_empty() {
         problems.push(Problem::new(rows_file, None, None, "没有任何计划行".into()));
     }
+    if let Some(year) = year {
+        for t in &manifest.terms {
+            let what =
+                t.unit.as_deref().map_or_else(|| "默认学期日期".to_owned(), |u| format!("“{u}”的学期日期"));
+            if let Err(why) = t.dates.check(year) {
+                problems.push(Problem::new(rows_file, None, Some("terms"), format!("{what}：{why}")));
+            }
+            if let Some(unit) = &t.unit {
+                if !rows.iter().any(|r| &r.name == unit && r.kind == UnitKind::University) {
+                    problems.push(Problem::new(
+                        rows_file,
+                        None,
+                        Some("terms"),
+                        format!("{what}：“{unit}”不是本年度计划中的高校"),
+                    ));
+                }
+            }
+        }
+    }
     let mut names: HashMap<&str, &PlanRow> = HashMap::new();
     let mut seqs: HashMap<(Section, i32), &PlanRow> = HashMap::new();
     for row in &rows {
@@ -405,9 +484,239 @@ pub fn check_plan(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let mut table = PlanTable { year: year.expect("checked"), manifest, rows, warnings: Vec::new() };
+    let mut table = PlanTable {
+        year: year.expect("checked"),
+        manifest,
+        rows,
+        warnings: Vec::new(),
+        breakdowns: Vec::new(),
+    };
     table.warnings = total_warnings(&table);
     Ok(table)
+}
+
+/// One sub-unit row of a breakdowns file, with its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreakdownLine {
+    pub line: u64,
+    /// The holder the sub-unit belongs to (the file's `holder` column; none in a file for
+    /// one holder).
+    pub holder: Option<String>,
+    pub row: SubUnitRow,
+}
+
+/// A holder's breakdown plan as a plan folder carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolderBreakdown {
+    pub holder: String,
+    /// The line of its first row.
+    pub line: u64,
+    pub rows: Vec<SubUnitRow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BreakdownColumn {
+    Holder,
+    Name,
+    Kind,
+    Quota,
+}
+
+impl BreakdownColumn {
+    fn name(self) -> &'static str {
+        match self {
+            BreakdownColumn::Holder => "holder",
+            BreakdownColumn::Name => "name",
+            BreakdownColumn::Kind => "kind",
+            BreakdownColumn::Quota => "quota",
+        }
+    }
+
+    fn from_header(header: &str) -> Option<BreakdownColumn> {
+        Some(match header.trim() {
+            "holder" | "单位" | "上报单位" => BreakdownColumn::Holder,
+            "name" | "二级单位" | "名称" => BreakdownColumn::Name,
+            "kind" | "类别" | "单位类别" => BreakdownColumn::Kind,
+            "quota" | "计划人数" | "计划人数(人/年)" => BreakdownColumn::Quota,
+            _ => return None,
+        })
+    }
+}
+
+/// The header of a breakdowns file as `bloodplan plan copy` writes it.
+pub const BREAKDOWN_HEADER: [&str; 4] = ["holder", "name", "kind", "quota"];
+
+/// Parses a breakdowns file (CSV text: `holder,name,kind,quota`, or the Chinese headings
+/// 单位, 二级单位, 类别, 计划人数), every problem with its line and column. `with_holder`: the
+/// file lists several holders' sub-units (a plan folder's), so the holder column is needed.
+pub fn parse_breakdown_rows(file: &str, text: &str, with_holder: bool) -> (Vec<BreakdownLine>, Vec<Problem>) {
+    use BreakdownColumn as C;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(text.as_bytes());
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return (Vec::new(), vec![Problem::new(file, Some(1), None, format!("无法读取表头：{e}"))]),
+    };
+    let mut problems = Vec::new();
+    let mut columns = Vec::with_capacity(headers.len());
+    for header in headers.iter() {
+        match C::from_header(header) {
+            Some(c) if columns.contains(&c) => {
+                problems.push(Problem::new(file, Some(1), Some(c.name()), "表头重复".into()))
+            }
+            Some(c) => columns.push(c),
+            None => problems.push(Problem::new(
+                file,
+                Some(1),
+                None,
+                format!("未知的列 \"{header}\" (可用：holder, name, kind, quota)"),
+            )),
+        }
+    }
+    let required: &[C] =
+        if with_holder { &[C::Holder, C::Name, C::Kind, C::Quota] } else { &[C::Name, C::Kind, C::Quota] };
+    for c in required {
+        if !columns.contains(c) {
+            problems.push(Problem::new(file, Some(1), Some(c.name()), "缺少此列".into()));
+        }
+    }
+    if !problems.is_empty() {
+        return (Vec::new(), problems);
+    }
+    let mut lines = Vec::new();
+    let mut seen: HashMap<(Option<String>, String), u64> = HashMap::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(Problem::new(
+                    file,
+                    e.position().map(|p| p.line()),
+                    None,
+                    format!("无法读取：{e}"),
+                ));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        if record.len() != columns.len() {
+            problems.push(Problem::new(
+                file,
+                Some(line),
+                None,
+                format!("列数不对：应为 {} 列，实为 {} 列", columns.len(), record.len()),
+            ));
+            continue;
+        }
+        let field = |c: C| -> &str { columns.iter().position(|&x| x == c).map_or("", |i| record[i].trim()) };
+        let before = problems.len();
+        let mut report =
+            |c: C, message: String| problems.push(Problem::new(file, Some(line), Some(c.name()), message));
+        let holder = Some(field(C::Holder).to_owned()).filter(|h| !h.is_empty());
+        if with_holder && holder.is_none() {
+            report(C::Holder, "上报单位不能为空".into());
+        }
+        let name = field(C::Name).to_owned();
+        if name.is_empty() {
+            report(C::Name, "二级单位名称不能为空".into());
+        } else if let Err(why) = super::text::check_text(&name, breakdown::MAX_NAME_CHARS) {
+            report(C::Name, format!("二级单位名称{why}"));
+        }
+        let kind = UnitKind::parse(field(C::Kind));
+        if kind.is_none() {
+            report(C::Kind, format!("未知的单位类别 \"{}\"", field(C::Kind)));
+        }
+        let quota =
+            field(C::Quota).parse::<i64>().ok().filter(|q| (1..=breakdown::MAX_SUB_UNIT_QUOTA).contains(q));
+        if quota.is_none() {
+            report(
+                C::Quota,
+                format!(
+                    "计划人数须是 1 到 {} 之间的整数，读到 \"{}\"",
+                    breakdown::MAX_SUB_UNIT_QUOTA,
+                    field(C::Quota)
+                ),
+            );
+        }
+        if !name.is_empty() {
+            if let Some(first) = seen.insert((holder.clone(), name.clone()), line) {
+                report(C::Name, format!("二级单位 \"{name}\" 与第{first}行重复"));
+            }
+        }
+        if problems.len() > before {
+            continue;
+        }
+        lines.push(BreakdownLine {
+            line,
+            holder,
+            row: SubUnitRow { name, kind: kind.expect("checked"), quota: quota.expect("checked") },
+        });
+    }
+    (lines, problems)
+}
+
+/// Attaches a plan folder's breakdowns to its checked table: each holder must be a row of
+/// the table that is asked for a breakdown (`breakdown::required`). A breakdown that falls
+/// short of the holder's quota in this table is left out with a warning (the holder submits
+/// a new one); any other problem stops the import.
+pub fn attach_breakdowns(
+    table: &mut PlanTable,
+    file: &str,
+    lines: Vec<BreakdownLine>,
+) -> Result<(), Vec<Problem>> {
+    let mut grouped: Vec<HolderBreakdown> = Vec::new();
+    for l in lines {
+        let holder = l.holder.unwrap_or_default();
+        match grouped.iter_mut().find(|b| b.holder == holder) {
+            Some(b) => b.rows.push(l.row),
+            None => grouped.push(HolderBreakdown { holder, line: l.line, rows: vec![l.row] }),
+        }
+    }
+    let rows: HashMap<&str, &PlanRow> = table.rows.iter().map(|r| (r.name.as_str(), r)).collect();
+    let mut problems = Vec::new();
+    let mut kept = Vec::new();
+    let mut warnings = Vec::new();
+    for b in grouped {
+        let Some(row) = rows.get(b.holder.as_str()) else {
+            problems.push(Problem::new(
+                file,
+                Some(b.line),
+                Some("holder"),
+                format!("“{}”不在本年度计划中", b.holder),
+            ));
+            continue;
+        };
+        if !breakdown::required(row.section, row.note.as_deref()) {
+            problems.push(Problem::new(
+                file,
+                Some(b.line),
+                Some("holder"),
+                format!("“{}”不是县(市、区)，计划中也未注明含二级单位，无需分解计划", b.holder),
+            ));
+            continue;
+        }
+        match breakdown::check(b.rows.clone(), i64::from(row.quota)) {
+            Ok(checked) => kept.push(HolderBreakdown { rows: checked.rows, ..b }),
+            Err(short @ breakdown::BreakdownProblem::Short { .. }) => warnings.push(PlanWarning {
+                section: Some(row.section),
+                message: format!("{}：{}；未导入这份分解计划，请该单位重新上报", b.holder, short.message()),
+            }),
+            Err(breakdown::BreakdownProblem::Invalid(m)) => problems.push(Problem::new(
+                file,
+                Some(b.line),
+                Some("holder"),
+                format!("“{}”的分解计划：{m}", b.holder),
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    table.breakdowns = kept;
+    table.warnings.extend(warnings);
+    Ok(())
 }
 
 fn total_warnings(table: &PlanTable) -> Vec<PlanWarning> {

@@ -10,7 +10,7 @@ use super::types::{SectionGql, UnitKindGql};
 use crate::domain::breakdown::SubUnitRow;
 use crate::error::ApiResult;
 use crate::services::breakdowns::{self, BreakdownView, OverviewRow, SubUnitView};
-use crate::services::Page;
+use crate::services::{Page, ServiceError};
 use crate::state::AppState;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +91,45 @@ impl BreakdownMutation {
             .collect();
         let saved =
             breakdowns::submit(&state.db, &state.clock, actor, parse_id(&unit_id)?, year, rows).await?;
+        Ok(Breakdown(saved))
+    }
+
+    /// Submits a new version from an uploaded `.csv` or `.xlsx` file (its first sheet), the
+    /// file's bytes in base64: columns `name,kind,quota` (or 二级单位, 类别, 计划人数). Checked as
+    /// the plan import checks its rows: every problem with its line and column
+    /// (`BREAKDOWN_FILE_INVALID`); then as `submitBreakdown`.
+    #[graphql(guard = "role(OFFICE_OR_LIAISON)")]
+    async fn submit_breakdown_file(
+        &self,
+        ctx: &Context<'_>,
+        unit_id: ID,
+        year: i32,
+        file_name: String,
+        content_base64: String,
+    ) -> ApiResult<Breakdown> {
+        use base64::Engine;
+        let actor = auth::signed_in(ctx)?;
+        let state = ctx.data_unchecked::<AppState>();
+        if content_base64.len() > breakdowns::MAX_FILE_BYTES / 3 * 4 + 4 {
+            return Err(ServiceError::BadInput(format!(
+                "文件超过 {} KB，未读取",
+                breakdowns::MAX_FILE_BYTES / 1024
+            ))
+            .into());
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(content_base64.trim())
+            .map_err(|_| ServiceError::BadInput("contentBase64 不是有效的 Base64 编码".into()))?;
+        let saved = breakdowns::submit_file(
+            &state.db,
+            &state.clock,
+            actor,
+            parse_id(&unit_id)?,
+            year,
+            file_name,
+            bytes,
+        )
+        .await?;
         Ok(Breakdown(saved))
     }
 

@@ -17,6 +17,7 @@ pub mod introspection;
 pub mod loaders;
 mod page;
 mod plan;
+mod plan_years;
 mod population;
 mod reminders;
 pub mod scalars;
@@ -37,6 +38,7 @@ pub struct Query(
     fulfilment::FulfilmentQuery,
     reminders::ReminderQuery,
     breakdowns::BreakdownQuery,
+    plan_years::PlanYearQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -51,6 +53,7 @@ pub struct Mutation(
     calendars::CalendarMutation,
     breakdowns::BreakdownMutation,
     population::PopulationMutation,
+    plan_years::PlanYearMutation,
     schedule_publish::SchedulePublishMutation,
 );
 

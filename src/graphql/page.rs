@@ -9,6 +9,7 @@ use super::collections::Collection;
 use super::contacts::UnitContact;
 use super::fulfilment::UnitFulfilment;
 use super::plan::PlanUnit;
+use super::plan_years::YearOnYear;
 use super::reminders::OutboxMessage;
 use super::visits::Visit;
 use crate::services::Page;
@@ -23,7 +24,8 @@ use crate::services::Page;
     concrete(name = "UnitContactPage", params(UnitContact)),
     concrete(name = "UnitFulfilmentPage", params(UnitFulfilment)),
     concrete(name = "UserPage", params(User)),
-    concrete(name = "VisitPage", params(Visit))
+    concrete(name = "VisitPage", params(Visit)),
+    concrete(name = "YearOnYearPage", params(YearOnYear))
 )]
 pub struct PageOf<T: OutputType> {
     /// Rows that match, over all pages.

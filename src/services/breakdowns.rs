@@ -18,6 +18,7 @@ use crate::db::entities::{breakdown, breakdown_row, plan, plan_quota, unit};
 use crate::domain::auth::{Actor, OFFICE, STAFF};
 use crate::domain::breakdown::{self as rules, BreakdownProblem, BreakdownStatus, SubUnitRow};
 use crate::domain::ids::UnitId;
+use crate::domain::plan_table::{self, Problem};
 use crate::domain::{Section, UnitKind};
 
 pub mod codes {
@@ -31,6 +32,8 @@ pub mod codes {
     pub const BREAKDOWN_CHANGED: &str = "BREAKDOWN_CHANGED";
     /// The holder has no quota in that year's plan.
     pub const NO_QUOTA_FOR_YEAR: &str = "NO_QUOTA_FOR_YEAR";
+    /// An uploaded breakdown file has problems (each with its line and column).
+    pub const BREAKDOWN_FILE_INVALID: &str = "BREAKDOWN_FILE_INVALID";
 }
 
 /// How many versions of one holder's breakdown a list shows, newest first.
@@ -421,4 +424,171 @@ pub async fn overview(
         })
         .collect();
     Ok((total, out))
+}
+
+/// What a plan import did with a holder's breakdown (`import_accepted`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Imported {
+    /// Written as the year's first version, accepted.
+    Added(i32),
+    /// The holder's latest version has these very rows.
+    Same,
+    /// The holder has a version of its own for the year, which stays.
+    Kept,
+}
+
+/// A breakdown a plan folder carries (`bloodplan plan copy` writes last year's accepted
+/// ones), written by the import of the plan as the holder's accepted version 1 of `year`:
+/// the office imports it, so the office accepts it. A holder that already has a version for
+/// the year keeps it; the holder submits a new version to change the imported one.
+pub(crate) async fn import_accepted(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    unit_id: UnitId,
+    year: i32,
+    quota: i64,
+    rows: &[SubUnitRow],
+) -> Result<Imported, sea_orm::DbErr> {
+    let latest = breakdown::Entity::find()
+        .filter(breakdown::Column::UnitId.eq(unit_id))
+        .filter(breakdown::Column::Year.eq(year))
+        .order_by_desc(breakdown::Column::Version)
+        .one(txn)
+        .await?;
+    if let Some(latest) = latest {
+        let stored: Vec<SubUnitRow> = breakdown_row::Entity::find()
+            .filter(breakdown_row::Column::BreakdownId.eq(latest.id))
+            .order_by_asc(breakdown_row::Column::Seq)
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|r| SubUnitRow { name: r.name, kind: r.kind, quota: i64::from(r.quota) })
+            .collect();
+        return Ok(if stored == rows { Imported::Same } else { Imported::Kept });
+    }
+    let total: i64 = rows.iter().map(|r| r.quota).sum();
+    let id = breakdown::Entity::insert(breakdown::ActiveModel {
+        unit_id: Set(unit_id),
+        year: Set(year),
+        version: Set(1),
+        status: Set(BreakdownStatus::Accepted),
+        quota: Set(quota),
+        total: Set(total),
+        comment: Set(None),
+        submitted_by: Set(None),
+        submitted_at: Set(now),
+        decided_by: Set(None),
+        decided_at: Set(Some(now)),
+        ..Default::default()
+    })
+    .exec(txn)
+    .await?
+    .last_insert_id;
+    insert_rows(txn, id, rows).await.map_err(|e| match e {
+        ServiceError::Database(e) => e,
+        other => sea_orm::DbErr::Custom(other.to_string()),
+    })?;
+    Ok(Imported::Added(id))
+}
+
+/// Each holder's accepted breakdown of `year`, by holder id, its rows in order.
+pub(crate) async fn accepted_of_year(
+    db: &impl ConnectionTrait,
+    year: i32,
+) -> Result<HashMap<UnitId, Vec<SubUnitRow>>, ServiceError> {
+    let accepted = breakdown::Entity::find()
+        .filter(breakdown::Column::Year.eq(year))
+        .filter(breakdown::Column::Status.eq(BreakdownStatus::Accepted))
+        .all(db)
+        .await?;
+    let owner: HashMap<i32, UnitId> = accepted.iter().map(|b| (b.id, b.unit_id)).collect();
+    let mut out: HashMap<UnitId, Vec<SubUnitRow>> = HashMap::new();
+    for r in breakdown_row::Entity::find()
+        .filter(breakdown_row::Column::BreakdownId.is_in(owner.keys().copied()))
+        .order_by_asc(breakdown_row::Column::BreakdownId)
+        .order_by_asc(breakdown_row::Column::Seq)
+        .all(db)
+        .await?
+    {
+        if let Some(unit) = owner.get(&r.breakdown_id) {
+            out.entry(*unit).or_default().push(SubUnitRow {
+                name: r.name,
+                kind: r.kind,
+                quota: i64::from(r.quota),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A breakdown file is a few hundred rows; a larger upload is refused before it is read.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+
+/// Submits a breakdown uploaded as a `.csv` or `.xlsx` file (its first sheet): the columns
+/// `name,kind,quota` (or 二级单位, 类别, 计划人数; a `holder` column, as in the breakdowns file
+/// `bloodplan plan copy` writes, must name this holder on every line). The file is checked as
+/// the plan import checks its rows — every problem with its line and column
+/// (`BREAKDOWN_FILE_INVALID`), nothing submitted — and then as `submit`.
+pub async fn submit_file(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    unit_id: UnitId,
+    year: i32,
+    file_name: String,
+    bytes: Vec<u8>,
+) -> Result<BreakdownView, ServiceError> {
+    actor.may_manage_holder(unit_id)?;
+    let holder = unit::Entity::find_by_id(unit_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(super::noun::UNIT, unit_id))?;
+    // Unzipping and reading a workbook is CPU work: off the async workers.
+    let rows = tokio::task::spawn_blocking(move || file_rows(&file_name, &bytes, &holder.name))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+    submit(db, clock, actor, unit_id, year, rows).await
+}
+
+/// The sub-units of an uploaded breakdown file, or every problem with its line and column.
+pub fn file_rows(file_name: &str, bytes: &[u8], holder: &str) -> Result<Vec<SubUnitRow>, ServiceError> {
+    let file = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name).trim().to_owned();
+    let lower = file.to_ascii_lowercase();
+    if !(lower.ends_with(".csv") || lower.ends_with(".xlsx")) {
+        return Err(ServiceError::BadInput("请上传 .csv 或 .xlsx 文件".into()));
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ServiceError::BadInput(format!("文件超过 {} KB，未读取", MAX_FILE_BYTES / 1024)));
+    }
+    let invalid = |problems: Vec<Problem>| {
+        let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        ServiceError::rejected(
+            codes::BREAKDOWN_FILE_INVALID,
+            format!("分解计划文件有 {} 处问题，未提交：{}", listed.len(), listed.join("；")),
+        )
+    };
+    let text = super::plan_import::rows_text(&file, bytes).map_err(|p| invalid(vec![p]))?;
+    let (lines, mut problems) = plan_table::parse_breakdown_rows(&file, &text, false);
+    for l in &lines {
+        if let Some(other) = l.holder.as_deref().filter(|h| *h != holder) {
+            problems.push(Problem {
+                file: file.clone(),
+                line: Some(l.line),
+                column: Some("holder"),
+                message: format!("这一行属于“{other}”，不是{holder}"),
+            });
+        }
+    }
+    if lines.is_empty() && problems.is_empty() {
+        problems.push(Problem {
+            file: file.clone(),
+            line: None,
+            column: None,
+            message: "文件中没有二级单位".into(),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
+    Ok(lines.into_iter().map(|l| l.row).collect())
 }

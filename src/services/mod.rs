@@ -14,6 +14,7 @@ pub mod fulfilment;
 pub mod notices;
 pub mod outbox;
 pub mod plan_cache;
+pub mod plan_copy;
 pub mod plan_import;
 pub mod plans;
 pub mod population;
@@ -23,6 +24,7 @@ pub mod totals;
 pub mod units;
 pub mod vehicles;
 pub mod visits;
+pub mod year_on_year;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::audit::{Change, Performer};
 use crate::clock::Clock;
-use crate::db::entities::{plan, plan_quota, plan_section, plan_warning, unit};
+use crate::db::entities::{plan, plan_quota, plan_section, plan_warning, term_calendar, unit};
 use crate::domain::ids::UnitId;
 use crate::domain::plan_table::{self, PlanManifest, PlanTable, Problem};
 use crate::domain::work_calendar::WorkCalendar;
@@ -59,6 +59,12 @@ pub struct ImportReport {
     /// quota for the year is removed; the holder itself and its history stay.
     pub removed_from_plan: Vec<String>,
     pub warnings: Vec<String>,
+    /// Term calendars written: "默认" or the university's name.
+    pub terms_set: Vec<String>,
+    /// Holders whose breakdown plan was written as the year's accepted version, with its id.
+    pub breakdowns_added: Vec<(String, i32)>,
+    /// Holders that already had a breakdown of their own for the year: the file's is left out.
+    pub breakdowns_kept: Vec<String>,
     /// Per section: the rows' sum and the printed total.
     pub section_totals: Vec<(Section, i64, Option<i64>)>,
 }
@@ -78,6 +84,8 @@ impl ImportReport {
             "rowsEdited": self.rows_edited.len(),
             "removedFromPlan": self.removed_from_plan,
             "warnings": self.warnings,
+            "termsSet": self.terms_set,
+            "breakdownsAdded": self.breakdowns_added.iter().map(|(name, _)| name).collect::<Vec<_>>(),
         })
     }
 
@@ -90,6 +98,8 @@ impl ImportReport {
             || !self.quotas_changed.is_empty()
             || !self.rows_edited.is_empty()
             || !self.removed_from_plan.is_empty()
+            || !self.terms_set.is_empty()
+            || !self.breakdowns_added.is_empty()
     }
 }
 
@@ -150,10 +160,25 @@ pub fn read_plan(paths: &[PathBuf], year: Option<i32>) -> Result<PlanTable, Vec<
         }
         (None, None, _) => return Err(vec![problem(Path::new("."), "未给出计划文件".into())]),
     };
+    let breakdowns_path = match (&manifest_path, &manifest.breakdowns_file) {
+        (Some(toml), Some(file)) => Some(toml.parent().unwrap_or(Path::new(".")).join(file)),
+        _ => None,
+    };
     let file = rows_path.display().to_string();
     let bytes = std::fs::read(&rows_path).map_err(|e| vec![problem(&rows_path, format!("无法读取：{e}"))])?;
     let text = rows_text(&file, &bytes).map_err(|p| vec![p])?;
-    check_rows(&file, &text, manifest, year)
+    let mut table = check_rows(&file, &text, manifest, year)?;
+    if let Some(path) = breakdowns_path {
+        let file = path.display().to_string();
+        let bytes = std::fs::read(&path).map_err(|e| vec![problem(&path, format!("无法读取：{e}"))])?;
+        let text = rows_text(&file, &bytes).map_err(|p| vec![p])?;
+        let (lines, problems) = plan_table::parse_breakdown_rows(&file, &text, true);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        plan_table::attach_breakdowns(&mut table, &file, lines)?;
+    }
+    Ok(table)
 }
 
 /// A rows file as CSV text: a CSV file decoded, or the first sheet of an `.xlsx` workbook
@@ -215,7 +240,7 @@ pub async fn stored_manifest(db: &DatabaseConnection, year: i32) -> Result<PlanM
         volume_target_ml: p.volume_target_ml,
         donation_rate_per_thousand: p.donation_rate_per_thousand,
         printed_totals: sections.into_iter().map(|s| (s.section, s.printed_total)).collect(),
-        units_file: None,
+        ..PlanManifest::default()
     })
 }
 
@@ -244,6 +269,12 @@ pub async fn import_plan(
     let txn = crate::db::begin_write(db).await?;
     let mut report = write_plan(&txn, clock, table).await?;
     report.dry_run = options.dry_run;
+    for (holder, id) in &report.breakdowns_added {
+        Change::new("breakdown", id, "import", by)
+            .after(serde_json::json!({ "holder": holder, "year": table.year, "status": "ACCEPTED" }))
+            .record(&txn, clock)
+            .await?;
+    }
     if report.changed_anything() {
         Change::new("plan", table.year, if report.plan_created { "import" } else { "reimport" }, by)
             .after(report.summary_json())
@@ -310,6 +341,21 @@ async fn write_plan(
 
     let units = upsert_units(txn, table, now, &mut report).await?;
     write_quotas(txn, plan.id, table, &units, &mut report).await?;
+    write_terms(txn, table, &units, now, &mut report).await?;
+    let quotas: HashMap<&str, i32> = table.rows.iter().map(|r| (r.name.as_str(), r.quota)).collect();
+    for b in &table.breakdowns {
+        let (Some(holder), Some(quota)) = (units.get(&b.holder), quotas.get(b.holder.as_str())) else {
+            continue;
+        };
+        let quota = i64::from(*quota);
+        match super::breakdowns::import_accepted(txn, now, UnitId(holder.id), table.year, quota, &b.rows)
+            .await?
+        {
+            super::breakdowns::Imported::Added(id) => report.breakdowns_added.push((b.holder.clone(), id)),
+            super::breakdowns::Imported::Same => {}
+            super::breakdowns::Imported::Kept => report.breakdowns_kept.push(b.holder.clone()),
+        }
+    }
     report.plan_changed |= write_printed_totals(txn, plan.id, &m.printed_totals).await?;
     report.plan_changed |= write_warnings(txn, plan.id, table).await?;
     let plan_id = plan.id;
@@ -463,6 +509,54 @@ async fn write_quotas(
     // After the moves above, so that no new row takes a place an old one still holds.
     for chunk in added.chunks(super::INSERT_CHUNK) {
         plan_quota::Entity::insert_many(chunk.iter().cloned()).exec(txn).await?;
+    }
+    Ok(())
+}
+
+/// The manifest's term dates: written where they differ from the stored ones; a year's term
+/// dates the manifest does not name are left as they are.
+async fn write_terms(
+    txn: &DatabaseTransaction,
+    table: &PlanTable,
+    units: &HashMap<String, unit::Model>,
+    now: chrono::DateTime<chrono::Utc>,
+    report: &mut ImportReport,
+) -> Result<(), DbErr> {
+    for t in &table.manifest.terms {
+        let scope = match &t.unit {
+            Some(name) => match units.get(name) {
+                Some(u) => u.id,
+                None => continue,
+            },
+            None => 0,
+        };
+        let stored = term_calendar::Entity::find()
+            .filter(term_calendar::Column::Year.eq(table.year))
+            .filter(term_calendar::Column::UnitId.eq(scope))
+            .one(txn)
+            .await?;
+        let d = t.dates;
+        let mut row = match stored {
+            Some(s)
+                if (s.spring_start, s.spring_end, s.autumn_start, s.autumn_end)
+                    == (d.spring_start, d.spring_end, d.autumn_start, d.autumn_end) =>
+            {
+                continue
+            }
+            Some(s) => s.into(),
+            None => term_calendar::ActiveModel {
+                year: Set(table.year),
+                unit_id: Set(scope),
+                ..Default::default()
+            },
+        };
+        row.spring_start = Set(d.spring_start);
+        row.spring_end = Set(d.spring_end);
+        row.autumn_start = Set(d.autumn_start);
+        row.autumn_end = Set(d.autumn_end);
+        row.updated_at = Set(now);
+        row.save(txn).await?;
+        report.terms_set.push(t.unit.clone().unwrap_or_else(|| "默认".into()));
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ mod holders;
 mod import;
 mod liaison;
 mod office;
+mod plan_years;
 pub mod render;
 pub mod session;
 mod station;
@@ -55,6 +56,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/office/exports", get(office::exports_page))
         .at("/office/import", get(import::import_page).post(import::preview))
         .at("/office/import/apply", post(import::apply))
+        .at("/office/year-on-year", get(plan_years::year_on_year_page))
         .at("/office/outbox", get(admin::outbox_page))
         .at("/office/outbox/:id/resend", post(admin::resend))
         .at("/office/users", get(admin::users_page).post(admin::create_user))

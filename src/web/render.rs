@@ -43,6 +43,7 @@ fn nav_of(role: Role) -> Vec<NavLink> {
             ("/office/population", "人口与采供"),
             ("/office/exports", "导出"),
             ("/office/import", "导入计划"),
+            ("/office/year-on-year", "年度同比"),
             ("/office/vehicles", "采血车"),
             ("/office/reminders", "学期与提醒"),
             ("/office/outbox", "邮件"),

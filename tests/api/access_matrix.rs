@@ -224,6 +224,18 @@ fn matrix() -> Vec<Row> {
             expect: [UNAUTH, Allowed, FORBID, Allowed],
         },
         Row {
+            // 通城's breakdown as a file ("隽水镇,government,2100" in base64).
+            field: "submitBreakdownFile",
+            mutation: true,
+            document: "mutation($u: ID!, $c: String!) { submitBreakdownFile(unitId: $u, year: 2020, fileName: \"通城.csv\", contentBase64: $c) { id } }",
+            variables: |f, _| {
+                use base64::Engine;
+                let csv = "name,kind,quota\n隽水镇,government,2100\n";
+                json!({ "u": f.county, "c": base64::engine::general_purpose::STANDARD.encode(csv) })
+            },
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
             field: "acceptBreakdown",
             mutation: true,
             document: "mutation($id: ID!) { acceptBreakdown(id: $id) { id } }",
@@ -248,6 +260,21 @@ fn matrix() -> Vec<Row> {
             field: "breakdownOverview",
             mutation: false,
             document: "{ breakdownOverview(year: 2020) { totalCount } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, FORBID, Allowed],
+        },
+        Row {
+            // A draft of 2021 from 2020: it writes nothing, so every caller that may gets it.
+            field: "copyPlan",
+            mutation: true,
+            document: "mutation { copyPlan(from: 2020, to: 2021) { year } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
+            field: "yearOnYear",
+            mutation: false,
+            document: "{ yearOnYear(year: 2020, previous: 2020, first: 1) { totalCount } }",
             variables: |_, _| json!({}),
             expect: [UNAUTH, Allowed, FORBID, Allowed],
         },

@@ -1,0 +1,95 @@
+//! The office's year-on-year page (同比): each holder's quota and collected donations in a
+//! year beside the year before, from `services::year_on_year`.
+use askama::Template;
+use chrono::Datelike;
+use poem::web::{Data, Query};
+use poem::{handler, Request, Response};
+use serde::Deserialize;
+
+use super::render::{self, thousands, Chrome};
+use super::session;
+use crate::domain::auth::Role;
+use crate::services::{year_on_year, Page};
+use crate::state::AppState;
+
+const PAGE_SIZE: u64 = 50;
+
+#[derive(Deserialize, Default)]
+pub struct YearOnYearQuery {
+    year: Option<i32>,
+    previous: Option<i32>,
+    page: Option<u64>,
+}
+
+struct Line {
+    name: String,
+    section: String,
+    quota: String,
+    previous_quota: String,
+    quota_change: String,
+    collected: String,
+    previous_collected: String,
+    collected_change: String,
+}
+
+#[derive(Template)]
+#[template(path = "year_on_year.html")]
+struct YearOnYearPage {
+    chrome: Chrome,
+    year: i32,
+    previous: i32,
+    total: u64,
+    page: u64,
+    pages: u64,
+    rows: Vec<Line>,
+}
+
+fn signed(n: i64) -> String {
+    if n > 0 {
+        format!("+{}", thousands(n))
+    } else {
+        thousands(n)
+    }
+}
+
+#[handler]
+pub async fn year_on_year_page(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Query(q): Query<YearOnYearQuery>,
+) -> Response {
+    let s = match session::require(req, state, &[Role::Office, Role::Station]).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let year = q.year.unwrap_or_else(|| state.clock.today().year());
+    let previous = q.previous.unwrap_or(year - 1);
+    let page = q.page.unwrap_or(1).clamp(1, 100_000);
+    let cut = Page { first: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
+    let (total, rows) = match year_on_year::compare(&state.db, &s.actor, year, previous, cut).await {
+        Ok(found) => found,
+        Err(e) => return render::service_error_for(&s, e),
+    };
+    let figure = |n: Option<i64>| n.map_or_else(|| "—".to_owned(), thousands);
+    render::page(&YearOnYearPage {
+        chrome: Chrome::new(Some(&s), "年度同比"),
+        year,
+        previous,
+        total,
+        page,
+        pages: total.div_ceil(PAGE_SIZE).max(1),
+        rows: rows
+            .into_iter()
+            .map(|r| Line {
+                section: render::zh(r.section.label_zh()),
+                quota: figure(r.quota),
+                previous_quota: figure(r.previous_quota),
+                quota_change: r.quota_change().map_or_else(|| "—".to_owned(), signed),
+                collected: thousands(r.collected),
+                previous_collected: thousands(r.previous_collected),
+                collected_change: signed(r.collected_change()),
+                name: r.name,
+            })
+            .collect(),
+    })
+}
