@@ -8,10 +8,13 @@ use super::guards::{role, ANY_ROLE};
 use super::loaders;
 use super::plan::parse_id;
 use super::types::{SectionGql, UnitKindGql};
+use crate::domain::ids::UnitId;
 use crate::error::ApiResult;
+use crate::services::clinical_use::{self, CountySupply, SupplyBalance, SupplyMonth};
 use crate::services::fulfilment::{
     self, Progress, ProgressFilter, ProgressOrder, Scope, SectionProgress, SubUnitProgress, UnitProgress,
 };
+use crate::services::population::{self, Rate};
 use crate::services::Page;
 use crate::state::AppState;
 
@@ -28,7 +31,11 @@ impl FulfilmentQuery {
         let state = ctx.data_unchecked::<AppState>();
         let as_of = as_of.map_or_else(|| fulfilment::default_as_of(year, state.clock.today()), Into::into);
         let scope = fulfilment::scope(&state.db, year, as_of, state.behind_margin_points).await?;
-        Ok(Fulfilment { scope, sections: tokio::sync::OnceCell::new() })
+        Ok(Fulfilment {
+            scope,
+            sections: tokio::sync::OnceCell::new(),
+            city_rate: tokio::sync::OnceCell::new(),
+        })
     }
 }
 
@@ -49,6 +56,7 @@ pub enum FulfilmentOrderBy {
 pub struct Fulfilment {
     scope: Scope,
     sections: tokio::sync::OnceCell<Vec<SectionProgress>>,
+    city_rate: tokio::sync::OnceCell<Rate>,
 }
 
 impl Fulfilment {
@@ -60,6 +68,11 @@ impl Fulfilment {
 
     async fn city(&self, ctx: &Context<'_>) -> ApiResult<Progress> {
         Ok(fulfilment::city(&self.scope, self.sections(ctx).await?))
+    }
+
+    async fn city_rate(&self, ctx: &Context<'_>) -> ApiResult<Rate> {
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(*self.city_rate.get_or_try_init(|| population::city_rate(&state.db, &self.scope)).await?)
     }
 }
 
@@ -116,6 +129,30 @@ impl Fulfilment {
     async fn volume_target_share(&self, ctx: &Context<'_>) -> ApiResult<Option<f64>> {
         let Some(t) = self.scope.plan.volume_target_ml.filter(|t| *t > 0) else { return Ok(None) };
         Ok(Some(self.city(ctx).await?.collected_volume_ml as f64 / t as f64))
+    }
+    /// The city's resident population entered for the year (null: not entered).
+    async fn population(&self, ctx: &Context<'_>) -> ApiResult<Option<i64>> {
+        Ok(self.city_rate(ctx).await?.population)
+    }
+    /// Every collection of the year as of `asOf` (every holder, fixed sites included) per
+    /// 1,000 residents of the city: donations × 1000 / population (null without a population).
+    async fn donations_per_thousand(&self, ctx: &Context<'_>) -> ApiResult<Option<f64>> {
+        Ok(self.city_rate(ctx).await?.per_thousand)
+    }
+    /// The notice's target: more than this many donations per 1,000 residents (2020: 15).
+    async fn target_donations_per_thousand(&self) -> Option<i64> {
+        population::target(self.scope.plan.year)
+    }
+    /// Whether the city's rate is above the target (null without a population or target).
+    async fn meets_donation_rate_target(&self, ctx: &Context<'_>) -> ApiResult<Option<bool>> {
+        Ok(self.city_rate(ctx).await?.meets_target)
+    }
+    /// 采供平衡: each county's collected volume against its hospitals' clinical use, month by
+    /// month (the months with recorded use, up to `asOf`'s month), counties in deficit first;
+    /// and the city's share of clinical blood from voluntary donation.
+    async fn supply_balance(&self, ctx: &Context<'_>) -> ApiResult<SupplyBalanceGql> {
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(SupplyBalanceGql(clinical_use::supply_balance(&state.db, &self.scope).await?))
     }
     async fn by_section(&self, ctx: &Context<'_>) -> ApiResult<Vec<SectionFulfilment>> {
         Ok(self.sections(ctx).await?.iter().map(SectionFulfilment::from).collect())
@@ -231,6 +268,10 @@ impl From<&SectionProgress> for SectionFulfilment {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct UnitFulfilment {
+    #[graphql(skip)]
+    year: i32,
+    #[graphql(skip)]
+    unit_id: UnitId,
     id: ID,
     name: String,
     section: SectionGql,
@@ -251,9 +292,12 @@ pub struct UnitFulfilment {
 
 impl UnitFulfilment {
     fn of(u: &UnitProgress, scope: &Scope) -> Self {
+        let year = scope.plan.year;
         let p = &u.progress;
         let schedule = scope.schedule;
         UnitFulfilment {
+            year,
+            unit_id: u.unit_id,
             id: ID(u.unit_id.to_string()),
             name: u.name.clone(),
             section: u.section.into(),
@@ -279,6 +323,20 @@ impl UnitFulfilment {
     async fn sub_units(&self, ctx: &Context<'_>) -> ApiResult<Vec<SubUnitFulfilment>> {
         let rows = loaders::sub_unit_figures(ctx, self.sub_units_key).await?;
         Ok(rows.iter().map(SubUnitFulfilment::from).collect())
+    }
+    /// The county's resident population entered for the year (null: not entered, or the
+    /// holder is no county).
+    async fn population(&self, ctx: &Context<'_>) -> ApiResult<Option<i64>> {
+        Ok(self.rate(ctx).await?.population)
+    }
+    /// The holder's collected donations (its sub-units and donation houses included) per
+    /// 1,000 residents: collectedDonations × 1000 / population (null without a population).
+    async fn donations_per_thousand(&self, ctx: &Context<'_>) -> ApiResult<Option<f64>> {
+        Ok(self.rate(ctx).await?.per_thousand)
+    }
+    /// Whether that rate is above the year's `targetDonationsPerThousand`.
+    async fn meets_donation_rate_target(&self, ctx: &Context<'_>) -> ApiResult<Option<bool>> {
+        Ok(self.rate(ctx).await?.meets_target)
     }
 }
 
@@ -316,6 +374,103 @@ impl From<&SubUnitProgress> for SubUnitFulfilment {
             share: p.share,
             remaining: p.remaining,
             behind_schedule: p.behind_schedule,
+        }
+    }
+}
+
+impl UnitFulfilment {
+    /// The rate over the population loaded with every other row's.
+    async fn rate(&self, ctx: &Context<'_>) -> ApiResult<Rate> {
+        let population = super::loaders::county_population(ctx, self.year, self.unit_id).await?;
+        Ok(Rate::of(self.year, self.collected_donations, population))
+    }
+}
+
+/// 采供平衡 of a year: every county of the plan, the counties in deficit first.
+pub struct SupplyBalanceGql(SupplyBalance);
+
+#[Object(name = "SupplyBalance")]
+impl SupplyBalanceGql {
+    /// The months compared: 1 to this (the month of `asOf`).
+    async fn through_month(&self) -> i32 {
+        self.0.through_month
+    }
+    /// Every county: those whose recorded months used more than they collected first, then
+    /// the others, each group in table order.
+    async fn counties(&self) -> Vec<CountySupplyGql> {
+        self.0.counties.iter().cloned().map(CountySupplyGql).collect()
+    }
+    /// Clinical blood used in the counties' recorded months, in mL.
+    async fn used_ml(&self) -> i64 {
+        self.0.used_ml
+    }
+    async fn non_voluntary_ml(&self) -> i64 {
+        self.0.non_voluntary_ml
+    }
+    /// Share of that clinical blood from voluntary donation (1.0 = 100 %); null before any
+    /// use is recorded.
+    async fn voluntary_share(&self) -> Option<f64> {
+        self.0.voluntary_share
+    }
+    /// The notice's target share (2020: 1.0, all clinical blood from voluntary donation).
+    async fn target_voluntary_share(&self) -> Option<f64> {
+        self.0.target_voluntary_share
+    }
+    async fn meets_voluntary_target(&self) -> Option<bool> {
+        self.0.meets_target
+    }
+}
+
+/// A county's collected volume against its clinical use, over its recorded months.
+pub struct CountySupplyGql(CountySupply);
+
+#[Object(name = "CountySupply")]
+impl CountySupplyGql {
+    async fn county(&self, ctx: &Context<'_>) -> ApiResult<super::plan::Unit> {
+        super::loaders::unit(ctx, self.0.unit_id.0).await
+    }
+    /// Collected in the months with recorded use (the county holder's kept totals).
+    async fn collected_ml(&self) -> i64 {
+        self.0.collected_ml
+    }
+    async fn used_ml(&self) -> i64 {
+        self.0.used_ml
+    }
+    async fn non_voluntary_ml(&self) -> i64 {
+        self.0.non_voluntary_ml
+    }
+    /// collectedMl − usedMl: below zero the county used more than it collected.
+    async fn balance_ml(&self) -> i64 {
+        self.0.balance_ml
+    }
+    async fn in_deficit(&self) -> bool {
+        self.0.in_deficit()
+    }
+    /// The months with recorded use, in order.
+    async fn months(&self) -> Vec<SupplyMonthGql> {
+        self.0.months.iter().map(SupplyMonthGql::from).collect()
+    }
+}
+
+/// One county's month: collected against used.
+#[derive(SimpleObject)]
+#[graphql(name = "SupplyMonth")]
+pub struct SupplyMonthGql {
+    month: i32,
+    collected_ml: i64,
+    used_ml: i64,
+    non_voluntary_ml: i64,
+    balance_ml: i64,
+}
+
+impl From<&SupplyMonth> for SupplyMonthGql {
+    fn from(m: &SupplyMonth) -> Self {
+        SupplyMonthGql {
+            month: m.month,
+            collected_ml: m.collected_ml,
+            used_ml: m.used_ml,
+            non_voluntary_ml: m.non_voluntary_ml,
+            balance_ml: m.balance_ml,
         }
     }
 }

@@ -26,7 +26,7 @@ use crate::services::contacts::{self, ContactView};
 use crate::services::fulfilment::{self, SubUnitProgress};
 use crate::services::plans::{self, SectionSummary, UnitView};
 use crate::services::visits::{self, VisitView};
-use crate::services::{calendars, noun, sub_units, vehicles, ServiceError};
+use crate::services::{calendars, noun, population, sub_units, vehicles, ServiceError};
 
 /// A service error shared by every row of a failed batch.
 type Shared = Arc<ServiceError>;
@@ -225,6 +225,31 @@ impl Loader<SubUnitFiguresKey> for SubUnitFiguresLoader {
     }
 }
 
+/// A county's population of a year: the year and the holder.
+type PopulationKey = (i32, UnitId);
+
+/// Each county's resident population, by year and holder: one query per year asked (one,
+/// unless aliases ask for several).
+pub struct PopulationLoader(DatabaseConnection);
+
+impl Loader<PopulationKey> for PopulationLoader {
+    type Value = i64;
+    type Error = Shared;
+
+    async fn load(&self, keys: &[PopulationKey]) -> Result<HashMap<PopulationKey, i64>, Shared> {
+        let mut years: HashMap<i32, Vec<UnitId>> = HashMap::new();
+        for &(year, unit_id) in keys {
+            years.entry(year).or_default().push(unit_id);
+        }
+        let mut loaded = HashMap::with_capacity(keys.len());
+        for (year, ids) in years {
+            let found = population::county_populations(&self.0, year, &ids).await.map_err(shared)?;
+            loaded.extend(found.into_iter().map(|(unit_id, p)| ((year, unit_id), p)));
+        }
+        Ok(loaded)
+    }
+}
+
 /// Each sub-unit's name, by id.
 pub struct SubUnitNameLoader(DatabaseConnection);
 
@@ -258,6 +283,7 @@ pub struct Loaders {
     plan_sections: Batched<PlanSectionLoader>,
     sub_unit_figures: Batched<SubUnitFiguresLoader>,
     sub_unit_names: Batched<SubUnitNameLoader>,
+    populations: Batched<PopulationLoader>,
 }
 
 impl Loaders {
@@ -277,6 +303,7 @@ impl Loaders {
             plan_sections: batched(PlanSectionLoader(db.clone())),
             sub_unit_figures: batched(SubUnitFiguresLoader(db.clone())),
             sub_unit_names: batched(SubUnitNameLoader(db.clone())),
+            populations: batched(PopulationLoader(db.clone())),
         }
     }
 }
@@ -357,4 +384,9 @@ pub async fn sub_unit_figures(ctx: &Context<'_>, key: SubUnitFiguresKey) -> ApiR
 /// A sub-unit's name, with every other sub-unit's a list names.
 pub async fn sub_unit_name(ctx: &Context<'_>, id: SubUnitId) -> ApiResult<Option<String>> {
     loaders(ctx)?.sub_unit_names.load_one(id).await.map_err(failed)
+}
+
+/// The county's resident population entered for `year`, with every other row's.
+pub async fn county_population(ctx: &Context<'_>, year: i32, unit_id: UnitId) -> ApiResult<Option<i64>> {
+    loaders(ctx)?.populations.load_one((year, unit_id)).await.map_err(failed)
 }

@@ -18,6 +18,7 @@ pub mod loaders;
 mod page;
 mod plan;
 mod plan_years;
+mod population;
 mod reminders;
 pub mod scalars;
 mod schedule;
@@ -53,6 +54,7 @@ pub struct Mutation(
     reminders::ReminderMutation,
     calendars::CalendarMutation,
     breakdowns::BreakdownMutation,
+    population::PopulationMutation,
     plan_years::PlanYearMutation,
     schedule_publish::SchedulePublishMutation,
 );

@@ -27,6 +27,7 @@ pub mod render;
 mod schedule;
 pub mod session;
 mod station;
+mod supply;
 mod view;
 
 /// The routes of the pages and their assets; `/graphql` and the API stay in `http`.
@@ -51,7 +52,9 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/station/visits/:id/collection", post(station::record))
         .at("/station/collections/:id/correct", post(station::correct))
         .at("/station/fixed-site", get(station::fixed_site_page).post(station::record_fixed_site))
+        .at("/station/clinical-use", get(supply::clinical_use_page).post(supply::record_clinical_use))
         .at("/office", get(office::dashboard))
+        .at("/office/population", get(supply::population_page).post(supply::set_population))
         .at("/office/calendar", get(office::calendar))
         .at("/office/holders", get(holders::holders_table))
         .at("/office/schedule", get(schedule::schedule_page))

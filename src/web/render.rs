@@ -41,6 +41,7 @@ fn nav_of(role: Role) -> Vec<NavLink> {
             ("/office/calendar", "采血日程"),
             ("/office/schedule", "排班建议"),
             ("/office/holders", "献血单位"),
+            ("/office/population", "人口与采供"),
             ("/office/exports", "导出"),
             ("/office/import", "导入计划"),
             ("/office/breakdowns", "分解计划"),
@@ -54,6 +55,7 @@ fn nav_of(role: Role) -> Vec<NavLink> {
         Role::Station => &[
             ("/station", "今日与本周"),
             ("/station/fixed-site", "固定点采血"),
+            ("/station/clinical-use", "临床用血"),
             ("/office/vehicles", "采血车"),
         ],
     };

@@ -208,6 +208,22 @@ fn matrix() -> Vec<Row> {
             expect: [UNAUTH, Allowed, FORBID, FORBID],
         },
         Row {
+            // 通城's resident population: the office only.
+            field: "setPopulation",
+            mutation: true,
+            document: "mutation($u: ID!) { setPopulation(year: 2020, unitId: $u, population: 415000) { population } }",
+            variables: |f, _| json!({ "u": f.county }),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
+            // 通城's clinical use of January 2020: the office and the station.
+            field: "recordClinicalUse",
+            mutation: true,
+            document: "mutation($u: ID!) { recordClinicalUse(year: 2020, month: 1, unitId: $u, usedMl: 600000, nonVoluntaryMl: 0) { usedMl } }",
+            variables: |f, _| json!({ "u": f.county }),
+            expect: [UNAUTH, Allowed, FORBID, Allowed],
+        },
+        Row {
             // 通城's breakdown as a file ("隽水镇,government,2100" in base64).
             field: "submitBreakdownFile",
             mutation: true,

@@ -30,6 +30,7 @@ mod parity;
 mod plan;
 mod plan_copy;
 mod plan_reads;
+mod population;
 mod readme;
 mod reminders;
 mod schedule;

@@ -19,6 +19,7 @@ mod m20261130_000601_plan_rank_version;
 mod m20261130_001301_holder_month_total;
 mod m20261130_001401_breakdowns;
 mod m20261201_001402_sub_units;
+mod m20261201_001403_population_clinical_use;
 mod shared;
 
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_001301_holder_month_total::Migration),
             Box::new(m20261130_001401_breakdowns::Migration),
             Box::new(m20261201_001402_sub_units::Migration),
+            Box::new(m20261201_001403_population_clinical_use::Migration),
         ]
     }
 }
