@@ -95,18 +95,15 @@ pub enum MessageKind {
     Digest,
     Activity,
     Notice,
-    /// To a holder that has not submitted its breakdown plan by the year's deadline.
-    Breakdown,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 6] = [
+    pub const ALL: [MessageKind; 5] = [
         MessageKind::Term,
         MessageKind::Visit,
         MessageKind::Digest,
         MessageKind::Activity,
         MessageKind::Notice,
-        MessageKind::Breakdown,
     ];
 
     pub fn code(self) -> &'static str {

@@ -161,8 +161,6 @@ async fn the_database_refuses_a_text_that_is_not_a_code_in_every_guarded_column(
     // The same statements with a code go through: the guards refuse only what is not one.
     assert_eq!(sql(&app, "UPDATE visit SET status = 'CONFIRMED'").await.unwrap(), 1);
     sql(&app, &outbox("NOTICE", "PENDING", "FULL_DAY")).await.expect("a well-formed message is stored");
-    // BREAKDOWN came later (m20261201_001406): the widened check takes it.
-    sql(&app, &outbox("BREAKDOWN", "PENDING", "FULL_DAY")).await.expect("a breakdown reminder is stored");
     sql(&app, "INSERT INTO plan_warning (plan_id, section, message) SELECT id, NULL, 'x' FROM plan")
         .await
         .expect("a warning about no section is stored");

@@ -29,11 +29,10 @@ impl MigrationTrait for Migration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::reminders::MessageKind;
 
-    /// Today's kinds are checked by m20261201_001406_outbox_breakdown_kind, which widened
-    /// this list; this one stays as it landed.
     #[test]
-    fn the_check_allowed_the_kinds_the_next_migration_starts_from() {
-        assert_eq!(KINDS, super::super::m20261201_001406_outbox_breakdown_kind::BEFORE);
+    fn the_check_allows_exactly_the_message_kinds() {
+        assert_eq!(KINDS, MessageKind::ALL.map(MessageKind::code));
     }
 }

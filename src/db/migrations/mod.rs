@@ -19,7 +19,6 @@ mod m20261130_000601_plan_rank_version;
 mod m20261130_001301_holder_month_total;
 mod m20261130_001401_breakdowns;
 mod m20261201_001406_breakdown_deadline;
-mod m20261201_001406_outbox_breakdown_kind;
 mod shared;
 
 pub struct Migrator;
@@ -45,7 +44,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_001301_holder_month_total::Migration),
             Box::new(m20261130_001401_breakdowns::Migration),
             Box::new(m20261201_001406_breakdown_deadline::Migration),
-            Box::new(m20261201_001406_outbox_breakdown_kind::Migration),
         ]
     }
 }

@@ -409,7 +409,8 @@ async fn breakdown_reminders(
             );
             Some(NewMessage {
                 dedup_key: breakdown_rules::reminder_key(h.unit_id, year, due_on),
-                kind: MessageKind::Breakdown,
+                // NOTICE, not a kind of its own: widening the outbox kind check is left for later.
+                kind: MessageKind::Notice,
                 recipient: contact.email.clone(),
                 recipient_name: Some(contact.name.clone()),
                 email,
