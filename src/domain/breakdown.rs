@@ -7,6 +7,8 @@
 //! or returned; a newer version supersedes an older one).
 use std::collections::HashSet;
 
+use chrono::{Datelike, NaiveDate};
+
 use super::ids::UnitId;
 use super::text::check_text;
 use super::{Section, UnitKind};
@@ -203,9 +205,41 @@ pub fn check_named(
     }
 }
 
+/// Checks the office's deadline for `year`'s breakdowns: a day within that year.
+pub fn check_deadline(year: i32, due_on: NaiveDate) -> Result<(), String> {
+    super::text::check_year(year)?;
+    if due_on.year() != year {
+        return Err(format!("{year} 年分解计划的截止日期须在 {year} 年内，收到 {due_on}"));
+    }
+    Ok(())
+}
+
+/// Whether a holder without a submitted or accepted version is overdue on `today`: from the
+/// day after the deadline.
+pub fn overdue(due_on: NaiveDate, today: NaiveDate) -> bool {
+    today > due_on
+}
+
+/// A holder's reminder for a year's deadline is sent once: the key names the holder, the
+/// year and the deadline (a later deadline the office sets gets a reminder of its own).
+pub fn reminder_key(unit_id: UnitId, year: i32, due_on: NaiveDate) -> String {
+    format!("breakdown:{unit_id}:{year}:{due_on}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deadline_is_a_day_of_its_year_and_is_overdue_from_the_next_day() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert!(check_deadline(2020, d("2020-03-31")).is_ok());
+        let err = check_deadline(2020, d("2021-01-01")).unwrap_err();
+        assert!(err.contains("须在 2020 年内"), "{err}");
+        assert!(!overdue(d("2020-03-31"), d("2020-03-31")));
+        assert!(overdue(d("2020-03-31"), d("2020-04-01")));
+        assert_eq!(reminder_key(UnitId(7), 2020, d("2020-03-31")), "breakdown:7:2020:2020-03-31");
+    }
 
     fn row(name: &str, quota: i64) -> SubUnitRow {
         SubUnitRow { name: name.into(), kind: UnitKind::Government, quota }

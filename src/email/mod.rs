@@ -18,6 +18,6 @@ pub use format::{date_weekday_zh, date_zh};
 pub use mailer::{parse_address, Mailer, OutgoingEmail, SendError};
 pub use notices::{schedule_notice, visit_notice, Arrangement, ScheduleNotice, VisitChange, VisitNotice};
 pub use templates::{
-    behind_schedule_digest, term_reminder, visit_reminder, Digest, DigestRow, DonorAges, RenderedEmail,
-    TermReminder, VisitReminder,
+    behind_schedule_digest, breakdown_reminder, term_reminder, visit_reminder, BreakdownReminder, Digest,
+    DigestRow, DonorAges, RenderedEmail, TermReminder, VisitReminder,
 };

@@ -122,6 +122,9 @@ pub struct Digest {
     pub margin_points: i64,
     /// The holders behind schedule, in the order to show them: the caller decides who is.
     pub rows: Vec<DigestRow>,
+    /// Once the year's breakdown deadline has passed: the deadline, and the holders asked
+    /// for a breakdown that have not submitted one (name, quota), in table order.
+    pub overdue_breakdowns: Option<(NaiveDate, Vec<(String, i64)>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +147,8 @@ struct DigestMail<'a> {
     subject: &'a str,
     as_of: String,
     tables: Tables,
+    /// The deadline, how many holders missed it and their table (none when nobody did).
+    overdue: Option<(String, usize, Tables)>,
 }
 
 email_bodies!(DigestMail => DigestText = "digest.txt", DigestHtml = "digest.html");
@@ -155,7 +160,21 @@ pub fn behind_schedule_digest(d: &Digest, office: &OfficeContact) -> RenderedEma
     } else {
         format!("{}个单位落后于进度", d.rows.len())
     };
-    let subject = format!("【{}】{}年献血计划进度周报（截至{as_of}）：{status}", office.name, d.year);
+    let overdue =
+        d.overdue_breakdowns.as_ref().filter(|(_, holders)| !holders.is_empty()).map(|(due, holders)| {
+            let cells: Vec<Vec<String>> =
+                holders.iter().map(|(name, quota)| vec![name.clone(), quota.to_string()]).collect();
+            (
+                date_zh(*due),
+                holders.len(),
+                tables(&["单位", "计划人数"], &[Align::Left, Align::Right], &cells),
+            )
+        });
+    let late = match &overdue {
+        Some((_, n, _)) => format!("；{n}个单位逾期未上报分解计划"),
+        None => String::new(),
+    };
+    let subject = format!("【{}】{}年献血计划进度周报（截至{as_of}）：{status}{late}", office.name, d.year);
     const HEADER: [&str; 8] = ["单位", "计划安排", "计划人数", "已采集", "剩余", "完成率", "应完成", "差距"];
     const ALIGN: [Align; 8] = {
         use Align::{Left, Right};
@@ -177,8 +196,49 @@ pub fn behind_schedule_digest(d: &Digest, office: &OfficeContact) -> RenderedEma
             ]
         })
         .collect();
-    let m = DigestMail { d, office, subject: &subject, as_of, tables: tables(&HEADER, &ALIGN, &cells) };
+    let m =
+        DigestMail { d, office, subject: &subject, as_of, tables: tables(&HEADER, &ALIGN, &cells), overdue };
     render(&subject, &DigestText { m: &m }, &DigestHtml { m: &m })
+}
+
+/// After the year's deadline, to a holder asked for a breakdown plan (分解计划) that has not
+/// submitted one.
+#[derive(Debug, Clone)]
+pub struct BreakdownReminder {
+    pub unit_name: String,
+    pub liaison_name: Option<String>,
+    pub year: i32,
+    /// The holder's quota in the year's plan, in donations.
+    pub quota: i64,
+    pub due_on: NaiveDate,
+    /// The web app page where the liaison signs in (its 分解计划 page is reached from there).
+    pub page_url: String,
+}
+
+struct BreakdownMail<'a> {
+    r: &'a BreakdownReminder,
+    office: &'a OfficeContact,
+    subject: &'a str,
+    greeting: String,
+    due: String,
+}
+
+email_bodies!(BreakdownMail => BreakdownText = "breakdown_reminder.txt", BreakdownHtml = "breakdown_reminder.html");
+
+pub fn breakdown_reminder(r: &BreakdownReminder, office: &OfficeContact) -> RenderedEmail {
+    let due = date_zh(r.due_on);
+    let subject = format!(
+        "【{}】{}：{}年献血分解计划已过上报截止日期（{due}），请尽快上报",
+        office.name, r.unit_name, r.year
+    );
+    let m = BreakdownMail {
+        r,
+        office,
+        subject: &subject,
+        greeting: greeting(&r.unit_name, r.liaison_name.as_deref()),
+        due,
+    };
+    render(&subject, &BreakdownText { m: &m }, &BreakdownHtml { m: &m })
 }
 
 /// `张老师` when the liaison is known, otherwise the unit's liaison in general.

@@ -144,7 +144,7 @@ fn a_visit_reminder_states_the_age_limits_it_is_given() {
 }
 
 fn digest(rows: Vec<DigestRow>) -> Digest {
-    Digest { as_of: date(2020, 5, 4), year: 2020, margin_points: 10, rows }
+    Digest { as_of: date(2020, 5, 4), year: 2020, margin_points: 10, rows, overdue_breakdowns: None }
 }
 
 fn row(name: &str, section_label: &str, quota: i64, collected: i64, expected_percent: f64) -> DigestRow {

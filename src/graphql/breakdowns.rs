@@ -6,6 +6,7 @@ use super::auth;
 use super::guards::{role, ANY_ROLE, OFFICE, OFFICE_OR_LIAISON, STAFF};
 use super::page::PageOf;
 use super::plan::parse_id;
+use super::scalars::Date;
 use super::types::{SectionGql, UnitKindGql};
 use crate::domain::breakdown::SubUnitRow;
 use crate::error::ApiResult;
@@ -57,6 +58,24 @@ impl BreakdownQuery {
         let (total, rows) = breakdowns::overview(&state.db, actor, year, page).await?;
         Ok(PageOf::new(total, page, rows.into_iter().map(BreakdownOverviewRow::from).collect()))
     }
+
+    /// The office's deadline for a year's breakdown plans (none set: null). Holders asked for
+    /// a breakdown with no submitted or accepted version from the day after it are reminded
+    /// once and listed in the office's weekly digest.
+    #[graphql(guard = "role(ANY_ROLE)")]
+    async fn breakdown_deadline(&self, ctx: &Context<'_>, year: i32) -> ApiResult<Option<BreakdownDeadline>> {
+        auth::signed_in(ctx)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let due = breakdowns::deadline(&state.db, year).await?;
+        Ok(due.map(|d| BreakdownDeadline { year, due_on: d.into() }))
+    }
+}
+
+/// The last day to submit a year's breakdown plans.
+#[derive(SimpleObject)]
+pub struct BreakdownDeadline {
+    year: i32,
+    due_on: Date,
 }
 
 #[derive(Default)]
@@ -131,6 +150,21 @@ impl BreakdownMutation {
         )
         .await?;
         Ok(Breakdown(saved))
+    }
+
+    /// The office sets (or moves) the deadline of a year's breakdown plans: a day of that
+    /// year (`BREAKDOWN_DEADLINE_INVALID` otherwise). Audited.
+    #[graphql(guard = "role(OFFICE)")]
+    async fn set_breakdown_deadline(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        date: Date,
+    ) -> ApiResult<BreakdownDeadline> {
+        let actor = auth::signed_in(ctx)?;
+        let state = ctx.data_unchecked::<AppState>();
+        let due = breakdowns::set_deadline(&state.db, &state.clock, actor, year, date.into()).await?;
+        Ok(BreakdownDeadline { year, due_on: due.into() })
     }
 
     /// The office accepts a submitted version.

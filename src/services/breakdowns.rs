@@ -3,18 +3,18 @@
 //! every step audited. The rules are in `domain::breakdown`.
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::json;
 
 use super::audit::Change;
 use super::{clean, Page, ServiceError};
 use crate::clock::Clock;
-use crate::db::entities::{breakdown, breakdown_row, plan, plan_quota, unit};
+use crate::db::entities::{breakdown, breakdown_deadline, breakdown_row, plan, plan_quota, unit};
 use crate::domain::auth::{Actor, OFFICE, STAFF};
 use crate::domain::breakdown::{self as rules, BreakdownProblem, BreakdownStatus, SubUnitRow};
 use crate::domain::ids::UnitId;
@@ -34,6 +34,8 @@ pub mod codes {
     pub const NO_QUOTA_FOR_YEAR: &str = "NO_QUOTA_FOR_YEAR";
     /// An uploaded breakdown file has problems (each with its line and column).
     pub const BREAKDOWN_FILE_INVALID: &str = "BREAKDOWN_FILE_INVALID";
+    /// The deadline of a year's breakdowns is not a day of that year.
+    pub const BREAKDOWN_DEADLINE_INVALID: &str = "BREAKDOWN_DEADLINE_INVALID";
 }
 
 /// How many versions of one holder's breakdown a list shows, newest first.
@@ -416,9 +418,7 @@ pub async fn overview(
     page: Page,
 ) -> Result<(u64, Vec<OverviewRow>), ServiceError> {
     actor.require(STAFF)?;
-    let asked = Condition::any()
-        .add(plan_quota::Column::Section.eq(Section::County))
-        .add(plan_quota::Column::Note.like(format!("%{}%", rules::SUB_UNITS_NOTE)));
+    let asked = asked_for_breakdown();
     // The holders asked are the counties and the rows with sub-units: a few dozen a city.
     // Their (section, seq) keys are read whole and put in table order here; only the page's
     // rows are read in full.
@@ -631,4 +631,104 @@ pub fn file_rows(file_name: &str, bytes: &[u8], holder: &str) -> Result<Vec<SubU
         return Err(invalid(problems));
     }
     Ok(lines.into_iter().map(|l| l.row).collect())
+}
+
+/// The condition on `plan_quota` that picks the holders asked for a breakdown
+/// ([`rules::required`], as SQL).
+fn asked_for_breakdown() -> Condition {
+    Condition::any()
+        .add(plan_quota::Column::Section.eq(Section::County))
+        .add(plan_quota::Column::Note.like(format!("%{}%", rules::SUB_UNITS_NOTE)))
+}
+
+/// The office sets (or moves) the deadline for `year`'s breakdown plans: a day of that year.
+pub async fn set_deadline(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: &Actor,
+    year: i32,
+    due_on: NaiveDate,
+) -> Result<NaiveDate, ServiceError> {
+    actor.require(OFFICE)?;
+    rules::check_deadline(year, due_on)
+        .map_err(|m| ServiceError::rejected(codes::BREAKDOWN_DEADLINE_INVALID, m))?;
+    let txn = crate::db::begin_write(db).await?;
+    let before = breakdown_deadline::Entity::find_by_id(year).one(&txn).await?.map(|d| d.due_on);
+    // One atomic upsert: two offices setting it at once leave one of the two days.
+    breakdown_deadline::Entity::insert(breakdown_deadline::ActiveModel {
+        year: Set(year),
+        due_on: Set(due_on),
+        set_by: Set(Some(actor.user_id.0)),
+        set_at: Set(clock.now()),
+    })
+    .on_conflict(
+        OnConflict::column(breakdown_deadline::Column::Year)
+            .update_columns([
+                breakdown_deadline::Column::DueOn,
+                breakdown_deadline::Column::SetBy,
+                breakdown_deadline::Column::SetAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    Change::new("breakdown_deadline", year, "set", actor)
+        .before(json!({ "dueOn": before }))
+        .after(json!({ "year": year, "dueOn": due_on }))
+        .record(&txn, clock)
+        .await?;
+    txn.commit().await?;
+    Ok(due_on)
+}
+
+/// The deadline of `year`'s breakdown plans, if the office set one.
+pub async fn deadline(db: &impl ConnectionTrait, year: i32) -> Result<Option<NaiveDate>, ServiceError> {
+    Ok(breakdown_deadline::Entity::find_by_id(year).one(db).await?.map(|d| d.due_on))
+}
+
+/// A holder that has not submitted its breakdown by the deadline.
+#[derive(Debug, Clone)]
+pub struct OverdueHolder {
+    pub unit_id: UnitId,
+    pub name: String,
+    pub quota: i64,
+}
+
+/// The holders of `year` that are overdue on `today`, in table order: asked for a breakdown,
+/// with no submitted or accepted version, the day after the deadline or later (none before
+/// it, or without a deadline). One query for all of them.
+pub async fn overdue(
+    db: &impl ConnectionTrait,
+    year: i32,
+    today: NaiveDate,
+) -> Result<Option<(NaiveDate, Vec<OverdueHolder>)>, ServiceError> {
+    let Some(due_on) = deadline(db, year).await? else { return Ok(None) };
+    if !rules::overdue(due_on, today) {
+        return Ok(None);
+    }
+    let handed_in = breakdown::Entity::find()
+        .select_only()
+        .column(breakdown::Column::UnitId)
+        .filter(breakdown::Column::Year.eq(year))
+        .filter(breakdown::Column::Status.is_in([BreakdownStatus::Submitted, BreakdownStatus::Accepted]))
+        .into_query();
+    let mut rows = plan_quota::Entity::find()
+        .inner_join(plan::Entity)
+        .filter(plan::Column::Year.eq(year))
+        .filter(asked_for_breakdown())
+        .filter(plan_quota::Column::UnitId.not_in_subquery(handed_in))
+        .find_also_related(unit::Entity)
+        .all(db)
+        .await?;
+    rows.retain(|(q, _)| rules::required(q.section, q.note.as_deref()));
+    rows.sort_by_key(|(q, _)| (Section::ALL.iter().position(|s| *s == q.section), q.seq));
+    let holders = rows
+        .into_iter()
+        .map(|(q, u)| OverdueHolder {
+            unit_id: q.unit_id,
+            name: u.map(|u| u.name).unwrap_or_default(),
+            quota: i64::from(q.quota),
+        })
+        .collect();
+    Ok(Some((due_on, holders)))
 }

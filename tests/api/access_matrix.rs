@@ -257,6 +257,20 @@ fn matrix() -> Vec<Row> {
             expect: [UNAUTH, Allowed, Allowed, Allowed],
         },
         Row {
+            field: "setBreakdownDeadline",
+            mutation: true,
+            document: "mutation { setBreakdownDeadline(year: 2020, date: \"2020-03-31\") { dueOn } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, FORBID, FORBID],
+        },
+        Row {
+            field: "breakdownDeadline",
+            mutation: false,
+            document: "{ breakdownDeadline(year: 2020) { dueOn } }",
+            variables: |_, _| json!({}),
+            expect: [UNAUTH, Allowed, Allowed, Allowed],
+        },
+        Row {
             field: "breakdownOverview",
             mutation: false,
             document: "{ breakdownOverview(year: 2020) { totalCount } }",

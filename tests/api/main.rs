@@ -6,6 +6,7 @@ mod accounts;
 mod attack;
 mod audit;
 mod backend;
+mod breakdown_deadline;
 mod breakdown_files;
 mod breakdowns;
 mod browser;

@@ -3,6 +3,7 @@ pub mod app_user;
 pub mod audit_log;
 pub mod auth_token;
 pub mod breakdown;
+pub mod breakdown_deadline;
 pub mod breakdown_row;
 pub mod city_population;
 pub mod clinical_use;

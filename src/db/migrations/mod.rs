@@ -20,6 +20,7 @@ mod m20261130_001301_holder_month_total;
 mod m20261130_001401_breakdowns;
 mod m20261201_001402_sub_units;
 mod m20261201_001403_population_clinical_use;
+mod m20261201_001406_breakdown_deadline;
 mod shared;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_001401_breakdowns::Migration),
             Box::new(m20261201_001402_sub_units::Migration),
             Box::new(m20261201_001403_population_clinical_use::Migration),
+            Box::new(m20261201_001406_breakdown_deadline::Migration),
         ]
     }
 }

@@ -17,18 +17,20 @@ use crate::db::entities::{
     app_user, audit_log, plan, plan_quota, term_calendar, unit, unit_contact, vehicle, visit,
 };
 use crate::domain::auth::Role;
+use crate::domain::breakdown as breakdown_rules;
 use crate::domain::ics::shanghai_to_utc;
 use crate::domain::ids::{UnitId, VehicleId, VisitId};
 use crate::domain::reminders::{self as rules, MessageKind, ReminderKind};
 use crate::domain::visit::VisitStatus;
 use crate::email::{
-    activity_digest, behind_schedule_digest, date_weekday_zh, term_reminder, visit_reminder, ActivityDigest,
-    ActivityRow, Digest, DigestRow, DonorAges, LiaisonAction, OfficeContact, TermReminder, VisitReminder,
+    activity_digest, behind_schedule_digest, breakdown_reminder, date_weekday_zh, term_reminder,
+    visit_reminder, ActivityDigest, ActivityRow, BreakdownReminder, Digest, DigestRow, DonorAges,
+    LiaisonAction, OfficeContact, TermReminder, VisitReminder,
 };
 use crate::services::audit::{Change, Performer};
 use crate::services::outbox::{self, NewMessage};
 use crate::services::visits::{self, BookingSettings};
-use crate::services::{fulfilment, ServiceError};
+use crate::services::{breakdowns, fulfilment, ServiceError};
 
 use super::rules::calendar_view;
 
@@ -56,6 +58,9 @@ pub async fn plan_reminders(
             ReminderKind::Activity => planned.extend(activity(db, ctx, today, &rule.offsets).await?),
         }
     }
+    // Not a rule of the office's: the office sets the year's deadline, and each overdue
+    // holder gets one reminder for it.
+    planned.extend(breakdown_reminders(db, ctx, today).await?);
     Ok(planned)
 }
 
@@ -352,8 +357,13 @@ async fn digest(
         .collect();
     // The largest gap first, then by name so the order is stable.
     rows.sort_by(|a, b| a.share_percent.total_cmp(&b.share_percent).then(a.name.cmp(&b.name)));
-    let email =
-        behind_schedule_digest(&Digest { as_of: today, year, margin_points: margin, rows }, &ctx.office);
+    let overdue_breakdowns = breakdowns::overdue(db, year, today)
+        .await?
+        .map(|(due, holders)| (due, holders.into_iter().map(|h| (h.name, h.quota)).collect()));
+    let email = behind_schedule_digest(
+        &Digest { as_of: today, year, margin_points: margin, rows, overdue_breakdowns },
+        &ctx.office,
+    );
     Ok(vec![NewMessage {
         dedup_key: rules::digest_key(today),
         kind: MessageKind::Digest,
@@ -362,6 +372,52 @@ async fn digest(
         email,
         visit: None,
     }])
+}
+
+/// Once the deadline of this year's breakdown plans has passed (the day after it, in
+/// Shanghai): one reminder to each holder asked for a breakdown that has no submitted or
+/// accepted version, if it has a contact. The key names the holder, the year and the
+/// deadline, so each gets it once (and once more if the office sets a later deadline).
+async fn breakdown_reminders(
+    db: &DatabaseConnection,
+    ctx: &ReminderContext,
+    today: NaiveDate,
+) -> Result<Vec<NewMessage>, ServiceError> {
+    let year = today.year();
+    let Some((due_on, holders)) = breakdowns::overdue(db, year, today).await? else {
+        return Ok(Vec::new());
+    };
+    if holders.is_empty() {
+        return Ok(Vec::new());
+    }
+    let contacts = contacts(db).await?;
+    let page_url = format!("{}/liaison", ctx.public_url.trim_end_matches('/'));
+    Ok(holders
+        .into_iter()
+        .filter_map(|h| {
+            let contact = contacts.get(&h.unit_id)?;
+            let email = breakdown_reminder(
+                &BreakdownReminder {
+                    unit_name: h.name,
+                    liaison_name: Some(contact.name.clone()),
+                    year,
+                    quota: h.quota,
+                    due_on,
+                    page_url: page_url.clone(),
+                },
+                &ctx.office,
+            );
+            Some(NewMessage {
+                dedup_key: breakdown_rules::reminder_key(h.unit_id, year, due_on),
+                // NOTICE, not a kind of its own: widening the outbox kind check is left for later.
+                kind: MessageKind::Notice,
+                recipient: contact.email.clone(),
+                recipient_name: Some(contact.name.clone()),
+                email,
+                visit: None,
+            })
+        })
+        .collect())
 }
 
 /// At most this many actions are listed in one activity digest; the rest are counted.

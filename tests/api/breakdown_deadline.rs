@@ -1,0 +1,173 @@
+//! The deadline of a year's breakdown plans (issue 14 item 1): the office sets it; from the
+//! day after, each holder asked for a breakdown without a submitted or accepted version gets
+//! one reminder through the outbox, and the office's weekly digest lists them.
+use bloodplan::db::entities::{audit_log, outbox};
+use bloodplan::domain::auth::Role;
+use bloodplan::domain::reminders::MessageKind;
+use bloodplan::services::outbox::{self as outbox_service, SendReport};
+use bloodplan::services::reminders;
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::json;
+
+use crate::helpers::{error_code, spawn_app_with, AppOptions, TestApp};
+use crate::smtp_server::TestSmtpServer;
+
+const SET_DEADLINE: &str =
+    "mutation($y: Int!, $d: Date!) { setBreakdownDeadline(year: $y, date: $d) { year dueOn } }";
+const DEADLINE: &str = "{ breakdownDeadline(year: 2020) { year dueOn } }";
+const SET_CONTACT: &str = "mutation($u: ID!, $n: String!, $e: String!) { updateUnitContact(unitId: $u, input: { name: $n, phone: \"13907151234\", email: $e }) { id } }";
+/// The weekly digest on Wednesdays: 2020-04-01 is one.
+const DIGEST_WED: &str =
+    "mutation { setReminderRule(kind: DIGEST, offsets: [3], enabled: true) { enabled } }";
+const OFFICE_MAIL: &str = "xianning-blood@example.org";
+
+fn at(text: &str) -> DateTime<Utc> {
+    text.parse::<DateTime<FixedOffset>>().unwrap().into()
+}
+
+/// One scheduler run and one worker run, as `bloodplan remind run-once` does them.
+async fn run_once(app: &TestApp) -> (u32, SendReport) {
+    let s = &app.state;
+    let queued = reminders::enqueue_due(&s.db, &app.clock, &s.reminders).await.expect("scheduler runs");
+    let mailer = s.mailer.as_ref().expect("SMTP configured");
+    let report =
+        outbox_service::run_once(&s.db, &app.clock, mailer, &s.outbox, "test").await.expect("worker runs");
+    (queued, report)
+}
+
+/// The holders the digest lists as overdue (name, quota), from its plain text.
+fn overdue_in_digest(text: &str) -> Vec<(String, i64)> {
+    let Some((_, rest)) = text.split_once("逾期尚未上报：") else { return Vec::new() };
+    let table = rest.split("\n--\n").next().unwrap_or_default();
+    table
+        .lines()
+        .map(str::split_whitespace)
+        .filter_map(|mut cells| Some((cells.next()?.to_owned(), cells.next()?.parse().ok()?)))
+        .collect()
+}
+
+#[tokio::test]
+async fn after_the_2020_deadline_each_overdue_holder_with_a_contact_is_reminded_once_and_the_digest_lists_all_28(
+) {
+    let smtp = TestSmtpServer::start();
+    let app = spawn_app_with(AppOptions { smtp_port: Some(smtp.port), ..AppOptions::default() }).await;
+    let office = app.user_token("office", Role::Office, None).await;
+    app.gql_ok_as(&office, DIGEST_WED, json!({})).await;
+    for (unit, name, email) in [
+        ("咸安", "刘主任", "xianan@example.gov.cn"),
+        ("嘉鱼", "陈主任", "jiayu@example.gov.cn"),
+        ("市公安局", "王科长", "police@example.gov.cn"),
+    ] {
+        let id = app.unit_id(unit).await;
+        app.gql_ok_as(&office, SET_CONTACT, json!({ "u": id, "n": name, "e": email })).await;
+    }
+    let set = app.gql_ok_as(&office, SET_DEADLINE, json!({ "y": 2020, "d": "2020-03-31" })).await;
+    assert_eq!(set["setBreakdownDeadline"], json!({ "year": 2020, "dueOn": "2020-03-31" }));
+    let read = app.gql_ok_as(&office, DEADLINE, json!({})).await;
+    assert_eq!(read["breakdownDeadline"], json!({ "year": 2020, "dueOn": "2020-03-31" }));
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::Entity.eq("breakdown_deadline"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1, "the office's write is audited");
+
+    // 咸安 (1,600) submits its breakdown before the deadline.
+    let xianan = app.unit_id("咸安").await;
+    let liaison = app.user_token("xianan", Role::Liaison, Some("咸安")).await;
+    app.gql_ok_as(
+        &liaison,
+        "mutation($u: ID!) { submitBreakdown(unitId: $u, year: 2020, rows: [{ name: \"咸安区教育局\", quota: 1600, kind: GOVERNMENT }]) { id } }",
+        json!({ "u": xianan }),
+    )
+    .await;
+
+    // On the deadline itself nobody is overdue: nothing is sent.
+    app.clock.set(at("2020-03-31T09:00:00+08:00"));
+    assert_eq!(run_once(&app).await, (0, SendReport::default()), "nothing before the day after the deadline");
+    assert!(smtp.messages().is_empty());
+
+    // The day after: 嘉鱼 and 市公安局 (含二级单位) are reminded; 咸安 submitted, the other 26
+    // overdue holders have no contact.
+    app.clock.set(at("2020-04-01T09:00:00+08:00"));
+    let (queued, report) = run_once(&app).await;
+    let sent: Vec<_> = smtp.messages().iter().map(|m| (m.to.join(","), m.subject.clone())).collect();
+    assert_eq!((queued, report.sent), (3, 3), "two reminders and the Wednesday digest: {sent:?}");
+    let (digests, reminders): (Vec<_>, Vec<_>) =
+        smtp.messages().iter().cloned().partition(|m| m.to == vec![OFFICE_MAIL.to_string()]);
+    let mut to: Vec<_> = reminders.iter().map(|m| m.to.join(",")).collect();
+    to.sort();
+    assert_eq!(to, ["jiayu@example.gov.cn", "police@example.gov.cn"]);
+    let jiayu = reminders.iter().find(|m| m.to == vec!["jiayu@example.gov.cn".to_string()]).unwrap();
+    assert_eq!(
+        jiayu.subject,
+        "【咸宁市献血办】嘉鱼：2020年献血分解计划已过上报截止日期（2020年3月31日），请尽快上报"
+    );
+    for body in [&jiayu.text, &jiayu.html] {
+        for needle in ["陈主任", "嘉鱼", "2020年", "1500", "2020年3月31日", "分解计划", "0715-8888888"]
+        {
+            assert!(body.contains(needle), "{needle} missing: {body}");
+        }
+    }
+    let kinds: Vec<(String, MessageKind)> = outbox::Entity::find()
+        .filter(outbox::Column::DedupKey.starts_with("breakdown:"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.dedup_key, m.kind))
+        .collect();
+    let jiayu_id = app.unit_id("嘉鱼").await;
+    assert!(
+        kinds.iter().any(|(key, _)| *key == format!("breakdown:{jiayu_id}:2020:2020-03-31")),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.len(), 2);
+    assert!(kinds.iter().all(|(_, kind)| *kind == MessageKind::Notice), "{kinds:?}");
+
+    assert_eq!(digests.len(), 1);
+    let digest = &digests[0];
+    assert!(digest.subject.ends_with("；28个单位逾期未上报分解计划"), "{}", digest.subject);
+    assert!(digest.text.contains("2020年分解计划的上报截止日期为2020年3月31日，以下 28 个单位逾期尚未上报"));
+    let overdue = overdue_in_digest(&digest.text);
+    assert_eq!(overdue.len(), 28, "the six counties but 咸安, and the 23 rows 含二级单位: {overdue:?}");
+    assert_eq!(overdue[..2], [("嘉鱼".to_string(), 1500), ("赤壁".to_string(), 2500)]);
+    assert!(overdue.contains(&("市公安局".to_string(), 100)));
+    assert!(!overdue.iter().any(|(name, _)| name == "咸安"), "咸安 submitted: {overdue:?}");
+    assert!(digest.html.contains("逾期尚未上报") && digest.html.contains("市公安局"));
+
+    // Again later the same day and the next day: nothing new.
+    app.clock.set(at("2020-04-01T15:00:00+08:00"));
+    assert_eq!(run_once(&app).await, (0, SendReport::default()));
+    app.clock.set(at("2020-04-02T09:00:00+08:00"));
+    assert_eq!(run_once(&app).await, (0, SendReport::default()), "Thursday: no digest, no second reminder");
+    assert_eq!(smtp.messages().len(), 3);
+}
+
+#[tokio::test]
+async fn only_the_office_sets_the_deadline_and_only_a_day_of_the_year() {
+    let app = spawn_app_with(AppOptions::default()).await;
+    let office = app.user_token("office", Role::Office, None).await;
+    let liaison = app.user_token("xianan", Role::Liaison, Some("咸安")).await;
+
+    let answer = app.gql_as(&liaison, SET_DEADLINE, json!({ "y": 2020, "d": "2020-03-31" })).await;
+    assert_eq!(error_code(&answer), Some("FORBIDDEN"), "{answer:#}");
+    let read = app.gql_ok_as(&liaison, DEADLINE, json!({})).await;
+    assert_eq!(read["breakdownDeadline"], json!(null), "the liaison reads it; none is set");
+
+    app.gql_ok_as(&office, SET_DEADLINE, json!({ "y": 2020, "d": "2020-03-31" })).await;
+    let before = app.snapshot().await;
+    let answer = app.gql_as(&office, SET_DEADLINE, json!({ "y": 2020, "d": "2021-01-15" })).await;
+    assert_eq!(error_code(&answer), Some("BREAKDOWN_DEADLINE_INVALID"), "{answer:#}");
+    let message = answer["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("2020 年分解计划的截止日期须在 2020 年内"), "{message}");
+    assert!(message.contains('，'), "full-width punctuation: {message}");
+    assert_eq!(app.snapshot().await, before, "a refused write changes nothing");
+    let read = app.gql_ok_as(&liaison, DEADLINE, json!({})).await;
+    assert_eq!(read["breakdownDeadline"]["dueOn"], "2020-03-31");
+
+    // Moved later: a new deadline, audited again.
+    let moved = app.gql_ok_as(&office, SET_DEADLINE, json!({ "y": 2020, "d": "2020-04-30" })).await;
+    assert_eq!(moved["setBreakdownDeadline"]["dueOn"], "2020-04-30");
+}
