@@ -3,7 +3,7 @@
 //! its proposal. Nothing is written; `publishSchedule` turns a proposal into visits.
 //!
 //! Public API (kept stable for the web page and `schedule_publish`):
-//! ```ignore
+//! ```text
 //! pub async fn propose(
 //!     db: &DatabaseConnection,
 //!     clock: &Clock,
