@@ -6,8 +6,9 @@
 #   bench/run.sh                           # SQLite and PostgreSQL, city scale (2020 plan)
 #   BACKENDS=postgres NATIONAL=1 bench/run.sh   # also the national scale (45,000 holders)
 #
-# Needs: wrk (apt-get install wrk), python3, curl, psql and pgbench, a PostgreSQL on
-# 127.0.0.1:5432 where user postgres may create databases without a password (trust).
+# Needs: wrk (apt-get install wrk), python3 with aiosmtpd (pip install aiosmtpd), curl, psql
+# and pgbench, perf for PERF=1, a PostgreSQL on 127.0.0.1:5432 where user postgres may create
+# databases without a password (trust).
 #
 # Settings (environment):
 #   BIN        the binary [${CARGO_TARGET_DIR:-target}/release/bloodplan]
@@ -16,10 +17,14 @@
 #   CONNS      connections of the read scenarios and the contested booking [32]
 #   VEHICLES   vehicles created for the bookings [120]
 #   NATIONAL   1: after the city runs, the national scale on PostgreSQL (gen 300 × 150,
-#              import, and `import-activity` when this binary has it)
+#              import; when this binary has `import-activity`, also `gen --activity` and
+#              `import-activity` — written before that command landed, so untested)
 #   PERF       1: profile the whole machine with `perf record -a` during every wrk run
-#              (OUT/*.perf.txt: CPU by process, then by process, library and symbol); the
+#              (OUT/*.perf.txt: samples by process, then serve's and PostgreSQL's symbols); the
 #              profiler takes CPU too, so figures of a PERF run are not the benchmark's
+#   ANALYZE    0: no ANALYZE before the PostgreSQL reads (1, the default, runs it after the
+#              bookings and after the national import: this server has autovacuum off)
+#   KEEP       1: keep the PostgreSQL databases (for EXPLAIN ANALYZE afterwards; drop them by hand)
 #   PG         the PostgreSQL server [postgres://postgres@127.0.0.1:5432]
 #   OUT        where raw outputs go [bench/results/<UTC time>]
 #
@@ -32,19 +37,23 @@
 #     half-day session (no two requests of the whole run share one), then the same at 1, 16
 #     and 128 connections all racing for one session (one wins, the rest must be SLOT_TAKEN);
 #     afterwards the live visits are counted: every distinct booking that was answered ok is
-#     there, and each contested session holds exactly one visit;
+#     there (plus at most the requests in flight when wrk stopped), and each contested
+#     session holds exactly one visit;
 #   - the read queries at CONNS connections (on the data the bookings left: booked donors in
-#     the kept totals): { __typename }, every holder's name and quota (plan.units), README's
+#     the kept totals; the first two anonymous, the plan being public, the others with the
+#     office's token): { __typename }, every holder's name and quota (plan.units), README's
 #     fulfilment query, section totals (fulfilment.bySection), a page of 50 holders'
 #     fulfilment, every holder's fulfilment (157 rows);
 #   - on PostgreSQL, the SQL each read query runs, run directly by pgbench (-c CONNS, same
 #     duration, bench/sql/*.sql), for the API/SQL ratio;
-#   - serve's peak RSS (VmHWM of /proc/PID/status) after all of that;
+#   - serve's own CPU time per request of each run (utime + stime of /proc/PID/stat), and its
+#     peak RSS (VmHWM of /proc/PID/status) after all of that;
 #   - reminders: 2 days × 2 sessions × VEHICLES visits booked and confirmed (each confirm
 #     queues a NOTICE), serve stopped, then `bloodplan remind run-once` without SMTP (queues
-#     the VISIT reminders due, timed) and again with SMTP_URL to a Python smtpd sink on
-#     loopback (sends everything queued, timed; the sink's count is checked).
-# The uptime (load average) before every run is in the raw output: the machine may be shared.
+#     the VISIT reminders due, timed) and again with SMTP_URL to bench/smtp_sink.py, an
+#     aiosmtpd sink on loopback (sends everything queued, timed; the sink's count is checked).
+# The uptime (load average) before every run is in the raw output, the 1-minute load at its end
+# in the tables: the machine may be shared.
 # Everything started is stopped, and every database and temp dir removed, on exit.
 # Output: raw wrk/pgbench outputs under OUT, and Markdown tables on standard output (and in
 # OUT/summary.md).
@@ -59,6 +68,8 @@ CONNS=${CONNS:-32}
 VEHICLES=${VEHICLES:-120}
 NATIONAL=${NATIONAL:-0}
 PERF=${PERF:-0}
+KEEP=${KEEP:-0}
+ANALYZE=${ANALYZE:-1}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 OUT=${OUT:-$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ)}
 NOW=2020-02-01T09:00:00+08:00
@@ -69,6 +80,7 @@ PASSWORD=bench-office-password
 export BENCH_DIR
 
 [[ -x $BIN ]] || { echo "no binary at $BIN: cargo build --release first" >&2; exit 1; }
+python3 -c "import aiosmtpd" 2>/dev/null || { echo "aiosmtpd is missing: pip install aiosmtpd" >&2; exit 1; }
 for tool in wrk python3 curl psql pgbench; do
   command -v "$tool" >/dev/null || { echo "$tool is missing" >&2; exit 1; }
 done
@@ -84,6 +96,7 @@ cleanup() {
   [[ -n $SERVE_PID ]] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null || true
   [[ -n $SMTP_PID ]] && kill "$SMTP_PID" 2>/dev/null && wait "$SMTP_PID" 2>/dev/null || true
   for db in "${DATABASES[@]}"; do
+    [[ $KEEP == 1 ]] && { echo "kept database $db" >&2; continue; }
     psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   done
   rm -rf "$WORK"
@@ -96,6 +109,8 @@ say() { printf '%s\n' "$*" | tee -a "$SUMMARY"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 seconds() { date +%s.%N; }
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
+# serve_cpu: serve's CPU time so far (utime + stime), in milliseconds.
+serve_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.0f", ($12 + $13) * 1000 / hz }' "/proc/$SERVE_PID/stat"; }
 
 # serve_start DATABASE_URL: starts serve, waits for /health, sets SERVE_PID, URL, BASE.
 serve_start() {
@@ -134,7 +149,8 @@ wrk_run() {
   file=$OUT/$BACKEND-$(echo "$name" | tr -c 'A-Za-z0-9' '_' | sed 's/__*/_/g')c$conns.wrk.txt
   { echo "# uptime before: $(load_avg)"; echo "# wrk -t$threads -c$conns -d$DURATION --latency -s $script"; } >"$file"
   log "$BACKEND: $name, $conns connections (load $(load_avg))"
-  local perf_pid=
+  local perf_pid= cpu0
+  cpu0=$(serve_cpu)
   if [[ $PERF == 1 ]]; then
     # The whole machine (wrk, serve, PostgreSQL, other builds), 499 samples/s a CPU.
     perf record -a -F 499 -o "${file%.wrk.txt}.perf.data" -- sleep "${DURATION%s}" >/dev/null 2>&1 &
@@ -144,7 +160,7 @@ wrk_run() {
     wrk -t"$threads" -c"$conns" -d"$DURATION" --timeout 30s --latency -s "$script" "$URL" >>"$file" 2>&1
   if [[ -n $perf_pid ]]; then
     wait "$perf_pid" || true
-    { perf report -i "${file%.wrk.txt}.perf.data" --stdio --sort comm 2>/dev/null | grep -v '^#' | grep -v '^$' | head -12 || true
+    { perf report -i "${file%.wrk.txt}.perf.data" --stdio --sort pid 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15 || true
       echo
       echo "serve (pid $SERVE_PID) alone, by library and symbol:"
       perf report -i "${file%.wrk.txt}.perf.data" --stdio --pid "$SERVE_PID" --sort dso,sym 2>/dev/null | grep -v '^#' | grep -v '^$' | head -40
@@ -154,7 +170,10 @@ wrk_run() {
     } >"${file%.wrk.txt}.perf.txt" || true
     rm -f "${file%.wrk.txt}.perf.data"
   fi
-  local rps p50 p99 outcomes socket
+  local rps p50 p99 outcomes socket cpu_ms requests
+  requests=$(awk '/requests in/ { print $1; exit }' "$file")
+  # serve's own CPU time (user + system, all threads) over the run, per request answered.
+  cpu_ms=$(awk -v a="$cpu0" -v b="$(serve_cpu)" -v n="$requests" 'BEGIN { printf "%.2f", (n > 0 ? (b - a) / n : 0) }')
   rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$file")
   p50=$(to_ms "$(awk '$1 == "50%" { print $2; exit }' "$file")")
   p99=$(to_ms "$(awk '$1 == "99%" { print $2; exit }' "$file")")
@@ -164,7 +183,7 @@ wrk_run() {
   LAST_ERRORS=$(sed -E 's/.*errors=([0-9]+).*/\1/' <<<"$outcomes")
   LAST_EXPECTED=$(sed -E 's/.*expected=([0-9]+).*/\1/' <<<"$outcomes")
   LAST_RPS=$rps
-  ROWS+=("| $name | $conns | $rps | $p50 | $p99 | $LAST_OK | $LAST_EXPECTED | $LAST_ERRORS${socket:+ ($socket)} | $(load_avg | cut -d' ' -f1) |")
+  ROWS+=("| $name | $conns | $rps | $p50 | $p99 | $LAST_OK | $LAST_EXPECTED | $LAST_ERRORS${socket:+ ($socket)} | $cpu_ms | $(load_avg | cut -d' ' -f1) |")
 }
 
 # pgbench_run NAME SQLFILE DATABASE: the SQL alone; sets LAST_TPS.
@@ -240,6 +259,10 @@ city() {
   [[ $live_contested == "$(printf '%s\n' "$v1:AFTERNOON" "$v1:MORNING" "$v2:MORNING" | sort | tr '\n' ' ' | sed 's/ $//')" ]] ||
     { echo "contested sessions: visits $live_contested, expected one in each" >&2; exit 1; }
 
+  # This PostgreSQL runs with autovacuum off (see BENCHMARKS.md): without statistics the
+  # planner takes every table for empty and nests loops. A default server would have
+  # analyzed these tables by itself by now; ANALYZE=0 measures without.
+  if [[ $BACKEND == postgres && $ANALYZE == 1 ]]; then psql "$PG/$db" -qc ANALYZE; fi
   body '{ __typename }' typename >/dev/null
   body '{ plan(year: 2020) { units(first: 500) { nodes { name quota } } } }' names >/dev/null
   body '{ fulfilment(year: 2020, asOf: "2020-06-30") { quota collectedDonations collectedVolumeMl donationTarget volumeTargetMl bySection { kind quota printedTotal difference collectedDonations collectedVolumeMl behindCount } units(first: 20, behindSchedule: true, orderBy: SHARE_ASC) { totalCount nodes { name quota collectedDonations remaining } } monthly { month donations volumeMl } } }' contract >/dev/null
@@ -252,7 +275,10 @@ city() {
     "page:fulfilment.units, a page of 50" "all:fulfilment.units, every holder (157)"; do
     name=${pair%%:*}
     file=$WORK/$name.json
-    wrk_run "${pair#*:}" "$CONNS" "$BENCH_DIR/wrk/post.lua" BENCH_BODY_FILE="$file"
+    # The plan is public: its reads go without a token, as anonymous readers send them.
+    local auth=()
+    [[ $name == typename || $name == names ]] && auth=(BENCH_TOKEN=)
+    wrk_run "${pair#*:}" "$CONNS" "$BENCH_DIR/wrk/post.lua" BENCH_BODY_FILE="$file" "${auth[@]}"
     local api=$LAST_RPS
     sql=$BENCH_DIR/sql/$name.sql
     if [[ $BACKEND == postgres && -f $sql ]]; then
@@ -291,9 +317,9 @@ city() {
   queue_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
   local smtp_port
   smtp_port=$(free_port)
-  python3 -u -W ignore -m smtpd -n -c DebuggingServer "127.0.0.1:$smtp_port" >"$WORK/smtp.out" 2>&1 &
+  python3 -u "$BENCH_DIR/smtp_sink.py" 127.0.0.1 "$smtp_port" "$WORK/smtp.count" >"$WORK/smtp.out" 2>&1 &
   SMTP_PID=$!
-  sleep 1
+  sleep 2
   echo "# uptime before: $(load_avg)" >>"$OUT/$BACKEND-remind.txt"
   t0=$(seconds)
   (cd "$WORK" && env "${remind_env[@]}" SMTP_URL="smtp://127.0.0.1:$smtp_port" MAIL_FROM='市献血办 <bench@example.org>' \
@@ -303,7 +329,7 @@ city() {
   sent=$(grep -o '已发送 [0-9]*' "$OUT/$BACKEND-remind.txt" | tail -1 | grep -o '[0-9]*$')
   send_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
   sleep 1
-  received=$(grep -c -- '---------- MESSAGE FOLLOWS ----------' "$WORK/smtp.out" || true)
+  received=$(cat "$WORK/smtp.count")
   kill "$SMTP_PID"
   wait "$SMTP_PID" 2>/dev/null || true
   SMTP_PID=
@@ -311,8 +337,8 @@ city() {
   say ""
   say "### $BACKEND, city scale (2020 plan, 157 holders), $DURATION a run"
   say ""
-  say "| scenario | connections | req/s | p50 ms | p99 ms | ok | SLOT_TAKEN | errors | load (1 min) | SQL alone tps | API/SQL |"
-  say "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  say "| scenario | connections | req/s | p50 ms | p99 ms | ok | SLOT_TAKEN | errors | serve CPU ms/req | load (1 min, at the end) | SQL alone tps | API/SQL |"
+  say "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   for row in "${ROWS[@]}"; do say "$row"; done
   say ""
   say "- serve's peak RSS (VmHWM) after the runs above: $rss"
@@ -340,6 +366,7 @@ national() {
   t1=$(seconds)
   local import_s
   import_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  [[ $ANALYZE == 1 ]] && psql "$PG/$db" -qc ANALYZE
   local activity="none (this binary has no import-activity)"
   if [[ $("$BIN" --help) == *import-activity* ]]; then
     "$BIN" gen --cities 300 --units-per-city 150 --year 2021 --seed 1 --activity --out "$WORK/natl-act" >>"$OUT/national-gen.txt" 2>&1
@@ -348,6 +375,7 @@ national() {
     t1=$(seconds)
     activity="loaded by import-activity in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
   fi
+  [[ $ANALYZE == 1 ]] && psql "$PG/$db" -qc ANALYZE
   serve_start "$url"
   echo "$PASSWORD" | DATABASE_URL=$url BLOODPLAN_NOW=$NOW BLOODPLAN_SEEDS="$REPO/seeds" "$BIN" user add --username office --role office --password-stdin >/dev/null
   TOKEN=$(python3 "$BENCH_DIR/gql.py" "$URL" login office "$PASSWORD")
@@ -382,8 +410,8 @@ national() {
   say "- activity of the year: $activity"
   for a in "${alone[@]}"; do say "- $a"; done
   say ""
-  say "| scenario | connections | req/s | p50 ms | p99 ms | ok | SLOT_TAKEN | errors | load (1 min) |"
-  say "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  say "| scenario | connections | req/s | p50 ms | p99 ms | ok | SLOT_TAKEN | errors | serve CPU ms/req | load (1 min, at the end) |"
+  say "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   for row in "${ROWS[@]}"; do say "$row"; done
   say ""
   say "- serve's peak RSS (VmHWM): $rss"
