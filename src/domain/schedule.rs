@@ -870,7 +870,7 @@ pub fn propose(input: &Input) -> Result<Proposal, ScheduleError> {
         }
     }
 
-    Ok(report(solver, &working, &excluded_units, need))
+    Ok(report(solver, working, &excluded_units, need))
 }
 
 /// Places one pin, or says which rule it breaks. Returns its day and donations.
