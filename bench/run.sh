@@ -17,8 +17,8 @@
 #   CONNS      connections of the read scenarios and the contested booking [32]
 #   VEHICLES   vehicles created for the bookings [120]
 #   NATIONAL   1: after the city runs, the national scale on PostgreSQL (gen 300 × 150,
-#              import; when this binary has `import-activity`, also `gen --activity` and
-#              `import-activity` — written before that command landed, so untested)
+#              import; when this binary has `import-activity`, `gen --activity` and
+#              `import-activity` load a year of visits and collections too)
 #   PERF       1: profile the whole machine with `perf record -a` during every wrk run
 #              (OUT/*.perf.txt: samples by process, then serve's and PostgreSQL's symbols); the
 #              profiler takes CPU too, so figures of a PERF run are not the benchmark's
@@ -357,7 +357,10 @@ national() {
   psql "$PG/postgres" -qc "CREATE DATABASE $db" >/dev/null
   url=$PG/$db
   log "national: gen"
-  "$BIN" gen --cities 300 --units-per-city 150 --year 2021 --seed 1 --out "$WORK/natl" >"$OUT/national-gen.txt" 2>&1
+  local with_activity=0
+  [[ $("$BIN" --help) == *import-activity* ]] && with_activity=1
+  "$BIN" gen --cities 300 --units-per-city 150 --year 2021 --seed 1 --out "$WORK/natl" \
+    $( ((with_activity)) && echo --activity) >"$OUT/national-gen.txt" 2>&1
   serve_start "$url"
   serve_stop
   echo "# uptime before: $(load_avg)" >"$OUT/national-import.txt"
@@ -368,12 +371,14 @@ national() {
   import_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
   [[ $ANALYZE == 1 ]] && psql "$PG/$db" -qc ANALYZE
   local activity="none (this binary has no import-activity)"
-  if [[ $("$BIN" --help) == *import-activity* ]]; then
-    "$BIN" gen --cities 300 --units-per-city 150 --year 2021 --seed 1 --activity --out "$WORK/natl-act" >>"$OUT/national-gen.txt" 2>&1
+  if ((with_activity)); then
+    log "national: import-activity"
     t0=$(seconds)
-    (cd "$WORK" && DATABASE_URL=$url BLOODPLAN_NOW=$NOW "$BIN" import-activity "$WORK/natl-act") >>"$OUT/national-import.txt" 2>&1
+    (cd "$WORK" && DATABASE_URL=$url BLOODPLAN_NOW=$NOW "$BIN" import-activity "$WORK/natl") >>"$OUT/national-import.txt" 2>&1
     t1=$(seconds)
-    activity="loaded by import-activity in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+    activity="loaded by import-activity in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s: $(psql "$PG/$db" -Atc \
+      "SELECT count(*) FROM visit WHERE date >= '2021-01-01'") visits, $(psql "$PG/$db" -Atc \
+      "SELECT count(*) FROM collection WHERE date >= '2021-01-01'") collection records"
   fi
   [[ $ANALYZE == 1 ]] && psql "$PG/$db" -qc ANALYZE
   serve_start "$url"
