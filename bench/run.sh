@@ -12,7 +12,8 @@
 #
 # Settings (environment):
 #   BIN        the binary [${CARGO_TARGET_DIR:-target}/release/bloodplan]
-#   BACKENDS   "sqlite postgres" (default), or one of them
+#   IMPORT_BIN the binary that generates and imports the national data [BIN]
+#   BACKENDS   "sqlite postgres" (default), one of them, or "" (with NATIONAL=1)
 #   DURATION   each wrk/pgbench run [10s]
 #   CONNS      connections of the read scenarios and the contested booking [32]
 #   VEHICLES   vehicles created for the bookings [120]
@@ -62,6 +63,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR=$REPO/bench
 BIN=${BIN:-${CARGO_TARGET_DIR:-$REPO/target}/release/bloodplan}
+IMPORT_BIN=${IMPORT_BIN:-$BIN}
 BACKENDS=${BACKENDS:-sqlite postgres}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-32}
@@ -358,14 +360,14 @@ national() {
   url=$PG/$db
   log "national: gen"
   local with_activity=0
-  [[ $("$BIN" --help) == *import-activity* ]] && with_activity=1
-  "$BIN" gen --cities 300 --units-per-city 150 --year 2021 --seed 1 --out "$WORK/natl" \
+  [[ $("$IMPORT_BIN" --help) == *import-activity* ]] && with_activity=1
+  "$IMPORT_BIN" gen --cities 300 --units-per-city 150 --year 2021 --seed 1 --out "$WORK/natl" \
     $( ((with_activity)) && echo --activity) >"$OUT/national-gen.txt" 2>&1
   serve_start "$url"
   serve_stop
   echo "# uptime before: $(load_avg)" >"$OUT/national-import.txt"
   t0=$(seconds)
-  (cd "$WORK" && DATABASE_URL=$url BLOODPLAN_NOW=$NOW "$BIN" import "$WORK/natl") >>"$OUT/national-import.txt" 2>&1
+  (cd "$WORK" && DATABASE_URL=$url BLOODPLAN_NOW=$NOW "$IMPORT_BIN" import "$WORK/natl") >>"$OUT/national-import.txt" 2>&1
   t1=$(seconds)
   local import_s
   import_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
@@ -374,7 +376,7 @@ national() {
   if ((with_activity)); then
     log "national: import-activity"
     t0=$(seconds)
-    (cd "$WORK" && DATABASE_URL=$url BLOODPLAN_NOW=$NOW "$BIN" import-activity "$WORK/natl") >>"$OUT/national-import.txt" 2>&1
+    (cd "$WORK" && DATABASE_URL=$url BLOODPLAN_NOW=$NOW "$IMPORT_BIN" import-activity "$WORK/natl") >>"$OUT/national-import.txt" 2>&1
     t1=$(seconds)
     activity="loaded by import-activity in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s: $(psql "$PG/$db" -Atc \
       "SELECT count(*) FROM visit WHERE date >= '2021-01-01'") visits, $(psql "$PG/$db" -Atc \
