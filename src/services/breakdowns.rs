@@ -309,25 +309,7 @@ async fn decide(
         ));
     }
     if to == BreakdownStatus::Accepted {
-        breakdown::Entity::update_many()
-            .col_expr(breakdown::Column::Status, Expr::value(BreakdownStatus::Superseded))
-            .filter(breakdown::Column::UnitId.eq(found.unit_id))
-            .filter(breakdown::Column::Year.eq(found.year))
-            .filter(breakdown::Column::Status.eq(BreakdownStatus::Accepted))
-            .filter(breakdown::Column::Id.ne(id))
-            .exec(&txn)
-            .await?;
-        // Its names become the holder's sub-units of the year; names kept from the version
-        // accepted before keep their identity, and with it their visits and records.
-        let names: Vec<String> = breakdown_row::Entity::find()
-            .filter(breakdown_row::Column::BreakdownId.eq(id))
-            .order_by_asc(breakdown_row::Column::Seq)
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|r| r.name)
-            .collect();
-        super::sub_units::register_accepted(&txn, found.unit_id, found.year, &names).await?;
+        mark_accepted(&txn, found.unit_id, found.year, id).await?;
     }
     let action = if to == BreakdownStatus::Accepted { "accept" } else { "return" };
     Change::new("breakdown", id, action, actor)
@@ -341,6 +323,35 @@ async fn decide(
         .ok_or_else(|| ServiceError::Internal("a decided breakdown vanished".into()))?;
     txn.commit().await?;
     Ok(view)
+}
+
+/// What follows when version `id` of `unit_id`'s breakdown for `year` is accepted, however
+/// it came to be (the office's decision, or a plan import): the version accepted before it is
+/// superseded, and its names become the holder's sub-units of the year — names kept from the
+/// version accepted before keep their identity, and with it their visits and records.
+async fn mark_accepted(
+    txn: &DatabaseTransaction,
+    unit_id: UnitId,
+    year: i32,
+    id: i32,
+) -> Result<(), ServiceError> {
+    breakdown::Entity::update_many()
+        .col_expr(breakdown::Column::Status, Expr::value(BreakdownStatus::Superseded))
+        .filter(breakdown::Column::UnitId.eq(unit_id))
+        .filter(breakdown::Column::Year.eq(year))
+        .filter(breakdown::Column::Status.eq(BreakdownStatus::Accepted))
+        .filter(breakdown::Column::Id.ne(id))
+        .exec(txn)
+        .await?;
+    let names: Vec<String> = breakdown_row::Entity::find()
+        .select_only()
+        .column(breakdown_row::Column::Name)
+        .filter(breakdown_row::Column::BreakdownId.eq(id))
+        .order_by_asc(breakdown_row::Column::Seq)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    super::sub_units::register_accepted(txn, unit_id, year, &names).await
 }
 
 /// The versions of a holder's breakdown for `year`, newest first (at most [`MAX_VERSIONS`]):
@@ -479,8 +490,10 @@ pub(crate) enum Imported {
 
 /// A breakdown a plan folder carries (`bloodplan plan copy` writes last year's accepted
 /// ones), written by the import of the plan as the holder's accepted version 1 of `year`:
-/// the office imports it, so the office accepts it. A holder that already has a version for
-/// the year keeps it; the holder submits a new version to change the imported one.
+/// the office imports it, so the office accepts it — with what accepting brings
+/// ([`mark_accepted`]: its names become the holder's sub-units of `year`). A holder that
+/// already has a version for the year keeps it; the holder submits a new version to change
+/// the imported one.
 pub(crate) async fn import_accepted(
     txn: &DatabaseTransaction,
     now: DateTime<Utc>,
@@ -524,10 +537,12 @@ pub(crate) async fn import_accepted(
     .exec(txn)
     .await?
     .last_insert_id;
-    insert_rows(txn, id, rows).await.map_err(|e| match e {
+    let as_db_err = |e: ServiceError| match e {
         ServiceError::Database(e) => e,
         other => sea_orm::DbErr::Custom(other.to_string()),
-    })?;
+    };
+    insert_rows(txn, id, rows).await.map_err(as_db_err)?;
+    mark_accepted(txn, unit_id, year, id).await.map_err(as_db_err)?;
     Ok(Imported::Added(id))
 }
 

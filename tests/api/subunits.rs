@@ -326,3 +326,37 @@ async fn a_newer_accepted_version_keeps_sub_units_by_name_and_shows_a_dropped_on
     assert_eq!(moved["rescheduleVisit"]["subUnitId"], fushan);
     assert_equal_to_a_recount(&w.app).await;
 }
+
+#[tokio::test]
+async fn the_migration_gives_a_breakdown_imported_before_the_fix_its_sub_units_once() {
+    use bloodplan::db::migrations::Migrator;
+    use sea_orm::{ConnectionTrait, Statement};
+    use sea_orm_migration::{MigratorTrait, SchemaManager};
+    let w = world().await;
+    accept(&w, xianan_rows(1650)).await;
+    assert_eq!(w.app.count("sub_unit").await, 12);
+    // As a plan import used to leave an accepted breakdown: no sub-units.
+    let backend = w.app.db.get_database_backend();
+    w.app.db.execute_raw(Statement::from_string(backend, "DELETE FROM sub_unit")).await.unwrap();
+    assert!(county(&figures(&w, &w.office, "2020-02-01").await, "咸安")["subUnits"] == json!([]));
+
+    let migration = Migrator::migrations()
+        .into_iter()
+        .find(|m| m.name() == "m20261202_001410_imported_sub_units")
+        .expect("the migration is registered");
+    let manager = SchemaManager::new(&w.app.db);
+    migration.up(&manager).await.unwrap();
+    let f = figures(&w, &w.office, "2020-02-01").await;
+    let names: Vec<&str> = county(&f, "咸安")["subUnits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    let accepted = xianan_rows(1650);
+    let expected: Vec<&str> =
+        accepted.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, expected);
+    migration.up(&manager).await.unwrap();
+    assert_eq!(w.app.count("sub_unit").await, 12, "a name with an identity keeps it");
+}
