@@ -73,7 +73,18 @@ pub enum Command {
         seed: u64,
         #[arg(long)]
         out: PathBuf,
+        /// Also write a year of activity (vehicles.csv, activity.csv) that `bloodplan
+        /// import-activity DIR` loads.
+        #[arg(long)]
+        activity: bool,
+        /// With --activity: visits up to this day are done and collected, later ones booked
+        /// [default: the year's last day]
+        #[arg(long, requires = "activity")]
+        as_of: Option<chrono::NaiveDate>,
     },
+    /// Load the year of activity that `gen --activity` wrote into DIR (benchmarks and demos
+    /// only): its plan must be imported, and the year must have no visit or record yet.
+    ImportActivity { dir: PathBuf },
     /// Rebuild a year's kept totals (per holder and month: collected donations and volume,
     /// booked donors) from the collection records and visits, in one transaction, and print
     /// every figure that differed.

@@ -7,6 +7,7 @@ mod export;
 mod export_schema;
 mod gen;
 mod import;
+mod import_activity;
 mod plan;
 mod recount;
 mod remind;
@@ -27,9 +28,11 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Remind { command } => remind::run(command).await,
         Command::Recount { year } => recount::run(year).await,
         Command::ExportSchema { out } => export_schema::run(&out),
-        Command::Gen { cities, units_per_city, year, seed, out } => {
-            gen::run(cities, units_per_city, year, seed, &out)
+        Command::Gen { cities, units_per_city, year, seed, out, activity, as_of } => {
+            let activity = activity.then_some(as_of);
+            gen::run(gen::Args { cities, units_per_city, year, seed, out, activity })
         }
+        Command::ImportActivity { dir } => import_activity::run(&dir).await,
     }
 }
 

@@ -1,4 +1,5 @@
 //! Plain rules of the domain: no database, no GraphQL.
+pub mod activity_table;
 pub mod auth;
 pub mod booking;
 pub mod booking_limit;

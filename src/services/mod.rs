@@ -2,6 +2,7 @@
 use sea_orm::DbErr;
 
 pub mod accounts;
+pub mod activity_import;
 pub mod audit;
 pub mod booking_limit;
 pub mod breakdowns;

@@ -3,6 +3,7 @@ mod helpers;
 
 mod access_matrix;
 mod accounts;
+mod activity_import;
 mod attack;
 mod audit;
 mod backend;
