@@ -121,7 +121,7 @@ pub fn check_booking(
         if let Some(name) = calendar.holiday_name(date) {
             return Err(BookingRejection::Holiday { date, name: name.to_owned() });
         }
-        if !is_bookable_day(date, calendar, req.weekends_allowed) {
+        if !calendar.is_visit_day(date, req.weekends_allowed) {
             return Err(BookingRejection::NotAWorkingDay { date });
         }
     }
@@ -210,7 +210,7 @@ pub fn free_sessions(
 ) -> Vec<(VehicleId, NaiveDate, Session)> {
     let mut free = Vec::new();
     let bookable = |d: &NaiveDate| {
-        *d >= earliest && calendar.covers_year(d.year()) && is_bookable_day(*d, calendar, weekends_allowed)
+        *d >= earliest && calendar.covers_year(d.year()) && calendar.is_visit_day(*d, weekends_allowed)
     };
     for date in dates.filter(bookable) {
         for (vehicle, blackouts) in vehicles {
@@ -227,15 +227,6 @@ pub fn free_sessions(
     free.sort_unstable_by_key(|&(vehicle, date, session)| (date, vehicle, session));
     free.dedup();
     free
-}
-
-/// A working day, or — for a holder that accepts weekend visits — a weekend day that is no
-/// holiday.
-fn is_bookable_day(date: NaiveDate, calendar: &WorkCalendar, weekends_allowed: bool) -> bool {
-    calendar.is_working_day(date)
-        || (weekends_allowed
-            && matches!(date.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun)
-            && calendar.holiday_name(date).is_none())
 }
 
 /// The first day a booking made on `today` may name without the office's override.

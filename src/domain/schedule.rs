@@ -32,7 +32,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate};
 
 use super::ids::{UnitId, VehicleId};
 use super::visit::{HalfDay, Session};
@@ -69,10 +69,6 @@ impl BookingRate {
         let milli = bookings.checked_mul(1_000)? / donations;
         let milli = milli.clamp(i64::from(Self::MIN_MILLI), i64::from(Self::MAX_MILLI));
         Some(BookingRate(u32::try_from(milli).ok()?))
-    }
-
-    pub fn as_f64(self) -> f64 {
-        f64::from(self.0) / 1_000.0
     }
 
     /// Bookings to plan for `donations`: ⌈donations × rate⌉.
@@ -226,8 +222,7 @@ pub struct ProposedVisit {
 }
 
 /// Why part of a holder's need could not be placed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, strum::Display, strum::IntoStaticStr)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UnplacedReason {
     /// The office excluded the holder.
     Excluded,
@@ -242,18 +237,6 @@ pub enum UnplacedReason {
 }
 
 impl UnplacedReason {
-    pub const ALL: [UnplacedReason; 5] = [
-        UnplacedReason::Excluded,
-        UnplacedReason::NoTermDates,
-        UnplacedReason::NoAllowedDay,
-        UnplacedReason::DonationInterval,
-        UnplacedReason::NoCapacity,
-    ];
-
-    pub fn code(self) -> &'static str {
-        self.into()
-    }
-
     pub fn label_zh(self) -> &'static str {
         match self {
             UnplacedReason::Excluded => "已被排除",
@@ -298,6 +281,9 @@ pub struct VehicleUse {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Proposal {
+    /// The first day the proposal considered: the range's start, or the first bookable day
+    /// when the range starts earlier (see [`bookable_range`]).
+    pub from: NaiveDate,
     pub visits: Vec<ProposedVisit>,
     pub unplaced: Vec<Unplaced>,
     pub months: Vec<MonthFigure>,
@@ -321,6 +307,10 @@ pub enum ScheduleError {
     BadRate,
     #[error("固定安排无法放入：{0}。")]
     Pin(String),
+    #[error("{to}之前已来不及安排采血活动（须提前预约），最早可安排{earliest}。")]
+    RangePast { to: NaiveDate, earliest: NaiveDate },
+    #[error("{year}年的节假日安排尚未录入，暂不能编排该年的采血活动，请先导入节假日安排。")]
+    NoWorkCalendar { year: i32 },
 }
 
 impl ScheduleError {
@@ -331,6 +321,9 @@ impl ScheduleError {
             ScheduleError::NoVehicles => "NO_VEHICLES",
             ScheduleError::BadRate => "BAD_BOOKINGS_PER_DONATION",
             ScheduleError::Pin(_) => "PIN_NOT_PLACEABLE",
+            ScheduleError::RangePast { .. } => "SCHEDULE_RANGE_PAST",
+            // The booking rules' code for the same refusal.
+            ScheduleError::NoWorkCalendar { .. } => "NO_WORK_CALENDAR",
         }
     }
 }
@@ -349,10 +342,6 @@ fn half_bit(h: HalfDay) -> u8 {
 
 fn session_bits(s: Session) -> u8 {
     s.halves().iter().fold(0, |bits, h| bits | half_bit(*h))
-}
-
-fn is_weekend(d: NaiveDate) -> bool {
-    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
 /// Days a holder class may be visited, with prefix counts for "how many from day t on".
@@ -538,6 +527,22 @@ pub fn check_range(year: i32, from: NaiveDate, to: NaiveDate) -> Result<(), Sche
     Ok(())
 }
 
+/// The range a proposal made on a day whose first bookable day is `earliest` covers:
+/// `[from, to]` checked, its start moved up to `earliest`, so that every proposed visit can be
+/// published under the booking lead time. A range that ends before `earliest` is refused.
+pub fn bookable_range(
+    year: i32,
+    from: NaiveDate,
+    to: NaiveDate,
+    earliest: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), ScheduleError> {
+    check_range(year, from, to)?;
+    if to < earliest {
+        return Err(ScheduleError::RangePast { to, earliest });
+    }
+    Ok((from.max(earliest), to))
+}
+
 /// Proposes visits for every holder's need in `[from, to]`.
 pub fn propose(input: &Input) -> Result<Proposal, ScheduleError> {
     let (from, to) = (input.from, input.to);
@@ -545,22 +550,22 @@ pub fn propose(input: &Input) -> Result<Proposal, ScheduleError> {
     if input.vehicles.is_empty() {
         return Err(ScheduleError::NoVehicles);
     }
+    // Without the year's holidays every weekday would look like a working day.
+    if !input.calendar.covers_year(input.year) {
+        return Err(ScheduleError::NoWorkCalendar { year: input.year });
+    }
     let calendar = &input.calendar;
     let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
     let n = days.len();
     let excluded_dates: HashSet<NaiveDate> = input.exclude_dates.iter().copied().collect();
     let excluded_units: HashSet<UnitId> = input.exclude_units.iter().copied().collect();
-    let working: Vec<bool> =
-        days.iter().map(|d| calendar.is_working_day(*d) && !excluded_dates.contains(d)).collect();
-    let free_weekend: Vec<bool> = days
-        .iter()
-        .map(|d| {
-            is_weekend(*d)
-                && !calendar.is_working_day(*d)
-                && calendar.holiday_name(*d).is_none()
-                && !excluded_dates.contains(d)
-        })
-        .collect();
+    // Visit days for holders without and with weekend visits, exclusions removed; the first
+    // are the working days.
+    let open = |weekends: bool| -> Vec<bool> {
+        days.iter().map(|d| calendar.is_visit_day(*d, weekends) && !excluded_dates.contains(d)).collect()
+    };
+    let open_days = [open(false), open(true)];
+    let working = &open_days[0];
 
     let nv = input.vehicles.len();
     let vehicle_of: HashMap<VehicleId, usize> =
@@ -601,9 +606,7 @@ pub fn propose(input: &Input) -> Result<Proposal, ScheduleError> {
                 let bounded = matches!(terms, Terms::Windows(_));
                 let in_term = |d: &NaiveDate| !bounded || windows.iter().any(|(a, b)| (*a..=*b).contains(d));
                 let allowed: Vec<bool> = (0..n)
-                    .map(|t| {
-                        (working[t] || (holder.weekends_allowed && free_weekend[t])) && in_term(&days[t])
-                    })
+                    .map(|t| open_days[usize::from(holder.weekends_allowed)][t] && in_term(&days[t]))
                     .collect();
                 let preferred = bounded.then(|| {
                     (0..n)
@@ -867,7 +870,7 @@ pub fn propose(input: &Input) -> Result<Proposal, ScheduleError> {
         }
     }
 
-    Ok(report(solver, &working, &excluded_units, need))
+    Ok(report(solver, working, &excluded_units, need))
 }
 
 /// Places one pin, or says which rule it breaks. Returns its day and donations.
@@ -1016,6 +1019,7 @@ fn report(solver: Solver, working: &[bool], excluded: &HashSet<UnitId>, need: i6
     let mut visits = solver.visits;
     visits.sort_by_key(|v| (v.date, v.vehicle, v.session == Session::Afternoon, v.unit));
     Proposal {
+        from,
         visits,
         unplaced,
         months,
@@ -1029,6 +1033,7 @@ fn report(solver: Solver, working: &[bool], excluded: &HashSet<UnitId>, need: i6
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::work_calendar::is_weekend;
     use crate::domain::UnitKind;
     use proptest::prelude::*;
 
@@ -1118,7 +1123,7 @@ mod tests {
             if cal.holiday_name(v.date).is_some() || input.exclude_dates.contains(&v.date) {
                 return Err(format!("on a holiday or excluded date: {at}"));
             }
-            if !(cal.is_working_day(v.date) || h.weekends_allowed && is_weekend(v.date)) {
+            if !cal.is_visit_day(v.date, h.weekends_allowed) {
                 return Err(format!("on a weekend the holder does not allow: {at}"));
             }
             match &h.terms {
@@ -1146,6 +1151,21 @@ mod tests {
             if input.exclude_units.contains(&v.unit) {
                 return Err(format!("an excluded holder: {at}"));
             }
+        }
+        // Every pin is a visit of the proposal, on its vehicle and session when it names them.
+        for pin in &input.pins {
+            let kept = p.visits.iter().any(|v| {
+                v.unit == pin.unit
+                    && v.date == pin.date
+                    && pin.vehicle.is_none_or(|x| x == v.vehicle)
+                    && pin.session.is_none_or(|s| s == v.session)
+            });
+            if !kept {
+                return Err(format!("a pin left out: {pin:?}"));
+            }
+        }
+        if p.from != input.from {
+            return Err(format!("the proposal reports {} as its start, not {}", p.from, input.from));
         }
         // Small holders: every two of their visits (existing included) an interval apart.
         for h in &input.holders {
@@ -1319,6 +1339,35 @@ mod tests {
         let err = propose(&input(holders_2020(), Vec::new(), d(3, 1), d(5, 1))).unwrap_err();
         assert_eq!(err.code(), "NO_VEHICLES");
         assert_eq!(BookingRate::parse(0.5).unwrap_err().code(), "BAD_BOOKINGS_PER_DONATION");
+    }
+
+    #[test]
+    fn a_range_starts_no_earlier_than_the_first_bookable_day() {
+        assert_eq!(bookable_range(2020, d(3, 1), d(12, 31), d(2, 3)), Ok((d(3, 1), d(12, 31))));
+        assert_eq!(bookable_range(2020, d(3, 1), d(12, 31), d(6, 17)), Ok((d(6, 17), d(12, 31))));
+        assert_eq!(bookable_range(2020, d(3, 1), d(6, 17), d(6, 17)), Ok((d(6, 17), d(6, 17))));
+        let err = bookable_range(2020, d(3, 1), d(6, 16), d(6, 17)).unwrap_err();
+        assert_eq!(err.code(), "SCHEDULE_RANGE_PAST");
+        assert_eq!(
+            err.to_string(),
+            "2020-06-16之前已来不及安排采血活动（须提前预约），最早可安排2020-06-17。"
+        );
+        assert_eq!(
+            bookable_range(2020, d(5, 1), d(3, 1), d(2, 3)).unwrap_err().code(),
+            "SCHEDULE_RANGE_REVERSED"
+        );
+    }
+
+    #[test]
+    fn a_year_without_its_holiday_notice_is_refused() {
+        let mut input = input(holders_2020(), vehicles(1, 60), d(3, 1), d(5, 1));
+        input.calendar = Arc::new(WorkCalendar::default());
+        let err = propose(&input).unwrap_err();
+        assert_eq!(err.code(), "NO_WORK_CALENDAR");
+        assert_eq!(
+            err.to_string(),
+            "2020年的节假日安排尚未录入，暂不能编排该年的采血活动，请先导入节假日安排。"
+        );
     }
 
     #[test]

@@ -225,6 +225,14 @@ impl WorkCalendar {
 
     /// Whether a file for this year was loaded. Without one, the calendar falls back to
     /// plain Monday–Friday, which is wrong around every holiday; callers can warn.
+    /// A day a collection vehicle may visit a holder: a working day, or — for a holder that
+    /// accepts weekend visits — a weekend day that is no holiday. The booking rules and the
+    /// schedule proposal both ask this.
+    pub fn is_visit_day(&self, date: NaiveDate, weekends_allowed: bool) -> bool {
+        self.is_working_day(date)
+            || (weekends_allowed && is_weekend(date) && self.holiday_name(date).is_none())
+    }
+
     pub fn covers_year(&self, year: i32) -> bool {
         self.years.contains(&year)
     }
@@ -264,7 +272,7 @@ pub fn weekday_zh(date: NaiveDate) -> &'static str {
     }
 }
 
-fn is_weekend(date: NaiveDate) -> bool {
+pub fn is_weekend(date: NaiveDate) -> bool {
     matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
 }
 

@@ -90,6 +90,12 @@ pub struct ScheduleProposal(Proposal);
 
 #[Object]
 impl ScheduleProposal {
+    /// The first day the proposal places visits on: `from`, or the first day the booking lead
+    /// time allows when `from` is earlier.
+    async fn from(&self) -> Date {
+        self.0.from.into()
+    }
+
     /// Proposed visits by date, vehicle and session.
     async fn visits(&self) -> Vec<ScheduledVisit<'_>> {
         self.0.visits.iter().map(ScheduledVisit).collect()

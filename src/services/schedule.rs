@@ -13,7 +13,8 @@
 //! ) -> Result<domain::schedule::Proposal, ServiceError>
 //!
 //! pub struct ProposalRequest {
-//!     pub year: i32, pub from: NaiveDate, pub to: NaiveDate,   // inclusive, inside `year`
+//!     pub year: i32, pub from: NaiveDate, pub to: NaiveDate,   // inclusive, inside `year`;
+//!                                     // `from` moves up to the first bookable day (lead time)
 //!     pub pins: Vec<domain::schedule::Pin>,                     // holder + date [+ vehicle, session]
 //!     pub exclude_units: Vec<UnitId>, pub exclude_dates: Vec<NaiveDate>,
 //!     pub bookings_per_donation: Option<f64>,                   // overrides the learned rates
@@ -21,13 +22,14 @@
 //!     pub early_term_weeks: Option<u32>,                        // None: Settings::default()
 //! }
 //! ```
-//! `Proposal` (domain/schedule.rs): `visits` (unit, vehicle, date, session, expected_donors,
-//! donations), `unplaced` (unit, donations, reason: `UnplacedReason` with `code()` and
-//! `label_zh()`), `months` (year, month, planned_donations, even_share, below_floor,
-//! within_band), `vehicles` (vehicle, days_used, days_available, utilisation), `need`,
-//! `unplaced_donations`, `interval_days`. Errors: the domain's codes
-//! (`SCHEDULE_RANGE_REVERSED`, `SCHEDULE_RANGE_OUTSIDE_YEAR`, `NO_VEHICLES`,
-//! `PIN_NOT_PLACEABLE`, `BAD_BOOKINGS_PER_DONATION`), `BAD_INPUT` for a bad setting,
+//! `Proposal` (domain/schedule.rs): `from` (the first day considered), `visits` (unit,
+//! vehicle, date, session, expected_donors, donations), `unplaced` (unit, donations, reason:
+//! `UnplacedReason` with `label_zh()`), `months` (year, month,
+//! planned_donations, even_share, below_floor, within_band), `vehicles` (vehicle, days_used,
+//! days_available, utilisation), `need`, `unplaced_donations`, `interval_days`. Errors: the
+//! domain's codes (`SCHEDULE_RANGE_REVERSED`, `SCHEDULE_RANGE_OUTSIDE_YEAR`,
+//! `SCHEDULE_RANGE_PAST`, `NO_WORK_CALENDAR`, `NO_VEHICLES`, `PIN_NOT_PLACEABLE`,
+//! `BAD_BOOKINGS_PER_DONATION`), `BAD_INPUT` for a bad setting,
 //! `NOT_FOUND` when the year has no plan.
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -99,18 +101,25 @@ pub async fn propose(
     super::check_dates([request.from, request.to])?;
     super::check_dates(request.exclude_dates.iter().copied())?;
     super::check_dates(request.pins.iter().map(|p| p.date))?;
-    solver::check_range(request.year, request.from, request.to).map_err(rejected)?;
+    // Every proposed visit must be publishable: none before the booking lead time allows.
+    let earliest = crate::domain::booking::earliest_bookable(clock.today(), booking.policy);
+    let (from, to) =
+        solver::bookable_range(request.year, request.from, request.to, earliest).map_err(rejected)?;
     let settings = settings(&request)?;
     let rate_override =
         request.bookings_per_donation.map(BookingRate::parse).transpose().map_err(rejected)?;
-    let (year, from, to) = (request.year, request.from, request.to);
+    let year = request.year;
 
     // Every holder's remaining quota, exactly as fulfilment reports it.
     let as_of = fulfilment::default_as_of(year, clock.today());
     let report = fulfilment::fulfilment(db, year, as_of, booking.behind_margin_points).await?;
     let flags = holder_flags(db, report.plan.id).await?;
     let terms = term_windows(db, year).await?;
-    let rates = learned_rates(db).await?;
+    // An office's own rate replaces the learned ones: no need to learn them.
+    let rates = match rate_override {
+        Some(_) => HashMap::new(),
+        None => learned_rates(db).await?,
+    };
     let vehicles = fleet(db, from, to).await?;
     let existing = live_visits(db, year, from).await?;
 
@@ -189,8 +198,9 @@ async fn term_windows(
         .collect())
 }
 
-/// Bookings per donation learned per holder kind from every recorded collection of a visit:
-/// one GROUP BY; a kind with too little data is left out (the default applies).
+/// Bookings per donation learned per holder kind from every recorded collection of a visit
+/// (the records the figures count): one GROUP BY; a kind with too little data is left out
+/// (the default applies).
 async fn learned_rates(db: &impl ConnectionTrait) -> Result<HashMap<UnitKind, BookingRate>, ServiceError> {
     #[derive(FromQueryResult)]
     struct Row {
@@ -199,30 +209,30 @@ async fn learned_rates(db: &impl ConnectionTrait) -> Result<HashMap<UnitKind, Bo
         bookings: Option<i64>,
         donations: Option<i64>,
     }
-    let c = |col: &str| Expr::col((Alias::new("c"), Alias::new(col)));
     let query = Query::select()
-        .expr_as(Expr::col((Alias::new("u"), Alias::new("kind"))), Alias::new("kind"))
+        .expr_as(Expr::col((unit::Entity, unit::Column::Kind)), Alias::new("kind"))
         .expr_as(Expr::cust("COUNT(*)").cast_as("BIGINT"), Alias::new("visits"))
         .expr_as(
-            crate::db::sum_i64(Expr::col((Alias::new("v"), Alias::new("expected_donors")))),
+            crate::db::sum_i64(Expr::col((visit::Entity, visit::Column::ExpectedDonors))),
             Alias::new("bookings"),
         )
-        .expr_as(crate::db::sum_i64(c("donations")), Alias::new("donations"))
-        .from_as(collection::Entity, Alias::new("c"))
-        .join_as(
-            JoinType::InnerJoin,
+        .expr_as(
+            crate::db::sum_i64(Expr::col((collection::Entity, collection::Column::Donations))),
+            Alias::new("donations"),
+        )
+        .from(collection::Entity)
+        .inner_join(
             visit::Entity,
-            Alias::new("v"),
-            Expr::col((Alias::new("v"), Alias::new("id"))).equals((Alias::new("c"), Alias::new("visit_id"))),
+            Expr::col((visit::Entity, visit::Column::Id))
+                .equals((collection::Entity, collection::Column::VisitId)),
         )
-        .join_as(
-            JoinType::InnerJoin,
+        .inner_join(
             unit::Entity,
-            Alias::new("u"),
-            Expr::col((Alias::new("u"), Alias::new("id"))).equals((Alias::new("c"), Alias::new("unit_id"))),
+            Expr::col((unit::Entity, unit::Column::Id))
+                .equals((collection::Entity, collection::Column::UnitId)),
         )
-        .and_where(c("voided_at").is_null())
-        .group_by_col((Alias::new("u"), Alias::new("kind")))
+        .and_where(super::totals::counted_collections())
+        .group_by_col((unit::Entity, unit::Column::Kind))
         .to_owned();
     let rows = Row::find_by_statement(db.get_database_backend().build(&query)).all(db).await?;
     Ok(rows

@@ -162,6 +162,8 @@ struct Planned {
 
 /// What the proposal says, in the page's terms.
 struct Proposal {
+    /// The first day it considered (later than asked when the lead time moved it).
+    from: NaiveDate,
     visits: Vec<Planned>,
     /// (holder, donations it could not place, why).
     unplaced: Vec<(String, i64, String)>,
@@ -214,6 +216,7 @@ async fn propose(state: &AppState, s: &Session, p: &Params) -> Result<Proposal, 
         vehicles::list(&state.db).await?.into_iter().map(|v| (VehicleId(v.id), v.name)).collect();
     let vehicle_name = |v: VehicleId| vehicle_names.get(&v).cloned().unwrap_or_else(|| format!("编号 {v}"));
     Ok(Proposal {
+        from: proposal.from,
         visits: proposal
             .visits
             .iter()
@@ -312,6 +315,8 @@ struct SchedulePage {
     hidden: Vec<(&'static str, String)>,
     problems: Vec<String>,
     refusal: Option<String>,
+    /// The first day the proposal could use, when later than the form's start.
+    starts: Option<String>,
     ran: bool,
     chips: Vec<Chip>,
     vehicles: Vec<VehicleCal>,
@@ -354,6 +359,7 @@ pub async fn schedule_page(req: &Request, Data(state): Data<&AppState>) -> Respo
         hidden: hidden_fields(&p),
         problems,
         refusal: None,
+        starts: None,
         ran: false,
         chips: chips(state, &p).await,
         vehicles: Vec::new(),
@@ -437,6 +443,8 @@ fn next_month(d: NaiveDate) -> NaiveDate {
 
 fn fill(page: &mut SchedulePage, state: &AppState, p: &Params, proposal: Proposal) {
     page.ran = true;
+    page.starts =
+        (proposal.from > p.from).then(|| format!("{}（{}）", proposal.from, weekday_zh(proposal.from)));
     let calendar = &state.booking.calendar;
     let mut by_vehicle_day: BTreeMap<(VehicleId, NaiveDate), Vec<&Planned>> = BTreeMap::new();
     for v in &proposal.visits {
