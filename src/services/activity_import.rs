@@ -417,6 +417,11 @@ async fn completed_visits(
     Ok(rows.into_iter().map(|(id, vehicle, date, session)| ((vehicle, date, session), VisitId(id))).collect())
 }
 
+/// Records per INSERT. A record has 25 columns: at [`super::INSERT_CHUNK`] rows (2,500
+/// parameters) each PostgreSQL insert took ~67 ms against ~7 ms for 100 visits of 14 columns
+/// (debug build, 43,750 records: 29 s), the same stall BENCHMARKS.md saw with 500 holders.
+const COLLECTION_CHUNK: usize = super::INSERT_CHUNK / 2;
+
 async fn insert_collections(
     txn: &DatabaseTransaction,
     checked: &Checked<'_>,
@@ -424,7 +429,7 @@ async fn insert_collections(
     now: DateTime<Utc>,
 ) -> Result<ActivityReport, ServiceError> {
     let mut report = ActivityReport::default();
-    for chunk in checked.records.chunks(super::INSERT_CHUNK) {
+    for chunk in checked.records.chunks(COLLECTION_CHUNK) {
         let mut models = Vec::with_capacity(chunk.len());
         for r in chunk {
             let Some(c) = r.row.counts else { continue };
