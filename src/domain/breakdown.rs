@@ -214,8 +214,20 @@ pub fn check_deadline(year: i32, due_on: NaiveDate) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether a holder without a submitted or accepted version is overdue on `today`: from the
-/// day after the deadline.
+/// The statuses of a version by which its holder has handed its breakdown in (已上报): one
+/// waiting for the office, or one the office accepted. A version the office returned was
+/// handed back: a holder whose versions were all returned (or superseded, then returned) has
+/// not handed in a breakdown the office can accept, so it is not counted as 已上报 and is
+/// overdue after the deadline until it submits again.
+pub const HANDED_IN: [BreakdownStatus; 2] = [BreakdownStatus::Submitted, BreakdownStatus::Accepted];
+
+/// Whether a holder with a version in `status` has handed its breakdown in ([`HANDED_IN`]).
+pub fn handed_in(status: BreakdownStatus) -> bool {
+    HANDED_IN.contains(&status)
+}
+
+/// Whether a holder that has not handed its breakdown in ([`HANDED_IN`]) is overdue on
+/// `today`: from the day after the deadline.
 pub fn overdue(due_on: NaiveDate, today: NaiveDate) -> bool {
     today > due_on
 }
@@ -243,6 +255,14 @@ mod tests {
 
     fn row(name: &str, quota: i64) -> SubUnitRow {
         SubUnitRow { name: name.into(), kind: UnitKind::Government, quota }
+    }
+
+    #[test]
+    fn only_a_version_waiting_for_the_office_or_accepted_counts_as_handed_in() {
+        let handed: Vec<BreakdownStatus> =
+            BreakdownStatus::ALL.into_iter().filter(|s| handed_in(*s)).collect();
+        assert_eq!(handed, [BreakdownStatus::Submitted, BreakdownStatus::Accepted]);
+        assert!(!handed_in(BreakdownStatus::Returned), "a returned version was handed back");
     }
 
     #[test]

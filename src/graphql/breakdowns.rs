@@ -60,8 +60,8 @@ impl BreakdownQuery {
     }
 
     /// The office's deadline for a year's breakdown plans (none set: null). Holders asked for
-    /// a breakdown with no submitted or accepted version from the day after it are reminded
-    /// once and listed in the office's weekly digest.
+    /// a breakdown that have not handed one in (no version waiting for the office or accepted)
+    /// are reminded once from the day after it and listed in the office's weekly digest.
     #[graphql(guard = "role(ANY_ROLE)")]
     async fn breakdown_deadline(&self, ctx: &Context<'_>, year: i32) -> ApiResult<Option<BreakdownDeadline>> {
         auth::signed_in(ctx)?;
@@ -257,6 +257,9 @@ pub struct BreakdownOverviewRow {
     quota: i64,
     latest_version: Option<i32>,
     latest_status: Option<BreakdownStatusGql>,
+    /// Handed in (已上报): a version is waiting for the office or was accepted. A holder
+    /// whose versions were all returned has not, and is overdue after the deadline.
+    handed_in: bool,
 }
 
 impl From<OverviewRow> for BreakdownOverviewRow {
@@ -268,6 +271,7 @@ impl From<OverviewRow> for BreakdownOverviewRow {
             quota: r.quota,
             latest_version: r.latest.map(|(v, _)| v),
             latest_status: r.latest.map(|(_, s)| s.into()),
+            handed_in: r.handed_in,
         }
     }
 }

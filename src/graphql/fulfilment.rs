@@ -319,7 +319,9 @@ impl UnitFulfilment {
 impl UnitFulfilment {
     /// The holder's sub-units (二级单位) with their own figures: those its accepted breakdown
     /// lists, in its order, then any an earlier accepted version listed that still have
-    /// figures (`removed`, quota 0). Empty for a holder without an accepted breakdown.
+    /// figures (`removed`, quota 0). Empty for a holder without an accepted breakdown, and
+    /// for a liaison reading another holder: the sub-units are the holder's own data (staff
+    /// and its own liaison), while every holder's totals are shown to everyone signed in.
     async fn sub_units(&self, ctx: &Context<'_>) -> ApiResult<Vec<SubUnitFulfilment>> {
         let rows = loaders::sub_unit_figures(ctx, self.sub_units_key).await?;
         Ok(rows.iter().map(SubUnitFulfilment::from).collect())

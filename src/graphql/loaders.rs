@@ -198,8 +198,12 @@ impl Loader<i32> for PlanSectionLoader {
 pub type SubUnitFiguresKey = (UnitId, i32, NaiveDate, i64);
 
 /// Each holder's sub-units with their figures, one statement per scope a request asks about
-/// (one, unless aliases ask for several years or dates).
-pub struct SubUnitFiguresLoader(DatabaseConnection);
+/// (one, unless aliases ask for several years or dates), read as the caller: another
+/// holder's liaison gets none.
+pub struct SubUnitFiguresLoader {
+    db: DatabaseConnection,
+    actor: Option<Actor>,
+}
 
 impl Loader<SubUnitFiguresKey> for SubUnitFiguresLoader {
     type Value = Vec<SubUnitProgress>;
@@ -213,10 +217,11 @@ impl Loader<SubUnitFiguresKey> for SubUnitFiguresLoader {
         for &(unit_id, year, as_of, margin) in keys {
             scopes.entry((year, as_of, margin)).or_default().push(unit_id);
         }
+        let actor = caller(&self.actor)?;
         let mut loaded = HashMap::with_capacity(keys.len());
         for ((year, as_of, margin), ids) in scopes {
             let mut found =
-                fulfilment::sub_units(&self.0, year, as_of, margin, &ids).await.map_err(shared)?;
+                fulfilment::sub_units(&self.db, actor, year, as_of, margin, &ids).await.map_err(shared)?;
             loaded.extend(
                 ids.iter().map(|&id| ((id, year, as_of, margin), found.remove(&id).unwrap_or_default())),
             );
@@ -298,10 +303,10 @@ impl Loaders {
             blackouts: batched(BlackoutLoader(db.clone())),
             vehicle_calendars: batched(VehicleCalendarLoader { db: db.clone(), actor: actor.clone() }),
             contacts: batched(ContactLoader { db: db.clone(), actor: actor.clone() }),
-            unit_calendars: batched(UnitCalendarLoader { db: db.clone(), actor }),
+            unit_calendars: batched(UnitCalendarLoader { db: db.clone(), actor: actor.clone() }),
             plan_warnings: batched(PlanWarningLoader(db.clone())),
             plan_sections: batched(PlanSectionLoader(db.clone())),
-            sub_unit_figures: batched(SubUnitFiguresLoader(db.clone())),
+            sub_unit_figures: batched(SubUnitFiguresLoader { db: db.clone(), actor }),
             sub_unit_names: batched(SubUnitNameLoader(db.clone())),
             populations: batched(PopulationLoader(db.clone())),
         }

@@ -1,13 +1,13 @@
 //! Breakdown plans (分解计划): a holder's liaison submits its year's quota divided among its
 //! sub-units; the office accepts it or returns it with a comment. Every version is kept and
 //! every step audited. The rules are in `domain::breakdown`.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::json;
 
@@ -82,6 +82,9 @@ pub struct OverviewRow {
     pub latest: Option<(i32, BreakdownStatus)>,
     /// The latest version's sub-units added up.
     pub latest_total: Option<i64>,
+    /// Has a version waiting for the office or accepted (已上报, [`rules::HANDED_IN`]): a
+    /// holder whose only versions were returned has not.
+    pub handed_in: bool,
 }
 
 /// A holder's row in a year's plan as its breakdown pages show it.
@@ -309,25 +312,7 @@ async fn decide(
         ));
     }
     if to == BreakdownStatus::Accepted {
-        breakdown::Entity::update_many()
-            .col_expr(breakdown::Column::Status, Expr::value(BreakdownStatus::Superseded))
-            .filter(breakdown::Column::UnitId.eq(found.unit_id))
-            .filter(breakdown::Column::Year.eq(found.year))
-            .filter(breakdown::Column::Status.eq(BreakdownStatus::Accepted))
-            .filter(breakdown::Column::Id.ne(id))
-            .exec(&txn)
-            .await?;
-        // Its names become the holder's sub-units of the year; names kept from the version
-        // accepted before keep their identity, and with it their visits and records.
-        let names: Vec<String> = breakdown_row::Entity::find()
-            .filter(breakdown_row::Column::BreakdownId.eq(id))
-            .order_by_asc(breakdown_row::Column::Seq)
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|r| r.name)
-            .collect();
-        super::sub_units::register_accepted(&txn, found.unit_id, found.year, &names).await?;
+        mark_accepted(&txn, found.unit_id, found.year, id).await?;
     }
     let action = if to == BreakdownStatus::Accepted { "accept" } else { "return" };
     Change::new("breakdown", id, action, actor)
@@ -341,6 +326,35 @@ async fn decide(
         .ok_or_else(|| ServiceError::Internal("a decided breakdown vanished".into()))?;
     txn.commit().await?;
     Ok(view)
+}
+
+/// What follows when version `id` of `unit_id`'s breakdown for `year` is accepted, however
+/// it came to be (the office's decision, or a plan import): the version accepted before it is
+/// superseded, and its names become the holder's sub-units of the year — names kept from the
+/// version accepted before keep their identity, and with it their visits and records.
+async fn mark_accepted(
+    txn: &DatabaseTransaction,
+    unit_id: UnitId,
+    year: i32,
+    id: i32,
+) -> Result<(), ServiceError> {
+    breakdown::Entity::update_many()
+        .col_expr(breakdown::Column::Status, Expr::value(BreakdownStatus::Superseded))
+        .filter(breakdown::Column::UnitId.eq(unit_id))
+        .filter(breakdown::Column::Year.eq(year))
+        .filter(breakdown::Column::Status.eq(BreakdownStatus::Accepted))
+        .filter(breakdown::Column::Id.ne(id))
+        .exec(txn)
+        .await?;
+    let names: Vec<String> = breakdown_row::Entity::find()
+        .select_only()
+        .column(breakdown_row::Column::Name)
+        .filter(breakdown_row::Column::BreakdownId.eq(id))
+        .order_by_asc(breakdown_row::Column::Seq)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    super::sub_units::register_accepted(txn, unit_id, year, &names).await
 }
 
 /// The versions of a holder's breakdown for `year`, newest first (at most [`MAX_VERSIONS`]):
@@ -418,31 +432,24 @@ pub async fn overview(
     page: Page,
 ) -> Result<(u64, Vec<OverviewRow>), ServiceError> {
     actor.require(STAFF)?;
-    let asked = asked_for_breakdown();
-    // The holders asked are the counties and the rows with sub-units: a few dozen a city.
-    // Their (section, seq) keys are read whole and put in table order here; only the page's
-    // rows are read in full.
-    let mut keys: Vec<(Section, i32, i32)> = plan_quota::Entity::find()
-        .select_only()
-        .columns([plan_quota::Column::Section, plan_quota::Column::Seq, plan_quota::Column::Id])
-        .inner_join(plan::Entity)
-        .filter(plan::Column::Year.eq(year))
-        .filter(asked)
-        .into_tuple()
-        .all(db)
-        .await?;
-    keys.sort_by_key(|(section, seq, _)| (Section::ALL.iter().position(|s| s == section), *seq));
-    let total = keys.len() as u64;
-    let wanted: Vec<i32> =
-        keys.iter().skip(page.offset as usize).take(page.first as usize).map(|(_, _, id)| *id).collect();
-    let mut rows = plan_quota::Entity::find()
-        .filter(plan_quota::Column::Id.is_in(wanted.clone()))
+    let asked = || {
+        plan_quota::Entity::find()
+            .inner_join(plan::Entity)
+            .filter(plan::Column::Year.eq(year))
+            .filter(asked_for_breakdown())
+    };
+    let total = asked().count(db).await?;
+    let rows = asked()
+        .order_by_asc(plan_quota::Column::SectionRank)
+        .order_by_asc(plan_quota::Column::Seq)
+        .offset(page.offset)
+        .limit(page.first)
         .find_also_related(unit::Entity)
         .all(db)
         .await?;
-    rows.sort_by_key(|(q, _)| wanted.iter().position(|id| *id == q.id));
     let unit_ids: Vec<UnitId> = rows.iter().map(|(q, _)| q.unit_id).collect();
     let mut latest: HashMap<UnitId, (i32, BreakdownStatus, i64)> = HashMap::new();
+    let mut handed_in: HashSet<UnitId> = HashSet::new();
     for b in breakdown::Entity::find()
         .filter(breakdown::Column::Year.eq(year))
         .filter(breakdown::Column::UnitId.is_in(unit_ids))
@@ -450,6 +457,9 @@ pub async fn overview(
         .all(db)
         .await?
     {
+        if rules::handed_in(b.status) {
+            handed_in.insert(b.unit_id);
+        }
         latest.insert(b.unit_id, (b.version, b.status, b.total));
     }
     let out: Vec<OverviewRow> = rows
@@ -461,6 +471,7 @@ pub async fn overview(
             quota: i64::from(q.quota),
             latest: latest.get(&q.unit_id).map(|&(v, s, _)| (v, s)),
             latest_total: latest.get(&q.unit_id).map(|&(_, _, t)| t),
+            handed_in: handed_in.contains(&q.unit_id),
         })
         .collect();
     Ok((total, out))
@@ -479,8 +490,10 @@ pub(crate) enum Imported {
 
 /// A breakdown a plan folder carries (`bloodplan plan copy` writes last year's accepted
 /// ones), written by the import of the plan as the holder's accepted version 1 of `year`:
-/// the office imports it, so the office accepts it. A holder that already has a version for
-/// the year keeps it; the holder submits a new version to change the imported one.
+/// the office imports it, so the office accepts it — with what accepting brings
+/// ([`mark_accepted`]: its names become the holder's sub-units of `year`). A holder that
+/// already has a version for the year keeps it; the holder submits a new version to change
+/// the imported one.
 pub(crate) async fn import_accepted(
     txn: &DatabaseTransaction,
     now: DateTime<Utc>,
@@ -524,10 +537,12 @@ pub(crate) async fn import_accepted(
     .exec(txn)
     .await?
     .last_insert_id;
-    insert_rows(txn, id, rows).await.map_err(|e| match e {
+    let as_db_err = |e: ServiceError| match e {
         ServiceError::Database(e) => e,
         other => sea_orm::DbErr::Custom(other.to_string()),
-    })?;
+    };
+    insert_rows(txn, id, rows).await.map_err(as_db_err)?;
+    mark_accepted(txn, unit_id, year, id).await.map_err(as_db_err)?;
     Ok(Imported::Added(id))
 }
 
@@ -695,8 +710,9 @@ pub struct OverdueHolder {
 }
 
 /// The holders of `year` that are overdue on `today`, in table order: asked for a breakdown,
-/// with no submitted or accepted version, the day after the deadline or later (none before
-/// it, or without a deadline). One query for all of them.
+/// not handed in ([`rules::HANDED_IN`]: no version waiting for the office or accepted), the
+/// day after the deadline or later (none before it, or without a deadline). One query for
+/// all of them.
 pub async fn overdue(
     db: &impl ConnectionTrait,
     year: i32,
@@ -710,18 +726,18 @@ pub async fn overdue(
         .select_only()
         .column(breakdown::Column::UnitId)
         .filter(breakdown::Column::Year.eq(year))
-        .filter(breakdown::Column::Status.is_in([BreakdownStatus::Submitted, BreakdownStatus::Accepted]))
+        .filter(breakdown::Column::Status.is_in(rules::HANDED_IN))
         .into_query();
-    let mut rows = plan_quota::Entity::find()
+    let rows = plan_quota::Entity::find()
         .inner_join(plan::Entity)
         .filter(plan::Column::Year.eq(year))
         .filter(asked_for_breakdown())
         .filter(plan_quota::Column::UnitId.not_in_subquery(handed_in))
+        .order_by_asc(plan_quota::Column::SectionRank)
+        .order_by_asc(plan_quota::Column::Seq)
         .find_also_related(unit::Entity)
         .all(db)
         .await?;
-    rows.retain(|(q, _)| rules::required(q.section, q.note.as_deref()));
-    rows.sort_by_key(|(q, _)| (Section::ALL.iter().position(|s| *s == q.section), q.seq));
     let holders = rows
         .into_iter()
         .map(|(q, u)| OverdueHolder {

@@ -694,8 +694,14 @@ pub struct SubUnitProgress {
 /// sub-units an earlier accepted version listed that still have figures (quota 0,
 /// `removed`), by name. Figures and the behind-schedule rule are the holders' own
 /// ([`Progress`]). One statement for all the holders asked (a list's DataLoader batch).
+///
+/// A holder's sub-units are its internal breakdown, read as its own data
+/// ([`Actor::may_read_holder`]): staff get every holder's, a liaison only their own holder's.
+/// A holder the actor may not read is left out, as one without sub-units: everyone signed
+/// in sees every county's totals (`byCounty`), and its row just lists none.
 pub async fn sub_units(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     year: i32,
     as_of: NaiveDate,
     margin_points: i64,
@@ -717,6 +723,9 @@ pub async fn sub_units(
     }
     super::check_dates([as_of])?;
     let mut out: std::collections::HashMap<UnitId, Vec<SubUnitProgress>> = std::collections::HashMap::new();
+    let readable: Vec<UnitId> =
+        holders.iter().copied().filter(|&h| actor.may_read_holder(h).is_ok()).collect();
+    let holders = readable.as_slice();
     if holders.is_empty() {
         return Ok(out);
     }

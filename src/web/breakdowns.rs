@@ -345,7 +345,7 @@ pub async fn overview(req: &Request, Data(state): Data<&AppState>, Query(q): Que
         chrome: Chrome::new(Some(&s), "分解计划"),
         year,
         asked,
-        submitted: rows.iter().filter(|r| r.latest.is_some()).count(),
+        submitted: rows.iter().filter(|r| r.handed_in).count(),
         accepted: count(BreakdownStatus::Accepted),
         waiting: count(BreakdownStatus::Submitted),
         rows: rows

@@ -232,7 +232,7 @@ async fn holder_data(
         let figures = fulfilment::holder_fulfilment(&state.db, year, today, margin, id)
             .await?
             .map(|u| Figures::from(&u.progress));
-        let mut subs = fulfilment::sub_units(&state.db, year, today, margin, &[id]).await?;
+        let mut subs = fulfilment::sub_units(&state.db, actor, year, today, margin, &[id]).await?;
         let lines = subs
             .remove(&id)
             .unwrap_or_default()

@@ -171,3 +171,87 @@ async fn only_the_office_sets_the_deadline_and_only_a_day_of_the_year() {
     let moved = app.gql_ok_as(&office, SET_DEADLINE, json!({ "y": 2020, "d": "2020-04-30" })).await;
     assert_eq!(moved["setBreakdownDeadline"]["dueOn"], "2020-04-30");
 }
+
+#[tokio::test]
+async fn a_holder_whose_only_version_was_returned_has_not_handed_in_and_is_overdue_in_the_overview_and_the_reminders(
+) {
+    let app = spawn_app_with(AppOptions::default()).await;
+    let office = app.user_token("office", Role::Office, None).await;
+    app.gql_ok_as(&office, SET_DEADLINE, json!({ "y": 2020, "d": "2020-03-31" })).await;
+    // 咸安 (1,600): its only version returned. 嘉鱼 (1,500): waiting. 赤壁 (2,500): accepted.
+    let xianan = submit_one(&app, &office, "咸安", 1600).await;
+    app.gql_ok_as(
+        &office,
+        "mutation($id: ID!) { returnBreakdown(id: $id, comment: \"请按乡镇分解。\") { status } }",
+        json!({ "id": xianan }),
+    )
+    .await;
+    submit_one(&app, &office, "嘉鱼", 1500).await;
+    let chibi = submit_one(&app, &office, "赤壁", 2500).await;
+    app.gql_ok_as(
+        &office,
+        "mutation($id: ID!) { acceptBreakdown(id: $id) { status } }",
+        json!({ "id": chibi }),
+    )
+    .await;
+
+    // The overview: 咸安 returned, not handed in; 嘉鱼 and 赤壁 handed in.
+    let overview = app
+        .gql_ok_as(
+            &office,
+            "{ breakdownOverview(year: 2020, first: 50) { totalCount nodes { unitName latestStatus handedIn } } }",
+            json!({}),
+        )
+        .await;
+    let page = &overview["breakdownOverview"];
+    assert_eq!(page["totalCount"], 29);
+    let nodes = page["nodes"].as_array().unwrap();
+    assert_eq!(
+        nodes[..4],
+        [
+            json!({ "unitName": "咸安", "latestStatus": "RETURNED", "handedIn": false }),
+            json!({ "unitName": "嘉鱼", "latestStatus": "SUBMITTED", "handedIn": true }),
+            json!({ "unitName": "赤壁", "latestStatus": "ACCEPTED", "handedIn": true }),
+            json!({ "unitName": "通城", "latestStatus": null, "handedIn": false }),
+        ]
+    );
+    let not_handed_in: Vec<&str> =
+        nodes.iter().filter(|n| n["handedIn"] == false).map(|n| n["unitName"].as_str().unwrap()).collect();
+
+    // The office's page counts two handed in, not three.
+    let page = reqwest::Client::new()
+        .get(format!("{}/office/breakdowns?year=2020", app.address))
+        .header("cookie", format!("bloodplan_session={office}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("需上报 <strong>29</strong> 个单位，已上报 <strong>2</strong> 个"), "{page}");
+
+    // The overdue list the reminders and the digest read: the same 27 holders, in table
+    // order (counties, then the city-level rows 含二级单位), 咸安 first.
+    let today = "2020-04-01".parse().unwrap();
+    let (due, overdue) =
+        bloodplan::services::breakdowns::overdue(&app.db, 2020, today).await.unwrap().unwrap();
+    assert_eq!(due.to_string(), "2020-03-31");
+    let names: Vec<&str> = overdue.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names.len(), 27);
+    assert_eq!(names[..5], ["咸安", "通城", "崇阳", "通山", "市公安局"]);
+    assert_eq!(names, not_handed_in, "one definition of handed in");
+    assert_eq!((overdue[0].quota, overdue[4].quota), (1600, 100));
+}
+
+/// The office submits `holder`'s breakdown as one sub-unit of `quota`; the version's id.
+async fn submit_one(app: &TestApp, office: &str, holder: &str, quota: i64) -> serde_json::Value {
+    let rows = json!([{ "name": "教育局", "quota": quota, "kind": "GOVERNMENT" }]);
+    let answer = app
+        .gql_ok_as(
+            office,
+            "mutation($u: ID!, $r: [SubUnitInput!]!) { submitBreakdown(unitId: $u, year: 2020, rows: $r) { id } }",
+            json!({ "u": app.unit_id(holder).await, "r": rows }),
+        )
+        .await;
+    answer["submitBreakdown"]["id"].clone()
+}

@@ -111,6 +111,15 @@ async fn the_2020_plan_copied_and_imported_as_2021_equals_2020_holder_by_holder_
         json!([{ "version": 1, "status": "ACCEPTED", "quota": 1600, "total": 1600,
                  "subUnits": [{ "name": "咸安区教育局", "quota": 600 }, { "name": "浮山街道", "quota": 1000 }] }])
     );
+    // Imported as accepted, its names are 咸安's sub-units of 2021, as if the office had
+    // accepted it: 2021's fulfilment lists them.
+    let subs_2021 = sub_units_of_xianan(&app, &office, 2021).await;
+    let named: Vec<(&str, i64)> =
+        subs_2021.iter().map(|s| (s["name"].as_str().unwrap(), s["quota"].as_i64().unwrap())).collect();
+    assert_eq!(named, [("咸安区教育局", 600), ("浮山街道", 1000)]);
+    let ids_2020: Vec<Value> =
+        sub_units_of_xianan(&app, &office, 2020).await.iter().map(|s| s["id"].clone()).collect();
+    assert!(subs_2021.iter().all(|s| !ids_2020.contains(&s["id"])), "a sub-unit is of one year");
     use bloodplan::db::entities::term_calendar;
     let terms = term_calendar::Entity::find()
         .filter(term_calendar::Column::Year.eq(2021))
@@ -143,6 +152,29 @@ async fn the_2020_plan_copied_and_imported_as_2021_equals_2020_holder_by_holder_
     let (ok, out) =
         cli(&app, &["plan", "copy", "--from", "2020", "--to", "2021", "--out", draft.to_str().unwrap()]);
     assert!(!ok && out.contains("未覆盖"), "{out}");
+
+    // 咸安's liaison books a 2021 visit for 浮山街道: it shows in the sub-unit and in 咸安.
+    let liaison = app.user_token("xianan", Role::Liaison, Some("咸安")).await;
+    let station = app.user_token("station", Role::Station, None).await;
+    let vehicle = app.create_vehicle(&station, "鄂L采血01").await;
+    let fushan = subs_2021.iter().find(|s| s["name"] == "浮山街道").unwrap()["id"].clone();
+    let booking = json!({ "i": { "unitId": xianan, "vehicleId": vehicle, "date": "2021-03-02",
+                                 "session": "FULL_DAY", "expectedDonors": 40, "subUnitId": fushan } });
+    let booked = app.gql_ok_as(&liaison, crate::helpers::BOOK, booking).await;
+    assert_eq!(booked["bookVisit"]["status"], "REQUESTED");
+    let subs = sub_units_of_xianan(&app, &liaison, 2021).await;
+    let booked: Vec<(&str, i64)> =
+        subs.iter().map(|s| (s["name"].as_str().unwrap(), s["bookedDonors"].as_i64().unwrap())).collect();
+    assert_eq!(booked, [("咸安区教育局", 0), ("浮山街道", 40)]);
+}
+
+/// 咸安's sub-units in `year`'s fulfilment as of its first day, as `token` reads them.
+async fn sub_units_of_xianan(app: &TestApp, token: &str, year: i32) -> Vec<Value> {
+    let query = "query($y: Int!, $d: Date!) { fulfilment(year: $y, asOf: $d) { byCounty { name subUnits { id name quota bookedDonors } } } }";
+    let data = app.gql_ok_as(token, query, json!({ "y": year, "d": format!("{year}-01-01") })).await;
+    let counties = data["fulfilment"]["byCounty"].as_array().unwrap().clone();
+    let xianan = counties.into_iter().find(|c| c["name"] == "咸安").expect("咸安 is a county");
+    xianan["subUnits"].as_array().unwrap().clone()
 }
 
 #[tokio::test]

@@ -326,3 +326,81 @@ async fn a_newer_accepted_version_keeps_sub_units_by_name_and_shows_a_dropped_on
     assert_eq!(moved["rescheduleVisit"]["subUnitId"], fushan);
     assert_equal_to_a_recount(&w.app).await;
 }
+
+#[tokio::test]
+async fn another_countys_liaison_sees_xianans_totals_but_not_its_sub_units() {
+    let w = world().await;
+    accept(&w, xianan_rows(1650)).await;
+    let office_view = figures(&w, &w.office, "2020-02-01").await;
+    let bureau = sub_unit(county(&office_view, "咸安"), "咸安区教育局")["id"].clone();
+    w.app.gql_ok_as(&w.liaison, BOOK, book_for(&w.xianan, &w.vehicle, "2020-03-02", 30, &bureau)).await;
+    let jiayu_liaison = w.app.user_token("jiayu", Role::Liaison, Some("嘉鱼")).await;
+    let station = w.app.login("station").await;
+
+    // 咸安's own liaison, the office and the station: the twelve sub-units, their quotas as
+    // accepted (200, 130 for 浮山镇 … 150) and the bureau's 30 booked donors.
+    let accepted: Vec<(String, i64)> = xianan_rows(1650)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap().to_owned(), r["quota"].as_i64().unwrap()))
+        .collect();
+    assert_eq!((accepted.len(), &accepted[1]), (12, &("浮山镇".to_owned(), 130)));
+    for token in [&w.liaison, &w.office, &station] {
+        let f = figures(&w, token, "2020-02-01").await;
+        let xianan = county(&f, "咸安");
+        let shown: Vec<(String, i64)> = xianan["subUnits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["name"].as_str().unwrap().to_owned(), s["quota"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(shown, accepted);
+        let bureau_row = sub_unit(xianan, "咸安区教育局");
+        assert_eq!((&bureau_row["bookedDonors"], &bureau_row["remaining"]), (&json!(30), &json!(200)));
+    }
+
+    // 嘉鱼's liaison: 咸安's totals, as everyone signed in sees every county's, and an empty
+    // list of sub-units — they are 咸安's own breakdown.
+    let f = figures(&w, &jiayu_liaison, "2020-02-01").await;
+    let xianan = county(&f, "咸安");
+    assert_eq!(
+        (&xianan["quota"], &xianan["bookedDonors"], &xianan["subUnits"]),
+        (&json!(1600), &json!(30), &json!([]))
+    );
+    assert_eq!(county(&f, "嘉鱼")["subUnits"], json!([]));
+}
+
+#[tokio::test]
+async fn the_migration_gives_a_breakdown_imported_before_the_fix_its_sub_units_once() {
+    use bloodplan::db::migrations::Migrator;
+    use sea_orm::{ConnectionTrait, Statement};
+    use sea_orm_migration::{MigratorTrait, SchemaManager};
+    let w = world().await;
+    accept(&w, xianan_rows(1650)).await;
+    assert_eq!(w.app.count("sub_unit").await, 12);
+    // As a plan import used to leave an accepted breakdown: no sub-units.
+    let backend = w.app.db.get_database_backend();
+    w.app.db.execute_raw(Statement::from_string(backend, "DELETE FROM sub_unit")).await.unwrap();
+    assert!(county(&figures(&w, &w.office, "2020-02-01").await, "咸安")["subUnits"] == json!([]));
+
+    let migration = Migrator::migrations()
+        .into_iter()
+        .find(|m| m.name() == "m20261202_001410_imported_sub_units")
+        .expect("the migration is registered");
+    let manager = SchemaManager::new(&w.app.db);
+    migration.up(&manager).await.unwrap();
+    let f = figures(&w, &w.office, "2020-02-01").await;
+    let names: Vec<&str> = county(&f, "咸安")["subUnits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    let accepted = xianan_rows(1650);
+    let expected: Vec<&str> =
+        accepted.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, expected);
+    migration.up(&manager).await.unwrap();
+    assert_eq!(w.app.count("sub_unit").await, 12, "a name with an identity keeps it");
+}

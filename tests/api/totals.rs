@@ -438,7 +438,7 @@ async fn assert_fulfilment_matches_rows(w: &World) -> Result<(), TestCaseError> 
                 .collect();
             prop_assert_eq!(&got, &expected, "{} as of {}", year, as_of);
             let xianan = UnitId(w.units[2]);
-            let subs = fulfilment::sub_units(db, year, as_of, 10, &[xianan]).await.unwrap();
+            let subs = fulfilment::sub_units(db, &w.office, year, as_of, 10, &[xianan]).await.unwrap();
             let subs = subs.get(&xianan).cloned().unwrap_or_default();
             prop_assert_eq!(subs.len(), 3, "咸安's three sub-units");
             let got_subs: BTreeMap<i32, (i64, i64, i64)> = subs

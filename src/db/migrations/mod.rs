@@ -21,6 +21,7 @@ mod m20261130_001401_breakdowns;
 mod m20261201_001402_sub_units;
 mod m20261201_001403_population_clinical_use;
 mod m20261201_001406_breakdown_deadline;
+mod m20261202_001410_imported_sub_units;
 mod shared;
 
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_001402_sub_units::Migration),
             Box::new(m20261201_001403_population_clinical_use::Migration),
             Box::new(m20261201_001406_breakdown_deadline::Migration),
+            Box::new(m20261202_001410_imported_sub_units::Migration),
         ]
     }
 }

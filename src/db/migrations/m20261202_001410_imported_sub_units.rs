@@ -1,0 +1,77 @@
+//! Sub-units of breakdowns accepted by a plan import.
+//!
+//! Until this fix a plan import (`bloodplan plan copy` then `bloodplan import`) wrote a
+//! holder's breakdown as accepted without giving its names their sub-unit identity
+//! (`sub_unit`), so that year's visits and records could not name them and fulfilment showed
+//! none. This gives every name of an accepted version that has no identity yet its own, as
+//! accepting it does now (`services::breakdowns::mark_accepted`); names that have one keep it.
+//! Nothing to undo: the rows are what the accepted versions say, and going down past
+//! `m20261201_001402_sub_units` drops the table.
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden, Clone, Copy)]
+enum SubUnit {
+    Table,
+    UnitId,
+    Year,
+    Name,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Breakdown {
+    Table,
+    Id,
+    UnitId,
+    Year,
+    Status,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum BreakdownRow {
+    Table,
+    BreakdownId,
+    Name,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let known = Query::select()
+            .expr(Expr::val(1))
+            .from(SubUnit::Table)
+            .and_where(
+                Expr::col((SubUnit::Table, SubUnit::UnitId)).equals((Breakdown::Table, Breakdown::UnitId)),
+            )
+            .and_where(Expr::col((SubUnit::Table, SubUnit::Year)).equals((Breakdown::Table, Breakdown::Year)))
+            .and_where(
+                Expr::col((SubUnit::Table, SubUnit::Name)).equals((BreakdownRow::Table, BreakdownRow::Name)),
+            )
+            .to_owned();
+        let names = Query::select()
+            .columns([(Breakdown::Table, Breakdown::UnitId), (Breakdown::Table, Breakdown::Year)])
+            .column((BreakdownRow::Table, BreakdownRow::Name))
+            .from(BreakdownRow::Table)
+            .inner_join(
+                Breakdown::Table,
+                Expr::col((Breakdown::Table, Breakdown::Id))
+                    .equals((BreakdownRow::Table, BreakdownRow::BreakdownId)),
+            )
+            .and_where(Expr::col((Breakdown::Table, Breakdown::Status)).eq("ACCEPTED"))
+            .and_where(Expr::not_exists(known))
+            .to_owned();
+        let insert = Query::insert()
+            .into_table(SubUnit::Table)
+            .columns([SubUnit::UnitId, SubUnit::Year, SubUnit::Name])
+            .select_from(names)
+            .map_err(|e| DbErr::Migration(e.to_string()))?
+            .to_owned();
+        manager.exec_stmt(insert).await
+    }
+
+    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
+    }
+}
