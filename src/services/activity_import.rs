@@ -11,14 +11,14 @@
 //! index's job). Rows go in as multi-row INSERTs of [`super::INSERT_CHUNK`]; the slots and
 //! the first revision of each record are derived in SQL (`INSERT … SELECT`); the kept
 //! totals are rebuilt once with [`super::totals::rebuild_year`] before the commit.
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Set,
+    JoinType, PaginatorTrait, QueryFilter, QuerySelect, RelationTrait, Set,
 };
 
 use super::audit::{Change, Performer};
@@ -134,7 +134,8 @@ pub async fn import_activity(
         Some(max) => max,
         None => 2 * i64::from(vehicles.values().map(|v| v.capacity_per_day).max().unwrap_or(0)),
     };
-    let blackouts = blackouts_by_vehicle(&txn).await?;
+    let ids: Vec<VehicleId> = vehicles.values().map(|v| VehicleId(v.id)).collect();
+    let blackouts = super::vehicles::blackouts_of_many(&txn, &ids).await?;
     let checked = check_rows(table, &holders, &vehicles, &blackouts, ceiling)?;
     insert_visits(&txn, &checked, now).await?;
     take_slots(&txn, first, last).await?;
@@ -161,28 +162,17 @@ fn year_bounds(year: i32) -> (NaiveDate, NaiveDate) {
     (first, last)
 }
 
-/// The year's holders by name.
+/// The year's holders by name: one join of the plan's quotas with their holders.
 async fn holders_of(txn: &DatabaseTransaction, plan_id: i32) -> Result<HashMap<String, UnitId>, DbErr> {
-    let in_plan: HashSet<UnitId> = plan_quota::Entity::find()
-        .select_only()
-        .column(plan_quota::Column::UnitId)
-        .filter(plan_quota::Column::PlanId.eq(plan_id))
-        .into_tuple::<UnitId>()
-        .all(txn)
-        .await?
-        .into_iter()
-        .collect();
-    let units: Vec<(i32, String)> = unit::Entity::find()
+    let rows: Vec<(i32, String)> = unit::Entity::find()
         .select_only()
         .columns([unit::Column::Id, unit::Column::Name])
+        .join(JoinType::InnerJoin, unit::Relation::PlanQuota.def())
+        .filter(plan_quota::Column::PlanId.eq(plan_id))
         .into_tuple()
         .all(txn)
         .await?;
-    Ok(units
-        .into_iter()
-        .filter(|(id, _)| in_plan.contains(&UnitId(*id)))
-        .map(|(id, name)| (name, UnitId(id)))
-        .collect())
+    Ok(rows.into_iter().map(|(id, name)| (name, UnitId(id))).collect())
 }
 
 /// Every vehicle by name, after creating those of `rows` that no vehicle is called yet.
@@ -212,16 +202,6 @@ async fn vehicles_by_name(
         return Ok((known, 0));
     }
     Ok((all(txn).await?, new.len() as u64))
-}
-
-async fn blackouts_by_vehicle(
-    txn: &DatabaseTransaction,
-) -> Result<HashMap<VehicleId, Vec<vehicle_blackout::Model>>, DbErr> {
-    let mut out: HashMap<VehicleId, Vec<vehicle_blackout::Model>> = HashMap::new();
-    for b in vehicle_blackout::Entity::find().all(txn).await? {
-        out.entry(b.vehicle_id).or_default().push(b);
-    }
-    Ok(out)
 }
 
 struct NewVisit {
