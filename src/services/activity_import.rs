@@ -101,6 +101,18 @@ pub fn read_activity(dir: &Path, today: NaiveDate) -> Result<ActivityTable, Vec<
     Ok(ActivityTable { year, vehicles, rows })
 }
 
+/// The tables an activity import writes, analyzed after it commits.
+const ACTIVITY_TABLES: &[&str] = &[
+    "vehicle",
+    "visit",
+    "visit_slot",
+    "collection",
+    "collection_revision",
+    "holder_month_total",
+    "sub_unit_month_total",
+    "audit_log",
+];
+
 /// Loads a checked activity table; nothing is written on any error.
 pub async fn import_activity(
     db: &DatabaseConnection,
@@ -152,6 +164,9 @@ pub async fn import_activity(
         .record(&txn, clock)
         .await?;
     txn.commit().await?;
+    if let Err(e) = crate::db::refresh_statistics(db, ACTIVITY_TABLES).await {
+        tracing::warn!(error = %e, "could not refresh the statistics after the activity import");
+    }
     Ok(report)
 }
 

@@ -244,6 +244,19 @@ pub async fn stored_manifest(db: &DatabaseConnection, year: i32) -> Result<PlanM
     })
 }
 
+/// The tables a plan import writes, analyzed after it commits.
+const PLAN_TABLES: &[&str] = &[
+    "unit",
+    "plan",
+    "plan_quota",
+    "plan_section",
+    "plan_warning",
+    "term_calendar",
+    "breakdown",
+    "breakdown_row",
+    "sub_unit",
+];
+
 /// Writes a checked plan table. On any error nothing is written.
 pub async fn import_plan(
     db: &DatabaseConnection,
@@ -285,6 +298,11 @@ pub async fn import_plan(
         txn.rollback().await?;
     } else {
         txn.commit().await?;
+        // The rows are in; statistics are a planner's aid, so a failure is logged, not
+        // reported as a failed import.
+        if let Err(e) = crate::db::refresh_statistics(db, PLAN_TABLES).await {
+            tracing::warn!(error = %e, "could not refresh the statistics after the plan import");
+        }
     }
     Ok(report)
 }

@@ -104,6 +104,8 @@ async fn a_generated_year_of_activity_loads_in_bulk_and_the_city_total_is_the_fi
     assert_eq!(app.count("collection").await, sums.records);
     assert_eq!(app.count("collection_revision").await, sums.records);
     assert_eq!(app.count("vehicle").await, vehicles as i64);
+    let loaded_tables = ["visit", "collection", "holder_month_total"];
+    assert_eq!(app.never_analyzed(&loaded_tables).await, Vec::<String>::new());
 
     let office = app.user_token("office", Role::Office, None).await;
     let before = city_total(&app, &office).await;

@@ -189,6 +189,25 @@ impl TestApp {
         row.try_get::<i64>("", "n").expect("count")
     }
 
+    /// On PostgreSQL, the tables of `tables` that were never analyzed by hand (`ANALYZE`,
+    /// not autovacuum); on SQLite, none (it keeps no such statistics).
+    pub async fn never_analyzed(&self, tables: &[&str]) -> Vec<String> {
+        if !self.database.is_postgres() {
+            return Vec::new();
+        }
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                "SELECT relname::text AS name FROM pg_stat_user_tables WHERE last_analyze IS NULL",
+            ))
+            .await
+            .expect("pg_stat_user_tables");
+        let never: Vec<String> =
+            rows.iter().map(|r| r.try_get::<String>("", "name").expect("name")).collect();
+        tables.iter().filter(|t| never.iter().any(|n| n == *t)).map(|t| (*t).to_owned()).collect()
+    }
+
     /// Every row of every table, in a stable order, to prove a failed write changed nothing.
     pub async fn snapshot(&self) -> Vec<String> {
         let mut lines = Vec::new();
