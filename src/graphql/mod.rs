@@ -15,6 +15,7 @@ mod fulfilment;
 mod guards;
 pub mod introspection;
 pub mod loaders;
+mod memo;
 mod page;
 mod plan;
 mod plan_years;
@@ -67,7 +68,7 @@ pub fn build_schema(state: Option<AppState>, limits: &GraphqlLimits) -> AppSchem
         .limit_complexity(limits.max_complexity);
     let builder = if limits.introspection { builder } else { builder.disable_introspection() };
     match state {
-        Some(state) => builder.data(state).finish(),
+        Some(state) => builder.data(state).data(memo::ResolvedMemo::default()).finish(),
         None => builder.finish(),
     }
 }

@@ -7,6 +7,7 @@ use super::scalars::Date;
 
 use super::auth;
 use super::guards::{role, ANY_ROLE, OFFICE};
+use super::memo::{MemoKey, Memoized};
 use super::types::{SectionGql, UnitKindGql};
 use crate::domain::ids::UnitId;
 use crate::error::{ApiError, ApiResult};
@@ -131,7 +132,7 @@ impl Plan {
         kind: Option<UnitKindGql>,
         name_contains: Option<String>,
         order_by: Option<UnitOrderBy>,
-    ) -> ApiResult<PageOf<PlanUnit>> {
+    ) -> ApiResult<Memoized<PageOf<PlanUnit>>> {
         let state = ctx.data_unchecked::<AppState>();
         let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
         let filter =
@@ -147,7 +148,13 @@ impl Plan {
             plan_cache::plan_units(&state.db, &state.plan_cache, &self.0, &filter, order, page, count)
                 .await?;
         let nodes = found.rows.into_iter().map(PlanUnit::from).collect();
-        Ok(PageOf::known(found.total, found.has_next_page, nodes))
+        // The same for every reader of this plan version: kept once resolved.
+        let key = MemoKey {
+            plan_id: self.0.id,
+            version: self.0.version,
+            arguments: format!("{page:?} {filter:?} {order:?} {count}"),
+        };
+        Ok(Memoized::new(key, PageOf::known(found.total, found.has_next_page, nodes)))
     }
 }
 
