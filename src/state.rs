@@ -11,6 +11,7 @@ use crate::db;
 use crate::domain::work_calendar::WorkCalendar;
 use crate::email::Mailer;
 use crate::services::accounts::AuthSettings;
+use crate::services::answers::AnswerCache;
 use crate::services::collections::CollectionSettings;
 use crate::services::outbox::OutboxSettings;
 use crate::services::plan_cache::PlanCache;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub collections: CollectionSettings,
     /// The published plans' rows in memory, checked against `plan.version` on every read.
     pub plan_cache: Arc<PlanCache>,
+    /// Fulfilment answers kept per database snapshot (PostgreSQL only).
+    pub answers: Arc<AnswerCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +97,7 @@ impl AppState {
             collections: config.collections,
             behind_margin_points: config.behind_margin_points,
             plan_cache: Arc::default(),
+            answers: Arc::default(),
         })
     }
 

@@ -30,7 +30,8 @@ impl FulfilmentQuery {
     async fn fulfilment(&self, ctx: &Context<'_>, year: i32, as_of: Option<Date>) -> ApiResult<Fulfilment> {
         let state = ctx.data_unchecked::<AppState>();
         let as_of = as_of.map_or_else(|| fulfilment::default_as_of(year, state.clock.today()), Into::into);
-        let scope = fulfilment::scope(&state.db, year, as_of, state.behind_margin_points).await?;
+        let scope =
+            fulfilment::scope(&state.db, &state.answers, year, as_of, state.behind_margin_points).await?;
         Ok(Fulfilment {
             scope,
             sections: tokio::sync::OnceCell::new(),

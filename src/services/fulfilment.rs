@@ -11,6 +11,9 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter};
 
+use std::sync::Arc;
+
+use super::answers::{self, AnswerCache, Snapshot};
 use super::plans::{self, PlanView};
 use super::{totals, Page, ServiceError};
 use crate::db::entities::{plan, plan_quota, plan_section, unit};
@@ -109,17 +112,34 @@ impl SectionProgress {
     }
 }
 
-/// What a fulfilment question is about: a year's plan as of a date. Cheap to make (one
-/// plan lookup); each figure is asked of the database when it is wanted.
+/// What a fulfilment question is about: a year's plan as of a date. Cheap to make (the
+/// plan's row, and on PostgreSQL the snapshot); each figure is asked of the database when it
+/// is wanted, or taken from the answers kept under the same snapshot (`services::answers`).
 #[derive(Debug, Clone)]
 pub struct Scope {
     pub plan: PlanView,
     pub as_of: NaiveDate,
     pub schedule: Schedule,
+    pub snapshot: Option<Snapshot>,
 }
 
-/// The scope of `year` as of `as_of`; `NOT_FOUND` when the year has no plan.
+/// The scope of `year` as of `as_of`; `NOT_FOUND` when the year has no plan. Its answers are
+/// kept in `answers`.
 pub async fn scope(
+    db: &impl ConnectionTrait,
+    answers: &Arc<AnswerCache>,
+    year: i32,
+    as_of: NaiveDate,
+    margin_points: i64,
+) -> Result<Scope, ServiceError> {
+    super::check_dates([as_of])?;
+    // The snapshot first: the answers computed below are at least as new as it.
+    let snapshot = answers::snapshot(db, answers).await?;
+    Ok(Scope { snapshot, ..unkept_scope(db, year, as_of, margin_points).await? })
+}
+
+/// [`scope`] whose answers are not kept.
+async fn unkept_scope(
     db: &impl ConnectionTrait,
     year: i32,
     as_of: NaiveDate,
@@ -127,7 +147,21 @@ pub async fn scope(
 ) -> Result<Scope, ServiceError> {
     super::check_dates([as_of])?;
     let plan = plans::plan_by_year(db, year).await?;
-    Ok(Scope { plan, as_of, schedule: schedule(year, as_of, margin_points) })
+    Ok(Scope { plan, as_of, schedule: schedule(year, as_of, margin_points), snapshot: None })
+}
+
+impl Scope {
+    /// `question` about this scope, kept under its snapshot (if any) once computed.
+    async fn kept<T, F>(&self, question: impl FnOnce() -> String, compute: F) -> Result<T, ServiceError>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: std::future::Future<Output = Result<T, ServiceError>>,
+    {
+        let Scope { plan, as_of, schedule, .. } = self;
+        let question =
+            || format!("plan {} v{} as of {as_of} {schedule:?}: {}", plan.id, plan.version, question());
+        answers::kept(self.snapshot.as_ref(), question, compute).await
+    }
 }
 
 /// The whole report, every holder's row included: for the exports and the digest, which
@@ -155,7 +189,8 @@ pub async fn fulfilment(
     as_of: NaiveDate,
     margin_points: i64,
 ) -> Result<Fulfilment, ServiceError> {
-    let scope = scope(db, year, as_of, margin_points).await?;
+    // Every holder's row, once per report (the digest, the exports): not kept.
+    let scope = unkept_scope(db, year, as_of, margin_points).await?;
     let units = holder_rows(db, &scope, &Listing::default(), ProgressOrder::Table, None).await?;
     // Rolled up from these rows, not asked again: a report's totals are the sums of its
     // rows even when a write commits meanwhile.
@@ -175,7 +210,7 @@ pub async fn fulfilment(
         .collect::<Vec<_>>();
     let city = city(&scope, &by_section);
     let by_county = units.iter().filter(|u| u.section == Section::County).cloned().collect();
-    let Scope { plan, as_of, schedule } = scope;
+    let Scope { plan, as_of, schedule, .. } = scope;
     Ok(Fulfilment { plan, as_of, schedule, city, by_section, by_county, units })
 }
 
@@ -198,13 +233,21 @@ pub async fn holder_fulfilment(
     let Some(plan) = plan::Entity::find().filter(plan::Column::Year.eq(year)).one(db).await? else {
         return Ok(None);
     };
-    let scope = Scope { plan: plan.into(), as_of, schedule: schedule(year, as_of, margin_points) };
+    let scope =
+        Scope { plan: plan.into(), as_of, schedule: schedule(year, as_of, margin_points), snapshot: None };
     let only = Listing { holders: Holders::Only(vec![unit_id]), ..Listing::default() };
     Ok(holder_rows(db, &scope, &only, ProgressOrder::Table, None).await?.into_iter().next())
 }
 
 /// Each section of the plan in table order: one GROUP BY over the holders' figures.
 pub async fn sections(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Vec<SectionProgress>, ServiceError> {
+    scope.kept(|| "sections".to_owned(), count_sections(db, scope)).await
+}
+
+async fn count_sections(
     db: &impl ConnectionTrait,
     scope: &Scope,
 ) -> Result<Vec<SectionProgress>, ServiceError> {
@@ -275,7 +318,7 @@ pub fn city(scope: &Scope, sections: &[SectionProgress]) -> Progress {
 /// The county holders (section COUNTY) in table order.
 pub async fn counties(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<UnitProgress>, ServiceError> {
     let filter = Listing { section: Some(Section::County), ..Listing::default() };
-    holder_rows(db, scope, &filter, ProgressOrder::Table, None).await
+    scope.kept(|| "counties".to_owned(), holder_rows(db, scope, &filter, ProgressOrder::Table, None)).await
 }
 
 #[derive(Debug, Clone, Default)]
@@ -335,12 +378,24 @@ pub async fn units(
         behind_schedule: filter.behind_schedule,
         name_contains: needle,
     };
+    let question = || format!("units {listing:?} {order:?} {page:?} count {count}");
+    scope.kept(question, page_of_holders(db, scope, &listing, order, page, count)).await
+}
+
+async fn page_of_holders(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    listing: &Listing,
+    order: ProgressOrder,
+    page: Page,
+    count: bool,
+) -> Result<UnitsPage, ServiceError> {
     // One row past the page says whether another page follows, without counting.
     let limit = page.first.saturating_add(1);
-    let mut rows = holder_rows(db, scope, &listing, order, Some((limit, page.offset))).await?;
+    let mut rows = holder_rows(db, scope, listing, order, Some((limit, page.offset))).await?;
     let has_next_page = rows.len() as u64 > page.first;
     rows.truncate(page.first as usize);
-    let total = if count { Some(count_holders(db, scope, &listing).await?) } else { None };
+    let total = if count { Some(count_holders(db, scope, listing).await?) } else { None };
     Ok(UnitsPage { total, has_next_page, rows })
 }
 

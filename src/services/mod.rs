@@ -3,6 +3,7 @@ use sea_orm::DbErr;
 
 pub mod accounts;
 pub mod activity_import;
+pub mod answers;
 pub mod audit;
 pub mod booking_limit;
 pub mod breakdowns;

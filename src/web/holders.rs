@@ -108,7 +108,8 @@ pub async fn holders_table(
     let filter = ProgressFilter { section, kind, behind_schedule: behind, name_contains: q.q.clone() };
     let page = q.page.unwrap_or(1).max(1);
     let found = async {
-        let scope = fulfilment::scope(&state.db, year, today, state.behind_margin_points).await?;
+        let scope =
+            fulfilment::scope(&state.db, &state.answers, year, today, state.behind_margin_points).await?;
         let page = Page { first: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
         fulfilment::units(&state.db, &scope, &s.actor, &filter, order, page, true).await
     };

@@ -81,7 +81,8 @@ pub async fn dashboard(req: &Request, Data(state): Data<&AppState>, Query(q): Qu
     let year = q.year.unwrap_or(today.year());
     let as_of = fulfilment::default_as_of(year, today);
     let figures = async {
-        let scope = fulfilment::scope(&state.db, year, as_of, state.behind_margin_points).await?;
+        let scope =
+            fulfilment::scope(&state.db, &state.answers, year, as_of, state.behind_margin_points).await?;
         let sections = fulfilment::sections(&state.db, &scope).await?;
         let counties = fulfilment::counties(&state.db, &scope).await?;
         let filter = ProgressFilter { behind_schedule: Some(true), ..ProgressFilter::default() };

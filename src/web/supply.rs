@@ -119,7 +119,7 @@ async fn figures(
     year: i32,
 ) -> Result<(Scope, (Rate, Vec<population::CountyRate>), SupplyBalance), ServiceError> {
     let as_of = fulfilment::default_as_of(year, state.clock.today());
-    let scope = fulfilment::scope(&state.db, year, as_of, state.behind_margin_points).await?;
+    let scope = fulfilment::scope(&state.db, &state.answers, year, as_of, state.behind_margin_points).await?;
     let rates = population::rates(&state.db, &scope).await?;
     let supply = clinical_use::supply_balance(&state.db, &scope).await?;
     Ok((scope, rates, supply))

@@ -5,6 +5,7 @@ use std::io::Cursor;
 
 use bloodplan::domain::auth::Role;
 use calamine::{Data, Reader, Xlsx};
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
 use crate::collections::{at, record, CORRECT, RECORD};
@@ -470,4 +471,33 @@ async fn each_fulfilment_question_asks_the_database_only_what_it_needs() {
     assert_eq!(data["fulfilment"]["units"]["totalCount"], 157);
     assert_eq!(data["fulfilment"]["units"]["hasNextPage"], false);
     assert_eq!(touches(&ran, "COUNT(").len(), 1, "{ran:#?}");
+}
+
+#[tokio::test]
+async fn on_postgresql_an_answer_is_kept_per_snapshot_and_any_commit_renews_it() {
+    let Year { app, office, .. } = scripted_year().await;
+    let query = "{ fulfilment(year: 2020) { bySection { kind quota collectedDonations behindCount } } }";
+    let reads_totals = |ran: &[String]| ran.iter().filter(|s| s.contains("holder_month_total")).count();
+    let counties = |data: &Value| data["fulfilment"]["bySection"][0].clone();
+
+    let (first, ran) = app.statements_of(app.gql_ok_as(&office, query, json!({}))).await;
+    assert_eq!(reads_totals(&ran), 1, "{ran:#?}");
+    assert_eq!(counties(&first)["quota"], 10_800);
+    // Asked again with nothing committed in between: PostgreSQL names the same snapshot and
+    // the kept answer is served; SQLite has no such name and runs the statement again.
+    let (again, ran) = app.statements_of(app.gql_ok_as(&office, query, json!({}))).await;
+    assert_eq!(again, first);
+    let expected = if app.database.is_postgres() { 0 } else { 1 };
+    assert_eq!(reads_totals(&ran), expected, "{ran:#?}");
+
+    // A write committed outside every service (a bare SQL statement, as another process or a
+    // database client would commit it): the next answer shows it.
+    app.db
+        .execute_unprepared("UPDATE plan_quota SET quota = quota + 5 WHERE unit_id = (SELECT id FROM unit WHERE name = '咸安')")
+        .await
+        .unwrap();
+    let (after, ran) = app.statements_of(app.gql_ok_as(&office, query, json!({}))).await;
+    assert_eq!(reads_totals(&ran), 1, "{ran:#?}");
+    assert_eq!(counties(&after)["quota"], 10_805);
+    assert_eq!(after["fulfilment"]["bySection"][1], first["fulfilment"]["bySection"][1]);
 }

@@ -474,7 +474,8 @@ async fn assert_fulfilment_matches_rows(w: &World) -> Result<(), TestCaseError> 
 /// that sorting and filtering those rows in memory gives.
 async fn assert_levels_match_holder_rows(w: &World, report: &Fulfilment) -> Result<(), TestCaseError> {
     let db = &w.app.db;
-    let scope = fulfilment::scope(db, report.plan.year, report.as_of, 10).await.unwrap();
+    let scope =
+        fulfilment::scope(db, &w.app.state.answers, report.plan.year, report.as_of, 10).await.unwrap();
     let sections = fulfilment::sections(db, &scope).await.unwrap();
     for (got, section) in sections.iter().zip(Section::ALL) {
         let rows: Vec<&UnitProgress> = report.units.iter().filter(|u| u.section == section).collect();
