@@ -61,15 +61,16 @@ impl ResolvedMemo {
     }
 }
 
-/// A field's answer that is kept by [`MemoKey`] and selection once resolved.
+/// A field's answer that is kept by [`MemoKey`] and selection once resolved; `make` builds
+/// the value to resolve, and runs only when no kept answer will do.
 pub struct Memoized<T> {
     key: MemoKey,
-    inner: T,
+    make: Box<dyn Fn() -> T + Send + Sync>,
 }
 
 impl<T> Memoized<T> {
-    pub fn new(key: MemoKey, inner: T) -> Self {
-        Memoized { key, inner }
+    pub fn new(key: MemoKey, make: impl Fn() -> T + Send + Sync + 'static) -> Self {
+        Memoized { key, make: Box::new(make) }
     }
 }
 
@@ -110,10 +111,6 @@ impl<T: OutputType> OutputType for Memoized<T> {
         T::qualified_type_name()
     }
 
-    fn introspection_type_name(&self) -> Cow<'static, str> {
-        self.inner.introspection_type_name()
-    }
-
     fn create_type_info(registry: &mut Registry) -> String {
         T::create_type_info(registry)
     }
@@ -122,13 +119,13 @@ impl<T: OutputType> OutputType for Memoized<T> {
         let memo = ctx.data_opt::<ResolvedMemo>();
         let selection = selection_text(&field.node.selection_set.node);
         let (Some(memo), Some(selection)) = (memo, selection) else {
-            return self.inner.resolve(ctx, field).await;
+            return (self.make)().resolve(ctx, field).await;
         };
         let key = (self.key.clone(), selection);
         if let Some(value) = memo.get(&key) {
             return Ok(value);
         }
-        let value = self.inner.resolve(ctx, field).await?;
+        let value = (self.make)().resolve(ctx, field).await?;
         memo.keep(key, value.clone());
         Ok(value)
     }

@@ -144,17 +144,19 @@ impl Plan {
             UnitOrderBy::Name => UnitOrder::Name,
         };
         let count = ctx.look_ahead().field("totalCount").exists();
-        let found =
-            plan_cache::plan_units(&state.db, &state.plan_cache, &self.0, &filter, order, page, count)
-                .await?;
-        let nodes = found.rows.into_iter().map(PlanUnit::from).collect();
-        // The same for every reader of this plan version: kept once resolved.
+        let snapshot = plan_cache::to_page(&state.db, &state.plan_cache, &self.0, &filter).await?;
+        // The same for every reader of this plan version: kept once resolved, and the page
+        // is only cut when no kept answer will do.
         let key = MemoKey {
             plan_id: self.0.id,
             version: self.0.version,
             arguments: format!("{page:?} {filter:?} {order:?} {count}"),
         };
-        Ok(Memoized::new(key, PageOf::known(found.total, found.has_next_page, nodes)))
+        Ok(Memoized::new(key, move || {
+            let found = snapshot.units_page(&filter, order, page, count);
+            let nodes = found.rows.into_iter().map(PlanUnit::from).collect();
+            PageOf::known(found.total, found.has_next_page, nodes)
+        }))
     }
 }
 

@@ -194,8 +194,19 @@ pub async fn plan_units(
     page: Page,
     count: bool,
 ) -> Result<UnitsPage, ServiceError> {
+    Ok(to_page(db, cache, plan, filter).await?.units_page(filter, order, page, count))
+}
+
+/// The snapshot a page of `filter`'s rows is cut from, once the filter is checked: for a
+/// caller that cuts the page only if it needs it (a kept answer may do instead).
+pub async fn to_page(
+    db: &impl ConnectionTrait,
+    cache: &PlanCache,
+    plan: &PlanView,
+    filter: &UnitFilter,
+) -> Result<Arc<PlanSnapshot>, ServiceError> {
     plans::check_unit_filter(filter)?;
-    Ok(cache.published(db, plan).await?.units_page(filter, order, page, count))
+    cache.published(db, plan).await
 }
 
 #[cfg(test)]
