@@ -9,7 +9,9 @@ use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::{
     Alias, Cond, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement, SimpleExpr,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, StreamTrait,
+};
 
 use std::sync::Arc;
 
@@ -184,14 +186,14 @@ pub struct Fulfilment {
 /// Figures of `year` as of `as_of` (collections dated up to that day, counted with their
 /// latest revision; bookings still to come after it), every holder's row included.
 pub async fn fulfilment(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait),
     year: i32,
     as_of: NaiveDate,
     margin_points: i64,
 ) -> Result<Fulfilment, ServiceError> {
     // Every holder's row, once per report (the digest, the exports): not kept.
     let scope = unkept_scope(db, year, as_of, margin_points).await?;
-    let units = holder_rows(db, &scope, &Listing::default(), ProgressOrder::Table, None).await?;
+    let units = every_holder(db, &scope).await?;
     // Rolled up from these rows, not asked again: a report's totals are the sums of its
     // rows even when a write commits meanwhile.
     let printed = printed_totals(db, &scope).await?;
@@ -577,6 +579,19 @@ struct HolderRow {
     booked: i64,
 }
 
+impl HolderRow {
+    fn progress(self, s: Schedule) -> UnitProgress {
+        UnitProgress {
+            unit_id: self.unit_id,
+            name: self.name,
+            kind: self.kind,
+            section: self.section,
+            seq: self.seq,
+            progress: Progress::of(self.quota, self.booked, self.donations, self.volume_ml, s),
+        }
+    }
+}
+
 /// The holders of a listing in `order`, `page` = (limit, offset) of them or all.
 async fn holder_rows(
     db: &impl ConnectionTrait,
@@ -587,18 +602,7 @@ async fn holder_rows(
 ) -> Result<Vec<UnitProgress>, ServiceError> {
     let backend = db.get_database_backend();
     let rows = if page.is_none() || listing.needs_figures(order) {
-        // The figures decide (or every row is wanted): filter and sort every holder's
-        // figures, keep the page.
-        let h = |c: &str| Expr::col((Alias::new("h"), Alias::new(c)));
-        let mut select = Query::select()
-            .column(sea_orm::sea_query::Asterisk)
-            .from_subquery(holder_figures(scope, listing, backend, true), Alias::new("h"))
-            .to_owned();
-        select.cond_where(figure_conditions(scope, listing, h));
-        order_by(&mut select, backend, order, h);
-        if let Some((limit, offset)) = page {
-            select.limit(limit).offset(offset);
-        }
+        let select = figures_in_order(scope, listing, backend, order, page);
         HolderRow::find_by_statement(backend.build(&select)).all(db).await?
     } else {
         // The plan's rows decide: cut the page from them, then add only its figures.
@@ -616,18 +620,46 @@ async fn holder_rows(
         order_by(&mut select, backend, order, h);
         HolderRow::find_by_statement(backend.build(&select)).all(db).await?
     };
-    let s = scope.schedule;
-    Ok(rows
-        .into_iter()
-        .map(|r| UnitProgress {
-            unit_id: r.unit_id,
-            name: r.name,
-            kind: r.kind,
-            section: r.section,
-            seq: r.seq,
-            progress: Progress::of(r.quota, r.booked, r.donations, r.volume_ml, s),
-        })
-        .collect())
+    Ok(rows.into_iter().map(|r| r.progress(scope.schedule)).collect())
+}
+
+/// Every holder's row in table order, read as a stream: a national plan's 45,000 rows are
+/// decoded one at a time instead of being held as database rows and as results at once.
+async fn every_holder(
+    db: &(impl ConnectionTrait + StreamTrait),
+    scope: &Scope,
+) -> Result<Vec<UnitProgress>, ServiceError> {
+    use futures_util::TryStreamExt;
+    let backend = ConnectionTrait::get_database_backend(db);
+    let select = figures_in_order(scope, &Listing::default(), backend, ProgressOrder::Table, None);
+    let mut rows = HolderRow::find_by_statement(backend.build(&select)).stream(db).await?;
+    let mut units = Vec::new();
+    while let Some(r) = rows.try_next().await? {
+        units.push(r.progress(scope.schedule));
+    }
+    Ok(units)
+}
+
+/// The listing's holders with their figures, filtered and sorted on the figures, and the
+/// page (`(limit, offset)`) cut when one is given.
+fn figures_in_order(
+    scope: &Scope,
+    listing: &Listing,
+    backend: DbBackend,
+    order: ProgressOrder,
+    page: Option<(u64, u64)>,
+) -> SelectStatement {
+    let h = |c: &str| Expr::col((Alias::new("h"), Alias::new(c)));
+    let mut select = Query::select()
+        .column(sea_orm::sea_query::Asterisk)
+        .from_subquery(holder_figures(scope, listing, backend, true), Alias::new("h"))
+        .to_owned();
+    select.cond_where(figure_conditions(scope, listing, h));
+    order_by(&mut select, backend, order, h);
+    if let Some((limit, offset)) = page {
+        select.limit(limit).offset(offset);
+    }
+    select
 }
 
 /// The listing's condition on the figures (`behind_schedule`) over the columns of
