@@ -10,7 +10,10 @@
 //!
 //! Only selections that are the same text for every request are kept: plain fields, with no
 //! arguments, directives, fragments or variables below the memoized field (anything else is
-//! resolved as usual). Whatever is memoized must not depend on who asks.
+//! resolved as usual). Whatever is memoized must not depend on who asks, and no field below
+//! it may be able to fail: async-graphql answers a failed nullable field with `null` and an
+//! error beside the value, and the kept `null` would later be served without the error.
+//! (`PageOf<PlanUnit>` holds plain values only.)
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write;
