@@ -12,6 +12,14 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Deserialize;
 use toml::value::Datetime;
 
+/// 1 January and 31 December of `year`; a year outside chrono's range (which callers have
+/// refused before) gives the widest dates instead.
+pub fn year_bounds(year: i32) -> (NaiveDate, NaiveDate) {
+    let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
+    let last = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
+    (first, last)
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorkCalendar {
     years: BTreeSet<i32>,

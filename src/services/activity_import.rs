@@ -132,7 +132,8 @@ pub async fn import_activity(
     }
     let plan = plan::Entity::find().filter(plan::Column::Year.eq(year)).one(&txn).await?;
     let plan = plan.ok_or(ActivityImportError::NoPlan(year))?;
-    let (first, last) = year_bounds(year);
+    // `check_year` bounded the year, so both days exist.
+    let (first, last) = crate::domain::work_calendar::year_bounds(year);
     let visits = visit::Entity::find().filter(visit::Column::Date.between(first, last)).count(&txn).await?;
     let collections =
         collection::Entity::find().filter(collection::Column::Year.eq(year)).count(&txn).await?;
@@ -168,13 +169,6 @@ pub async fn import_activity(
         tracing::warn!(error = %e, "could not refresh the statistics after the activity import");
     }
     Ok(report)
-}
-
-fn year_bounds(year: i32) -> (NaiveDate, NaiveDate) {
-    // `check_year` bounded the year, so both days exist.
-    let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
-    let last = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
-    (first, last)
 }
 
 /// The year's holders by name: one join of the plan's quotas with their holders.

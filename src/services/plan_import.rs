@@ -255,6 +255,7 @@ const PLAN_TABLES: &[&str] = &[
     "breakdown",
     "breakdown_row",
     "sub_unit",
+    "audit_log",
 ];
 
 /// Writes a checked plan table. On any error nothing is written.

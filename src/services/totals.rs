@@ -282,8 +282,7 @@ impl AsOf {
     /// Collected: records of `year` dated up to `as_of`. Booked: visits dated after `as_of`
     /// up to the end of `year`. `as_of` passed `check_dates`.
     pub fn new(year: i32, as_of: NaiveDate) -> AsOf {
-        let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
-        let last = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
+        let (first, last) = crate::domain::work_calendar::year_bounds(year);
         let month_start = as_of.with_day(1).unwrap_or(as_of);
         let month_end = month_start.checked_add_months(chrono::Months::new(1)).and_then(|d| d.pred_opt());
         let month_end = month_end.unwrap_or(as_of);

@@ -2,7 +2,6 @@
 //! one page at a time, in one statement: the two plans' rows joined with each year's kept
 //! totals (`totals::sums_as_of` as of 31 December, so a year still running counts what is
 //! collected so far).
-use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, JoinType, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, ExprTrait, FromQueryResult};
 
@@ -93,7 +92,7 @@ fn holders(year: i32, previous: i32) -> SelectStatement {
 }
 
 fn collected(year: i32) -> SelectStatement {
-    let last = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
+    let (_, last) = crate::domain::work_calendar::year_bounds(year);
     totals::sums_as_of(&totals::AsOf::new(year, last), totals::Holders::All)
 }
 
