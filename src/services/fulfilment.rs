@@ -18,7 +18,7 @@ use std::sync::Arc;
 use super::answers::{self, AnswerCache, Snapshot};
 use super::plans::{self, PlanView};
 use super::{totals, Page, ServiceError};
-use crate::db::entities::{plan, plan_quota, plan_section, unit};
+use crate::db::entities::{plan_quota, plan_section, unit};
 use crate::domain::auth::Actor;
 use crate::domain::fulfilment as rules;
 use crate::domain::ids::{SubUnitId, UnitId};
@@ -134,10 +134,9 @@ pub async fn scope(
     as_of: NaiveDate,
     margin_points: i64,
 ) -> Result<Scope, ServiceError> {
-    super::check_dates([as_of])?;
-    // The snapshot first: the answers computed below are at least as new as it.
-    let snapshot = answers::snapshot(db, answers).await?;
-    Ok(Scope { snapshot, ..unkept_scope(db, year, as_of, margin_points).await? })
+    let scope = unkept_scope(db, year, as_of, margin_points).await?;
+    // Taken before any figure is computed: every answer kept under it is at least as new.
+    Ok(Scope { snapshot: answers::snapshot(db, answers).await?, ..scope })
 }
 
 /// [`scope`] whose answers are not kept.
@@ -231,12 +230,12 @@ pub async fn holder_fulfilment(
     margin_points: i64,
     unit_id: UnitId,
 ) -> Result<Option<UnitProgress>, ServiceError> {
-    super::check_dates([as_of])?;
-    let Some(plan) = plan::Entity::find().filter(plan::Column::Year.eq(year)).one(db).await? else {
-        return Ok(None);
+    let scope = match unkept_scope(db, year, as_of, margin_points).await {
+        Ok(scope) => scope,
+        // The year has no plan.
+        Err(ServiceError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
     };
-    let scope =
-        Scope { plan: plan.into(), as_of, schedule: schedule(year, as_of, margin_points), snapshot: None };
     let only = Listing { holders: Holders::Only(vec![unit_id]), ..Listing::default() };
     Ok(holder_rows(db, &scope, &only, ProgressOrder::Table, None).await?.into_iter().next())
 }
