@@ -137,16 +137,19 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
-/// Refreshes the planner's statistics of `tables` after a bulk load has committed.
+/// Refreshes the planner's statistics of `tables` after a bulk load has committed. The rows
+/// are in by then and statistics only aid the planner, so a failure is logged, not returned.
 ///
 /// PostgreSQL plans every statement from its statistics; right after a load they describe
 /// the tables as they were (often empty), and autovacuum analyzes them only later, or never
 /// on a server that runs without it. A fulfilment read then took a nested loop over 45,000
 /// holders (23 ms) instead of a hash join (1.8 ms) — BENCHMARKS.md. MySQL and MariaDB
 /// recompute theirs on their own; SQLite's planner works from its indexes without any.
-pub async fn refresh_statistics(db: &impl sea_orm::ConnectionTrait, tables: &[&str]) -> Result<(), DbErr> {
+pub async fn refresh_statistics(db: &impl sea_orm::ConnectionTrait, tables: &[&str]) {
     if db.get_database_backend() != sea_orm::DbBackend::Postgres || tables.is_empty() {
-        return Ok(());
+        return;
     }
-    db.execute_unprepared(&format!("ANALYZE {}", tables.join(", "))).await.map(|_| ())
+    if let Err(e) = db.execute_unprepared(&format!("ANALYZE {}", tables.join(", "))).await {
+        tracing::warn!(error = %e, ?tables, "could not refresh the statistics after a bulk load");
+    }
 }

@@ -165,9 +165,7 @@ pub async fn import_activity(
         .record(&txn, clock)
         .await?;
     txn.commit().await?;
-    if let Err(e) = crate::db::refresh_statistics(db, ACTIVITY_TABLES).await {
-        tracing::warn!(error = %e, "could not refresh the statistics after the activity import");
-    }
+    crate::db::refresh_statistics(db, ACTIVITY_TABLES).await;
     Ok(report)
 }
 

@@ -299,11 +299,7 @@ pub async fn import_plan(
         txn.rollback().await?;
     } else {
         txn.commit().await?;
-        // The rows are in; statistics are a planner's aid, so a failure is logged, not
-        // reported as a failed import.
-        if let Err(e) = crate::db::refresh_statistics(db, PLAN_TABLES).await {
-            tracing::warn!(error = %e, "could not refresh the statistics after the plan import");
-        }
+        crate::db::refresh_statistics(db, PLAN_TABLES).await;
     }
     Ok(report)
 }
