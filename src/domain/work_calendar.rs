@@ -231,8 +231,6 @@ impl WorkCalendar {
         Ok(())
     }
 
-    /// Whether a file for this year was loaded. Without one, the calendar falls back to
-    /// plain Monday–Friday, which is wrong around every holiday; callers can warn.
     /// A day a collection vehicle may visit a holder: a working day, or — for a holder that
     /// accepts weekend visits — a weekend day that is no holiday. The booking rules and the
     /// schedule proposal both ask this.
@@ -241,6 +239,8 @@ impl WorkCalendar {
             || (weekends_allowed && is_weekend(date) && self.holiday_name(date).is_none())
     }
 
+    /// Whether a file for this year was loaded. Without one, the calendar falls back to
+    /// plain Monday–Friday, which is wrong around every holiday; callers can warn.
     pub fn covers_year(&self, year: i32) -> bool {
         self.years.contains(&year)
     }
