@@ -3,29 +3,23 @@ use std::fmt;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use super::code_enum::code_enum;
 use super::ids::{UnitId, UserId};
 
-/// The three kinds of users. Stored as its code (`OFFICE`).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumString, strum::Display, strum::IntoStaticStr,
-)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum Role {
-    /// 市献血办: everything.
-    Office,
-    /// 单位联络员: bound to one quota holder.
-    Liaison,
-    /// 血站工作人员: schedules, collections, vehicles.
-    Station,
+code_enum! {
+    /// The three kinds of users. Stored as its code (`OFFICE`).
+    #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+    pub enum Role {
+        /// 市献血办: everything.
+        Office,
+        /// 单位联络员: bound to one quota holder.
+        Liaison,
+        /// 血站工作人员: schedules, collections, vehicles.
+        Station,
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Office, Role::Liaison, Role::Station];
-
-    pub fn code(self) -> &'static str {
-        self.into()
-    }
-
     pub fn parse(text: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.code().eq_ignore_ascii_case(text.trim()))
     }

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 
 use chrono::{Datelike, NaiveDate};
 
+use super::code_enum::code_enum;
 use super::ids::UnitId;
 use super::text::check_text;
 use super::{Section, UnitKind};
@@ -22,39 +23,18 @@ pub const MAX_NAME_CHARS: usize = 100;
 /// The office's comment when it returns a breakdown, in characters, at most.
 pub const MAX_COMMENT_CHARS: usize = 500;
 
-/// Stored as its code (`SUBMITTED`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::Display, strum::IntoStaticStr)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum BreakdownStatus {
-    /// Sent by the holder, waiting for the office.
-    Submitted,
-    /// Accepted by the office: the holder's breakdown for the year.
-    Accepted,
-    /// Sent back by the office with a comment; the holder submits a new version.
-    Returned,
-    /// A newer version was submitted (or accepted) after this one.
-    Superseded,
-}
-
-impl BreakdownStatus {
-    pub const ALL: [BreakdownStatus; 4] = [
-        BreakdownStatus::Submitted,
-        BreakdownStatus::Accepted,
-        BreakdownStatus::Returned,
-        BreakdownStatus::Superseded,
-    ];
-
-    pub fn code(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            BreakdownStatus::Submitted => "待审核",
-            BreakdownStatus::Accepted => "已通过",
-            BreakdownStatus::Returned => "已退回",
-            BreakdownStatus::Superseded => "已被新版本取代",
-        }
+code_enum! {
+    /// Stored as its code (`SUBMITTED`).
+    #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+    pub enum BreakdownStatus {
+        /// Sent by the holder, waiting for the office.
+        Submitted => "待审核",
+        /// Accepted by the office: the holder's breakdown for the year.
+        Accepted => "已通过",
+        /// Sent back by the office with a comment; the holder submits a new version.
+        Returned => "已退回",
+        /// A newer version was submitted (or accepted) after this one.
+        Superseded => "已被新版本取代",
     }
 }
 

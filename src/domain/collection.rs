@@ -5,39 +5,18 @@
 //! donation (人次).
 use chrono::NaiveDate;
 
-/// Where the blood was given (采血地点). Stored as its code (`AT_UNIT`).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumString, strum::Display, strum::IntoStaticStr,
-)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum CollectionSite {
-    /// A vehicle at the holder's premises: always tied to a visit.
-    AtUnit,
-    /// The central blood station (中心血站).
-    CentralStation,
-    /// A fixed donation house (献血屋), e.g. one in each county.
-    DonationHouse,
-}
+use super::code_enum::code_enum;
 
-impl CollectionSite {
-    pub const ALL: [CollectionSite; 3] =
-        [CollectionSite::AtUnit, CollectionSite::CentralStation, CollectionSite::DonationHouse];
-
-    pub fn code(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            CollectionSite::AtUnit => "献血单位",
-            CollectionSite::CentralStation => "中心血站",
-            CollectionSite::DonationHouse => "献血屋",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<CollectionSite> {
-        let text = text.trim();
-        CollectionSite::ALL.into_iter().find(|s| s.code().eq_ignore_ascii_case(text) || s.label_zh() == text)
+code_enum! {
+    /// Where the blood was given (采血地点). Stored as its code (`AT_UNIT`).
+    #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+    pub enum CollectionSite {
+        /// A vehicle at the holder's premises: always tied to a visit.
+        AtUnit => "献血单位",
+        /// The central blood station (中心血站).
+        CentralStation => "中心血站",
+        /// A fixed donation house (献血屋), e.g. one in each county.
+        DonationHouse => "献血屋",
     }
 }
 

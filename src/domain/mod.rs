@@ -6,6 +6,7 @@ pub mod booking_limit;
 pub mod breakdown;
 pub mod city_targets;
 pub mod clinical_use;
+pub(crate) mod code_enum;
 pub mod collection;
 pub mod contact;
 pub mod donation_rate;

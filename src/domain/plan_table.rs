@@ -252,7 +252,9 @@ enum Column {
 
 impl Column {
     const REQUIRED: [Column; 5] = [Column::Section, Column::Seq, Column::Name, Column::Quota, Column::Kind];
+}
 
+impl TableColumn for Column {
     fn name(self) -> &'static str {
         match self {
             Column::Section => "section",
@@ -280,17 +282,46 @@ impl Column {
     }
 }
 
-/// Parses the rows file, collecting every problem rather than stopping at the first.
-pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
+/// A column of a CSV table the office edits: known by any of its headings, named in problems.
+trait TableColumn: Copy + PartialEq {
+    /// Headers may be the English codes or the table's own Chinese headings.
+    fn from_header(header: &str) -> Option<Self>;
+    fn name(self) -> &'static str;
+}
+
+/// One record of such a table, its fields looked up by column.
+struct Fields<'a, C> {
+    columns: &'a [C],
+    record: &'a csv::StringRecord,
+}
+
+impl<C: TableColumn> Fields<'_, C> {
+    /// The trimmed field of `column`, empty where the table has no such column.
+    fn get(&self, column: C) -> &str {
+        self.columns.iter().position(|&x| x == column).map_or("", |i| self.record[i].trim())
+    }
+}
+
+/// Reads a CSV table whose columns come in any order under any of their headings, collecting
+/// every problem rather than stopping at the first. A problem of the header (a column unknown,
+/// repeated or missing; `available` lists the codes) stops before the rows. Then `row` gets
+/// each record that is not blank, with its line, and reports its own problems.
+fn read_table<C: TableColumn>(
+    file: &str,
+    text: &str,
+    available: &str,
+    required: &[C],
+    mut row: impl FnMut(u64, &Fields<'_, C>, &mut Vec<Problem>),
+) -> Vec<Problem> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(text.as_bytes());
-    let mut problems = Vec::new();
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
-        Err(e) => return (Vec::new(), vec![Problem::new(file, Some(1), None, format!("无法读取表头：{e}"))]),
+        Err(e) => return vec![Problem::new(file, Some(1), None, format!("无法读取表头：{e}"))],
     };
+    let mut problems = Vec::new();
     let mut columns = Vec::with_capacity(headers.len());
     for header in headers.iter() {
-        match Column::from_header(header) {
+        match C::from_header(header) {
             Some(c) if columns.contains(&c) => {
                 problems.push(Problem::new(file, Some(1), Some(c.name()), "表头重复".into()))
             }
@@ -299,20 +330,18 @@ pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
                 file,
                 Some(1),
                 None,
-                format!("未知的列 \"{header}\" (可用：section, seq, name, quota, site, note, kind)"),
+                format!("未知的列 \"{header}\" (可用：{available})"),
             )),
         }
     }
-    for required in Column::REQUIRED {
-        if !columns.contains(&required) {
-            problems.push(Problem::new(file, Some(1), Some(required.name()), "缺少此列".into()));
+    for &c in required {
+        if !columns.contains(&c) {
+            problems.push(Problem::new(file, Some(1), Some(c.name()), "缺少此列".into()));
         }
     }
     if !problems.is_empty() {
-        return (Vec::new(), problems);
+        return problems;
     }
-
-    let mut rows = Vec::new();
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
@@ -335,8 +364,17 @@ pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
             ));
             continue;
         }
-        let field =
-            |c: Column| -> &str { columns.iter().position(|&x| x == c).map_or("", |i| record[i].trim()) };
+        row(line, &Fields { columns: &columns, record: &record }, &mut problems);
+    }
+    problems
+}
+
+/// Parses the rows file, collecting every problem rather than stopping at the first.
+pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
+    let mut rows = Vec::new();
+    let available = "section, seq, name, quota, site, note, kind";
+    let problems = read_table(file, text, available, &Column::REQUIRED, |line, fields, problems| {
+        let field = |c: Column| fields.get(c);
         let before = problems.len();
         let mut report = |c: Column, message: String| {
             problems.push(Problem::new(file, Some(line), Some(c.name()), message))
@@ -375,7 +413,7 @@ pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
             report(Column::Kind, format!("未知的单位类别 \"{}\"", field(Column::Kind)));
         }
         if problems.len() > before {
-            continue;
+            return;
         }
         let optional = |c: Column| Some(field(c).to_owned()).filter(|s| !s.is_empty());
         rows.push(PlanRow {
@@ -388,7 +426,7 @@ pub fn parse_rows(file: &str, text: &str) -> (Vec<PlanRow>, Vec<Problem>) {
             note: optional(Column::Note),
             kind: kind.expect("checked"),
         });
-    }
+    });
     (rows, problems)
 }
 
@@ -522,7 +560,7 @@ enum BreakdownColumn {
     Quota,
 }
 
-impl BreakdownColumn {
+impl TableColumn for BreakdownColumn {
     fn name(self) -> &'static str {
         match self {
             BreakdownColumn::Holder => "holder",
@@ -551,66 +589,12 @@ pub const BREAKDOWN_HEADER: [&str; 4] = ["holder", "name", "kind", "quota"];
 /// file lists several holders' sub-units (a plan folder's), so the holder column is needed.
 pub fn parse_breakdown_rows(file: &str, text: &str, with_holder: bool) -> (Vec<BreakdownLine>, Vec<Problem>) {
     use BreakdownColumn as C;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(text.as_bytes());
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => return (Vec::new(), vec![Problem::new(file, Some(1), None, format!("无法读取表头：{e}"))]),
-    };
-    let mut problems = Vec::new();
-    let mut columns = Vec::with_capacity(headers.len());
-    for header in headers.iter() {
-        match C::from_header(header) {
-            Some(c) if columns.contains(&c) => {
-                problems.push(Problem::new(file, Some(1), Some(c.name()), "表头重复".into()))
-            }
-            Some(c) => columns.push(c),
-            None => problems.push(Problem::new(
-                file,
-                Some(1),
-                None,
-                format!("未知的列 \"{header}\" (可用：holder, name, kind, quota)"),
-            )),
-        }
-    }
     let required: &[C] =
         if with_holder { &[C::Holder, C::Name, C::Kind, C::Quota] } else { &[C::Name, C::Kind, C::Quota] };
-    for c in required {
-        if !columns.contains(c) {
-            problems.push(Problem::new(file, Some(1), Some(c.name()), "缺少此列".into()));
-        }
-    }
-    if !problems.is_empty() {
-        return (Vec::new(), problems);
-    }
     let mut lines = Vec::new();
     let mut seen: HashMap<(Option<String>, String), u64> = HashMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(Problem::new(
-                    file,
-                    e.position().map(|p| p.line()),
-                    None,
-                    format!("无法读取：{e}"),
-                ));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        if record.len() != columns.len() {
-            problems.push(Problem::new(
-                file,
-                Some(line),
-                None,
-                format!("列数不对：应为 {} 列，实为 {} 列", columns.len(), record.len()),
-            ));
-            continue;
-        }
-        let field = |c: C| -> &str { columns.iter().position(|&x| x == c).map_or("", |i| record[i].trim()) };
+    let problems = read_table(file, text, "holder, name, kind, quota", required, |line, fields, problems| {
+        let field = |c: C| fields.get(c);
         let before = problems.len();
         let mut report =
             |c: C, message: String| problems.push(Problem::new(file, Some(line), Some(c.name()), message));
@@ -646,14 +630,14 @@ pub fn parse_breakdown_rows(file: &str, text: &str, with_holder: bool) -> (Vec<B
             }
         }
         if problems.len() > before {
-            continue;
+            return;
         }
         lines.push(BreakdownLine {
             line,
             holder,
             row: SubUnitRow { name, kind: kind.expect("checked"), quota: quota.expect("checked") },
         });
-    }
+    });
     (lines, problems)
 }
 

@@ -1,30 +1,25 @@
 //! When reminders are due, and what makes two of them the same message.
 use chrono::{Datelike, NaiveDate, TimeDelta};
 
+use super::code_enum::code_enum;
 use super::ids::{UnitId, VehicleId, VisitId};
 
-/// Stored as its code (`TERM`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::Display, strum::IntoStaticStr)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum ReminderKind {
-    /// Before a term starts, to universities that have not booked yet.
-    Term,
-    /// Before a confirmed visit, to the holder.
-    Visit,
-    /// The office's weekly list of holders behind schedule.
-    Digest,
-    /// The office's daily list of what liaisons booked, moved and withdrew.
-    Activity,
+code_enum! {
+    /// Stored as its code (`TERM`).
+    #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+    pub enum ReminderKind {
+        /// Before a term starts, to universities that have not booked yet.
+        Term,
+        /// Before a confirmed visit, to the holder.
+        Visit,
+        /// The office's weekly list of holders behind schedule.
+        Digest,
+        /// The office's daily list of what liaisons booked, moved and withdrew.
+        Activity,
+    }
 }
 
 impl ReminderKind {
-    pub const ALL: [ReminderKind; 4] =
-        [ReminderKind::Term, ReminderKind::Visit, ReminderKind::Digest, ReminderKind::Activity];
-
-    pub fn code(self) -> &'static str {
-        self.into()
-    }
-
     pub fn parse(text: &str) -> Option<ReminderKind> {
         text.parse().ok()
     }
@@ -64,50 +59,34 @@ pub fn parse_offsets(text: &str) -> Vec<i64> {
     text.split(',').filter_map(|p| p.trim().parse().ok()).collect()
 }
 
-/// Stored as its code (`PENDING`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::Display, strum::IntoStaticStr)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum OutboxStatus {
-    Pending,
-    Sending,
-    Sent,
-    Failed,
-    Cancelled,
+code_enum! {
+    /// Stored as its code (`PENDING`).
+    #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+    pub enum OutboxStatus {
+        Pending,
+        Sending,
+        Sent,
+        Failed,
+        Cancelled,
+    }
 }
 
 impl OutboxStatus {
-    pub fn code(self) -> &'static str {
-        self.into()
-    }
-
     pub fn parse(text: &str) -> Option<OutboxStatus> {
         text.parse().ok()
     }
 }
 
-/// What an outbox message is: one of the reminders, or a notice of the office's change to a
-/// visit. Stored as its code (`TERM`, …, `NOTICE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::Display, strum::IntoStaticStr)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum MessageKind {
-    Term,
-    Visit,
-    Digest,
-    Activity,
-    Notice,
-}
-
-impl MessageKind {
-    pub const ALL: [MessageKind; 5] = [
-        MessageKind::Term,
-        MessageKind::Visit,
-        MessageKind::Digest,
-        MessageKind::Activity,
-        MessageKind::Notice,
-    ];
-
-    pub fn code(self) -> &'static str {
-        self.into()
+code_enum! {
+    /// What an outbox message is: one of the reminders, or a notice of the office's change to a
+    /// visit. Stored as its code (`TERM`, …, `NOTICE`).
+    #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+    pub enum MessageKind {
+        Term,
+        Visit,
+        Digest,
+        Activity,
+        Notice,
     }
 }
 
@@ -122,19 +101,16 @@ impl From<ReminderKind> for MessageKind {
     }
 }
 
-/// Its code (`SPRING`) is part of a term reminder's dedup key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::Display, strum::IntoStaticStr)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum Term {
-    Spring,
-    Autumn,
+code_enum! {
+    /// Its code (`SPRING`) is part of a term reminder's dedup key.
+    #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+    pub enum Term {
+        Spring,
+        Autumn,
+    }
 }
 
 impl Term {
-    pub fn code(self) -> &'static str {
-        self.into()
-    }
-
     /// e.g. 2020年春季学期
     pub fn label_zh(self, year: i32) -> String {
         match self {

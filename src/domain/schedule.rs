@@ -1464,17 +1464,11 @@ mod tests {
                 let exclude_units =
                     holders.iter().filter(|h| h.area == 2 && h.quota % 7 == 0).map(|h| h.id).collect();
                 Input {
-                    year: 2020,
-                    from,
-                    to,
-                    calendar: calendar(),
-                    holders,
-                    vehicles,
                     existing,
                     pins,
                     exclude_units,
                     exclude_dates: excluded.into_iter().map(day).collect(),
-                    settings: Settings::default(),
+                    ..input(holders, vehicles, from, to)
                 }
             })
     }

@@ -1,83 +1,35 @@
 //! A collection-vehicle visit (采血车进单位): when it happens and where it is in its life.
 //! The enums are stored as their codes (`FULL_DAY`, `NO_SHOW`), derived by strum.
+use super::code_enum::code_enum;
 
-/// One half of a working day. A vehicle is booked per half day, so this is the unit the
-/// database makes unique per (vehicle, date, half day).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    strum::EnumString,
-    strum::Display,
-    strum::IntoStaticStr,
-)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum HalfDay {
-    Am,
-    Pm,
+code_enum! {
+    /// One half of a working day. A vehicle is booked per half day, so this is the unit the
+    /// database makes unique per (vehicle, date, half day).
+    #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+    pub enum HalfDay {
+        Am,
+        Pm,
+    }
 }
 
 impl HalfDay {
-    pub const ALL: [HalfDay; 2] = [HalfDay::Am, HalfDay::Pm];
-
-    /// The stable code used in the database and the API.
-    pub fn code(self) -> &'static str {
-        self.into()
-    }
-
     pub fn parse(text: &str) -> Option<HalfDay> {
         let text = text.trim();
         HalfDay::ALL.into_iter().find(|h| h.code().eq_ignore_ascii_case(text))
     }
 }
 
-/// What a unit books: a morning, an afternoon or the whole day of one vehicle.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    strum::EnumString,
-    strum::Display,
-    strum::IntoStaticStr,
-)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum Session {
-    Morning,
-    Afternoon,
-    FullDay,
+code_enum! {
+    /// What a unit books: a morning, an afternoon or the whole day of one vehicle.
+    #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+    pub enum Session {
+        Morning => "上午",
+        Afternoon => "下午",
+        FullDay => "全天",
+    }
 }
 
 impl Session {
-    pub const ALL: [Session; 3] = [Session::Morning, Session::Afternoon, Session::FullDay];
-
-    pub fn code(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Session::Morning => "上午",
-            Session::Afternoon => "下午",
-            Session::FullDay => "全天",
-        }
-    }
-
-    /// Accepts the code (any case) or the Chinese label.
-    pub fn parse(text: &str) -> Option<Session> {
-        let text = text.trim();
-        Session::ALL.into_iter().find(|s| s.code().eq_ignore_ascii_case(text) || s.label_zh() == text)
-    }
-
     /// The half days this session occupies. This is the only place that says a full day is
     /// both halves: storage writes one row per half returned here, and the unique index on
     /// (vehicle, date, half day) then rules out every kind of double booking at once.
@@ -99,31 +51,20 @@ impl Session {
     }
 }
 
-/// Where a visit is in its life.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    strum::EnumString,
-    strum::Display,
-    strum::IntoStaticStr,
-)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum VisitStatus {
-    /// Booked by a liaison, waiting for the office.
-    Requested,
-    /// Accepted by the office; the vehicle is scheduled.
-    Confirmed,
-    /// The vehicle went and collected.
-    Completed,
-    Cancelled,
-    /// The vehicle went but the unit's donors did not come.
-    NoShow,
+code_enum! {
+    /// Where a visit is in its life.
+    #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+    pub enum VisitStatus {
+        /// Booked by a liaison, waiting for the office.
+        Requested => "待确认",
+        /// Accepted by the office; the vehicle is scheduled.
+        Confirmed => "已确认",
+        /// The vehicle went and collected.
+        Completed => "已完成",
+        Cancelled => "已取消",
+        /// The vehicle went but the unit's donors did not come.
+        NoShow => "未到场",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -141,34 +82,6 @@ impl VisitRuleError {
 }
 
 impl VisitStatus {
-    pub const ALL: [VisitStatus; 5] = [
-        VisitStatus::Requested,
-        VisitStatus::Confirmed,
-        VisitStatus::Completed,
-        VisitStatus::Cancelled,
-        VisitStatus::NoShow,
-    ];
-
-    pub fn code(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            VisitStatus::Requested => "待确认",
-            VisitStatus::Confirmed => "已确认",
-            VisitStatus::Completed => "已完成",
-            VisitStatus::Cancelled => "已取消",
-            VisitStatus::NoShow => "未到场",
-        }
-    }
-
-    /// Accepts the code (any case) or the Chinese label.
-    pub fn parse(text: &str) -> Option<VisitStatus> {
-        let text = text.trim();
-        VisitStatus::ALL.into_iter().find(|s| s.code().eq_ignore_ascii_case(text) || s.label_zh() == text)
-    }
-
     /// Whether the visit holds its vehicle's half days. Only a cancellation gives them back:
     /// a completed visit and a no-show both really sent the vehicle out, and the slot history
     /// must keep saying so.
@@ -210,16 +123,8 @@ mod tests {
 
     #[test]
     fn codes_and_labels_parse_back() {
-        for s in Session::ALL {
-            assert_eq!(Session::parse(s.code()), Some(s));
-            assert_eq!(Session::parse(s.label_zh()), Some(s));
-        }
         for h in HalfDay::ALL {
             assert_eq!(HalfDay::parse(h.code()), Some(h));
-        }
-        for s in VisitStatus::ALL {
-            assert_eq!(VisitStatus::parse(s.code()), Some(s));
-            assert_eq!(VisitStatus::parse(s.label_zh()), Some(s));
         }
         assert_eq!(Session::parse("full_day"), Some(Session::FullDay));
         assert_eq!(HalfDay::parse("pm"), Some(HalfDay::Pm));

@@ -321,8 +321,14 @@ mod tests {
             ("端午节", d(2020, 6, 25), d(2020, 6, 27)),
             ("国庆节、中秋节", d(2020, 10, 1), d(2020, 10, 8)),
         ];
+        assert_eq!(days_off_named(&cal, &holidays), 27);
+    }
+
+    /// Checks that every day of each `(name, from, to)` is a day off with that name, and
+    /// the days just outside are not; returns how many days that is.
+    fn days_off_named(cal: &WorkCalendar, holidays: &[(&str, NaiveDate, NaiveDate)]) -> usize {
         let mut days = 0;
-        for (name, from, to) in holidays {
+        for &(name, from, to) in holidays {
             for day in from.iter_days().take_while(|x| *x <= to) {
                 assert!(!cal.is_working_day(day), "{day}");
                 assert_eq!(cal.holiday_name(day), Some(name), "{day}");
@@ -331,7 +337,7 @@ mod tests {
             assert_eq!(cal.holiday_name(from.pred_opt().unwrap()), None);
             assert_eq!(cal.holiday_name(to.succ_opt().unwrap()), None);
         }
-        assert_eq!(days, 27);
+        days
     }
 
     #[test]
@@ -369,8 +375,7 @@ mod tests {
     #[test]
     fn the_2021_calendar_follows_guobanfamingdian_2020_27() {
         let cal = WorkCalendar::parse(include_str!("../../seeds/holidays/2021.toml")).unwrap();
-        let mut days = 0;
-        for (name, from, to) in [
+        let holidays = [
             ("元旦", d(2021, 1, 1), d(2021, 1, 3)),
             ("春节", d(2021, 2, 11), d(2021, 2, 17)),
             ("清明节", d(2021, 4, 3), d(2021, 4, 5)),
@@ -378,14 +383,8 @@ mod tests {
             ("端午节", d(2021, 6, 12), d(2021, 6, 14)),
             ("中秋节", d(2021, 9, 19), d(2021, 9, 21)),
             ("国庆节", d(2021, 10, 1), d(2021, 10, 7)),
-        ] {
-            for day in from.iter_days().take_while(|x| *x <= to) {
-                assert_eq!(cal.holiday_name(day), Some(name), "{day}");
-                assert!(!cal.is_working_day(day), "{day}");
-                days += 1;
-            }
-        }
-        assert_eq!(days, 31);
+        ];
+        assert_eq!(days_off_named(&cal, &holidays), 31);
         for (m, day) in [(2, 7), (2, 20), (4, 25), (5, 8), (9, 18), (9, 26), (10, 9)] {
             assert!(cal.is_makeup_workday(d(2021, m, day)), "{m}-{day}");
             assert!(cal.is_working_day(d(2021, m, day)), "{m}-{day}");
