@@ -15,8 +15,10 @@ use crate::domain::plan_table::{PlanManifest, PlanRow, TermEntry};
 use crate::domain::UnitKind;
 
 pub mod codes {
-    /// The target year already has a plan, and it differs from the draft.
-    pub const PLAN_YEAR_EXISTS: &str = "PLAN_YEAR_EXISTS";
+    error_codes! {
+        /// The target year already has a plan, and it differs from the draft.
+        PLAN_YEAR_EXISTS,
+    }
 }
 
 /// The files of a draft of year `to`, copied from year `from`.

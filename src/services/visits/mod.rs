@@ -32,10 +32,12 @@ pub(crate) use booking::{insert_visit, NewVisit, Overrides};
 pub use queries::{county_unit_id, list_visits, vehicle_calendars, visit_by_id, VisitFilter, CALENDAR_ROWS};
 
 pub mod codes {
-    pub const SLOT_TAKEN: &str = "SLOT_TAKEN";
-    pub const VEHICLE_INACTIVE: &str = "VEHICLE_INACTIVE";
-    pub const RANGE_TOO_LONG: &str = "RANGE_TOO_LONG";
-    pub const IDEMPOTENCY_KEY_REUSED: &str = "IDEMPOTENCY_KEY_REUSED";
+    error_codes! {
+        SLOT_TAKEN,
+        VEHICLE_INACTIVE,
+        RANGE_TOO_LONG,
+        IDEMPOTENCY_KEY_REUSED,
+    }
 }
 
 /// The booking rules' settings and the holiday calendar, shared by every request.
