@@ -14,7 +14,7 @@ use serde_json::json;
 use super::audit::Change;
 use super::{clean, Page, ServiceError};
 use crate::clock::Clock;
-use crate::db::entities::{breakdown, breakdown_deadline, breakdown_row, plan, plan_quota, unit};
+use crate::db::entities::{breakdown, breakdown_deadline, breakdown_row, plan_quota, unit};
 use crate::domain::auth::{Actor, OFFICE, STAFF};
 use crate::domain::breakdown::{self as rules, BreakdownProblem, BreakdownStatus, SubUnitRow};
 use crate::domain::ids::UnitId;
@@ -121,13 +121,8 @@ async fn plan_row(
     unit_id: UnitId,
     year: i32,
 ) -> Result<(plan_quota::Model, unit::Model), ServiceError> {
-    let holder = unit::Entity::find_by_id(unit_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(super::noun::UNIT, unit_id))?;
-    let row = plan_quota::Entity::find()
-        .inner_join(plan::Entity)
-        .filter(plan::Column::Year.eq(year))
+    let holder = super::find_or_not_found(db, unit::Entity, unit_id, super::noun::UNIT).await?;
+    let row = super::plans::quotas_of_year(year)
         .filter(plan_quota::Column::UnitId.eq(unit_id))
         .one(db)
         .await?
@@ -431,12 +426,7 @@ pub async fn overview(
     page: Page,
 ) -> Result<(u64, Vec<OverviewRow>), ServiceError> {
     actor.require(STAFF)?;
-    let asked = || {
-        plan_quota::Entity::find()
-            .inner_join(plan::Entity)
-            .filter(plan::Column::Year.eq(year))
-            .filter(asked_for_breakdown())
-    };
+    let asked = || super::plans::quotas_of_year(year).filter(asked_for_breakdown());
     let total = asked().count(db).await?;
     let rows = asked()
         .order_by_asc(plan_quota::Column::SectionRank)
@@ -723,9 +713,7 @@ pub async fn overdue(
         .filter(breakdown::Column::Year.eq(year))
         .filter(breakdown::Column::Status.is_in(rules::HANDED_IN))
         .into_query();
-    let rows = plan_quota::Entity::find()
-        .inner_join(plan::Entity)
-        .filter(plan::Column::Year.eq(year))
+    let rows = super::plans::quotas_of_year(year)
         .filter(asked_for_breakdown())
         .filter(plan_quota::Column::UnitId.not_in_subquery(handed_in))
         .order_by_asc(plan_quota::Column::SectionRank)

@@ -105,9 +105,7 @@ async fn year_rows(
     year: i32,
 ) -> Result<(PlanManifest, Vec<(UnitId, PlanRow)>), ServiceError> {
     let manifest = super::plan_import::stored_manifest(db, year).await?;
-    let rows = plan_quota::Entity::find()
-        .inner_join(plan::Entity)
-        .filter(plan::Column::Year.eq(year))
+    let rows = super::plans::quotas_of_year(year)
         .order_by_asc(plan_quota::Column::SectionRank)
         .order_by_asc(plan_quota::Column::Seq)
         .find_also_related(unit::Entity)

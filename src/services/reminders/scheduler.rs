@@ -73,11 +73,7 @@ async fn quotas(
     db: &DatabaseConnection,
     year: i32,
 ) -> Result<HashMap<UnitId, plan_quota::Model>, ServiceError> {
-    let rows = plan_quota::Entity::find()
-        .inner_join(plan::Entity)
-        .filter(plan::Column::Year.eq(year))
-        .all(db)
-        .await?;
+    let rows = crate::services::plans::quotas_of_year(year).all(db).await?;
     Ok(rows.into_iter().map(|q| (q.unit_id, q)).collect())
 }
 

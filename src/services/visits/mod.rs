@@ -136,9 +136,7 @@ pub(super) async fn quota_in_year(
     unit_id: UnitId,
     year: i32,
 ) -> Result<Option<i32>, ServiceError> {
-    let row = plan_quota::Entity::find()
-        .inner_join(plan::Entity)
-        .filter(plan::Column::Year.eq(year))
+    let row = crate::services::plans::quotas_of_year(year)
         .filter(plan_quota::Column::UnitId.eq(unit_id))
         .one(db)
         .await?;
