@@ -596,13 +596,7 @@ pub async fn list_users(db: &DatabaseConnection, page: Page) -> Result<(u64, Vec
         .await?;
     // The page's holders in one query, not one per user.
     let unit_ids: Vec<UnitId> = users.iter().filter_map(|u| u.unit_id).collect();
-    let names: std::collections::HashMap<UnitId, String> = unit::Entity::find()
-        .filter(unit::Column::Id.is_in(unit_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (UnitId(u.id), u.name))
-        .collect();
+    let names = super::units::names_of(db, unit_ids).await?;
     let views = users
         .into_iter()
         .map(|u| {

@@ -391,13 +391,7 @@ async fn views(
         });
     }
     let unit_ids: Vec<UnitId> = rows.iter().map(|b| b.unit_id).collect();
-    let names: HashMap<UnitId, String> = unit::Entity::find()
-        .filter(unit::Column::Id.is_in(unit_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (UnitId(u.id), u.name))
-        .collect();
+    let names = super::units::names_of(db, unit_ids).await?;
     Ok(rows
         .into_iter()
         .map(|b| BreakdownView {

@@ -206,6 +206,15 @@ pub async fn find_many(
     Ok(found.into_iter().map(|v| (v.id, v)).collect())
 }
 
+/// The names of the vehicles `ids`, by id; an id that names no vehicle is left out.
+pub(crate) async fn names_of(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = VehicleId>,
+) -> Result<std::collections::HashMap<VehicleId, String>, sea_orm::DbErr> {
+    let found = vehicle::Entity::find().filter(vehicle::Column::Id.is_in(ids)).all(db).await?;
+    Ok(found.into_iter().map(|v| (VehicleId(v.id), v.name)).collect())
+}
+
 pub async fn list(db: &DatabaseConnection) -> Result<Vec<vehicle::Model>, ServiceError> {
     Ok(vehicle::Entity::find().order_by_asc(vehicle::Column::Id).all(db).await?)
 }

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::db::entities::{plan, plan_quota, unit, vehicle, visit};
+use crate::db::entities::{plan_quota, unit, vehicle, visit};
 use crate::domain::booking::{BookingPolicy, BookingRejection};
 use crate::domain::ids::{SubUnitId, UnitId, VehicleId};
 use crate::domain::visit::{Session, VisitStatus};
