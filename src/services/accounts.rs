@@ -46,12 +46,14 @@ impl Default for AuthSettings {
 }
 
 pub mod codes {
-    pub const INVALID_CREDENTIALS: &str = "INVALID_CREDENTIALS";
-    pub const ACCOUNT_DISABLED: &str = "ACCOUNT_DISABLED";
-    pub const ACCOUNT_LOCKED: &str = "ACCOUNT_LOCKED";
-    pub const LOGIN_THROTTLED: &str = "LOGIN_THROTTLED";
-    pub const USERNAME_TAKEN: &str = "USERNAME_TAKEN";
-    pub const CANNOT_DISABLE_SELF: &str = "CANNOT_DISABLE_SELF";
+    error_codes! {
+        INVALID_CREDENTIALS,
+        ACCOUNT_DISABLED,
+        ACCOUNT_LOCKED,
+        LOGIN_THROTTLED,
+        USERNAME_TAKEN,
+        CANNOT_DISABLE_SELF,
+    }
 }
 
 /// Why a presented token does not sign anyone in.
@@ -489,9 +491,7 @@ pub async fn create_user(
     let hash = hash_password(new.password).await?;
     let txn = crate::db::begin_write(db).await?;
     if let Some(unit_id) = new.unit_id {
-        if unit::Entity::find_by_id(unit_id).one(&txn).await?.is_none() {
-            return Err(ServiceError::not_found(super::noun::UNIT, unit_id));
-        }
+        super::find_or_not_found(&txn, unit::Entity, unit_id, super::noun::UNIT).await?;
     }
     let created = app_user::ActiveModel {
         username: Set(username.clone()),
@@ -530,10 +530,7 @@ pub async fn set_user_disabled(
         return Err(ServiceError::rejected(codes::CANNOT_DISABLE_SELF, "不能停用自己的账号"));
     }
     let txn = crate::db::begin_write(db).await?;
-    let user = app_user::Entity::find_by_id(user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(super::noun::USER, user_id))?;
+    let user = super::find_or_not_found(&txn, app_user::Entity, user_id, super::noun::USER).await?;
     if user.disabled == disabled {
         let view = user_view(&txn, user).await?;
         return Ok(view);
@@ -573,10 +570,7 @@ pub async fn reset_user_password(
     check_password_policy(new_password).map_err(ServiceError::BadInput)?;
     let hash = hash_password(new_password.to_owned()).await?;
     let txn = crate::db::begin_write(db).await?;
-    let user = app_user::Entity::find_by_id(user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(super::noun::USER, user_id))?;
+    let user = super::find_or_not_found(&txn, app_user::Entity, user_id, super::noun::USER).await?;
     let mut changed: app_user::ActiveModel = user.into();
     changed.password_hash = Set(hash);
     let changed = changed.update(&txn).await?;
@@ -588,10 +582,7 @@ pub async fn reset_user_password(
 }
 
 pub async fn user_by_id(db: &DatabaseConnection, id: UserId) -> Result<UserView, ServiceError> {
-    let user = app_user::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(super::noun::USER, id))?;
+    let user = super::find_or_not_found(db, app_user::Entity, id, super::noun::USER).await?;
     user_view(db, user).await
 }
 
@@ -605,13 +596,7 @@ pub async fn list_users(db: &DatabaseConnection, page: Page) -> Result<(u64, Vec
         .await?;
     // The page's holders in one query, not one per user.
     let unit_ids: Vec<UnitId> = users.iter().filter_map(|u| u.unit_id).collect();
-    let names: std::collections::HashMap<UnitId, String> = unit::Entity::find()
-        .filter(unit::Column::Id.is_in(unit_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (UnitId(u.id), u.name))
-        .collect();
+    let names = super::units::names_of(db, unit_ids).await?;
     let views = users
         .into_iter()
         .map(|u| {

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
@@ -14,7 +14,7 @@ use serde_json::json;
 use super::audit::Change;
 use super::{clean, Page, ServiceError};
 use crate::clock::Clock;
-use crate::db::entities::{breakdown, breakdown_deadline, breakdown_row, plan, plan_quota, unit};
+use crate::db::entities::{breakdown, breakdown_deadline, breakdown_row, plan_quota, unit};
 use crate::domain::auth::{Actor, OFFICE, STAFF};
 use crate::domain::breakdown::{self as rules, BreakdownProblem, BreakdownStatus, SubUnitRow};
 use crate::domain::ids::UnitId;
@@ -22,20 +22,22 @@ use crate::domain::plan_table::{self, Problem};
 use crate::domain::{Section, UnitKind};
 
 pub mod codes {
-    /// The rows add up to less than the holder's quota.
-    pub const BREAKDOWN_SHORT: &str = "BREAKDOWN_SHORT";
-    /// The holder is neither a county nor a row that includes sub-units.
-    pub const BREAKDOWN_NOT_REQUIRED: &str = "BREAKDOWN_NOT_REQUIRED";
-    /// The office decides only on a version that is waiting for it.
-    pub const BREAKDOWN_NOT_SUBMITTED: &str = "BREAKDOWN_NOT_SUBMITTED";
-    /// Another version was submitted at the same moment.
-    pub const BREAKDOWN_CHANGED: &str = "BREAKDOWN_CHANGED";
-    /// The holder has no quota in that year's plan.
-    pub const NO_QUOTA_FOR_YEAR: &str = "NO_QUOTA_FOR_YEAR";
-    /// An uploaded breakdown file has problems (each with its line and column).
-    pub const BREAKDOWN_FILE_INVALID: &str = "BREAKDOWN_FILE_INVALID";
-    /// The deadline of a year's breakdowns is not a day of that year.
-    pub const BREAKDOWN_DEADLINE_INVALID: &str = "BREAKDOWN_DEADLINE_INVALID";
+    error_codes! {
+        /// The rows add up to less than the holder's quota.
+        BREAKDOWN_SHORT,
+        /// The holder is neither a county nor a row that includes sub-units.
+        BREAKDOWN_NOT_REQUIRED,
+        /// The office decides only on a version that is waiting for it.
+        BREAKDOWN_NOT_SUBMITTED,
+        /// Another version was submitted at the same moment.
+        BREAKDOWN_CHANGED,
+        /// The holder has no quota in that year's plan.
+        NO_QUOTA_FOR_YEAR,
+        /// An uploaded breakdown file has problems (each with its line and column).
+        BREAKDOWN_FILE_INVALID,
+        /// The deadline of a year's breakdowns is not a day of that year.
+        BREAKDOWN_DEADLINE_INVALID,
+    }
 }
 
 /// How many versions of one holder's breakdown a list shows, newest first.
@@ -119,13 +121,8 @@ async fn plan_row(
     unit_id: UnitId,
     year: i32,
 ) -> Result<(plan_quota::Model, unit::Model), ServiceError> {
-    let holder = unit::Entity::find_by_id(unit_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(super::noun::UNIT, unit_id))?;
-    let row = plan_quota::Entity::find()
-        .inner_join(plan::Entity)
-        .filter(plan::Column::Year.eq(year))
+    let holder = super::find_or_not_found(db, unit::Entity, unit_id, super::noun::UNIT).await?;
+    let row = super::plans::quotas_of_year(year)
         .filter(plan_quota::Column::UnitId.eq(unit_id))
         .one(db)
         .await?
@@ -290,10 +287,7 @@ async fn decide(
 ) -> Result<BreakdownView, ServiceError> {
     actor.require(OFFICE)?;
     let txn = crate::db::begin_write(db).await?;
-    let found = breakdown::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(super::noun::BREAKDOWN, id))?;
+    let found = super::find_or_not_found(&txn, breakdown::Entity, id, super::noun::BREAKDOWN).await?;
     let now = clock.now();
     // Conditional: a version returned or superseded a moment ago is not decided again.
     let changed = breakdown::Entity::update_many()
@@ -397,13 +391,7 @@ async fn views(
         });
     }
     let unit_ids: Vec<UnitId> = rows.iter().map(|b| b.unit_id).collect();
-    let names: HashMap<UnitId, String> = unit::Entity::find()
-        .filter(unit::Column::Id.is_in(unit_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (UnitId(u.id), u.name))
-        .collect();
+    let names = super::units::names_of(db, unit_ids).await?;
     Ok(rows
         .into_iter()
         .map(|b| BreakdownView {
@@ -432,12 +420,7 @@ pub async fn overview(
     page: Page,
 ) -> Result<(u64, Vec<OverviewRow>), ServiceError> {
     actor.require(STAFF)?;
-    let asked = || {
-        plan_quota::Entity::find()
-            .inner_join(plan::Entity)
-            .filter(plan::Column::Year.eq(year))
-            .filter(asked_for_breakdown())
-    };
+    let asked = || super::plans::quotas_of_year(year).filter(asked_for_breakdown());
     let total = asked().count(db).await?;
     let rows = asked()
         .order_by_asc(plan_quota::Column::SectionRank)
@@ -594,10 +577,7 @@ pub async fn submit_file(
     bytes: Vec<u8>,
 ) -> Result<BreakdownView, ServiceError> {
     actor.may_manage_holder(unit_id)?;
-    let holder = unit::Entity::find_by_id(unit_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(super::noun::UNIT, unit_id))?;
+    let holder = super::find_or_not_found(db, unit::Entity, unit_id, super::noun::UNIT).await?;
     // Unzipping and reading a workbook is CPU work: off the async workers.
     let rows = tokio::task::spawn_blocking(move || file_rows(&file_name, &bytes, &holder.name))
         .await
@@ -670,22 +650,21 @@ pub async fn set_deadline(
     let txn = crate::db::begin_write(db).await?;
     let before = breakdown_deadline::Entity::find_by_id(year).one(&txn).await?.map(|d| d.due_on);
     // One atomic upsert: two offices setting it at once leave one of the two days.
-    breakdown_deadline::Entity::insert(breakdown_deadline::ActiveModel {
-        year: Set(year),
-        due_on: Set(due_on),
-        set_by: Set(Some(actor.user_id.0)),
-        set_at: Set(clock.now()),
-    })
-    .on_conflict(
-        OnConflict::column(breakdown_deadline::Column::Year)
-            .update_columns([
-                breakdown_deadline::Column::DueOn,
-                breakdown_deadline::Column::SetBy,
-                breakdown_deadline::Column::SetAt,
-            ])
-            .to_owned(),
+    super::upsert(
+        &txn,
+        breakdown_deadline::ActiveModel {
+            year: Set(year),
+            due_on: Set(due_on),
+            set_by: Set(Some(actor.user_id.0)),
+            set_at: Set(clock.now()),
+        },
+        [breakdown_deadline::Column::Year],
+        [
+            breakdown_deadline::Column::DueOn,
+            breakdown_deadline::Column::SetBy,
+            breakdown_deadline::Column::SetAt,
+        ],
     )
-    .exec_without_returning(&txn)
     .await?;
     Change::new("breakdown_deadline", year, "set", actor)
         .before(json!({ "dueOn": before }))
@@ -728,9 +707,7 @@ pub async fn overdue(
         .filter(breakdown::Column::Year.eq(year))
         .filter(breakdown::Column::Status.is_in(rules::HANDED_IN))
         .into_query();
-    let rows = plan_quota::Entity::find()
-        .inner_join(plan::Entity)
-        .filter(plan::Column::Year.eq(year))
+    let rows = super::plans::quotas_of_year(year)
         .filter(asked_for_breakdown())
         .filter(plan_quota::Column::UnitId.not_in_subquery(handed_in))
         .order_by_asc(plan_quota::Column::SectionRank)

@@ -111,10 +111,7 @@ pub async fn rotate_vehicle_calendar(
 ) -> Result<String, ServiceError> {
     actor.require(STAFF)?;
     let txn = crate::db::begin_write(db).await?;
-    let found = vehicle::Entity::find_by_id(vehicle_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {vehicle_id} 的采血车")))?;
+    let found = super::find_or_not_found(&txn, vehicle::Entity, vehicle_id, super::noun::VEHICLE).await?;
     let mut changed: vehicle::ActiveModel = found.into();
     let token = super::random_token();
     changed.calendar_token = Set(token.clone());

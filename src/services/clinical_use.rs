@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -31,12 +31,14 @@ use crate::domain::ids::UnitId;
 use crate::domain::Section;
 
 pub mod codes {
-    /// A volume below zero or above `domain::clinical_use::MAX_MONTH_ML`.
-    pub const VOLUME_OUT_OF_RANGE: &str = "VOLUME_OUT_OF_RANGE";
-    /// More blood not from voluntary donation than was used.
-    pub const NON_VOLUNTARY_ABOVE_USED: &str = "NON_VOLUNTARY_ABOVE_USED";
-    /// A month that has not begun yet.
-    pub const MONTH_IN_FUTURE: &str = "MONTH_IN_FUTURE";
+    error_codes! {
+        /// A volume below zero or above `domain::clinical_use::MAX_MONTH_ML`.
+        VOLUME_OUT_OF_RANGE,
+        /// More blood not from voluntary donation than was used.
+        NON_VOLUNTARY_ABOVE_USED,
+        /// A month that has not begun yet.
+        MONTH_IN_FUTURE,
+    }
 }
 
 /// A county's month as the station reports it.
@@ -91,30 +93,25 @@ pub async fn record(
     let key = (input.year, input.unit_id.0, checked.month);
     let before = clinical_use::Entity::find_by_id(key).one(&txn).await?;
     let now = clock.now();
-    clinical_use::Entity::insert(clinical_use::ActiveModel {
-        year: Set(input.year),
-        unit_id: Set(input.unit_id.0),
-        month: Set(checked.month),
-        used_ml: Set(checked.used_ml),
-        non_voluntary_ml: Set(checked.non_voluntary_ml),
-        updated_by: Set(Some(actor.user_id.0)),
-        updated_at: Set(now),
-    })
-    .on_conflict(
-        OnConflict::columns([
-            clinical_use::Column::Year,
-            clinical_use::Column::UnitId,
-            clinical_use::Column::Month,
-        ])
-        .update_columns([
+    super::upsert(
+        &txn,
+        clinical_use::ActiveModel {
+            year: Set(input.year),
+            unit_id: Set(input.unit_id.0),
+            month: Set(checked.month),
+            used_ml: Set(checked.used_ml),
+            non_voluntary_ml: Set(checked.non_voluntary_ml),
+            updated_by: Set(Some(actor.user_id.0)),
+            updated_at: Set(now),
+        },
+        [clinical_use::Column::Year, clinical_use::Column::UnitId, clinical_use::Column::Month],
+        [
             clinical_use::Column::UsedMl,
             clinical_use::Column::NonVoluntaryMl,
             clinical_use::Column::UpdatedBy,
             clinical_use::Column::UpdatedAt,
-        ])
-        .to_owned(),
+        ],
     )
-    .exec_without_returning(&txn)
     .await?;
     let state = |used: i64, non_voluntary: i64| {
         json!({

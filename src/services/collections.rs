@@ -28,10 +28,12 @@ use crate::domain::ids::{SubUnitId, UnitId, VisitId};
 use crate::domain::visit::VisitStatus;
 
 pub mod codes {
-    pub const COLLECTION_EXISTS: &str = "COLLECTION_EXISTS";
-    pub const COLLECTION_CHANGED: &str = "COLLECTION_CHANGED";
-    pub const VISIT_MISMATCH: &str = "VISIT_MISMATCH";
-    pub const COLLECTION_VOIDED: &str = "COLLECTION_VOIDED";
+    error_codes! {
+        COLLECTION_EXISTS,
+        COLLECTION_CHANGED,
+        VISIT_MISMATCH,
+        COLLECTION_VOIDED,
+    }
 }
 
 fn collection_changed() -> ServiceError {
@@ -214,9 +216,7 @@ async fn resolve(
             if site == CollectionSite::AtUnit {
                 return Err(ServiceError::BadInput("在献血单位采血须指定采血活动 (visitId)".into()));
             }
-            if unit::Entity::find_by_id(unit_id).one(txn).await?.is_none() {
-                return Err(ServiceError::not_found(super::noun::UNIT, unit_id));
-            }
+            super::find_or_not_found(txn, unit::Entity, unit_id, super::noun::UNIT).await?;
             Resolved { unit_id, site, visit: None }
         }
     };
@@ -361,10 +361,7 @@ pub async fn correct_collection(
     super::check_dates([input.date])?;
     let note = clean(input.note.clone(), 500, "备注")?;
     let txn = crate::db::begin_write(db).await?;
-    let current = collection::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(super::noun::COLLECTION, id))?;
+    let current = super::find_or_not_found(&txn, collection::Entity, id, super::noun::COLLECTION).await?;
     if current.voided_at.is_some() {
         return Err(already_voided());
     }
@@ -451,10 +448,7 @@ pub async fn void_collection(
     let reason = clean(Some(reason), 500, "作废原因")?
         .ok_or_else(|| ServiceError::BadInput("请填写作废原因".into()))?;
     let txn = crate::db::begin_write(db).await?;
-    let current = collection::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(super::noun::COLLECTION, id))?;
+    let current = super::find_or_not_found(&txn, collection::Entity, id, super::noun::COLLECTION).await?;
     if current.voided_at.is_some() {
         return Err(already_voided());
     }

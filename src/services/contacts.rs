@@ -115,10 +115,7 @@ pub async fn update_unit_contact(
             ServiceError::BadInput(problems.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join("; "))
         })?;
     let txn = crate::db::begin_write(db).await?;
-    let holder = unit::Entity::find_by_id(unit_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(super::noun::UNIT, unit_id))?;
+    let holder = super::find_or_not_found(&txn, unit::Entity, unit_id, super::noun::UNIT).await?;
     let before =
         unit_contact::Entity::find().filter(unit_contact::Column::UnitId.eq(unit_id)).one(&txn).await?;
     let now = clock.now();

@@ -1,5 +1,14 @@
 //! Use-cases. Each writing use-case runs in one transaction.
-use sea_orm::DbErr;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait};
+
+/// Declares error codes as `pub const`s, each spelled as its own name
+/// (`SLOT_TAKEN: &str = "SLOT_TAKEN"`), so a name and its code cannot drift apart.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $name:ident),+ $(,)?) => {
+        $($(#[$doc])* pub const $name: &str = stringify!($name);)+
+    };
+}
 
 pub mod accounts;
 pub mod activity_import;
@@ -75,6 +84,35 @@ pub mod noun {
     pub const USER: &str = "用户";
     pub const MESSAGE: &str = "邮件";
     pub const BREAKDOWN: &str = "分解计划";
+}
+
+/// The row of `entity` whose primary key is `id`, or NOT_FOUND naming it as `what` (a [`noun`]).
+pub(crate) async fn find_or_not_found<E, K>(
+    db: &impl ConnectionTrait,
+    _entity: E,
+    id: K,
+    what: &str,
+) -> Result<E::Model, ServiceError>
+where
+    E: EntityTrait,
+    K: Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType> + std::fmt::Display + Copy,
+{
+    E::find_by_id(id).one(db).await?.ok_or_else(|| ServiceError::not_found(what, id))
+}
+
+/// One atomic upsert: inserts `row`, or where a row with the same `key` columns exists,
+/// overwrites that row's `update` columns with `row`'s.
+pub(crate) async fn upsert<A: ActiveModelTrait>(
+    db: &impl ConnectionTrait,
+    row: A,
+    key: impl IntoIterator<Item = <A::Entity as EntityTrait>::Column>,
+    update: impl IntoIterator<Item = <A::Entity as EntityTrait>::Column>,
+) -> Result<(), DbErr> {
+    A::Entity::insert(row)
+        .on_conflict(OnConflict::columns(key).update_columns(update).to_owned())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
 }
 
 /// A free-text input trimmed; blank means none; more than `max` characters or a NUL byte is

@@ -367,10 +367,7 @@ pub async fn resend(
 ) -> Result<MessageView, ServiceError> {
     actor.require(OFFICE)?;
     let txn = crate::db::begin_write(db).await?;
-    let found = outbox::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(super::noun::MESSAGE, id))?;
+    let found = super::find_or_not_found(&txn, outbox::Entity, id, super::noun::MESSAGE).await?;
     if found.status != OutboxStatus::Failed {
         return Err(ServiceError::rejected("NOT_FAILED", "只有发送失败的邮件才能重新发送"));
     }

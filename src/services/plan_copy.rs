@@ -15,8 +15,10 @@ use crate::domain::plan_table::{PlanManifest, PlanRow, TermEntry};
 use crate::domain::UnitKind;
 
 pub mod codes {
-    /// The target year already has a plan, and it differs from the draft.
-    pub const PLAN_YEAR_EXISTS: &str = "PLAN_YEAR_EXISTS";
+    error_codes! {
+        /// The target year already has a plan, and it differs from the draft.
+        PLAN_YEAR_EXISTS,
+    }
 }
 
 /// The files of a draft of year `to`, copied from year `from`.
@@ -103,9 +105,7 @@ async fn year_rows(
     year: i32,
 ) -> Result<(PlanManifest, Vec<(UnitId, PlanRow)>), ServiceError> {
     let manifest = super::plan_import::stored_manifest(db, year).await?;
-    let rows = plan_quota::Entity::find()
-        .inner_join(plan::Entity)
-        .filter(plan::Column::Year.eq(year))
+    let rows = super::plans::quotas_of_year(year)
         .order_by_asc(plan_quota::Column::SectionRank)
         .order_by_asc(plan_quota::Column::Seq)
         .find_also_related(unit::Entity)

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, ExprTrait,
-    QueryFilter, Set,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, Set,
 };
 
 use super::audit::{Change, Performer};
@@ -588,21 +588,15 @@ async fn write_printed_totals(
     stored.sort_by_key(|(s, _)| s.code());
     let mut wanted: Vec<(Section, i64)> = printed.iter().map(|(s, t)| (*s, *t)).collect();
     wanted.sort_by_key(|(s, _)| s.code());
-    if stored == wanted {
-        return Ok(false);
-    }
-    plan_section::Entity::delete_many().filter(plan_section::Column::PlanId.eq(plan_id)).exec(txn).await?;
-    for (section, total) in wanted {
+    replace_plan_rows(txn, plan_section::Column::PlanId, plan_id, stored, wanted, |(section, total)| {
         plan_section::ActiveModel {
             plan_id: Set(plan_id),
             section: Set(section),
             printed_total: Set(total),
             ..Default::default()
         }
-        .insert(txn)
-        .await?;
-    }
-    Ok(true)
+    })
+    .await
 }
 
 async fn write_warnings(txn: &DatabaseTransaction, plan_id: i32, table: &PlanTable) -> Result<bool, DbErr> {
@@ -611,19 +605,37 @@ async fn write_warnings(txn: &DatabaseTransaction, plan_id: i32, table: &PlanTab
     let stored: Vec<(Option<Section>, String)> = stored.into_iter().map(|w| (w.section, w.message)).collect();
     let wanted: Vec<(Option<Section>, String)> =
         table.warnings.iter().map(|w| (w.section, w.message.clone())).collect();
-    if stored == wanted {
-        return Ok(false);
-    }
-    plan_warning::Entity::delete_many().filter(plan_warning::Column::PlanId.eq(plan_id)).exec(txn).await?;
-    for (section, message) in wanted {
+    replace_plan_rows(txn, plan_warning::Column::PlanId, plan_id, stored, wanted, |(section, message)| {
         plan_warning::ActiveModel {
             plan_id: Set(plan_id),
             section: Set(section),
             message: Set(message),
             ..Default::default()
         }
-        .insert(txn)
-        .await?;
+    })
+    .await
+}
+
+/// Replaces a plan's rows in one table (`plan_id_column` names the plan) with `wanted`, one
+/// `row` each, unless they equal what is `stored`; true if it wrote.
+async fn replace_plan_rows<T: PartialEq, A>(
+    txn: &DatabaseTransaction,
+    plan_id_column: <A::Entity as EntityTrait>::Column,
+    plan_id: i32,
+    stored: Vec<T>,
+    wanted: Vec<T>,
+    row: impl Fn(T) -> A,
+) -> Result<bool, DbErr>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    if stored == wanted {
+        return Ok(false);
+    }
+    A::Entity::delete_many().filter(plan_id_column.eq(plan_id)).exec(txn).await?;
+    for value in wanted {
+        row(value).insert(txn).await?;
     }
     Ok(true)
 }

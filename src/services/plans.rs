@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use super::ServiceError;
@@ -14,6 +14,11 @@ use crate::db::entities::{plan, plan_quota, plan_section, plan_warning, unit};
 use crate::domain::ids::UnitId;
 use crate::domain::text::check_text;
 use crate::domain::{Section, UnitKind};
+
+/// The quota rows of `year`'s plan (joined to the plan to match its year), to filter further.
+pub(crate) fn quotas_of_year(year: i32) -> Select<plan_quota::Entity> {
+    plan_quota::Entity::find().inner_join(plan::Entity).filter(plan::Column::Year.eq(year))
+}
 
 #[derive(Debug, Clone)]
 pub struct PlanView {

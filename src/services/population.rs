@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
@@ -25,10 +24,12 @@ use crate::domain::ids::UnitId;
 use crate::domain::Section;
 
 pub mod codes {
-    /// A population of zero, below it, or above `domain::donation_rate::MAX_POPULATION`.
-    pub const POPULATION_OUT_OF_RANGE: &str = "POPULATION_OUT_OF_RANGE";
-    /// The holder is no county (section COUNTY) of that year's plan.
-    pub const NOT_A_COUNTY: &str = "NOT_A_COUNTY";
+    error_codes! {
+        /// A population of zero, below it, or above `domain::donation_rate::MAX_POPULATION`.
+        POPULATION_OUT_OF_RANGE,
+        /// The holder is no county (section COUNTY) of that year's plan.
+        NOT_A_COUNTY,
+    }
 }
 
 /// A donation rate: over which population, donations per 1,000, and whether it exceeds the
@@ -83,10 +84,7 @@ pub(crate) async fn county_holder(
     unit_id: UnitId,
 ) -> Result<String, ServiceError> {
     let plan = plans::plan_by_year(db, year).await?;
-    let holder = unit::Entity::find_by_id(unit_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(super::noun::UNIT, unit_id))?;
+    let holder = super::find_or_not_found(db, unit::Entity, unit_id, super::noun::UNIT).await?;
     let county = plan_quota::Entity::find()
         .filter(plan_quota::Column::PlanId.eq(plan.id))
         .filter(plan_quota::Column::UnitId.eq(unit_id))
@@ -123,45 +121,43 @@ pub async fn set_population(
         Some(unit_id) => {
             let name = county_holder(&txn, year, unit_id).await?;
             let before = county_population::Entity::find_by_id((year, unit_id.0)).one(&txn).await?;
-            county_population::Entity::insert(county_population::ActiveModel {
-                year: Set(year),
-                unit_id: Set(unit_id.0),
-                population: Set(population),
-                updated_by: Set(by),
-                updated_at: Set(now),
-            })
-            .on_conflict(
-                OnConflict::columns([county_population::Column::Year, county_population::Column::UnitId])
-                    .update_columns([
-                        county_population::Column::Population,
-                        county_population::Column::UpdatedBy,
-                        county_population::Column::UpdatedAt,
-                    ])
-                    .to_owned(),
+            super::upsert(
+                &txn,
+                county_population::ActiveModel {
+                    year: Set(year),
+                    unit_id: Set(unit_id.0),
+                    population: Set(population),
+                    updated_by: Set(by),
+                    updated_at: Set(now),
+                },
+                [county_population::Column::Year, county_population::Column::UnitId],
+                [
+                    county_population::Column::Population,
+                    county_population::Column::UpdatedBy,
+                    county_population::Column::UpdatedAt,
+                ],
             )
-            .exec_without_returning(&txn)
             .await?;
             (name, before.map(|b| b.population), format!("{year}/{unit_id}"))
         }
         None => {
             plans::plan_by_year(&txn, year).await?;
             let before = city_population::Entity::find_by_id(year).one(&txn).await?;
-            city_population::Entity::insert(city_population::ActiveModel {
-                year: Set(year),
-                population: Set(population),
-                updated_by: Set(by),
-                updated_at: Set(now),
-            })
-            .on_conflict(
-                OnConflict::column(city_population::Column::Year)
-                    .update_columns([
-                        city_population::Column::Population,
-                        city_population::Column::UpdatedBy,
-                        city_population::Column::UpdatedAt,
-                    ])
-                    .to_owned(),
+            super::upsert(
+                &txn,
+                city_population::ActiveModel {
+                    year: Set(year),
+                    population: Set(population),
+                    updated_by: Set(by),
+                    updated_at: Set(now),
+                },
+                [city_population::Column::Year],
+                [
+                    city_population::Column::Population,
+                    city_population::Column::UpdatedBy,
+                    city_population::Column::UpdatedAt,
+                ],
             )
-            .exec_without_returning(&txn)
             .await?;
             (CITY_NAME.to_owned(), before.map(|b| b.population), format!("{year}/city"))
         }

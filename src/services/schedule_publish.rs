@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
 use serde_json::json;
 
 use crate::clock::Clock;
-use crate::db::entities::{unit, unit_contact, vehicle, visit};
+use crate::db::entities::{unit_contact, visit};
 use crate::domain::auth::{Actor, OFFICE};
 use crate::domain::ids::{UnitId, VehicleId};
 use crate::domain::reminders::MessageKind;
@@ -132,20 +132,8 @@ impl Names {
     async fn load(txn: &DatabaseTransaction, visits: &[ScheduledVisit]) -> Result<Names, ServiceError> {
         let unit_ids: BTreeSet<UnitId> = visits.iter().map(|v| v.unit_id).collect();
         let vehicle_ids: BTreeSet<VehicleId> = visits.iter().map(|v| v.vehicle_id).collect();
-        let units = unit::Entity::find()
-            .filter(unit::Column::Id.is_in(unit_ids))
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|u| (UnitId(u.id), u.name))
-            .collect();
-        let vehicles = vehicle::Entity::find()
-            .filter(vehicle::Column::Id.is_in(vehicle_ids))
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|v| (VehicleId(v.id), v.name))
-            .collect();
+        let units = crate::services::units::names_of(txn, unit_ids).await?;
+        let vehicles = crate::services::vehicles::names_of(txn, vehicle_ids).await?;
         Ok(Names { units, vehicles })
     }
 

@@ -21,7 +21,7 @@ use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SelectStatement, UnionType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
+    FromQueryResult, QueryFilter, QuerySelect, QueryTrait, Select,
 };
 
 use super::ServiceError;
@@ -675,6 +675,16 @@ pub async fn count_sub_units_year(
         .collect())
 }
 
+/// With `by_sub`, a sum grouped by `sub_unit_id` too (rows without one left out); without,
+/// the same sum with a NULL `sub_unit_id` column, so one row type reads both.
+fn per_sub_unit<E: EntityTrait>(select: Select<E>, by_sub: bool, sub_unit_id: E::Column) -> Select<E> {
+    if by_sub {
+        select.column(sub_unit_id).filter(sub_unit_id.is_not_null()).group_by(sub_unit_id)
+    } else {
+        select.column_as(Expr::cust("CAST(NULL AS INTEGER)"), "sub_unit_id")
+    }
+}
+
 /// (holder, sub-unit at `Level::SubUnit`, month) → figures of `year`, from the rows.
 async fn count_rows(
     db: &impl ConnectionTrait,
@@ -698,7 +708,7 @@ async fn count_rows(
     }
     let by_sub = level == Level::SubUnit;
     let mut counted: BTreeMap<(UnitId, Option<SubUnitId>, i32), Figures> = BTreeMap::new();
-    let mut collected = collection::Entity::find()
+    let collected = collection::Entity::find()
         .select_only()
         .column(collection::Column::UnitId)
         .column(collection::Column::Month)
@@ -708,14 +718,7 @@ async fn count_rows(
         .filter(counted_collections())
         .group_by(collection::Column::UnitId)
         .group_by(collection::Column::Month);
-    collected = if by_sub {
-        collected
-            .column(collection::Column::SubUnitId)
-            .filter(collection::Column::SubUnitId.is_not_null())
-            .group_by(collection::Column::SubUnitId)
-    } else {
-        collected.column_as(Expr::cust("CAST(NULL AS INTEGER)"), "sub_unit_id")
-    };
+    let collected = per_sub_unit(collected, by_sub, collection::Column::SubUnitId);
     for c in collected.into_model::<Collected>().all(db).await? {
         let f = counted.entry((c.unit_id, c.sub_unit_id, c.month)).or_default();
         f.collected_donations = c.donations.unwrap_or(0);
@@ -724,7 +727,7 @@ async fn count_rows(
     let (first, last) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31));
     let (Some(first), Some(last)) = (first, last) else { return Ok(counted) };
     // By day: a date's month has no portable SQL spelling; a year has at most 366 days.
-    let mut booked = visit::Entity::find()
+    let booked = visit::Entity::find()
         .select_only()
         .column(visit::Column::UnitId)
         .column(visit::Column::Date)
@@ -733,14 +736,7 @@ async fn count_rows(
         .filter(booked_visits())
         .group_by(visit::Column::UnitId)
         .group_by(visit::Column::Date);
-    booked = if by_sub {
-        booked
-            .column(visit::Column::SubUnitId)
-            .filter(visit::Column::SubUnitId.is_not_null())
-            .group_by(visit::Column::SubUnitId)
-    } else {
-        booked.column_as(Expr::cust("CAST(NULL AS INTEGER)"), "sub_unit_id")
-    };
+    let booked = per_sub_unit(booked, by_sub, visit::Column::SubUnitId);
     for b in booked.into_model::<Booked>().all(db).await? {
         let f = counted.entry((b.unit_id, b.sub_unit_id, b.date.month() as i32)).or_default();
         f.booked_donors = f.booked_donors.checked_add(b.booked.unwrap_or(0)).unwrap_or(i64::MAX);

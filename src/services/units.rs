@@ -1,5 +1,9 @@
 //! The office's per-holder choices: weekend visits and term reminders.
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use std::collections::HashMap;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+};
 use serde_json::json;
 
 use super::audit::{self, Change, Performer};
@@ -18,6 +22,15 @@ pub struct BookingOptions {
     pub term_bound: Option<bool>,
 }
 
+/// The names of the holders `ids`, by id; an id that names no holder is left out.
+pub(crate) async fn names_of(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = UnitId>,
+) -> Result<HashMap<UnitId, String>, DbErr> {
+    let found = unit::Entity::find().filter(unit::Column::Id.is_in(ids)).all(db).await?;
+    Ok(found.into_iter().map(|u| (UnitId(u.id), u.name)).collect())
+}
+
 /// Sets a holder's booking options (office only); what is left out stays as it is.
 pub async fn set_booking_options(
     db: &DatabaseConnection,
@@ -28,10 +41,7 @@ pub async fn set_booking_options(
 ) -> Result<UnitView, ServiceError> {
     actor.require(OFFICE)?;
     let txn = crate::db::begin_write(db).await?;
-    let current = unit::Entity::find_by_id(unit_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("没有编号为 {unit_id} 的献血单位")))?;
+    let current = super::find_or_not_found(&txn, unit::Entity, unit_id, super::noun::UNIT).await?;
     let as_json = |u: &unit::Model| json!({ "acceptsWeekendVisits": u.accepts_weekend_visits, "termBound": u.term_bound });
     let mut changed: unit::ActiveModel = current.clone().into();
     if let Some(weekends) = options.accepts_weekend_visits {

@@ -16,9 +16,11 @@ use crate::domain::text::check_text;
 use crate::domain::visit::VisitStatus;
 
 pub mod codes {
-    pub const VEHICLE_NAME_TAKEN: &str = "VEHICLE_NAME_TAKEN";
-    pub const BLACKOUT_CONFLICT: &str = "BLACKOUT_CONFLICT";
-    pub const VEHICLE_HAS_VISITS: &str = "VEHICLE_HAS_VISITS";
+    error_codes! {
+        VEHICLE_NAME_TAKEN,
+        BLACKOUT_CONFLICT,
+        VEHICLE_HAS_VISITS,
+    }
 }
 
 pub const DEFAULT_CAPACITY_PER_DAY: i32 = 60;
@@ -191,10 +193,7 @@ pub async fn lock(txn: &DatabaseTransaction, id: VehicleId) -> Result<vehicle::M
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: VehicleId) -> Result<vehicle::Model, ServiceError> {
-    vehicle::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(super::noun::VEHICLE, id))
+    super::find_or_not_found(db, vehicle::Entity, id, super::noun::VEHICLE).await
 }
 
 /// Vehicles by id, in one query however many ids; unknown ids are left out.
@@ -205,6 +204,15 @@ pub async fn find_many(
     let found =
         vehicle::Entity::find().filter(vehicle::Column::Id.is_in(ids.iter().copied())).all(db).await?;
     Ok(found.into_iter().map(|v| (v.id, v)).collect())
+}
+
+/// The names of the vehicles `ids`, by id; an id that names no vehicle is left out.
+pub(crate) async fn names_of(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = VehicleId>,
+) -> Result<std::collections::HashMap<VehicleId, String>, sea_orm::DbErr> {
+    let found = vehicle::Entity::find().filter(vehicle::Column::Id.is_in(ids)).all(db).await?;
+    Ok(found.into_iter().map(|v| (VehicleId(v.id), v.name)).collect())
 }
 
 pub async fn list(db: &DatabaseConnection) -> Result<Vec<vehicle::Model>, ServiceError> {
@@ -307,10 +315,7 @@ pub async fn remove_blackout(
 ) -> Result<(), ServiceError> {
     actor.require(STAFF)?;
     let txn = crate::db::begin_write(db).await?;
-    let found = vehicle_blackout::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(super::noun::BLACKOUT, id))?;
+    let found = super::find_or_not_found(&txn, vehicle_blackout::Entity, id, super::noun::BLACKOUT).await?;
     vehicle_blackout::Entity::delete_by_id(id).exec(&txn).await?;
     Change::new("vehicle_blackout", id, "delete", actor).before(json!({ "vehicleId": found.vehicle_id, "from": found.from_date, "to": found.to_date, "reason": found.reason })).record(&txn, clock)
     .await?;

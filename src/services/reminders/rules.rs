@@ -1,7 +1,6 @@
 //! Term calendars and the reminder rules the office sets.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     Set,
@@ -52,8 +51,8 @@ pub async fn set_term_calendar(
     dates.check(year).map_err(ServiceError::BadInput)?;
     let txn = crate::db::begin_write(db).await?;
     if let Some(id) = unit_id {
-        let found = unit::Entity::find_by_id(id).one(&txn).await?;
-        let found = found.ok_or_else(|| ServiceError::not_found(crate::services::noun::UNIT, id))?;
+        let found =
+            crate::services::find_or_not_found(&txn, unit::Entity, id, crate::services::noun::UNIT).await?;
         if found.kind != UnitKind::University && !found.term_bound {
             return Err(ServiceError::rejected(
                 "NOT_A_UNIVERSITY",
@@ -67,28 +66,27 @@ pub async fn set_term_calendar(
         .filter(term_calendar::Column::UnitId.eq(scope))
         .one(&txn)
         .await?;
-    term_calendar::Entity::insert(term_calendar::ActiveModel {
-        year: Set(year),
-        unit_id: Set(scope),
-        spring_start: Set(dates.spring_start),
-        spring_end: Set(dates.spring_end),
-        autumn_start: Set(dates.autumn_start),
-        autumn_end: Set(dates.autumn_end),
-        updated_at: Set(clock.now()),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([term_calendar::Column::Year, term_calendar::Column::UnitId])
-            .update_columns([
-                term_calendar::Column::SpringStart,
-                term_calendar::Column::SpringEnd,
-                term_calendar::Column::AutumnStart,
-                term_calendar::Column::AutumnEnd,
-                term_calendar::Column::UpdatedAt,
-            ])
-            .to_owned(),
+    crate::services::upsert(
+        &txn,
+        term_calendar::ActiveModel {
+            year: Set(year),
+            unit_id: Set(scope),
+            spring_start: Set(dates.spring_start),
+            spring_end: Set(dates.spring_end),
+            autumn_start: Set(dates.autumn_start),
+            autumn_end: Set(dates.autumn_end),
+            updated_at: Set(clock.now()),
+            ..Default::default()
+        },
+        [term_calendar::Column::Year, term_calendar::Column::UnitId],
+        [
+            term_calendar::Column::SpringStart,
+            term_calendar::Column::SpringEnd,
+            term_calendar::Column::AutumnStart,
+            term_calendar::Column::AutumnEnd,
+            term_calendar::Column::UpdatedAt,
+        ],
     )
-    .exec_without_returning(&txn)
     .await?;
     let as_json = |d: &TermDates| json!({ "springStart": d.spring_start, "springEnd": d.spring_end, "autumnStart": d.autumn_start, "autumnEnd": d.autumn_end });
     Change::new(

@@ -13,9 +13,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::clock::Clock;
-use crate::db::entities::{
-    app_user, audit_log, plan, plan_quota, term_calendar, unit, unit_contact, vehicle, visit,
-};
+use crate::db::entities::{app_user, audit_log, plan_quota, term_calendar, unit, unit_contact, visit};
 use crate::domain::auth::Role;
 use crate::domain::breakdown as breakdown_rules;
 use crate::domain::ics::shanghai_to_utc;
@@ -73,11 +71,7 @@ async fn quotas(
     db: &DatabaseConnection,
     year: i32,
 ) -> Result<HashMap<UnitId, plan_quota::Model>, ServiceError> {
-    let rows = plan_quota::Entity::find()
-        .inner_join(plan::Entity)
-        .filter(plan::Column::Year.eq(year))
-        .all(db)
-        .await?;
+    let rows = crate::services::plans::quotas_of_year(year).all(db).await?;
     Ok(rows.into_iter().map(|q| (q.unit_id, q)).collect())
 }
 
@@ -283,13 +277,7 @@ async fn visit_reminders(
         .await?;
     let contacts = contacts(db).await?;
     let vehicle_ids: Vec<VehicleId> = upcoming.iter().map(|(v, _)| v.vehicle_id).collect();
-    let vehicles: HashMap<VehicleId, String> = vehicle::Entity::find()
-        .filter(vehicle::Column::Id.is_in(vehicle_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|x| (VehicleId(x.id), x.name))
-        .collect();
+    let vehicles = crate::services::vehicles::names_of(db, vehicle_ids).await?;
     let mut planned = Vec::new();
     for (v, u) in upcoming {
         let (Some(u), Some(contact)) = (u, contacts.get(&v.unit_id)) else { continue };
@@ -471,13 +459,7 @@ async fn activity(
         .map(|(v, u)| (v.id, (v, u)))
         .collect();
     let vehicle_ids: Vec<VehicleId> = visits.values().map(|(v, _)| v.vehicle_id).collect();
-    let vehicles: HashMap<VehicleId, String> = vehicle::Entity::find()
-        .filter(vehicle::Column::Id.is_in(vehicle_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (VehicleId(v.id), v.name))
-        .collect();
+    let vehicles = crate::services::vehicles::names_of(db, vehicle_ids).await?;
     let rows = actions
         .iter()
         .filter_map(|a| {

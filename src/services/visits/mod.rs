@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::db::entities::{plan, plan_quota, unit, vehicle, visit};
+use crate::db::entities::{plan_quota, unit, vehicle, visit};
 use crate::domain::booking::{BookingPolicy, BookingRejection};
 use crate::domain::ids::{SubUnitId, UnitId, VehicleId};
 use crate::domain::visit::{Session, VisitStatus};
@@ -32,10 +32,12 @@ pub(crate) use booking::{insert_visit, NewVisit, Overrides};
 pub use queries::{county_unit_id, list_visits, vehicle_calendars, visit_by_id, VisitFilter, CALENDAR_ROWS};
 
 pub mod codes {
-    pub const SLOT_TAKEN: &str = "SLOT_TAKEN";
-    pub const VEHICLE_INACTIVE: &str = "VEHICLE_INACTIVE";
-    pub const RANGE_TOO_LONG: &str = "RANGE_TOO_LONG";
-    pub const IDEMPOTENCY_KEY_REUSED: &str = "IDEMPOTENCY_KEY_REUSED";
+    error_codes! {
+        SLOT_TAKEN,
+        VEHICLE_INACTIVE,
+        RANGE_TOO_LONG,
+        IDEMPOTENCY_KEY_REUSED,
+    }
 }
 
 /// The booking rules' settings and the holiday calendar, shared by every request.
@@ -134,9 +136,7 @@ pub(super) async fn quota_in_year(
     unit_id: UnitId,
     year: i32,
 ) -> Result<Option<i32>, ServiceError> {
-    let row = plan_quota::Entity::find()
-        .inner_join(plan::Entity)
-        .filter(plan::Column::Year.eq(year))
+    let row = crate::services::plans::quotas_of_year(year)
         .filter(plan_quota::Column::UnitId.eq(unit_id))
         .one(db)
         .await?;

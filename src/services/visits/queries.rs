@@ -118,13 +118,7 @@ pub async fn vehicle_calendars(
         .find_also_related(unit::Entity)
         .all(db)
         .await?;
-    let names: HashMap<VehicleId, String> = vehicle::Entity::find()
-        .filter(vehicle::Column::Id.is_in(vehicle_ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (VehicleId(v.id), v.name))
-        .collect();
+    let names = crate::services::vehicles::names_of(db, vehicle_ids.iter().copied()).await?;
     let mut calendars: HashMap<VehicleId, Vec<VisitView>> = HashMap::new();
     for (v, u) in rows {
         let vehicle_name = names.get(&v.vehicle_id).cloned().unwrap_or_default();
