@@ -6,7 +6,6 @@ use super::guards::{role, OFFICE_OR_LIAISON, STAFF};
 use super::plan::parse_id;
 use crate::error::ApiResult;
 use crate::services::calendars;
-use crate::state::AppState;
 
 #[derive(Default)]
 pub struct CalendarMutation;
@@ -17,8 +16,7 @@ impl CalendarMutation {
     /// (the office, and the holder's own liaisons).
     #[graphql(guard = "role(OFFICE_OR_LIAISON)")]
     async fn rotate_unit_calendar_url(&self, ctx: &Context<'_>, unit_id: ID) -> ApiResult<String> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let token =
             calendars::rotate_unit_calendar(&state.db, &state.clock, actor, parse_id(&unit_id)?).await?;
         Ok(format!("{}/calendar/units/{token}.ics", state.public_url))
@@ -28,8 +26,7 @@ impl CalendarMutation {
     /// (the office and the station).
     #[graphql(guard = "role(STAFF)")]
     async fn rotate_vehicle_calendar_url(&self, ctx: &Context<'_>, vehicle_id: ID) -> ApiResult<String> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let token =
             calendars::rotate_vehicle_calendar(&state.db, &state.clock, actor, parse_id(&vehicle_id)?)
                 .await?;
