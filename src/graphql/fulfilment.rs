@@ -41,6 +41,7 @@ impl FulfilmentQuery {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "crate::services::fulfilment::ProgressOrder")]
 pub enum FulfilmentOrderBy {
     /// As printed: counties, city-level units, enterprises, each by sequence number.
     #[default]
@@ -186,13 +187,7 @@ impl Fulfilment {
             behind_schedule,
             name_contains,
         };
-        let order = match order_by.unwrap_or_default() {
-            FulfilmentOrderBy::Table => ProgressOrder::Table,
-            FulfilmentOrderBy::ShareAsc => ProgressOrder::ShareAsc,
-            FulfilmentOrderBy::ShareDesc => ProgressOrder::ShareDesc,
-            FulfilmentOrderBy::RemainingDesc => ProgressOrder::RemainingDesc,
-            FulfilmentOrderBy::Name => ProgressOrder::Name,
-        };
+        let order: ProgressOrder = order_by.unwrap_or_default().into();
         let state = ctx.data_unchecked::<AppState>();
         // Counted only when the query asks for the count.
         let count = ctx.look_ahead().field("totalCount").exists();

@@ -73,6 +73,7 @@ pub fn parse_id<T: From<i32>>(id: &ID) -> ApiResult<T> {
 pub struct Plan(PlanView);
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "crate::services::plans::UnitOrder")]
 pub enum UnitOrderBy {
     /// As printed: counties, city-level units, enterprises, each by sequence number.
     #[default]
@@ -136,12 +137,7 @@ impl Plan {
         let page = requested_page(first, offset)?;
         let filter =
             UnitFilter { section: section.map(Into::into), kind: kind.map(Into::into), name_contains };
-        let order = match order_by.unwrap_or_default() {
-            UnitOrderBy::Table => UnitOrder::Table,
-            UnitOrderBy::QuotaDesc => UnitOrder::QuotaDesc,
-            UnitOrderBy::QuotaAsc => UnitOrder::QuotaAsc,
-            UnitOrderBy::Name => UnitOrder::Name,
-        };
+        let order: UnitOrder = order_by.unwrap_or_default().into();
         let count = ctx.look_ahead().field("totalCount").exists();
         let snapshot = plan_cache::to_page(&state.db, &state.plan_cache, &self.0, &filter).await?;
         // The same for every reader of this plan version: kept once resolved, and the page
@@ -257,7 +253,7 @@ impl Unit {
         let (actor, state) = auth::signed_in_with_state(ctx)?;
         actor.may_read_holder(UnitId(self.0.id)).map_err(ServiceError::from)?;
         let token = super::loaders::unit_calendar_token(ctx, UnitId(self.0.id)).await?;
-        Ok(format!("{}/calendar/units/{token}.ics", state.public_url))
+        Ok(super::calendars::feed_url(state, "units", &token))
     }
     /// The holder's quota in each plan year it appears in, oldest first.
     async fn quotas(&self) -> Vec<UnitQuota> {
