@@ -1,5 +1,5 @@
 //! Login, logout, users.
-use super::page::PageOf;
+use super::page::{requested_page, PageOf};
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -10,7 +10,7 @@ use super::types::RoleGql;
 use crate::error::ApiResult;
 use crate::services::accounts::{self, NewUser, UserView};
 use crate::services::audit::Performer;
-use crate::services::Page;
+
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -21,8 +21,7 @@ impl AccountQuery {
     /// The signed-in user.
     #[graphql(guard = "role(ANY_ROLE)")]
     async fn me(&self, ctx: &Context<'_>) -> ApiResult<User> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         Ok(User(accounts::user_by_id(&state.db, actor.user_id).await?))
     }
 
@@ -35,9 +34,8 @@ impl AccountQuery {
         offset: Option<i64>,
     ) -> ApiResult<PageOf<User>> {
         let state = ctx.data_unchecked::<AppState>();
-        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
-        let (total, users) = accounts::list_users(&state.db, page).await?;
-        Ok(PageOf::new(total, page, users.into_iter().map(User).collect()))
+        let page = requested_page(first, offset)?;
+        Ok(PageOf::listed(page, accounts::list_users(&state.db, page).await?))
     }
 }
 
@@ -72,8 +70,7 @@ impl AccountMutation {
     /// Revokes the token this request was made with.
     #[graphql(guard = "role(ANY_ROLE)")]
     async fn logout(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let token_hash = auth::token_hash(ctx).unwrap_or_default();
         accounts::logout(&state.db, &state.clock, actor, token_hash).await?;
         Ok(true)
@@ -82,8 +79,7 @@ impl AccountMutation {
     /// Creates a liaison, station or office account (office only).
     #[graphql(guard = "role(OFFICE)")]
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> ApiResult<User> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let unit_id = input.unit_id.as_ref().map(parse_id).transpose()?;
         let new =
             NewUser { username: input.username, password: input.password, role: input.role.into(), unit_id };
@@ -93,8 +89,7 @@ impl AccountMutation {
     /// Disables (revoking every token) or re-enables an account (office only).
     #[graphql(guard = "role(OFFICE)")]
     async fn set_user_disabled(&self, ctx: &Context<'_>, id: ID, disabled: bool) -> ApiResult<User> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         Ok(User(accounts::set_user_disabled(&state.db, &state.clock, actor, parse_id(&id)?, disabled).await?))
     }
 
@@ -102,8 +97,7 @@ impl AccountMutation {
     /// theirs (office only). Audited; the password itself is never recorded.
     #[graphql(guard = "role(OFFICE)")]
     async fn reset_user_password(&self, ctx: &Context<'_>, id: ID, password: String) -> ApiResult<User> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let id = parse_id(&id)?;
         Ok(User(accounts::reset_user_password(&state.db, &state.clock, actor, id, &password).await?))
     }

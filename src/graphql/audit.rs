@@ -1,5 +1,5 @@
 //! The audit trail, for the office.
-use super::page::PageOf;
+use super::page::{requested_page, PageOf};
 use async_graphql::{Context, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -7,7 +7,7 @@ use super::guards::{role, OFFICE};
 use super::plan::parse_id;
 use crate::error::ApiResult;
 use crate::services::audit::{self, AuditEntry, AuditFilter};
-use crate::services::Page;
+
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -30,11 +30,10 @@ impl AuditQuery {
         to: Option<DateTime<Utc>>,
     ) -> ApiResult<PageOf<AuditRecord>> {
         let state = ctx.data_unchecked::<AppState>();
-        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
+        let page = requested_page(first, offset)?;
         let user_id = user_id.as_ref().map(parse_id).transpose()?;
         let filter = AuditFilter { entity, entity_id, user_id, from, to };
-        let (total, rows) = audit::list(&state.db, &filter, page).await?;
-        Ok(PageOf::new(total, page, rows.into_iter().map(AuditRecord::from).collect()))
+        Ok(PageOf::listed(page, audit::list(&state.db, &filter, page).await?))
     }
 }
 

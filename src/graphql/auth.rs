@@ -4,6 +4,7 @@ use async_graphql::Context;
 use crate::domain::auth::{Actor, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::services::accounts::TokenProblem;
+use crate::state::AppState;
 
 #[derive(Debug, Clone)]
 pub enum RequestAuth {
@@ -47,6 +48,11 @@ pub fn signed_in<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a Actor> {
             Err(ApiError::unauthenticated(Some(problem.reason()), problem.message()).into())
         }
     }
+}
+
+/// The signed-in user and the application state: what a resolver calling a service needs.
+pub fn signed_in_with_state<'a>(ctx: &'a Context<'_>) -> ApiResult<(&'a Actor, &'a AppState)> {
+    Ok((signed_in(ctx)?, ctx.data_unchecked::<AppState>()))
 }
 
 /// The signed-in user if their role is one of `roles`, else `UNAUTHENTICATED` or `FORBIDDEN`.

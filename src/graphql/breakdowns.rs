@@ -4,14 +4,14 @@ use chrono::{DateTime, Utc};
 
 use super::auth;
 use super::guards::{role, ANY_ROLE, OFFICE, OFFICE_OR_LIAISON, STAFF};
-use super::page::PageOf;
+use super::page::{requested_page, PageOf};
 use super::plan::parse_id;
 use super::scalars::Date;
 use super::types::{SectionGql, UnitKindGql};
 use crate::domain::breakdown::SubUnitRow;
 use crate::error::ApiResult;
 use crate::services::breakdowns::{self, BreakdownView, OverviewRow, SubUnitView};
-use crate::services::{Page, ServiceError};
+use crate::services::ServiceError;
 use crate::state::AppState;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -36,8 +36,7 @@ impl BreakdownQuery {
     /// the office, the station and the holder's own liaison.
     #[graphql(guard = "role(ANY_ROLE)")]
     async fn breakdowns(&self, ctx: &Context<'_>, unit_id: ID, year: i32) -> ApiResult<Vec<Breakdown>> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let found = breakdowns::versions(&state.db, actor, parse_id(&unit_id)?, year).await?;
         Ok(found.into_iter().map(Breakdown).collect())
     }
@@ -52,11 +51,9 @@ impl BreakdownQuery {
         first: Option<i64>,
         offset: Option<i64>,
     ) -> ApiResult<PageOf<BreakdownOverviewRow>> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
-        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
-        let (total, rows) = breakdowns::overview(&state.db, actor, year, page).await?;
-        Ok(PageOf::new(total, page, rows.into_iter().map(BreakdownOverviewRow::from).collect()))
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
+        let page = requested_page(first, offset)?;
+        Ok(PageOf::listed(page, breakdowns::overview(&state.db, actor, year, page).await?))
     }
 
     /// The office's deadline for a year's breakdown plans (none set: null). Holders asked for
@@ -102,8 +99,7 @@ impl BreakdownMutation {
         year: i32,
         rows: Vec<SubUnitInput>,
     ) -> ApiResult<Breakdown> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let rows = rows
             .into_iter()
             .map(|r| SubUnitRow { name: r.name, kind: r.kind.into(), quota: r.quota })
@@ -127,8 +123,7 @@ impl BreakdownMutation {
         content_base64: String,
     ) -> ApiResult<Breakdown> {
         use base64::Engine;
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         if content_base64.len() > breakdowns::MAX_FILE_BYTES / 3 * 4 + 4 {
             return Err(ServiceError::BadInput(format!(
                 "文件超过 {} KB，未读取",
@@ -161,8 +156,7 @@ impl BreakdownMutation {
         year: i32,
         date: Date,
     ) -> ApiResult<BreakdownDeadline> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let due = breakdowns::set_deadline(&state.db, &state.clock, actor, year, date.into()).await?;
         Ok(BreakdownDeadline { year, due_on: due.into() })
     }
@@ -170,16 +164,14 @@ impl BreakdownMutation {
     /// The office accepts a submitted version.
     #[graphql(guard = "role(OFFICE)")]
     async fn accept_breakdown(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Breakdown> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         Ok(Breakdown(breakdowns::accept(&state.db, &state.clock, actor, parse_id(&id)?).await?))
     }
 
     /// The office returns a submitted version with a comment saying what to change.
     #[graphql(guard = "role(OFFICE)")]
     async fn return_breakdown(&self, ctx: &Context<'_>, id: ID, comment: String) -> ApiResult<Breakdown> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         Ok(Breakdown(breakdowns::send_back(&state.db, &state.clock, actor, parse_id(&id)?, comment).await?))
     }
 }

@@ -8,6 +8,11 @@ use crate::error::ApiResult;
 use crate::services::calendars;
 use crate::state::AppState;
 
+/// The public address of a calendar feed: `kind` is `units` or `vehicles`.
+pub(super) fn feed_url(state: &AppState, kind: &str, token: &str) -> String {
+    format!("{}/calendar/{kind}/{token}.ics", state.public_url)
+}
+
 #[derive(Default)]
 pub struct CalendarMutation;
 
@@ -17,22 +22,20 @@ impl CalendarMutation {
     /// (the office, and the holder's own liaisons).
     #[graphql(guard = "role(OFFICE_OR_LIAISON)")]
     async fn rotate_unit_calendar_url(&self, ctx: &Context<'_>, unit_id: ID) -> ApiResult<String> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let token =
             calendars::rotate_unit_calendar(&state.db, &state.clock, actor, parse_id(&unit_id)?).await?;
-        Ok(format!("{}/calendar/units/{token}.ics", state.public_url))
+        Ok(feed_url(state, "units", &token))
     }
 
     /// Gives a vehicle's calendar feed a new link and returns it; the old link stops working
     /// (the office and the station).
     #[graphql(guard = "role(STAFF)")]
     async fn rotate_vehicle_calendar_url(&self, ctx: &Context<'_>, vehicle_id: ID) -> ApiResult<String> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let token =
             calendars::rotate_vehicle_calendar(&state.db, &state.clock, actor, parse_id(&vehicle_id)?)
                 .await?;
-        Ok(format!("{}/calendar/vehicles/{token}.ics", state.public_url))
+        Ok(feed_url(state, "vehicles", &token))
     }
 }

@@ -1,5 +1,5 @@
 //! Collections: recording what was collected, correcting it, reading it and its history.
-use super::page::PageOf;
+use super::page::{requested_page, PageOf};
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -14,8 +14,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::collections::{
     self, CollectionFilter, CollectionInput, CollectionView, RevisionView, Source,
 };
-use crate::services::Page;
-use crate::state::AppState;
 
 #[derive(InputObject)]
 pub struct BloodTypeCountsInput {
@@ -108,8 +106,7 @@ impl CollectionQuery {
     /// One collection record with its revisions: staff any, a liaison their own holder's.
     #[graphql(guard = "role(ANY_ROLE)")]
     async fn collection(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Collection> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         Ok(Collection(collections::collection_by_id(&state.db, actor, parse_id(&id)?).await?))
     }
 
@@ -124,9 +121,8 @@ impl CollectionQuery {
         first: Option<i64>,
         offset: Option<i64>,
     ) -> ApiResult<PageOf<Collection>> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
-        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
+        let page = requested_page(first, offset)?;
         let filter = CollectionFilter {
             year,
             unit_id: unit_id.as_ref().map(parse_id).transpose()?,
@@ -150,8 +146,7 @@ impl CollectionMutation {
         ctx: &Context<'_>,
         input: RecordCollectionInput,
     ) -> ApiResult<Collection> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let input = input.into_service()?;
         Ok(Collection(
             collections::record_collection(&state.db, &state.clock, &state.collections, actor, input).await?,
@@ -171,8 +166,7 @@ impl CollectionMutation {
         reason: String,
         input: RecordCollectionInput,
     ) -> ApiResult<Collection> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let input = input.into_service()?;
         let id = parse_id(&id)?;
         Ok(Collection(
@@ -195,8 +189,7 @@ impl CollectionMutation {
     /// right record (station, office).
     #[graphql(guard = "role(STAFF)")]
     async fn void_collection(&self, ctx: &Context<'_>, id: ID, reason: String) -> ApiResult<Collection> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         Ok(Collection(
             collections::void_collection(&state.db, &state.clock, actor, parse_id(&id)?, reason).await?,
         ))

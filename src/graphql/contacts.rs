@@ -1,5 +1,5 @@
 //! Quota holders' liaison contacts.
-use super::page::PageOf;
+use super::page::{requested_page, PageOf};
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -9,8 +9,7 @@ use super::plan::parse_id;
 use crate::domain::ids::UnitId;
 use crate::error::ApiResult;
 use crate::services::contacts::{self, ContactInput, ContactView};
-use crate::services::{Page, ServiceError};
-use crate::state::AppState;
+use crate::services::ServiceError;
 
 #[derive(Default)]
 pub struct ContactQuery;
@@ -26,11 +25,9 @@ impl ContactQuery {
         first: Option<i64>,
         offset: Option<i64>,
     ) -> ApiResult<PageOf<UnitContact>> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
-        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
-        let (total, rows) = contacts::list(&state.db, actor, page).await?;
-        Ok(PageOf::new(total, page, rows.into_iter().map(UnitContact::from).collect()))
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
+        let page = requested_page(first, offset)?;
+        Ok(PageOf::listed(page, contacts::list(&state.db, actor, page).await?))
     }
 }
 
@@ -55,8 +52,7 @@ impl ContactMutation {
         unit_id: ID,
         input: UnitContactInput,
     ) -> ApiResult<UnitContact> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let input = ContactInput { name: input.name, phone: input.phone, email: input.email };
         let saved =
             contacts::update_unit_contact(&state.db, &state.clock, actor, parse_id(&unit_id)?, input).await?;

@@ -1,5 +1,5 @@
 //! Fulfilment: every quota's progress as of a date, rolled up, and by month.
-use super::page::PageOf;
+use super::page::{requested_page, PageOf};
 use super::scalars::Date;
 use async_graphql::{ComplexObject, Context, Enum, Object, SimpleObject, ID};
 
@@ -15,7 +15,7 @@ use crate::services::fulfilment::{
     self, Progress, ProgressFilter, ProgressOrder, Scope, SectionProgress, SubUnitProgress, UnitProgress,
 };
 use crate::services::population::{self, Rate};
-use crate::services::Page;
+
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -41,6 +41,7 @@ impl FulfilmentQuery {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "crate::services::fulfilment::ProgressOrder")]
 pub enum FulfilmentOrderBy {
     /// As printed: counties, city-level units, enterprises, each by sequence number.
     #[default]
@@ -179,20 +180,14 @@ impl Fulfilment {
         order_by: Option<FulfilmentOrderBy>,
     ) -> ApiResult<PageOf<UnitFulfilment>> {
         let actor = auth::signed_in(ctx)?;
-        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
+        let page = requested_page(first, offset)?;
         let filter = ProgressFilter {
             section: section.map(Into::into),
             kind: kind.map(Into::into),
             behind_schedule,
             name_contains,
         };
-        let order = match order_by.unwrap_or_default() {
-            FulfilmentOrderBy::Table => ProgressOrder::Table,
-            FulfilmentOrderBy::ShareAsc => ProgressOrder::ShareAsc,
-            FulfilmentOrderBy::ShareDesc => ProgressOrder::ShareDesc,
-            FulfilmentOrderBy::RemainingDesc => ProgressOrder::RemainingDesc,
-            FulfilmentOrderBy::Name => ProgressOrder::Name,
-        };
+        let order: ProgressOrder = order_by.unwrap_or_default().into();
         let state = ctx.data_unchecked::<AppState>();
         // Counted only when the query asks for the count.
         let count = ctx.look_ahead().field("totalCount").exists();
@@ -203,8 +198,7 @@ impl Fulfilment {
     /// Collected donations and volume for each month of the year up to `asOf`, city-wide or
     /// for one holder (a liaison: their own).
     async fn monthly(&self, ctx: &Context<'_>, unit_id: Option<ID>) -> ApiResult<Vec<MonthCollected>> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let unit_id = unit_id.as_ref().map(parse_id).transpose()?;
         let months =
             fulfilment::monthly(&state.db, actor, self.scope.plan.year, unit_id, Some(self.scope.as_of))

@@ -40,27 +40,40 @@ fn caller(actor: &Option<Actor>) -> Result<&Actor, Shared> {
     actor.as_ref().ok_or_else(|| shared(ServiceError::Forbidden))
 }
 
-pub struct VehicleLoader(DatabaseConnection);
+/// A loader that hands its whole batch of keys to one service function, `load(db, keys)`,
+/// or, declared `as caller`, `load(db, actor, keys)`; the function answers a map by key.
+macro_rules! batch_loader {
+    ($(#[$doc:meta])* $name:ident: $key:ty => $value:ty, $load:path) => {
+        $(#[$doc])*
+        pub struct $name(DatabaseConnection);
 
-impl Loader<i32> for VehicleLoader {
-    type Value = vehicle::Model;
-    type Error = Shared;
+        batch_loader!(@impl $name: $key => $value, |this, keys| $load(&this.0, keys));
+    };
+    ($(#[$doc:meta])* $name:ident: $key:ty => $value:ty, $load:path, as caller) => {
+        $(#[$doc])*
+        pub struct $name {
+            db: DatabaseConnection,
+            actor: Option<Actor>,
+        }
 
-    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, vehicle::Model>, Shared> {
-        vehicles::find_many(&self.0, ids).await.map_err(shared)
-    }
+        batch_loader!(@impl $name: $key => $value, |this, keys| $load(&this.db, caller(&this.actor)?, keys));
+    };
+    (@impl $name:ident: $key:ty => $value:ty, |$this:ident, $keys:ident| $load:expr) => {
+        impl Loader<$key> for $name {
+            type Value = $value;
+            type Error = Shared;
+
+            async fn load(&self, $keys: &[$key]) -> Result<HashMap<$key, $value>, Shared> {
+                let $this = self;
+                $load.await.map_err(shared)
+            }
+        }
+    };
 }
 
-pub struct UnitLoader(DatabaseConnection);
+batch_loader!(VehicleLoader: i32 => vehicle::Model, vehicles::find_many);
 
-impl Loader<i32> for UnitLoader {
-    type Value = UnitView;
-    type Error = Shared;
-
-    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, UnitView>, Shared> {
-        plans::units_by_ids(&self.0, ids).await.map_err(shared)
-    }
-}
+batch_loader!(UnitLoader: i32 => UnitView, plans::units_by_ids);
 
 /// Each visit's history, by visit id.
 pub struct VisitHistoryLoader(DatabaseConnection);
@@ -76,32 +89,17 @@ impl Loader<i32> for VisitHistoryLoader {
     }
 }
 
-/// Each collection record's revisions, by record id.
-pub struct RevisionLoader(DatabaseConnection);
+batch_loader!(
+    /// Each collection record's revisions, by record id.
+    RevisionLoader: i32 => Vec<RevisionView>,
+    collections::revisions_of
+);
 
-impl Loader<i32> for RevisionLoader {
-    type Value = Vec<RevisionView>;
-    type Error = Shared;
-
-    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, Vec<RevisionView>>, Shared> {
-        collections::revisions_of(&self.0, ids).await.map_err(shared)
-    }
-}
-
-/// Each vehicle's blackouts, by vehicle id.
-pub struct BlackoutLoader(DatabaseConnection);
-
-impl Loader<VehicleId> for BlackoutLoader {
-    type Value = Vec<vehicle_blackout::Model>;
-    type Error = Shared;
-
-    async fn load(
-        &self,
-        ids: &[VehicleId],
-    ) -> Result<HashMap<VehicleId, Vec<vehicle_blackout::Model>>, Shared> {
-        vehicles::blackouts_of_many(&self.0, ids).await.map_err(shared)
-    }
-}
+batch_loader!(
+    /// Each vehicle's blackouts, by vehicle id.
+    BlackoutLoader: VehicleId => Vec<vehicle_blackout::Model>,
+    vehicles::blackouts_of_many
+);
 
 /// A vehicle's calendar over a date range: the vehicle id, from, to.
 type CalendarKey = (VehicleId, NaiveDate, NaiveDate);
@@ -140,59 +138,31 @@ impl Loader<CalendarKey> for VehicleCalendarLoader {
     }
 }
 
-/// Each holder's liaison contact, by holder id, read as the caller.
-pub struct ContactLoader {
-    db: DatabaseConnection,
-    actor: Option<Actor>,
-}
+batch_loader!(
+    /// Each holder's liaison contact, by holder id, read as the caller.
+    ContactLoader: UnitId => ContactView,
+    contacts::contacts_of,
+    as caller
+);
 
-impl Loader<UnitId> for ContactLoader {
-    type Value = ContactView;
-    type Error = Shared;
+batch_loader!(
+    /// Each holder's calendar feed token, by holder id, read as the caller.
+    UnitCalendarLoader: UnitId => String,
+    calendars::unit_calendar_tokens,
+    as caller
+);
 
-    async fn load(&self, ids: &[UnitId]) -> Result<HashMap<UnitId, ContactView>, Shared> {
-        contacts::contacts_of(&self.db, caller(&self.actor)?, ids).await.map_err(shared)
-    }
-}
+batch_loader!(
+    /// Each plan's import warnings, by plan id.
+    PlanWarningLoader: i32 => Vec<String>,
+    plans::warnings_of
+);
 
-/// Each holder's calendar feed token, by holder id, read as the caller.
-pub struct UnitCalendarLoader {
-    db: DatabaseConnection,
-    actor: Option<Actor>,
-}
-
-impl Loader<UnitId> for UnitCalendarLoader {
-    type Value = String;
-    type Error = Shared;
-
-    async fn load(&self, ids: &[UnitId]) -> Result<HashMap<UnitId, String>, Shared> {
-        calendars::unit_calendar_tokens(&self.db, caller(&self.actor)?, ids).await.map_err(shared)
-    }
-}
-
-/// Each plan's import warnings, by plan id.
-pub struct PlanWarningLoader(DatabaseConnection);
-
-impl Loader<i32> for PlanWarningLoader {
-    type Value = Vec<String>;
-    type Error = Shared;
-
-    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, Vec<String>>, Shared> {
-        plans::warnings_of(&self.0, ids).await.map_err(shared)
-    }
-}
-
-/// Each plan's section totals, by plan id.
-pub struct PlanSectionLoader(DatabaseConnection);
-
-impl Loader<i32> for PlanSectionLoader {
-    type Value = Vec<SectionSummary>;
-    type Error = Shared;
-
-    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, Vec<SectionSummary>>, Shared> {
-        plans::section_summaries_of(&self.0, ids).await.map_err(shared)
-    }
-}
+batch_loader!(
+    /// Each plan's section totals, by plan id.
+    PlanSectionLoader: i32 => Vec<SectionSummary>,
+    plans::section_summaries_of
+);
 
 /// Whose sub-units, and as of when: the holder, the year, the as-of date, the margin.
 pub type SubUnitFiguresKey = (UnitId, i32, NaiveDate, i64);
@@ -255,17 +225,11 @@ impl Loader<PopulationKey> for PopulationLoader {
     }
 }
 
-/// Each sub-unit's name, by id.
-pub struct SubUnitNameLoader(DatabaseConnection);
-
-impl Loader<SubUnitId> for SubUnitNameLoader {
-    type Value = String;
-    type Error = Shared;
-
-    async fn load(&self, ids: &[SubUnitId]) -> Result<HashMap<SubUnitId, String>, Shared> {
-        sub_units::names_of(&self.0, ids).await.map_err(shared)
-    }
-}
+batch_loader!(
+    /// Each sub-unit's name, by id.
+    SubUnitNameLoader: SubUnitId => String,
+    sub_units::names_of
+);
 
 type Batched<T> = Arc<DataLoader<T, HashMapCache>>;
 

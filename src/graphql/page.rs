@@ -12,7 +12,13 @@ use super::plan::PlanUnit;
 use super::plan_years::YearOnYear;
 use super::reminders::OutboxMessage;
 use super::visits::Visit;
+use crate::error::ApiResult;
 use crate::services::Page;
+
+/// The page a list field's `first` (default 50) and `offset` (default 0) ask for.
+pub fn requested_page(first: Option<i64>, offset: Option<i64>) -> ApiResult<Page> {
+    Ok(Page::new(first.unwrap_or(50), offset.unwrap_or(0))?)
+}
 
 #[derive(SimpleObject)]
 #[graphql(
@@ -36,6 +42,14 @@ pub struct PageOf<T: OutputType> {
 }
 
 impl<T: OutputType> PageOf<T> {
+    /// The page `page` of a service's `(total, rows)` answer, each row made a node.
+    pub fn listed<R>(page: Page, (total, rows): (u64, Vec<R>)) -> Self
+    where
+        T: From<R>,
+    {
+        PageOf::new(total, page, rows.into_iter().map(T::from).collect())
+    }
+
     /// The page `page` of `total` matching rows.
     pub fn new(total: u64, page: Page, nodes: Vec<T>) -> Self {
         let has_next_page = page.offset.saturating_add(nodes.len() as u64) < total;

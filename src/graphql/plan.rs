@@ -1,5 +1,5 @@
 //! The published plan: readable by anyone.
-use super::page::PageOf;
+use super::page::{requested_page, PageOf};
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -12,7 +12,7 @@ use super::types::{SectionGql, UnitKindGql};
 use crate::domain::ids::UnitId;
 use crate::error::{ApiError, ApiResult};
 use crate::services::plans::{self, PlanView, QuotaRow, SectionSummary, UnitFilter, UnitOrder, UnitView};
-use crate::services::{plan_cache, units, Page, ServiceError};
+use crate::services::{plan_cache, units, ServiceError};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -34,8 +34,7 @@ impl UnitMutation {
         accepts_weekend_visits: Option<bool>,
         term_bound: Option<bool>,
     ) -> ApiResult<Unit> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let options = units::BookingOptions { accepts_weekend_visits, term_bound };
         Ok(Unit(
             units::set_booking_options(&state.db, &state.clock, actor, parse_id(&unit_id)?, options).await?,
@@ -74,6 +73,7 @@ pub fn parse_id<T: From<i32>>(id: &ID) -> ApiResult<T> {
 pub struct Plan(PlanView);
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "crate::services::plans::UnitOrder")]
 pub enum UnitOrderBy {
     /// As printed: counties, city-level units, enterprises, each by sequence number.
     #[default]
@@ -134,15 +134,10 @@ impl Plan {
         order_by: Option<UnitOrderBy>,
     ) -> ApiResult<Memoized<PageOf<PlanUnit>>> {
         let state = ctx.data_unchecked::<AppState>();
-        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
+        let page = requested_page(first, offset)?;
         let filter =
             UnitFilter { section: section.map(Into::into), kind: kind.map(Into::into), name_contains };
-        let order = match order_by.unwrap_or_default() {
-            UnitOrderBy::Table => UnitOrder::Table,
-            UnitOrderBy::QuotaDesc => UnitOrder::QuotaDesc,
-            UnitOrderBy::QuotaAsc => UnitOrder::QuotaAsc,
-            UnitOrderBy::Name => UnitOrder::Name,
-        };
+        let order: UnitOrder = order_by.unwrap_or_default().into();
         let count = ctx.look_ahead().field("totalCount").exists();
         let snapshot = plan_cache::to_page(&state.db, &state.plan_cache, &self.0, &filter).await?;
         // The same for every reader of this plan version: kept once resolved, and the page
@@ -255,11 +250,10 @@ impl Unit {
     /// and the station).
     #[graphql(guard = "role(ANY_ROLE)")]
     async fn calendar_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         actor.may_read_holder(UnitId(self.0.id)).map_err(ServiceError::from)?;
         let token = super::loaders::unit_calendar_token(ctx, UnitId(self.0.id)).await?;
-        Ok(format!("{}/calendar/units/{token}.ics", state.public_url))
+        Ok(super::calendars::feed_url(state, "units", &token))
     }
     /// The holder's quota in each plan year it appears in, oldest first.
     async fn quotas(&self) -> Vec<UnitQuota> {

@@ -4,12 +4,11 @@ use async_graphql::{Context, Object, SimpleObject, ID};
 
 use super::auth;
 use super::guards::{role, OFFICE, STAFF};
-use super::page::PageOf;
+use super::page::{requested_page, PageOf};
 use super::types::SectionGql;
 use crate::error::ApiResult;
+use crate::services::plan_copy;
 use crate::services::year_on_year::{self, YearOnYearRow};
-use crate::services::{plan_copy, Page};
-use crate::state::AppState;
 
 #[derive(Default)]
 pub struct PlanYearQuery;
@@ -28,11 +27,9 @@ impl PlanYearQuery {
         first: Option<i64>,
         offset: Option<i64>,
     ) -> ApiResult<PageOf<YearOnYear>> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
-        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
-        let (total, rows) = year_on_year::compare(&state.db, actor, year, previous, page).await?;
-        Ok(PageOf::new(total, page, rows.into_iter().map(YearOnYear::from).collect()))
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
+        let page = requested_page(first, offset)?;
+        Ok(PageOf::listed(page, year_on_year::compare(&state.db, actor, year, previous, page).await?))
     }
 }
 
@@ -47,8 +44,7 @@ impl PlanYearMutation {
     /// year. Writes nothing. A `to` that already has a different plan: `PLAN_YEAR_EXISTS`.
     #[graphql(guard = "role(OFFICE)")]
     async fn copy_plan(&self, ctx: &Context<'_>, from: i32, to: i32) -> ApiResult<PlanDraft> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let draft = plan_copy::copy_plan(&state.db, actor, from, to).await?;
         Ok(PlanDraft {
             from: draft.from,

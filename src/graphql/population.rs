@@ -9,7 +9,6 @@ use super::plan::parse_id;
 use crate::error::ApiResult;
 use crate::services::clinical_use::{self, UseInput, UseView};
 use crate::services::population::{self, PopulationView};
-use crate::state::AppState;
 
 #[derive(Default)]
 pub struct PopulationMutation;
@@ -27,8 +26,7 @@ impl PopulationMutation {
         unit_id: Option<ID>,
         population: i64,
     ) -> ApiResult<Population> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let unit_id = unit_id.as_ref().map(parse_id).transpose()?;
         let saved =
             population::set_population(&state.db, &state.clock, actor, year, unit_id, population).await?;
@@ -48,8 +46,7 @@ impl PopulationMutation {
         used_ml: i64,
         non_voluntary_ml: i64,
     ) -> ApiResult<ClinicalUse> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let input = UseInput { year, month, unit_id: parse_id(&unit_id)?, used_ml, non_voluntary_ml };
         Ok(ClinicalUse::from(clinical_use::record(&state.db, &state.clock, actor, input).await?))
     }

@@ -1,5 +1,5 @@
 //! Term calendars, reminder rules and the outbox (office only).
-use super::page::PageOf;
+use super::page::{requested_page, PageOf};
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -13,7 +13,7 @@ use crate::domain::reminders::TermDates;
 use crate::error::ApiResult;
 use crate::services::outbox::{self, MessageView};
 use crate::services::reminders::{self, RuleView, TermCalendarView};
-use crate::services::Page;
+
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -44,9 +44,8 @@ impl ReminderQuery {
         status: Option<OutboxStatusGql>,
     ) -> ApiResult<PageOf<OutboxMessage>> {
         let state = ctx.data_unchecked::<AppState>();
-        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
-        let (total, rows) = outbox::list(&state.db, status.map(Into::into), page).await?;
-        Ok(PageOf::new(total, page, rows.into_iter().map(OutboxMessage::from).collect()))
+        let page = requested_page(first, offset)?;
+        Ok(PageOf::listed(page, outbox::list(&state.db, status.map(Into::into), page).await?))
     }
 }
 
@@ -72,8 +71,7 @@ impl ReminderMutation {
         ctx: &Context<'_>,
         input: TermCalendarInput,
     ) -> ApiResult<TermCalendar> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let unit_id = input.unit_id.as_ref().map(parse_id).transpose()?;
         let dates = TermDates {
             spring_start: input.spring_start.into(),
@@ -95,16 +93,14 @@ impl ReminderMutation {
         offsets: Vec<i64>,
         enabled: bool,
     ) -> ApiResult<ReminderRule> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         Ok(reminders::set_rule(&state.db, &state.clock, actor, kind.into(), &offsets, enabled).await?.into())
     }
 
     /// Queues a FAILED message again, with its attempts counted from zero.
     #[graphql(guard = "role(OFFICE)")]
     async fn resend_message(&self, ctx: &Context<'_>, id: ID) -> ApiResult<OutboxMessage> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         Ok(outbox::resend(&state.db, &state.clock, actor, parse_id(&id)?).await?.into())
     }
 }

@@ -13,7 +13,6 @@ use crate::domain::schedule::{
 };
 use crate::error::ApiResult;
 use crate::services::schedule::{self, ProposalRequest};
-use crate::state::AppState;
 
 #[derive(Default)]
 pub struct ScheduleQuery;
@@ -51,8 +50,7 @@ impl ScheduleQuery {
         spread_band: Option<f64>,
         early_term_weeks: Option<u32>,
     ) -> ApiResult<ScheduleProposal> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let pins = pins
             .unwrap_or_default()
             .into_iter()

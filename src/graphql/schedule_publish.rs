@@ -9,7 +9,6 @@ use super::types::SessionGql;
 use super::visits::Visit;
 use crate::error::ApiResult;
 use crate::services::schedule_publish::{self, ScheduledVisit};
-use crate::state::AppState;
 
 #[derive(Default)]
 pub struct SchedulePublishMutation;
@@ -51,8 +50,7 @@ impl SchedulePublishMutation {
         ctx: &Context<'_>,
         input: PublishScheduleInput,
     ) -> ApiResult<PublishedSchedule> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let visits = input
             .visits
             .iter()

@@ -56,8 +56,7 @@ pub struct UpdateVehicleInput {
 impl VehicleMutation {
     #[graphql(guard = "role(STAFF)")]
     async fn create_vehicle(&self, ctx: &Context<'_>, input: CreateVehicleInput) -> ApiResult<Vehicle> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let input = VehicleInput {
             name: input.name,
             capacity_per_day: input.capacity_per_day,
@@ -73,8 +72,7 @@ impl VehicleMutation {
         id: ID,
         input: UpdateVehicleInput,
     ) -> ApiResult<Vehicle> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let changes = VehicleChanges {
             name: input.name,
             capacity_per_day: input.capacity_per_day,
@@ -94,8 +92,7 @@ impl VehicleMutation {
         to: Date,
         reason: String,
     ) -> ApiResult<VehicleBlackout> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let input = BlackoutInput { from: from.into(), to: to.into(), reason };
         Ok(vehicles::add_blackout(&state.db, &state.clock, actor, parse_id(&vehicle_id)?, input)
             .await?
@@ -104,8 +101,7 @@ impl VehicleMutation {
 
     #[graphql(guard = "role(STAFF)")]
     async fn remove_vehicle_blackout(&self, ctx: &Context<'_>, id: ID) -> ApiResult<bool> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         vehicles::remove_blackout(&state.db, &state.clock, actor, parse_id(&id)?).await?;
         Ok(true)
     }
@@ -146,7 +142,7 @@ impl Vehicle {
     #[graphql(guard = "role(STAFF)")]
     async fn calendar_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
         let state = ctx.data_unchecked::<AppState>();
-        Ok(format!("{}/calendar/vehicles/{}.ics", state.public_url, self.0.calendar_token))
+        Ok(super::calendars::feed_url(state, "vehicles", &self.0.calendar_token))
     }
 }
 

@@ -1,5 +1,5 @@
 //! Visits: booking, confirming, moving, cancelling; availability.
-use super::page::PageOf;
+use super::page::{requested_page, PageOf};
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -13,8 +13,7 @@ use super::vehicles::Vehicle;
 use crate::domain::ids::{VehicleId, VisitId};
 use crate::error::ApiResult;
 use crate::services::visits::{self, BookingInput, RescheduleInput, VisitFilter, VisitView};
-use crate::services::{Page, ServiceError};
-use crate::state::AppState;
+use crate::services::ServiceError;
 
 #[derive(Default)]
 pub struct VisitQuery;
@@ -35,8 +34,7 @@ impl VisitQuery {
         to: Date,
         vehicle_id: Option<ID>,
     ) -> ApiResult<Vec<FreeSession>> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let vehicle_id = vehicle_id.as_ref().map(parse_id).transpose()?;
         let today = state.clock.today();
         // A liaison is offered only what they could book for their own holder.
@@ -65,9 +63,8 @@ impl VisitQuery {
         first: Option<i64>,
         offset: Option<i64>,
     ) -> ApiResult<PageOf<Visit>> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
-        let page = Page::new(first.unwrap_or(50), offset.unwrap_or(0))?;
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
+        let page = requested_page(first, offset)?;
         let county = match county {
             Some(name) => Some(visits::county_unit_id(&state.db, &name).await?),
             None => None,
@@ -80,14 +77,12 @@ impl VisitQuery {
             unit_id: county.or(unit_id.as_ref().map(parse_id).transpose()?),
             vehicle_id: vehicle_id.as_ref().map(parse_id).transpose()?,
         };
-        let (total, rows) = visits::list_visits(&state.db, actor, &filter, page).await?;
-        Ok(PageOf::new(total, page, rows.into_iter().map(Visit::from).collect()))
+        Ok(PageOf::listed(page, visits::list_visits(&state.db, actor, &filter, page).await?))
     }
 
     #[graphql(guard = "role(ANY_ROLE)")]
     async fn visit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Visit> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         Ok(visits::visit_by_id(&state.db, actor, VisitId(parse_id(&id)?)).await?.into())
     }
 }
@@ -135,8 +130,7 @@ impl VisitMutation {
     /// Requests a vehicle visit for a holder (its liaison, or the office).
     #[graphql(guard = "role(OFFICE_OR_LIAISON)")]
     async fn book_visit(&self, ctx: &Context<'_>, input: BookVisitInput) -> ApiResult<Visit> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let input = BookingInput {
             sub_unit_id: input.sub_unit_id.as_ref().map(parse_id).transpose()?,
             unit_id: parse_id(&input.unit_id)?,
@@ -156,8 +150,7 @@ impl VisitMutation {
     /// Accepts a requested visit (office).
     #[graphql(guard = "role(OFFICE)")]
     async fn confirm_visit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Visit> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         Ok(visits::confirm_visit(&state.db, &state.clock, &state.booking, actor, VisitId(parse_id(&id)?))
             .await?
             .into())
@@ -166,18 +159,9 @@ impl VisitMutation {
     /// Cancels a visit and frees its session at once.
     #[graphql(guard = "role(OFFICE_OR_LIAISON)")]
     async fn cancel_visit(&self, ctx: &Context<'_>, id: ID, reason: String) -> ApiResult<Visit> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
-        Ok(visits::cancel_visit(
-            &state.db,
-            &state.clock,
-            &state.booking,
-            actor,
-            VisitId(parse_id(&id)?),
-            reason,
-        )
-        .await?
-        .into())
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
+        let id = VisitId(parse_id(&id)?);
+        Ok(visits::cancel_visit(&state.db, &state.clock, &state.booking, actor, id, reason).await?.into())
     }
 
     /// Moves a visit to another date, session or vehicle.
@@ -188,8 +172,7 @@ impl VisitMutation {
         id: ID,
         input: RescheduleVisitInput,
     ) -> ApiResult<Visit> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let input = RescheduleInput {
             date: input.date.into(),
             session: input.session.into(),
@@ -198,23 +181,14 @@ impl VisitMutation {
             lead_time_override: input.lead_time_override,
             day_override: input.day_override,
         };
-        Ok(visits::reschedule_visit(
-            &state.db,
-            &state.clock,
-            &state.booking,
-            actor,
-            VisitId(parse_id(&id)?),
-            input,
-        )
-        .await?
-        .into())
+        let id = VisitId(parse_id(&id)?);
+        Ok(visits::reschedule_visit(&state.db, &state.clock, &state.booking, actor, id, input).await?.into())
     }
 
     /// The vehicle went and the donors did not come (office and station).
     #[graphql(guard = "role(STAFF)")]
     async fn mark_visit_no_show(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Visit> {
-        let actor = auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         Ok(visits::mark_no_show(&state.db, &state.clock, actor, VisitId(parse_id(&id)?)).await?.into())
     }
 }
