@@ -24,10 +24,6 @@ pub enum Relation {
     User,
 }
 
-impl Related<super::app_user::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::User.def()
-    }
-}
+related!(User => super::app_user::Entity);
 
 impl ActiveModelBehavior for ActiveModel {}

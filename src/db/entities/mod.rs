@@ -1,4 +1,19 @@
 //! Entities, owned by hand: never regenerated over.
+
+/// `impl Related<entity> for Entity` through `Relation::variant`, for each `variant => entity`:
+/// what sea-orm needs to join or load an entity through one of its relations.
+macro_rules! related {
+    ($($relation:ident => $entity:path),+ $(,)?) => {
+        $(
+            impl Related<$entity> for Entity {
+                fn to() -> RelationDef {
+                    Relation::$relation.def()
+                }
+            }
+        )+
+    };
+}
+
 pub mod app_user;
 pub mod audit_log;
 pub mod auth_token;

@@ -26,10 +26,6 @@ pub enum Relation {
     PlanQuota,
 }
 
-impl Related<super::plan_quota::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::PlanQuota.def()
-    }
-}
+related!(PlanQuota => super::plan_quota::Entity);
 
 impl ActiveModelBehavior for ActiveModel {}

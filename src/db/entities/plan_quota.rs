@@ -30,16 +30,9 @@ pub enum Relation {
     Unit,
 }
 
-impl Related<super::plan::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Plan.def()
-    }
-}
-
-impl Related<super::unit::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Unit.def()
-    }
+related! {
+    Plan => super::plan::Entity,
+    Unit => super::unit::Entity,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

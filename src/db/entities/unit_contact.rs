@@ -22,10 +22,6 @@ pub enum Relation {
     Unit,
 }
 
-impl Related<super::unit::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Unit.def()
-    }
-}
+related!(Unit => super::unit::Entity);
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -40,16 +40,9 @@ pub enum Relation {
     Vehicle,
 }
 
-impl Related<super::unit::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Unit.def()
-    }
-}
-
-impl Related<super::vehicle::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Vehicle.def()
-    }
+related! {
+    Unit => super::unit::Entity,
+    Vehicle => super::vehicle::Entity,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -3,7 +3,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use ForeignKeyAction::{Cascade, Restrict};
 
-use super::shared::{create_table, drop_tables, index, positive, unique_index, References};
+use super::shared::{create_table, drop_tables, index, positive, tables, unique_index, References};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -155,16 +155,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(
-            manager,
-            [
-                PlanWarning::Table.into_iden(),
-                PlanSection::Table.into_iden(),
-                PlanQuota::Table.into_iden(),
-                Plan::Table.into_iden(),
-                Unit::Table.into_iden(),
-            ],
-        )
-        .await
+        drop_tables(manager, tables![PlanWarning, PlanSection, PlanQuota, Plan, Unit]).await
     }
 }

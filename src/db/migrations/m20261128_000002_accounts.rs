@@ -4,7 +4,7 @@ use sea_orm_migration::schema::*;
 use ForeignKeyAction::{Cascade, Restrict};
 
 use super::shared::refs::Unit;
-use super::shared::{create_table, drop_tables, index, References};
+use super::shared::{create_table, drop_tables, index, tables, References};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -140,16 +140,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(
-            manager,
-            [
-                AuditLog::Table.into_iden(),
-                UnitContact::Table.into_iden(),
-                LoginThrottle::Table.into_iden(),
-                AuthToken::Table.into_iden(),
-                AppUser::Table.into_iden(),
-            ],
-        )
-        .await
+        drop_tables(manager, tables![AuditLog, UnitContact, LoginThrottle, AuthToken, AppUser]).await
     }
 }

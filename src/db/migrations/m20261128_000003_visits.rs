@@ -8,7 +8,7 @@ use sea_orm_migration::schema::*;
 use ForeignKeyAction::Cascade;
 
 use super::shared::refs::{AppUser, Unit};
-use super::shared::{create_table, drop_tables, index, positive, unique_index, References};
+use super::shared::{create_table, drop_tables, index, positive, tables, unique_index, References};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -171,16 +171,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(
-            manager,
-            [
-                UnitCalendar::Table.into_iden(),
-                VisitSlot::Table.into_iden(),
-                Visit::Table.into_iden(),
-                VehicleBlackout::Table.into_iden(),
-                Vehicle::Table.into_iden(),
-            ],
-        )
-        .await
+        drop_tables(manager, tables![UnitCalendar, VisitSlot, Visit, VehicleBlackout, Vehicle]).await
     }
 }

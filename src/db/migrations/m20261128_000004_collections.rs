@@ -11,7 +11,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 use super::shared::refs::{AppUser, Unit, Visit};
-use super::shared::{count, create_table, drop_tables, index, unique_index, References};
+use super::shared::{count, create_table, drop_tables, index, tables, unique_index, Columns, References};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -26,17 +26,9 @@ enum Collection {
     Date,
     Year,
     Month,
-    Bags200,
-    Bags300,
-    Bags400,
     Donations,
     VolumeMl,
     Deferred,
-    TypeA,
-    TypeB,
-    TypeO,
-    TypeAb,
-    RhNegative,
     Note,
     Revision,
     RecordedBy,
@@ -52,19 +44,34 @@ enum CollectionRevision {
     Revision,
     Site,
     Date,
+    Deferred,
+    Note,
+    Reason,
+    RecordedBy,
+    RecordedAt,
+}
+
+/// The figures `collection` and `collection_revision` both have.
+#[derive(DeriveIden, Clone, Copy)]
+enum Figure {
     Bags200,
     Bags300,
     Bags400,
-    Deferred,
     TypeA,
     TypeB,
     TypeO,
     TypeAb,
     RhNegative,
-    Note,
-    Reason,
-    RecordedBy,
-    RecordedAt,
+}
+
+/// The bags collected, by size.
+fn bags() -> [ColumnDef; 3] {
+    [Figure::Bags200, Figure::Bags300, Figure::Bags400].map(count)
+}
+
+/// The donors by blood group, and the Rh-negative ones: each optional.
+fn blood_groups() -> [ColumnDef; 5] {
+    [Figure::TypeA, Figure::TypeB, Figure::TypeO, Figure::TypeAb, Figure::RhNegative].map(integer_null)
 }
 
 #[async_trait::async_trait]
@@ -81,17 +88,11 @@ impl MigrationTrait for Migration {
                 .col(date(Collection::Date))
                 .col(integer(Collection::Year))
                 .col(integer(Collection::Month))
-                .col(count(Collection::Bags200))
-                .col(count(Collection::Bags300))
-                .col(count(Collection::Bags400))
+                .cols(bags())
                 .col(count(Collection::Donations))
                 .col(count(Collection::VolumeMl))
                 .col(count(Collection::Deferred))
-                .col(integer_null(Collection::TypeA))
-                .col(integer_null(Collection::TypeB))
-                .col(integer_null(Collection::TypeO))
-                .col(integer_null(Collection::TypeAb))
-                .col(integer_null(Collection::RhNegative))
+                .cols(blood_groups())
                 .col(string_len_null(Collection::Note, 500))
                 .col(integer(Collection::Revision))
                 .col(integer_null(Collection::RecordedBy))
@@ -117,15 +118,9 @@ impl MigrationTrait for Migration {
                 .col(integer(CollectionRevision::Revision))
                 .col(string_len(CollectionRevision::Site, 20))
                 .col(date(CollectionRevision::Date))
-                .col(count(CollectionRevision::Bags200))
-                .col(count(CollectionRevision::Bags300))
-                .col(count(CollectionRevision::Bags400))
+                .cols(bags())
                 .col(count(CollectionRevision::Deferred))
-                .col(integer_null(CollectionRevision::TypeA))
-                .col(integer_null(CollectionRevision::TypeB))
-                .col(integer_null(CollectionRevision::TypeO))
-                .col(integer_null(CollectionRevision::TypeAb))
-                .col(integer_null(CollectionRevision::RhNegative))
+                .cols(blood_groups())
                 .col(string_len_null(CollectionRevision::Note, 500))
                 .col(string_len_null(CollectionRevision::Reason, 500))
                 .col(integer_null(CollectionRevision::RecordedBy))
@@ -144,6 +139,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(manager, [CollectionRevision::Table.into_iden(), Collection::Table.into_iden()]).await
+        drop_tables(manager, tables![CollectionRevision, Collection]).await
     }
 }

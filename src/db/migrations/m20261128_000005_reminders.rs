@@ -6,7 +6,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use super::shared::{create_table, drop_tables, index, insert_reminder_rules, unique_index};
+use super::shared::{create_table, drop_tables, index, insert_reminder_rules, tables, unique_index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -131,10 +131,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(
-            manager,
-            [Outbox::Table.into_iden(), ReminderRule::Table.into_iden(), TermCalendar::Table.into_iden()],
-        )
-        .await
+        drop_tables(manager, tables![Outbox, ReminderRule, TermCalendar]).await
     }
 }

@@ -10,7 +10,7 @@ use sea_orm_migration::schema::*;
 use ForeignKeyAction::Cascade;
 
 use super::shared::refs::AppUser;
-use super::shared::{create_table, drop_tables, index, References};
+use super::shared::{create_table, drop_index, drop_tables, index, tables, References};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -73,11 +73,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(
-                Index::drop().name("ix_login_throttle_last_failure").table(LoginThrottle::Table).to_owned(),
-            )
-            .await?;
-        drop_tables(manager, [KnownLoginAddress::Table.into_iden(), LoginAddress::Table.into_iden()]).await
+        drop_index(manager, "ix_login_throttle_last_failure", LoginThrottle::Table).await?;
+        drop_tables(manager, tables![KnownLoginAddress, LoginAddress]).await
     }
 }

@@ -8,8 +8,10 @@
 //! the migration's transaction) risks more than it gives; so SQLite gets the same rule as a
 //! pair of triggers, `ck_<table>_<column>_insert` and `_update`, that abort the statement
 //! with "CHECK constraint failed: ck_<table>_<column>". A NULL passes, as it passes a CHECK.
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
+
+use super::shared::{drop_check, execute_all, NamedCheck};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -55,37 +57,19 @@ fn listed(codes: &[&str]) -> String {
 }
 
 pub(super) fn add(backend: DbBackend, table: &str, column: &str, codes: &[&str]) -> Vec<String> {
-    let name = format!("ck_{table}_{column}");
     let allowed = listed(codes);
-    match backend {
-        DbBackend::Sqlite => ["INSERT", "UPDATE"]
-            .iter()
-            .map(|event| {
-                let on = if *event == "UPDATE" { format!("UPDATE OF {column}") } else { "INSERT".to_owned() };
-                format!(
-                    "CREATE TRIGGER {name}_{suffix} BEFORE {on} ON {table} FOR EACH ROW \
-                     WHEN NEW.{column} IS NOT NULL AND NEW.{column} NOT IN ({allowed}) \
-                     BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {name}'); END",
-                    suffix = event.to_lowercase(),
-                )
-            })
-            .collect(),
-        _ => vec![format!("ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({column} IN ({allowed}))")],
+    NamedCheck {
+        table,
+        name: &format!("ck_{table}_{column}"),
+        check: &format!("{column} IN ({allowed})"),
+        update_of: column,
+        violated: &format!("NEW.{column} IS NOT NULL AND NEW.{column} NOT IN ({allowed})"),
     }
+    .add(backend)
 }
 
 pub(super) fn drop(backend: DbBackend, table: &str, column: &str) -> Vec<String> {
-    let name = format!("ck_{table}_{column}");
-    match backend {
-        DbBackend::Sqlite => {
-            vec![
-                format!("DROP TRIGGER IF EXISTS {name}_insert"),
-                format!("DROP TRIGGER IF EXISTS {name}_update"),
-            ]
-        }
-        DbBackend::MySql => vec![format!("ALTER TABLE {table} DROP CHECK {name}")],
-        _ => vec![format!("ALTER TABLE {table} DROP CONSTRAINT {name}")],
-    }
+    drop_check(backend, table, &format!("ck_{table}_{column}"))
 }
 
 #[async_trait::async_trait]
@@ -93,9 +77,7 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
         for (table, column, codes) in CODE_COLUMNS {
-            for sql in add(backend, table, column, codes) {
-                manager.get_connection().execute_unprepared(&sql).await?;
-            }
+            execute_all(manager, add(backend, table, column, codes)).await?;
         }
         Ok(())
     }
@@ -103,9 +85,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
         for (table, column, _) in CODE_COLUMNS {
-            for sql in drop(backend, table, column) {
-                manager.get_connection().execute_unprepared(&sql).await?;
-            }
+            execute_all(manager, drop(backend, table, column)).await?;
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 use super::m20261129_000301_stored_code_checks::{add, drop};
+use super::shared::execute_all;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -12,17 +13,11 @@ const KINDS: &[&str] = &["TERM", "VISIT", "DIGEST", "ACTIVITY", "NOTICE"];
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for sql in add(manager.get_database_backend(), "outbox", "kind", KINDS) {
-            manager.get_connection().execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        execute_all(manager, add(manager.get_database_backend(), "outbox", "kind", KINDS)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for sql in drop(manager.get_database_backend(), "outbox", "kind") {
-            manager.get_connection().execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        execute_all(manager, drop(manager.get_database_backend(), "outbox", "kind")).await
     }
 }
 

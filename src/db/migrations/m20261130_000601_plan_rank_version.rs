@@ -12,11 +12,11 @@
 //! `plan.version`: raised by one (`version = version + 1`) in the transaction of every write
 //! that changes what the plan's rows show, so that each `serve` process can tell from the
 //! plan row it reads anyway whether the rows it keeps in memory are still the published ones.
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use super::shared::{add_columns, drop_columns, index};
+use super::shared::{add_columns, drop_check, drop_columns, drop_index, execute_all, index, NamedCheck};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -50,38 +50,14 @@ fn rank_of(section: &str) -> String {
 }
 
 fn add_check(backend: DbBackend) -> Vec<String> {
-    match backend {
-        DbBackend::Sqlite => {
-            [("insert", "INSERT".to_owned()), ("update", "UPDATE OF section, section_rank".to_owned())]
-                .into_iter()
-                .map(|(suffix, on)| {
-                    format!(
-                        "CREATE TRIGGER {CHECK}_{suffix} BEFORE {on} ON plan_quota FOR EACH ROW \
-                     WHEN NEW.section_rank <> {} \
-                     BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {CHECK}'); END",
-                        rank_of("NEW.section")
-                    )
-                })
-                .collect()
-        }
-        _ => vec![format!(
-            "ALTER TABLE plan_quota ADD CONSTRAINT {CHECK} CHECK (section_rank = {})",
-            rank_of("section")
-        )],
+    NamedCheck {
+        table: "plan_quota",
+        name: CHECK,
+        check: &format!("section_rank = {}", rank_of("section")),
+        update_of: "section, section_rank",
+        violated: &format!("NEW.section_rank <> {}", rank_of("NEW.section")),
     }
-}
-
-fn drop_check(backend: DbBackend) -> Vec<String> {
-    match backend {
-        DbBackend::Sqlite => {
-            vec![
-                format!("DROP TRIGGER IF EXISTS {CHECK}_insert"),
-                format!("DROP TRIGGER IF EXISTS {CHECK}_update"),
-            ]
-        }
-        DbBackend::MySql => vec![format!("ALTER TABLE plan_quota DROP CHECK {CHECK}")],
-        _ => vec![format!("ALTER TABLE plan_quota DROP CONSTRAINT {CHECK}")],
-    }
+    .add(backend)
 }
 
 #[async_trait::async_trait]
@@ -96,18 +72,14 @@ impl MigrationTrait for Migration {
         }
         let fill = Query::update().table(PlanQuota::Table).value(PlanQuota::SectionRank, rank).to_owned();
         manager.exec_stmt(fill).await?;
-        for sql in add_check(manager.get_database_backend()) {
-            manager.get_connection().execute_unprepared(&sql).await?;
-        }
+        execute_all(manager, add_check(manager.get_database_backend())).await?;
         index(manager, INDEX, PlanQuota::Table, [PlanQuota::PlanId, PlanQuota::SectionRank, PlanQuota::Seq])
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_index(Index::drop().name(INDEX).table(PlanQuota::Table).to_owned()).await?;
-        for sql in drop_check(manager.get_database_backend()) {
-            manager.get_connection().execute_unprepared(&sql).await?;
-        }
+        drop_index(manager, INDEX, PlanQuota::Table).await?;
+        execute_all(manager, drop_check(manager.get_database_backend(), "plan_quota", CHECK)).await?;
         drop_columns(manager, Plan::Table, [Plan::Version]).await?;
         drop_columns(manager, PlanQuota::Table, [PlanQuota::SectionRank]).await
     }

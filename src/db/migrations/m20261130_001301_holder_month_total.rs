@@ -17,7 +17,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 use super::shared::refs::Unit;
-use super::shared::{create_table, index, References};
+use super::shared::{create_table, drop_index, index, month_totals, Columns, References};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -68,9 +68,7 @@ impl MigrationTrait for Migration {
                 .col(integer(HolderMonthTotal::Year))
                 .col(integer(HolderMonthTotal::UnitId))
                 .col(integer(HolderMonthTotal::Month))
-                .col(big_integer(HolderMonthTotal::CollectedDonations).default(0))
-                .col(big_integer(HolderMonthTotal::CollectedVolumeMl).default(0))
-                .col(big_integer(HolderMonthTotal::BookedDonors).default(0))
+                .cols(month_totals())
                 .primary_key(
                     Index::create()
                         .col(HolderMonthTotal::Year)
@@ -85,9 +83,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(Index::drop().name("ix_collection_date").table(Collection::Table).to_owned())
-            .await?;
+        drop_index(manager, "ix_collection_date", Collection::Table).await?;
         manager.drop_table(Table::drop().table(HolderMonthTotal::Table).to_owned()).await
     }
 }

@@ -11,7 +11,7 @@ use sea_orm_migration::schema::*;
 
 use super::m20261129_000301_stored_code_checks::UNIT_KINDS as KINDS;
 use super::shared::refs::{AppUser, Unit};
-use super::shared::{create_table, drop_tables, index, positive, unique_index, References};
+use super::shared::{create_table, drop_tables, index, positive, tables, unique_index, References};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -111,7 +111,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(manager, [BreakdownRow::Table.into_iden(), Breakdown::Table.into_iden()]).await
+        drop_tables(manager, tables![BreakdownRow, Breakdown]).await
     }
 }
 

@@ -18,7 +18,10 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 use super::shared::refs::{Unit, Visit};
-use super::shared::{add_columns, create_table, drop_columns, drop_tables, index, unique_index, References};
+use super::shared::{
+    accepted_breakdown_names, add_columns, create_table, drop_columns, drop_index, drop_tables, index,
+    insert_sub_units, month_totals, tables, unique_index, Columns, References,
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -39,30 +42,11 @@ enum SubUnitMonthTotal {
     SubUnitId,
     Month,
     UnitId,
-    CollectedDonations,
-    CollectedVolumeMl,
-    BookedDonors,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
 enum Collection {
     Table,
-}
-
-#[derive(DeriveIden, Clone, Copy)]
-enum Breakdown {
-    Table,
-    Id,
-    UnitId,
-    Year,
-    Status,
-}
-
-#[derive(DeriveIden, Clone, Copy)]
-enum BreakdownRow {
-    Table,
-    BreakdownId,
-    Name,
 }
 
 /// The column `visit` and `collection` both get.
@@ -103,9 +87,7 @@ impl MigrationTrait for Migration {
                 .col(integer(SubUnitMonthTotal::SubUnitId))
                 .col(integer(SubUnitMonthTotal::Month))
                 .col(integer(SubUnitMonthTotal::UnitId))
-                .col(big_integer(SubUnitMonthTotal::CollectedDonations).default(0))
-                .col(big_integer(SubUnitMonthTotal::CollectedVolumeMl).default(0))
-                .col(big_integer(SubUnitMonthTotal::BookedDonors).default(0))
+                .cols(month_totals())
                 .primary_key(
                     Index::create()
                         .col(SubUnitMonthTotal::Year)
@@ -142,41 +124,16 @@ impl MigrationTrait for Migration {
         }
         index(manager, "ix_visit_sub_unit", Visit::Table, [Named::SubUnitId]).await?;
         index(manager, "ix_collection_sub_unit", Collection::Table, [Named::SubUnitId]).await?;
-        backfill(manager).await
+        // The names of every version accepted so far (at most one per holder and year).
+        insert_sub_units(manager, accepted_breakdown_names()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (name, table) in [
-            ("ix_visit_sub_unit", Visit::Table.into_iden()),
-            ("ix_collection_sub_unit", Collection::Table.into_iden()),
-        ] {
-            manager.drop_index(Index::drop().name(name).table(table).to_owned()).await?;
-        }
+        drop_index(manager, "ix_visit_sub_unit", Visit::Table).await?;
+        drop_index(manager, "ix_collection_sub_unit", Collection::Table).await?;
         // Dropping a column drops its foreign key with it.
         drop_columns(manager, Visit::Table, [Named::SubUnitId]).await?;
         drop_columns(manager, Collection::Table, [Named::SubUnitId]).await?;
-        drop_tables(manager, [SubUnitMonthTotal::Table.into_iden(), SubUnit::Table.into_iden()]).await
+        drop_tables(manager, tables![SubUnitMonthTotal, SubUnit]).await
     }
-}
-
-/// The names of every version accepted so far (at most one per holder and year).
-async fn backfill(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let names = Query::select()
-        .columns([(Breakdown::Table, Breakdown::UnitId), (Breakdown::Table, Breakdown::Year)])
-        .column((BreakdownRow::Table, BreakdownRow::Name))
-        .from(BreakdownRow::Table)
-        .inner_join(
-            Breakdown::Table,
-            Expr::col((Breakdown::Table, Breakdown::Id))
-                .equals((BreakdownRow::Table, BreakdownRow::BreakdownId)),
-        )
-        .and_where(Expr::col((Breakdown::Table, Breakdown::Status)).eq("ACCEPTED"))
-        .to_owned();
-    let insert = Query::insert()
-        .into_table(SubUnit::Table)
-        .columns([SubUnit::UnitId, SubUnit::Year, SubUnit::Name])
-        .select_from(names)
-        .map_err(|e| DbErr::Migration(e.to_string()))?
-        .to_owned();
-    manager.exec_stmt(insert).await
 }

@@ -12,7 +12,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 use super::shared::refs::{AppUser, Unit};
-use super::shared::{create_table, drop_tables, References};
+use super::shared::{create_table, drop_tables, tables, References};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -111,15 +111,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(
-            manager,
-            [
-                ClinicalUse::Table.into_iden(),
-                CityPopulation::Table.into_iden(),
-                CountyPopulation::Table.into_iden(),
-            ],
-        )
-        .await
+        drop_tables(manager, tables![ClinicalUse, CityPopulation, CountyPopulation]).await
     }
 }
 

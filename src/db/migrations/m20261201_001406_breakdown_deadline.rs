@@ -5,7 +5,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 use super::shared::refs::AppUser;
-use super::shared::{create_table, drop_tables, References};
+use super::shared::{create_table, drop_tables, tables, References};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -36,6 +36,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(manager, [BreakdownDeadline::Table.into_iden()]).await
+        drop_tables(manager, tables![BreakdownDeadline]).await
     }
 }

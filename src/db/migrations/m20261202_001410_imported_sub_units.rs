@@ -9,32 +9,11 @@
 //! `m20261201_001402_sub_units` drops the table.
 use sea_orm_migration::prelude::*;
 
+use super::shared::refs::{Breakdown, BreakdownRow, SubUnit};
+use super::shared::{accepted_breakdown_names, insert_sub_units};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-#[derive(DeriveIden, Clone, Copy)]
-enum SubUnit {
-    Table,
-    UnitId,
-    Year,
-    Name,
-}
-
-#[derive(DeriveIden, Clone, Copy)]
-enum Breakdown {
-    Table,
-    Id,
-    UnitId,
-    Year,
-    Status,
-}
-
-#[derive(DeriveIden, Clone, Copy)]
-enum BreakdownRow {
-    Table,
-    BreakdownId,
-    Name,
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -50,25 +29,9 @@ impl MigrationTrait for Migration {
                 Expr::col((SubUnit::Table, SubUnit::Name)).equals((BreakdownRow::Table, BreakdownRow::Name)),
             )
             .to_owned();
-        let names = Query::select()
-            .columns([(Breakdown::Table, Breakdown::UnitId), (Breakdown::Table, Breakdown::Year)])
-            .column((BreakdownRow::Table, BreakdownRow::Name))
-            .from(BreakdownRow::Table)
-            .inner_join(
-                Breakdown::Table,
-                Expr::col((Breakdown::Table, Breakdown::Id))
-                    .equals((BreakdownRow::Table, BreakdownRow::BreakdownId)),
-            )
-            .and_where(Expr::col((Breakdown::Table, Breakdown::Status)).eq("ACCEPTED"))
-            .and_where(Expr::not_exists(known))
-            .to_owned();
-        let insert = Query::insert()
-            .into_table(SubUnit::Table)
-            .columns([SubUnit::UnitId, SubUnit::Year, SubUnit::Name])
-            .select_from(names)
-            .map_err(|e| DbErr::Migration(e.to_string()))?
-            .to_owned();
-        manager.exec_stmt(insert).await
+        let mut names = accepted_breakdown_names();
+        names.and_where(Expr::not_exists(known));
+        insert_sub_units(manager, names).await
     }
 
     async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {

@@ -4,8 +4,9 @@
 //! Landed migrations call these functions: what one of them produces is part of the schema
 //! those migrations made, so it never changes. A migration that needs another shape writes it
 //! itself or adds a new function here.
+use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::integer;
+use sea_orm_migration::schema::{big_integer, integer};
 
 /// Tables an earlier migration created, as a later one names them to point a key at them.
 pub mod refs {
@@ -37,7 +38,47 @@ pub mod refs {
         Enabled,
         UpdatedAt,
     }
+
+    #[derive(DeriveIden, Clone, Copy)]
+    pub enum SubUnit {
+        Table,
+        UnitId,
+        Year,
+        Name,
+    }
+
+    #[derive(DeriveIden, Clone, Copy)]
+    pub enum Breakdown {
+        Table,
+        Id,
+        UnitId,
+        Year,
+        Status,
+    }
+
+    #[derive(DeriveIden, Clone, Copy)]
+    pub enum BreakdownRow {
+        Table,
+        BreakdownId,
+        Name,
+    }
+
+    /// The totals every `*_month_total` table keeps.
+    #[derive(DeriveIden, Clone, Copy)]
+    pub enum MonthTotal {
+        CollectedDonations,
+        CollectedVolumeMl,
+        BookedDonors,
+    }
 }
+
+/// The `Table` idens of the iden enums named, in order, as one list for `drop_tables`.
+macro_rules! tables {
+    ($($table:ident),+ $(,)?) => {
+        [$($table::Table.into_iden()),+]
+    };
+}
+pub(super) use tables;
 
 /// Creates the table `stmt` describes.
 pub async fn create_table(manager: &SchemaManager<'_>, stmt: &mut TableCreateStatement) -> Result<(), DbErr> {
@@ -53,6 +94,11 @@ pub async fn drop_tables(
         manager.drop_table(Table::drop().table(table).to_owned()).await?;
     }
     Ok(())
+}
+
+/// Drops the index `name` on `table`.
+pub async fn drop_index(manager: &SchemaManager<'_>, name: &str, table: impl IntoIden) -> Result<(), DbErr> {
+    manager.drop_index(Index::drop().name(name).table(table).to_owned()).await
 }
 
 /// Adds `columns` to `table`, one ALTER each: SQLite takes one change per statement.
@@ -122,6 +168,21 @@ impl References for TableCreateStatement {
     }
 }
 
+/// Several columns at once, for a group of columns that more than one table has.
+pub trait Columns {
+    /// Adds `columns`, in order, as that many `col` calls would.
+    fn cols(&mut self, columns: impl IntoIterator<Item = ColumnDef>) -> &mut Self;
+}
+
+impl Columns for TableCreateStatement {
+    fn cols(&mut self, columns: impl IntoIterator<Item = ColumnDef>) -> &mut Self {
+        for column in columns {
+            self.col(column);
+        }
+        self
+    }
+}
+
 fn index_on<C: IntoIndexColumn>(
     name: &str,
     table: impl IntoIden,
@@ -176,5 +237,97 @@ pub async fn insert_reminder_rules(manager: &SchemaManager<'_>, rules: &[(&str, 
     for (kind, offsets) in rules {
         insert.values_panic([(*kind).into(), (*offsets).into(), true.into(), epoch.into()]);
     }
+    manager.exec_stmt(insert).await
+}
+
+/// The totals of a `*_month_total` table: donations, volume and donors booked, each from 0.
+pub fn month_totals() -> [ColumnDef; 3] {
+    use refs::MonthTotal::{BookedDonors, CollectedDonations, CollectedVolumeMl};
+    [CollectedDonations, CollectedVolumeMl, BookedDonors].map(|c| big_integer(c).default(0).to_owned())
+}
+
+/// Runs `statements` as raw SQL, in order.
+pub async fn execute_all(manager: &SchemaManager<'_>, statements: Vec<String>) -> Result<(), DbErr> {
+    for sql in statements {
+        manager.get_connection().execute_unprepared(&sql).await?;
+    }
+    Ok(())
+}
+
+/// A CHECK named `name` on `table`: a constraint on PostgreSQL and MySQL; on SQLite, which
+/// cannot add a constraint to an existing table, a pair of triggers `<name>_insert` and
+/// `<name>_update` that abort the statement with "CHECK constraint failed: <name>".
+pub struct NamedCheck<'a> {
+    pub table: &'a str,
+    pub name: &'a str,
+    /// What every row must meet (the constraint's expression).
+    pub check: &'a str,
+    /// The columns whose update the SQLite update trigger watches.
+    pub update_of: &'a str,
+    /// What the SQLite triggers refuse, said of `NEW`.
+    pub violated: &'a str,
+}
+
+impl NamedCheck<'_> {
+    /// The statements that make the check on `backend`.
+    pub fn add(&self, backend: DbBackend) -> Vec<String> {
+        let NamedCheck { table, name, check, update_of, violated } = self;
+        match backend {
+            DbBackend::Sqlite => {
+                [("insert", "INSERT".to_owned()), ("update", format!("UPDATE OF {update_of}"))]
+                    .into_iter()
+                    .map(|(suffix, on)| {
+                        format!(
+                            "CREATE TRIGGER {name}_{suffix} BEFORE {on} ON {table} FOR EACH ROW \
+                         WHEN {violated} \
+                         BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {name}'); END"
+                        )
+                    })
+                    .collect()
+            }
+            _ => vec![format!("ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({check})")],
+        }
+    }
+}
+
+/// The statements that drop the check `name` on `table` that `NamedCheck::add` made.
+pub fn drop_check(backend: DbBackend, table: &str, name: &str) -> Vec<String> {
+    match backend {
+        DbBackend::Sqlite => {
+            vec![
+                format!("DROP TRIGGER IF EXISTS {name}_insert"),
+                format!("DROP TRIGGER IF EXISTS {name}_update"),
+            ]
+        }
+        DbBackend::MySql => vec![format!("ALTER TABLE {table} DROP CHECK {name}")],
+        _ => vec![format!("ALTER TABLE {table} DROP CONSTRAINT {name}")],
+    }
+}
+
+/// `(unit_id, year, name)` of every row of every accepted breakdown version.
+pub fn accepted_breakdown_names() -> SelectStatement {
+    use refs::{Breakdown, BreakdownRow};
+    Query::select()
+        .columns([(Breakdown::Table, Breakdown::UnitId), (Breakdown::Table, Breakdown::Year)])
+        .column((BreakdownRow::Table, BreakdownRow::Name))
+        .from(BreakdownRow::Table)
+        .inner_join(
+            Breakdown::Table,
+            Expr::col((Breakdown::Table, Breakdown::Id))
+                .equals((BreakdownRow::Table, BreakdownRow::BreakdownId)),
+        )
+        .and_where(Expr::col((Breakdown::Table, Breakdown::Status)).eq("ACCEPTED"))
+        .to_owned()
+}
+
+/// Inserts a `sub_unit` row for each `(unit_id, year, name)` that `names` selects.
+pub async fn insert_sub_units(manager: &SchemaManager<'_>, names: SelectStatement) -> Result<(), DbErr> {
+    use refs::SubUnit;
+    let insert = Query::insert()
+        .into_table(SubUnit::Table)
+        .columns([SubUnit::UnitId, SubUnit::Year, SubUnit::Name])
+        .select_from(names)
+        .map_err(|e| DbErr::Migration(e.to_string()))?
+        .to_owned();
     manager.exec_stmt(insert).await
 }
