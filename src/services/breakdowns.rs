@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
@@ -458,6 +458,68 @@ pub async fn overview(
         })
         .collect();
     Ok((total, out))
+}
+
+/// How far `year`'s breakdowns have come, over every holder asked for one (the overview's
+/// pages show a page of holders; these count them all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverviewCounts {
+    /// Holders of the year's plan asked for a breakdown.
+    pub asked: u64,
+    /// Of them, the ones that handed one in ([`rules::HANDED_IN`]: a version waiting for the
+    /// office or accepted).
+    pub handed_in: u64,
+    /// Whose latest version waits for the office.
+    pub waiting: u64,
+    /// Whose latest version is accepted.
+    pub accepted: u64,
+}
+
+/// The counts of the overview, each computed by the database: for the office and the station.
+pub async fn overview_counts(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    year: i32,
+) -> Result<OverviewCounts, ServiceError> {
+    actor.require(STAFF)?;
+    let holders = |with: SelectStatement| {
+        super::plans::quotas_of_year(year)
+            .filter(asked_for_breakdown())
+            .filter(plan_quota::Column::UnitId.in_subquery(with))
+            .count(db)
+    };
+    let with_status = |statuses: &[BreakdownStatus]| {
+        breakdown::Entity::find()
+            .select_only()
+            .column(breakdown::Column::UnitId)
+            .filter(breakdown::Column::Year.eq(year))
+            .filter(breakdown::Column::Status.is_in(statuses.iter().copied()))
+    };
+    // A version waiting for the office is always its holder's latest (a new version
+    // supersedes the one waiting); an accepted one is the latest when none came after it.
+    let newer = Query::select()
+        .expr(Expr::val(1))
+        .from_as(breakdown::Entity, Alias::new("newer"))
+        .and_where(
+            Expr::col((Alias::new("newer"), breakdown::Column::UnitId))
+                .equals((breakdown::Entity, breakdown::Column::UnitId)),
+        )
+        .and_where(
+            Expr::col((Alias::new("newer"), breakdown::Column::Year))
+                .equals((breakdown::Entity, breakdown::Column::Year)),
+        )
+        .and_where(
+            Expr::col((Alias::new("newer"), breakdown::Column::Version))
+                .gt(Expr::col((breakdown::Entity, breakdown::Column::Version))),
+        )
+        .to_owned();
+    let latest_accepted = with_status(&[BreakdownStatus::Accepted]).filter(Expr::exists(newer).not());
+    Ok(OverviewCounts {
+        asked: super::plans::quotas_of_year(year).filter(asked_for_breakdown()).count(db).await?,
+        handed_in: holders(with_status(&rules::HANDED_IN).into_query()).await?,
+        waiting: holders(with_status(&[BreakdownStatus::Submitted]).into_query()).await?,
+        accepted: holders(latest_accepted.into_query()).await?,
+    })
 }
 
 /// What a plan import did with a holder's breakdown (`import_accepted`).

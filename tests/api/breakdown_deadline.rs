@@ -219,16 +219,7 @@ async fn a_holder_whose_only_version_was_returned_has_not_handed_in_and_is_overd
         nodes.iter().filter(|n| n["handedIn"] == false).map(|n| n["unitName"].as_str().unwrap()).collect();
 
     // The office's page counts two handed in, not three.
-    let page = reqwest::Client::new()
-        .get(format!("{}/office/breakdowns?year=2020", app.address))
-        .header("cookie", format!("bloodplan_session={office}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains("需上报 <strong>29</strong> 个单位，已上报 <strong>2</strong> 个"), "{page}");
+    assert_eq!(overview_counts(&app, &office).await, [29, 2, 1, 1]);
 
     // The overdue list the reminders and the digest read: the same 27 holders, in table
     // order (counties, then the city-level rows 含二级单位), 咸安 first.
@@ -241,6 +232,39 @@ async fn a_holder_whose_only_version_was_returned_has_not_handed_in_and_is_overd
     assert_eq!(names[..5], ["咸安", "通城", "崇阳", "通山", "市公安局"]);
     assert_eq!(names, not_handed_in, "one definition of handed in");
     assert_eq!((overdue[0].quota, overdue[4].quota), (1600, 100));
+
+    // 赤壁 hands in a second version and the office returns it: its latest version is
+    // returned, so it is no longer counted accepted; its accepted first version keeps it
+    // handed in.
+    let second = submit_one(&app, &office, "赤壁", 2600).await;
+    app.gql_ok_as(
+        &office,
+        "mutation($id: ID!) { returnBreakdown(id: $id, comment: \"请核对人数\") { id } }",
+        json!({ "id": second }),
+    )
+    .await;
+    assert_eq!(overview_counts(&app, &office).await, [29, 2, 1, 0]);
+}
+
+/// The office's breakdown page's counts: asked, handed in, waiting, accepted.
+async fn overview_counts(app: &TestApp, office: &str) -> [u64; 4] {
+    let page = reqwest::Client::new()
+        .get(format!("{}/office/breakdowns?year=2020", app.address))
+        .header("cookie", format!("bloodplan_session={office}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let counts = page.split("<p id=\"breakdown-counts\">").nth(1).and_then(|p| p.split("</p>").next());
+    let numbers: Vec<u64> = counts
+        .expect("the page shows its counts")
+        .split("<strong>")
+        .skip(1)
+        .map(|part| part.split("</strong>").next().unwrap().replace(',', "").parse().unwrap())
+        .collect();
+    numbers.try_into().expect("four counts")
 }
 
 /// The office submits `holder`'s breakdown as one sub-unit of `quota`; the version's id.
