@@ -3,19 +3,17 @@
 //! rolls its transaction back; apply re-reads and re-checks the rows it is sent.
 use askama::Template;
 use poem::http::header;
-use poem::web::{Data, Form, Multipart};
+use poem::web::{Form, Multipart};
 use poem::{handler, Request, Response};
 use serde::Deserialize;
 
 use super::render::{self, thousands, Chrome};
-use super::session::{self, Session};
-use crate::domain::auth::Role;
+use super::session::{OfficeUser, Session};
 use crate::domain::plan_table::{Problem, YEARS};
 use crate::services::audit::Performer;
 use crate::services::plan_import::{self, ImportError, ImportOptions, ImportReport};
 use crate::state::AppState;
 
-const OFFICE: &[Role] = &[Role::Office];
 /// A plan table is a few hundred rows; a file above this is refused before it is read.
 const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
 
@@ -135,11 +133,8 @@ fn changes(r: &ImportReport) -> Changes {
 }
 
 #[handler]
-pub async fn import_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    match session::require(req, state, OFFICE).await {
-        Ok(s) => render::page(&ImportPage::new(&s, chrono::Datelike::year(&state.clock.today()))),
-        Err(r) => r,
-    }
+pub async fn import_page(OfficeUser(state, s): OfficeUser<'_>) -> Response {
+    render::page(&ImportPage::new(&s, chrono::Datelike::year(&state.clock.today())))
 }
 
 /// Checks rows against the year's stored figures and runs the import, as a dry run for the
@@ -193,11 +188,7 @@ async fn check_and_import(
 /// The upload (multipart, with the CSRF token in the query): checks and previews, writes
 /// nothing.
 #[handler]
-pub async fn preview(req: &Request, Data(state): Data<&AppState>, mut upload: Multipart) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn preview(req: &Request, mut upload: Multipart, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let too_big = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -259,11 +250,7 @@ pub struct ApplyForm {
 
 /// Apply: the rows the preview showed, checked again and written in one transaction.
 #[handler]
-pub async fn apply(req: &Request, Data(state): Data<&AppState>, Form(form): Form<ApplyForm>) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn apply(Form(form): Form<ApplyForm>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let mut page = ImportPage::new(&s, form.year);
     page.file_name = form.file_name;
     check_and_import(state, &s, page, Ok(form.rows), false).await

@@ -1,23 +1,19 @@
 //! The office's pages: the dashboard, the visit calendar, exports.
 use askama::Template;
 use chrono::{Datelike, NaiveDate, TimeDelta};
-use poem::web::{Data, Form, Path, Query};
-use poem::{handler, Body, Request, Response};
+use poem::web::{Form, Path, Query};
+use poem::{handler, Body, Response};
 use serde::Deserialize;
 
 use super::liaison::{after_change, flash_text};
 use super::render::{self, thousands, Chrome};
-use super::session;
+use super::session::{self, OfficeUser};
 use super::view::{short_day, Figures, VisitRow};
-use crate::domain::auth::Role;
 use crate::domain::ids::{VehicleId, VisitId};
 use crate::domain::work_calendar::weekday_zh;
 use crate::services::fulfilment::{self, ProgressFilter, ProgressOrder};
 use crate::services::visits::{self, VisitFilter};
 use crate::services::{vehicles, Page, ServiceError};
-use crate::state::AppState;
-
-const OFFICE: &[Role] = &[Role::Office];
 
 struct Level {
     id: String,
@@ -72,11 +68,7 @@ pub struct YearQuery {
 }
 
 #[handler]
-pub async fn dashboard(req: &Request, Data(state): Data<&AppState>, Query(q): Query<YearQuery>) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn dashboard(Query(q): Query<YearQuery>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let today = state.clock.today();
     let year = q.year.unwrap_or(today.year());
     let as_of = fulfilment::default_as_of(year, today);
@@ -190,15 +182,7 @@ pub struct CalendarQuery {
 }
 
 #[handler]
-pub async fn calendar(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Query(q): Query<CalendarQuery>,
-) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn calendar(Query(q): Query<CalendarQuery>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let anchor = q.date.unwrap_or_else(|| state.clock.today());
     let month = q.view.as_deref() == Some("month");
     let (from, to, prev, next, title) = if month {
@@ -272,15 +256,10 @@ pub struct BackForm {
 
 #[handler]
 pub async fn confirm(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<i32>,
     Form(form): Form<BackForm>,
+    OfficeUser(state, s): OfficeUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let result = visits::confirm_visit(&state.db, &state.clock, &state.booking, &s.actor, VisitId(id))
         .await
         .map(|_| ());
@@ -289,11 +268,7 @@ pub async fn confirm(
 
 /// Confirms every ticked visit, each in its own transaction; says which were refused.
 #[handler]
-pub async fn confirm_many(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn confirm_many(body: Body, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let body = body.into_vec().await.unwrap_or_default();
     let mut ids = Vec::new();
     let mut back = None;
@@ -335,13 +310,10 @@ struct ExportsPage {
 }
 
 #[handler]
-pub async fn exports_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    match session::require(req, state, OFFICE).await {
-        Ok(s) => render::page(&ExportsPage {
-            chrome: Chrome::new(Some(&s), "导出"),
-            year: state.clock.today().year(),
-            today: state.clock.today().to_string(),
-        }),
-        Err(r) => r,
-    }
+pub async fn exports_page(OfficeUser(state, s): OfficeUser<'_>) -> Response {
+    render::page(&ExportsPage {
+        chrome: Chrome::new(Some(&s), "导出"),
+        year: state.clock.today().year(),
+        today: state.clock.today().to_string(),
+    })
 }

@@ -8,12 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use askama::Template;
 use chrono::{Datelike, NaiveDate, TimeDelta};
-use poem::web::Data;
 use poem::{handler, Body, Request, Response};
 
 use super::render::{self, thousands, Chrome};
-use super::session::{self, Session};
-use crate::domain::auth::Role;
+use super::session::{self, OfficeUser, Session};
 use crate::domain::ids::{UnitId, VehicleId};
 use crate::domain::schedule as solver;
 use crate::domain::visit::Session as VisitSession;
@@ -21,8 +19,6 @@ use crate::domain::work_calendar::weekday_zh;
 use crate::services::schedule_publish::{self, ScheduledVisit};
 use crate::services::{schedule, vehicles, ServiceError};
 use crate::state::AppState;
-
-const OFFICE: &[Role] = &[Role::Office];
 
 /// What the form asks for; also what every link of the page carries along.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -331,11 +327,7 @@ struct SchedulePage {
 
 /// `GET /office/schedule`: the form, and with a year the proposal.
 #[handler]
-pub async fn schedule_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn schedule_page(req: &Request, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let query = req.uri().query().unwrap_or("");
     let (mut p, mut problems) = Params::parse(query, state.clock.today());
     if let Some(name) = p.exclude_name.take() {
@@ -577,11 +569,7 @@ struct PublishedPage {
 
 /// `POST /office/schedule/publish`: the visits the page showed become requested visits.
 #[handler]
-pub async fn publish(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn publish(body: Body, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let body = body.into_vec().await.unwrap_or_default();
     let mut visits = Vec::new();
     let (mut year, mut back, mut broken) = (None, None, 0);

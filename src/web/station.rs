@@ -4,23 +4,20 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use chrono::{Datelike, NaiveDate, TimeDelta};
-use poem::web::{Data, Form, Path, Query};
-use poem::{handler, Request, Response};
+use poem::web::{Form, Path, Query};
+use poem::{handler, Response};
 use serde::Deserialize;
 
 use super::liaison::flash_text;
 use super::render::{self, Chrome};
-use super::session::{self, Session};
+use super::session::{Session, StaffUser};
 use super::view::{day_label, VisitRow};
-use crate::domain::auth::Role;
 use crate::domain::collection::{BloodTypes, CollectionSite, Counts};
 use crate::domain::ids::{SubUnitId, UnitId, VehicleId, VisitId};
 use crate::services::collections::{self, CollectionFilter, CollectionInput, CollectionView, Source};
 use crate::services::visits::{self, VisitFilter};
 use crate::services::{plans, sub_units, Page, ServiceError};
 use crate::state::AppState;
-
-const STAFF: &[Role] = &[Role::Station, Role::Office];
 
 struct VehicleDay {
     vehicle: String,
@@ -45,11 +42,7 @@ pub struct DateQuery {
 }
 
 #[handler]
-pub async fn schedule(req: &Request, Data(state): Data<&AppState>, Query(q): Query<DateQuery>) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn schedule(Query(q): Query<DateQuery>, StaffUser(state, s): StaffUser<'_>) -> Response {
     let day = q.date.unwrap_or_else(|| state.clock.today());
     let monday = day - TimeDelta::days(i64::from(day.weekday().num_days_from_monday()));
     let sunday = monday + TimeDelta::days(6);
@@ -215,15 +208,11 @@ async fn sub_unit_options(
 
 #[handler]
 pub async fn visit_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<VisitId>,
     Query(q): Query<FlashQuery>,
+    StaffUser(state, s): StaffUser<'_>,
 ) -> Response {
-    match session::require(req, state, STAFF).await {
-        Ok(s) => visit_page_with(state, &s, id, done_text(q.done.as_deref()), None, None).await,
-        Err(r) => r,
-    }
+    visit_page_with(state, &s, id, done_text(q.done.as_deref()), None, None).await
 }
 
 fn done_text(done: Option<&str>) -> Option<String> {
@@ -330,15 +319,10 @@ fn refused(e: &ServiceError) -> bool {
 
 #[handler]
 pub async fn record(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<VisitId>,
     Form(form): Form<CountsForm>,
+    StaffUser(state, s): StaffUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let (date, counts, sub_unit_id) = match form.counts().and_then(|(d, c)| Ok((d, c, form.sub_unit()?))) {
         Ok(c) => c,
         Err(m) => return visit_page_with(state, &s, id, None, Some(m), Some(form.fields())).await,
@@ -362,16 +346,11 @@ pub struct VisitOf {
 /// A correction: a new revision with a reason; the form names the visit it came from.
 #[handler]
 pub async fn correct(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<i32>,
     Query(of): Query<VisitOf>,
     Form(form): Form<CountsForm>,
+    StaffUser(state, s): StaffUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let Some(visit_id) = of.visit else {
         return render::error_page(Some(&s), poem::http::StatusCode::BAD_REQUEST, "缺少采血活动编号。");
     };
@@ -477,30 +456,13 @@ async fn fixed_site_with(
 }
 
 #[handler]
-pub async fn fixed_site_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Query(q): Query<FlashQuery>,
-) -> Response {
-    match session::require(req, state, STAFF).await {
-        Ok(s) => {
-            let flash = (q.done.as_deref() == Some("recorded")).then(|| "固定点采血记录已保存。".to_owned());
-            fixed_site_with(state, &s, flash, None, None).await
-        }
-        Err(r) => r,
-    }
+pub async fn fixed_site_page(Query(q): Query<FlashQuery>, StaffUser(state, s): StaffUser<'_>) -> Response {
+    let flash = (q.done.as_deref() == Some("recorded")).then(|| "固定点采血记录已保存。".to_owned());
+    fixed_site_with(state, &s, flash, None, None).await
 }
 
 #[handler]
-pub async fn record_fixed_site(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Form(form): Form<CountsForm>,
-) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn record_fixed_site(Form(form): Form<CountsForm>, StaffUser(state, s): StaffUser<'_>) -> Response {
     let unit_id = form.unit_id.as_deref().and_then(|u| u.parse::<i32>().ok()).map(UnitId);
     let site = form.site.as_deref().and_then(CollectionSite::parse);
     let (Some(unit_id), Some(site)) = (unit_id, site) else {
