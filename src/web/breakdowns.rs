@@ -3,13 +3,14 @@
 //! or returns each submitted version. The same services as the GraphQL mutations.
 use askama::Template;
 use chrono::{DateTime, Datelike, Utc};
-use poem::http::{header, StatusCode};
+use poem::http::StatusCode;
 use poem::web::{Form, Multipart, Path, Query};
 use poem::{handler, Request, Response};
 use serde::Deserialize;
 
 use super::render::{self, thousands, Chrome};
 use super::session::{LiaisonUser, OfficeUser, Session};
+use super::upload::{read_upload, Upload};
 use crate::domain::breakdown::{BreakdownStatus, SubUnitRow, MAX_ROWS};
 use crate::domain::ids::UnitId;
 use crate::domain::UnitKind;
@@ -239,45 +240,16 @@ async fn after_submit(
 /// The upload (multipart, with the CSRF token in the query): the file checked as the plan
 /// import checks its rows, then submitted as the typed form is.
 #[handler]
-pub async fn upload(
-    req: &Request,
-    mut upload: Multipart,
-    LiaisonUser(state, s): LiaisonUser<'_>,
-) -> Response {
+pub async fn upload(req: &Request, upload: Multipart, LiaisonUser(state, s): LiaisonUser<'_>) -> Response {
     let Some(unit_id) = s.actor.unit_id else {
         return render::error_page(Some(&s), StatusCode::FORBIDDEN, render::FORBIDDEN);
     };
-    let too_big_text = format!("文件太大：分解计划不能超过 {} KB。", breakdowns::MAX_FILE_BYTES / 1024);
-    let too_big = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-        .is_some_and(|n| n > breakdowns::MAX_FILE_BYTES + 64 * 1024);
-    if too_big {
-        return render::refusal_page(&s, &too_big_text, "/breakdowns");
-    }
-    let mut year = None;
-    let mut file = None;
-    loop {
-        let field = match upload.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => {
-                return render::refusal_page(&s, "上传的表单无法读取，请重新选择文件后再试。", "/breakdowns")
-            }
+    let too_big = format!("文件太大：分解计划不能超过 {} KB。", breakdowns::MAX_FILE_BYTES / 1024);
+    let Upload { year, file } =
+        match read_upload(req, upload, breakdowns::MAX_FILE_BYTES, "分解计划.csv", &too_big).await {
+            Ok(sent) => sent,
+            Err(m) => return render::refusal_page(&s, &m, "/breakdowns"),
         };
-        match field.name() {
-            Some("year") => year = field.text().await.ok().and_then(|t| t.trim().parse::<i32>().ok()),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("分解计划.csv").to_owned();
-                match field.bytes().await {
-                    Ok(bytes) if bytes.len() <= breakdowns::MAX_FILE_BYTES => file = Some((name, bytes)),
-                    _ => return render::refusal_page(&s, &too_big_text, "/breakdowns"),
-                }
-            }
-            _ => {}
-        }
-    }
     let year = year_or_now(state, year);
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         let m = "请选择要上传的 CSV 或 Excel（xlsx）文件。".to_owned();
