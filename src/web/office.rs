@@ -8,9 +8,10 @@ use serde::Deserialize;
 use super::liaison::{after_change, flash_text};
 use super::render::{self, thousands, Chrome};
 use super::session::{self, OfficeUser};
-use super::view::{short_day, Figures, VisitRow};
+use super::view::{
+    first_of_month, month_day, month_title, month_weeks, next_month, short_day, week_of, Figures, VisitRow,
+};
 use crate::domain::ids::{VehicleId, VisitId};
-use crate::domain::work_calendar::weekday_zh;
 use crate::services::fulfilment::{self, ProgressFilter, ProgressOrder};
 use crate::services::visits::{self, VisitFilter};
 use crate::services::{vehicles, Page, ServiceError};
@@ -186,17 +187,11 @@ pub async fn calendar(Query(q): Query<CalendarQuery>, OfficeUser(state, s): Offi
     let anchor = q.date.unwrap_or_else(|| state.clock.today());
     let month = q.view.as_deref() == Some("month");
     let (from, to, prev, next, title) = if month {
-        let first = anchor.with_day(1).unwrap_or(anchor);
-        let next_month = first + TimeDelta::days(32);
-        let next_first = next_month.with_day(1).unwrap_or(next_month);
-        let last = next_first - TimeDelta::days(1);
-        let prev_first = (first - TimeDelta::days(1)).with_day(1).unwrap_or(first);
-        let from = first - TimeDelta::days(i64::from(first.weekday().num_days_from_monday()));
-        let to = last + TimeDelta::days(6 - i64::from(last.weekday().num_days_from_monday()));
-        (from, to, prev_first, next_first, format!("{} 年 {} 月", first.year(), first.month()))
+        let (from, to) = month_weeks(anchor);
+        let prev_first = first_of_month(first_of_month(anchor) - TimeDelta::days(1));
+        (from, to, prev_first, next_month(anchor), month_title(anchor))
     } else {
-        let monday = anchor - TimeDelta::days(i64::from(anchor.weekday().num_days_from_monday()));
-        let sunday = monday + TimeDelta::days(6);
+        let (monday, sunday) = week_of(anchor);
         let title = format!("{} 至 {}", monday.format("%Y-%m-%d"), sunday.format("%m-%d"));
         (monday, sunday, monday - TimeDelta::days(7), monday + TimeDelta::days(7), title)
     };
@@ -217,7 +212,7 @@ pub async fn calendar(Query(q): Query<CalendarQuery>, OfficeUser(state, s): Offi
         .iter_days()
         .take_while(|d| *d <= to)
         .map(|d| Day {
-            label: if month { format!("{}日 {}", d.day(), weekday_zh(d)) } else { short_day(d) },
+            label: if month { month_day(d) } else { short_day(d) },
             iso: d.to_string(),
             off: !calendar.is_working_day(d),
             visits: rows

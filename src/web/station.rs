@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::liaison::flash_text;
 use super::render::{self, Chrome};
 use super::session::{Session, StaffUser};
-use super::view::{day_label, VisitRow};
+use super::view::{day_label, week_of, VisitRow};
 use crate::domain::collection::{BloodTypes, CollectionSite, Counts};
 use crate::domain::ids::{SubUnitId, UnitId, VehicleId, VisitId};
 use crate::services::collections::{self, CollectionFilter, CollectionInput, CollectionView, Source};
@@ -44,8 +44,7 @@ pub struct DateQuery {
 #[handler]
 pub async fn schedule(Query(q): Query<DateQuery>, StaffUser(state, s): StaffUser<'_>) -> Response {
     let day = q.date.unwrap_or_else(|| state.clock.today());
-    let monday = day - TimeDelta::days(i64::from(day.weekday().num_days_from_monday()));
-    let sunday = monday + TimeDelta::days(6);
+    let (monday, sunday) = week_of(day);
     let filter = VisitFilter { from: Some(monday), to: Some(sunday), ..VisitFilter::default() };
     let rows = match visits::list_visits(&state.db, &s.actor, &filter, Page { first: 500, offset: 0 }).await {
         Ok((_, rows)) => rows,
