@@ -116,12 +116,9 @@ impl From<&Progress> for Figures {
 mod tests {
     use super::*;
 
-    fn day(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
     #[test]
     fn a_month_calendar_is_whole_weeks_monday_to_sunday() {
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
         assert_eq!(week_of(day("2020-03-04")), (day("2020-03-02"), day("2020-03-08")));
         assert_eq!(month_weeks(day("2020-03-15")), (day("2020-02-24"), day("2020-04-05")));
         assert_eq!(next_month(day("2020-12-31")), day("2021-01-01"));
