@@ -5,13 +5,14 @@ use poem::{handler, Response};
 use serde::Deserialize;
 
 use super::render::{self, Chrome};
-use super::session::{OfficeUser, Session, StaffUser};
+use super::session::{OfficeUser, StaffUser};
+use super::view::local_time;
 use crate::domain::auth::Role;
 use crate::domain::ids::{UserId, VehicleId};
 use crate::domain::reminders::{OutboxStatus, ReminderKind, TermDates};
 use crate::services::accounts::{self, NewUser};
 use crate::services::audit::Performer;
-use crate::services::{outbox, reminders, vehicles, Page, ServiceError};
+use crate::services::{outbox, reminders, vehicles, Page};
 
 fn status_zh(s: OutboxStatus) -> &'static str {
     match s {
@@ -21,10 +22,6 @@ fn status_zh(s: OutboxStatus) -> &'static str {
         OutboxStatus::Failed => "发送失败",
         OutboxStatus::Cancelled => "已撤回",
     }
-}
-
-fn local(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string()
 }
 
 struct MessageRow {
@@ -82,7 +79,7 @@ pub async fn outbox_page(Query(q): Query<OutboxQuery>, OfficeUser(state, s): Off
                 failed: m.status == OutboxStatus::Failed,
                 attempts: m.attempts,
                 last_error: m.last_error.unwrap_or_default(),
-                created: local(m.created_at),
+                created: local_time(m.created_at),
             })
             .collect(),
         statuses: all.iter().map(|x| (x.code(), status_zh(*x), Some(*x) == status)).collect(),
@@ -93,16 +90,7 @@ pub async fn outbox_page(Query(q): Query<OutboxQuery>, OfficeUser(state, s): Off
 pub async fn resend(Path(id): Path<i32>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     match outbox::resend(&state.db, &state.clock, &s.actor, id).await {
         Ok(_) => render::redirect("/office/outbox?done=resent"),
-        Err(e) => refusal(&s, e, "/office/outbox"),
-    }
-}
-
-fn refusal(s: &Session, e: ServiceError, back: &str) -> Response {
-    match e {
-        ServiceError::Database(_) | ServiceError::Internal(_) | ServiceError::Forbidden => {
-            render::service_error_for(s, e)
-        }
-        e => render::refusal_page(s, &render::message_of(&e), back),
+        Err(e) => render::refusal(&s, e, "/office/outbox"),
     }
 }
 
@@ -149,14 +137,10 @@ pub async fn users_page(Query(q): Query<DoneQuery>, OfficeUser(state, s): Office
                 me: u.id == s.actor.user_id.0,
                 id: u.id,
                 username: u.username,
-                role: match u.role {
-                    Role::Office => "市献血办",
-                    Role::Liaison => "单位联络员",
-                    Role::Station => "血站工作人员",
-                },
+                role: render::role_label(u.role),
                 unit: u.unit_name.unwrap_or_default(),
                 disabled: u.disabled,
-                created: local(u.created_at),
+                created: local_time(u.created_at),
             })
             .collect(),
     })
@@ -178,14 +162,14 @@ pub async fn create_user(Form(form): Form<NewUserForm>, OfficeUser(state, s): Of
     let unit_id = match form.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         Some(u) => match accounts::find_unit_id(&state.db, u).await {
             Ok(id) => Some(id),
-            Err(e) => return refusal(&s, e, "/office/users"),
+            Err(e) => return render::refusal(&s, e, "/office/users"),
         },
         None => None,
     };
     let new = NewUser { username: form.username, password: form.password, role, unit_id };
     match accounts::create_user(&state.db, &state.clock, Performer::User(&s.actor), new).await {
         Ok(_) => render::redirect("/office/users?done=created"),
-        Err(e) => refusal(&s, e, "/office/users"),
+        Err(e) => render::refusal(&s, e, "/office/users"),
     }
 }
 
@@ -203,7 +187,7 @@ pub async fn set_disabled(
     let disabled = form.disabled == "true";
     match accounts::set_user_disabled(&state.db, &state.clock, &s.actor, id, disabled).await {
         Ok(_) => render::redirect("/office/users?done=changed"),
-        Err(e) => refusal(&s, e, "/office/users"),
+        Err(e) => render::refusal(&s, e, "/office/users"),
     }
 }
 
@@ -221,7 +205,7 @@ pub async fn reset_password(
 ) -> Response {
     match accounts::reset_user_password(&state.db, &state.clock, &s.actor, id, &form.password).await {
         Ok(_) => render::redirect("/office/users?done=reset"),
-        Err(e) => refusal(&s, e, "/office/users"),
+        Err(e) => render::refusal(&s, e, "/office/users"),
     }
 }
 
@@ -304,7 +288,7 @@ pub async fn create_vehicle(Form(form): Form<VehicleForm>, StaffUser(state, s): 
         vehicles::VehicleInput { name: form.name, capacity_per_day: Some(capacity), home_station: home };
     match vehicles::create_vehicle(&state.db, &state.clock, &s.actor, input).await {
         Ok(_) => render::redirect("/office/vehicles?done=1"),
-        Err(e) => refusal(&s, e, "/office/vehicles"),
+        Err(e) => render::refusal(&s, e, "/office/vehicles"),
     }
 }
 
@@ -327,7 +311,7 @@ pub async fn set_vehicle_active(
     };
     match vehicles::update_vehicle(&state.db, &state.clock, &s.actor, id, changes).await {
         Ok(_) => render::redirect("/office/vehicles?done=1"),
-        Err(e) => refusal(&s, e, "/office/vehicles"),
+        Err(e) => render::refusal(&s, e, "/office/vehicles"),
     }
 }
 
@@ -351,7 +335,7 @@ pub async fn add_blackout(
     let input = vehicles::BlackoutInput { from, to, reason: form.reason };
     match vehicles::add_blackout(&state.db, &state.clock, &s.actor, id, input).await {
         Ok(_) => render::redirect("/office/vehicles?done=1"),
-        Err(e) => refusal(&s, e, "/office/vehicles"),
+        Err(e) => render::refusal(&s, e, "/office/vehicles"),
     }
 }
 
@@ -359,7 +343,7 @@ pub async fn add_blackout(
 pub async fn remove_blackout(Path(id): Path<i32>, StaffUser(state, s): StaffUser<'_>) -> Response {
     match vehicles::remove_blackout(&state.db, &state.clock, &s.actor, id).await {
         Ok(()) => render::redirect("/office/vehicles?done=1"),
-        Err(e) => refusal(&s, e, "/office/vehicles"),
+        Err(e) => render::refusal(&s, e, "/office/vehicles"),
     }
 }
 
@@ -470,7 +454,7 @@ pub async fn set_terms(Form(form): Form<TermForm>, OfficeUser(state, s): OfficeU
     let unit_id = match form.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         Some(u) => match accounts::find_unit_id(&state.db, u).await {
             Ok(id) => Some(id),
-            Err(e) => return refusal(&s, e, "/office/reminders"),
+            Err(e) => return render::refusal(&s, e, "/office/reminders"),
         },
         None => None,
     };
@@ -478,7 +462,7 @@ pub async fn set_terms(Form(form): Form<TermForm>, OfficeUser(state, s): OfficeU
     let dates = TermDates { spring_start, spring_end, autumn_start, autumn_end };
     match reminders::set_term_calendar(&state.db, &state.clock, &s.actor, year, unit_id, dates).await {
         Ok(_) => render::redirect("/office/reminders?done=1"),
-        Err(e) => refusal(&s, e, "/office/reminders"),
+        Err(e) => render::refusal(&s, e, "/office/reminders"),
     }
 }
 
@@ -498,6 +482,6 @@ pub async fn set_rule(Form(form): Form<RuleForm>, OfficeUser(state, s): OfficeUs
     let enabled = form.enabled.is_some();
     match reminders::set_rule(&state.db, &state.clock, &s.actor, kind, &offsets, enabled).await {
         Ok(_) => render::redirect("/office/reminders?done=1"),
-        Err(e) => refusal(&s, e, "/office/reminders"),
+        Err(e) => render::refusal(&s, e, "/office/reminders"),
     }
 }

@@ -2,7 +2,7 @@
 //! lines or as an uploaded csv/xlsx file; the office sees who must and who did, and accepts
 //! or returns each submitted version. The same services as the GraphQL mutations.
 use askama::Template;
-use chrono::{DateTime, Datelike, Utc};
+use chrono::Datelike;
 use poem::http::StatusCode;
 use poem::web::{Form, Multipart, Path, Query};
 use poem::{handler, Request, Response};
@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::render::{self, thousands, Chrome};
 use super::session::{LiaisonUser, OfficeUser, Session};
 use super::upload::{read_upload, Upload};
+use super::view::local_time;
 use crate::domain::breakdown::{BreakdownStatus, SubUnitRow, MAX_ROWS};
 use crate::domain::ids::UnitId;
 use crate::domain::UnitKind;
@@ -41,10 +42,6 @@ struct VersionView {
     decided_at: String,
     waiting: bool,
     sub_units: Vec<SubUnitLine>,
-}
-
-fn local_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string()
 }
 
 impl From<&BreakdownView> for VersionView {
@@ -380,10 +377,7 @@ pub struct DecideForm {
 async fn after_decision(s: &Session, result: Result<BreakdownView, ServiceError>, done: &str) -> Response {
     match result {
         Ok(v) => render::redirect(&format!("/office/breakdowns/{}?year={}&done={done}", v.unit_id, v.year)),
-        Err(e @ (ServiceError::Database(_) | ServiceError::Internal(_) | ServiceError::Forbidden)) => {
-            render::service_error_for(s, e)
-        }
-        Err(e) => render::refusal_page(s, &render::message_of(&e), "/office/breakdowns"),
+        Err(e) => render::refusal(s, e, "/office/breakdowns"),
     }
 }
 

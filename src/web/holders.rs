@@ -312,9 +312,6 @@ pub async fn update_contact(
     let back = format!("/holders/{id}");
     match contacts::update_unit_contact(&state.db, &state.clock, &s.actor, id, input).await {
         Ok(_) => render::redirect(&format!("{back}?done=contact")),
-        Err(e @ (ServiceError::BadInput(_) | ServiceError::NotFound(_) | ServiceError::Rejected { .. })) => {
-            render::refusal_page(&s, &render::message_of(&e), &back)
-        }
-        Err(e) => render::service_error_for(&s, e),
+        Err(e) => render::refusal(&s, e, &back),
     }
 }

@@ -312,10 +312,6 @@ impl CountsForm {
     }
 }
 
-fn refused(e: &ServiceError) -> bool {
-    !matches!(e, ServiceError::Database(_) | ServiceError::Internal(_) | ServiceError::Forbidden)
-}
-
 #[handler]
 pub async fn record(
     Path(id): Path<VisitId>,
@@ -330,7 +326,7 @@ pub async fn record(
         CollectionInput { sub_unit_id, source: Source::Visit(id), date, counts, note: form.note.clone() };
     match collections::record_collection(&state.db, &state.clock, &state.collections, &s.actor, input).await {
         Ok(_) => render::redirect(&format!("/station/visits/{id}?done=recorded")),
-        Err(e) if refused(&e) => {
+        Err(e) if render::is_refusal(&e) => {
             visit_page_with(state, &s, id, None, Some(render::message_of(&e)), Some(form.fields())).await
         }
         Err(e) => render::service_error_for(&s, e),
@@ -379,7 +375,7 @@ pub async fn correct(
     .await
     {
         Ok(_) => render::redirect(&format!("/station/visits/{visit_id}?done=corrected")),
-        Err(e) if refused(&e) => {
+        Err(e) if render::is_refusal(&e) => {
             visit_page_with(state, &s, visit_id, None, Some(render::message_of(&e)), Some(form.fields()))
                 .await
         }
@@ -481,7 +477,7 @@ pub async fn record_fixed_site(Form(form): Form<CountsForm>, StaffUser(state, s)
     };
     match collections::record_collection(&state.db, &state.clock, &state.collections, &s.actor, input).await {
         Ok(_) => render::redirect("/station/fixed-site?done=recorded"),
-        Err(e) if refused(&e) => {
+        Err(e) if render::is_refusal(&e) => {
             fixed_site_with(state, &s, None, Some(render::message_of(&e)), Some(&form)).await
         }
         Err(e) => render::service_error_for(&s, e),

@@ -187,15 +187,11 @@ pub async fn set_population(
     match population::set_population(&state.db, &state.clock, &s.actor, form.year, unit_id, population).await
     {
         Ok(_) => render::redirect(&format!("/office/population?year={}&done=population", form.year)),
-        Err(e) if refused(&e) => {
+        Err(e) if render::is_refusal(&e) => {
             population_page_with(state, &s, form.year, None, Some(render::message_of(&e))).await
         }
         Err(e) => render::service_error_for(&s, e),
     }
-}
-
-fn refused(e: &ServiceError) -> bool {
-    !matches!(e, ServiceError::Database(_) | ServiceError::Internal(_) | ServiceError::Forbidden)
 }
 
 /// The figures the station's form shows again after a refusal.
@@ -281,7 +277,7 @@ pub async fn record_clinical_use(Form(form): Form<UseForm>, StaffUser(state, s):
         UseInput { year: form.year, month: form.month, unit_id: UnitId(unit_id), used_ml, non_voluntary_ml };
     match clinical_use::record(&state.db, &state.clock, &s.actor, input).await {
         Ok(_) => render::redirect(&format!("/station/clinical-use?year={}&done=recorded", form.year)),
-        Err(e) if refused(&e) => {
+        Err(e) if render::is_refusal(&e) => {
             clinical_use_page_with(state, &s, form.year, None, Some(render::message_of(&e)), fields).await
         }
         Err(e) => render::service_error_for(&s, e),

@@ -15,6 +15,11 @@ pub fn short_day(d: NaiveDate) -> String {
     format!("{}（{}）", d.format("%m-%d"), weekday_zh(d))
 }
 
+/// A moment as the office reads it: Shanghai time to the minute.
+pub fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string()
+}
+
 /// A day's cell in a month's calendar: "2日 星期一".
 pub fn month_day(d: NaiveDate) -> String {
     format!("{}日 {}", d.day(), weekday_zh(d))
