@@ -1,20 +1,18 @@
 //! The office's administration pages: the outbox and the user accounts.
 use askama::Template;
-use poem::web::{Data, Form, Path, Query};
-use poem::{handler, Request, Response};
+use poem::web::{Form, Path, Query};
+use poem::{handler, Response};
 use serde::Deserialize;
 
 use super::render::{self, Chrome};
-use super::session::{self, Session};
+use super::session::{OfficeUser, StaffUser};
+use super::view::local_time;
 use crate::domain::auth::Role;
 use crate::domain::ids::{UserId, VehicleId};
 use crate::domain::reminders::{OutboxStatus, ReminderKind, TermDates};
 use crate::services::accounts::{self, NewUser};
 use crate::services::audit::Performer;
-use crate::services::{outbox, reminders, vehicles, Page, ServiceError};
-use crate::state::AppState;
-
-const OFFICE: &[Role] = &[Role::Office];
+use crate::services::{outbox, reminders, vehicles, Page};
 
 fn status_zh(s: OutboxStatus) -> &'static str {
     match s {
@@ -24,10 +22,6 @@ fn status_zh(s: OutboxStatus) -> &'static str {
         OutboxStatus::Failed => "发送失败",
         OutboxStatus::Cancelled => "已撤回",
     }
-}
-
-fn local(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string()
 }
 
 struct MessageRow {
@@ -58,15 +52,7 @@ pub struct OutboxQuery {
 }
 
 #[handler]
-pub async fn outbox_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Query(q): Query<OutboxQuery>,
-) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn outbox_page(Query(q): Query<OutboxQuery>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let status = q.status.as_deref().and_then(OutboxStatus::parse);
     let (total, rows) = match outbox::list(&state.db, status, Page { first: 200, offset: 0 }).await {
         Ok(x) => x,
@@ -93,7 +79,7 @@ pub async fn outbox_page(
                 failed: m.status == OutboxStatus::Failed,
                 attempts: m.attempts,
                 last_error: m.last_error.unwrap_or_default(),
-                created: local(m.created_at),
+                created: local_time(m.created_at),
             })
             .collect(),
         statuses: all.iter().map(|x| (x.code(), status_zh(*x), Some(*x) == status)).collect(),
@@ -101,23 +87,10 @@ pub async fn outbox_page(
 }
 
 #[handler]
-pub async fn resend(req: &Request, Data(state): Data<&AppState>, Path(id): Path<i32>) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn resend(Path(id): Path<i32>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     match outbox::resend(&state.db, &state.clock, &s.actor, id).await {
         Ok(_) => render::redirect("/office/outbox?done=resent"),
-        Err(e) => refusal(&s, e, "/office/outbox"),
-    }
-}
-
-fn refusal(s: &Session, e: ServiceError, back: &str) -> Response {
-    match e {
-        ServiceError::Database(_) | ServiceError::Internal(_) | ServiceError::Forbidden => {
-            render::service_error_for(s, e)
-        }
-        e => render::refusal_page(s, &render::message_of(&e), back),
+        Err(e) => render::refusal(&s, e, "/office/outbox"),
     }
 }
 
@@ -145,11 +118,7 @@ pub struct DoneQuery {
 }
 
 #[handler]
-pub async fn users_page(req: &Request, Data(state): Data<&AppState>, Query(q): Query<DoneQuery>) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn users_page(Query(q): Query<DoneQuery>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let (_, users) = match accounts::list_users(&state.db, Page { first: 500, offset: 0 }).await {
         Ok(x) => x,
         Err(e) => return render::service_error_for(&s, e),
@@ -168,14 +137,10 @@ pub async fn users_page(req: &Request, Data(state): Data<&AppState>, Query(q): Q
                 me: u.id == s.actor.user_id.0,
                 id: u.id,
                 username: u.username,
-                role: match u.role {
-                    Role::Office => "市献血办",
-                    Role::Liaison => "单位联络员",
-                    Role::Station => "血站工作人员",
-                },
+                role: render::role_label(u.role),
                 unit: u.unit_name.unwrap_or_default(),
                 disabled: u.disabled,
-                created: local(u.created_at),
+                created: local_time(u.created_at),
             })
             .collect(),
     })
@@ -190,29 +155,21 @@ pub struct NewUserForm {
 }
 
 #[handler]
-pub async fn create_user(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Form(form): Form<NewUserForm>,
-) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn create_user(Form(form): Form<NewUserForm>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let Some(role) = Role::parse(&form.role) else {
         return render::refusal_page(&s, "请选择角色。", "/office/users");
     };
     let unit_id = match form.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         Some(u) => match accounts::find_unit_id(&state.db, u).await {
             Ok(id) => Some(id),
-            Err(e) => return refusal(&s, e, "/office/users"),
+            Err(e) => return render::refusal(&s, e, "/office/users"),
         },
         None => None,
     };
     let new = NewUser { username: form.username, password: form.password, role, unit_id };
     match accounts::create_user(&state.db, &state.clock, Performer::User(&s.actor), new).await {
         Ok(_) => render::redirect("/office/users?done=created"),
-        Err(e) => refusal(&s, e, "/office/users"),
+        Err(e) => render::refusal(&s, e, "/office/users"),
     }
 }
 
@@ -223,19 +180,14 @@ pub struct DisableForm {
 
 #[handler]
 pub async fn set_disabled(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<UserId>,
     Form(form): Form<DisableForm>,
+    OfficeUser(state, s): OfficeUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let disabled = form.disabled == "true";
     match accounts::set_user_disabled(&state.db, &state.clock, &s.actor, id, disabled).await {
         Ok(_) => render::redirect("/office/users?done=changed"),
-        Err(e) => refusal(&s, e, "/office/users"),
+        Err(e) => render::refusal(&s, e, "/office/users"),
     }
 }
 
@@ -247,18 +199,13 @@ pub struct ResetForm {
 /// The office sets a new password for a user who forgot theirs.
 #[handler]
 pub async fn reset_password(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<UserId>,
     Form(form): Form<ResetForm>,
+    OfficeUser(state, s): OfficeUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     match accounts::reset_user_password(&state.db, &state.clock, &s.actor, id, &form.password).await {
         Ok(_) => render::redirect("/office/users?done=reset"),
-        Err(e) => refusal(&s, e, "/office/users"),
+        Err(e) => render::refusal(&s, e, "/office/users"),
     }
 }
 
@@ -286,18 +233,8 @@ struct VehiclesPage {
     rows: Vec<VehicleRow>,
 }
 
-const STAFF: &[Role] = &[Role::Office, Role::Station];
-
 #[handler]
-pub async fn vehicles_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Query(q): Query<DoneQuery>,
-) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn vehicles_page(Query(q): Query<DoneQuery>, StaffUser(state, s): StaffUser<'_>) -> Response {
     let vehicles = match vehicles::list(&state.db).await {
         Ok(v) => v,
         Err(e) => return render::service_error_for(&s, e),
@@ -342,15 +279,7 @@ pub struct VehicleForm {
 }
 
 #[handler]
-pub async fn create_vehicle(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Form(form): Form<VehicleForm>,
-) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn create_vehicle(Form(form): Form<VehicleForm>, StaffUser(state, s): StaffUser<'_>) -> Response {
     let Ok(capacity) = form.capacity.trim().parse::<i32>() else {
         return render::refusal_page(&s, "每日采血人数必须是整数。", "/office/vehicles");
     };
@@ -359,7 +288,7 @@ pub async fn create_vehicle(
         vehicles::VehicleInput { name: form.name, capacity_per_day: Some(capacity), home_station: home };
     match vehicles::create_vehicle(&state.db, &state.clock, &s.actor, input).await {
         Ok(_) => render::redirect("/office/vehicles?done=1"),
-        Err(e) => refusal(&s, e, "/office/vehicles"),
+        Err(e) => render::refusal(&s, e, "/office/vehicles"),
     }
 }
 
@@ -370,15 +299,10 @@ pub struct ActiveForm {
 
 #[handler]
 pub async fn set_vehicle_active(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<VehicleId>,
     Form(form): Form<ActiveForm>,
+    StaffUser(state, s): StaffUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let changes = vehicles::VehicleChanges {
         name: None,
         capacity_per_day: None,
@@ -387,7 +311,7 @@ pub async fn set_vehicle_active(
     };
     match vehicles::update_vehicle(&state.db, &state.clock, &s.actor, id, changes).await {
         Ok(_) => render::redirect("/office/vehicles?done=1"),
-        Err(e) => refusal(&s, e, "/office/vehicles"),
+        Err(e) => render::refusal(&s, e, "/office/vehicles"),
     }
 }
 
@@ -400,15 +324,10 @@ pub struct BlackoutForm {
 
 #[handler]
 pub async fn add_blackout(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<VehicleId>,
     Form(form): Form<BlackoutForm>,
+    StaffUser(state, s): StaffUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let parse = |t: &str| chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok();
     let (Some(from), Some(to)) = (parse(&form.from), parse(&form.to)) else {
         return render::refusal_page(&s, "请填写有效的停用起止日期。", "/office/vehicles");
@@ -416,19 +335,15 @@ pub async fn add_blackout(
     let input = vehicles::BlackoutInput { from, to, reason: form.reason };
     match vehicles::add_blackout(&state.db, &state.clock, &s.actor, id, input).await {
         Ok(_) => render::redirect("/office/vehicles?done=1"),
-        Err(e) => refusal(&s, e, "/office/vehicles"),
+        Err(e) => render::refusal(&s, e, "/office/vehicles"),
     }
 }
 
 #[handler]
-pub async fn remove_blackout(req: &Request, Data(state): Data<&AppState>, Path(id): Path<i32>) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn remove_blackout(Path(id): Path<i32>, StaffUser(state, s): StaffUser<'_>) -> Response {
     match vehicles::remove_blackout(&state.db, &state.clock, &s.actor, id).await {
         Ok(()) => render::redirect("/office/vehicles?done=1"),
-        Err(e) => refusal(&s, e, "/office/vehicles"),
+        Err(e) => render::refusal(&s, e, "/office/vehicles"),
     }
 }
 
@@ -462,15 +377,7 @@ fn rule_label(kind: ReminderKind) -> (&'static str, &'static str) {
 }
 
 #[handler]
-pub async fn reminders_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Query(q): Query<DoneQuery>,
-) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn reminders_page(Query(q): Query<DoneQuery>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let year = chrono::Datelike::year(&state.clock.today());
     let terms = match reminders::term_calendars(&state.db, year).await {
         Ok(t) => t,
@@ -534,11 +441,7 @@ pub struct TermForm {
 }
 
 #[handler]
-pub async fn set_terms(req: &Request, Data(state): Data<&AppState>, Form(form): Form<TermForm>) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn set_terms(Form(form): Form<TermForm>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let parse = |t: &str| chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok();
     let (Some(spring_start), Some(spring_end), Some(autumn_start), Some(autumn_end)) = (
         parse(&form.spring_start),
@@ -551,7 +454,7 @@ pub async fn set_terms(req: &Request, Data(state): Data<&AppState>, Form(form): 
     let unit_id = match form.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         Some(u) => match accounts::find_unit_id(&state.db, u).await {
             Ok(id) => Some(id),
-            Err(e) => return refusal(&s, e, "/office/reminders"),
+            Err(e) => return render::refusal(&s, e, "/office/reminders"),
         },
         None => None,
     };
@@ -559,7 +462,7 @@ pub async fn set_terms(req: &Request, Data(state): Data<&AppState>, Form(form): 
     let dates = TermDates { spring_start, spring_end, autumn_start, autumn_end };
     match reminders::set_term_calendar(&state.db, &state.clock, &s.actor, year, unit_id, dates).await {
         Ok(_) => render::redirect("/office/reminders?done=1"),
-        Err(e) => refusal(&s, e, "/office/reminders"),
+        Err(e) => render::refusal(&s, e, "/office/reminders"),
     }
 }
 
@@ -571,11 +474,7 @@ pub struct RuleForm {
 }
 
 #[handler]
-pub async fn set_rule(req: &Request, Data(state): Data<&AppState>, Form(form): Form<RuleForm>) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn set_rule(Form(form): Form<RuleForm>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let Some(kind) = ReminderKind::parse(&form.kind) else {
         return render::refusal_page(&s, "没有这种提醒。", "/office/reminders");
     };
@@ -583,6 +482,6 @@ pub async fn set_rule(req: &Request, Data(state): Data<&AppState>, Form(form): F
     let enabled = form.enabled.is_some();
     match reminders::set_rule(&state.db, &state.clock, &s.actor, kind, &offsets, enabled).await {
         Ok(_) => render::redirect("/office/reminders?done=1"),
-        Err(e) => refusal(&s, e, "/office/reminders"),
+        Err(e) => render::refusal(&s, e, "/office/reminders"),
     }
 }

@@ -6,8 +6,7 @@ use poem::{handler, IntoResponse, Request, Response};
 use serde::Deserialize;
 
 use super::render::{self, Chrome};
-use super::session::{self, Session};
-use crate::domain::auth::Role;
+use super::session::{self, AnyUser, Session};
 use crate::services::accounts;
 use crate::state::AppState;
 
@@ -101,11 +100,8 @@ fn password_page_with(s: &Session, message: Option<String>, ok: bool) -> Respons
 }
 
 #[handler]
-pub async fn password_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    match session::require(req, state, &Role::ALL).await {
-        Ok(s) => password_page_with(&s, None, false),
-        Err(r) => r,
-    }
+pub async fn password_page(AnyUser(_, s): AnyUser<'_>) -> Response {
+    password_page_with(&s, None, false)
 }
 
 #[derive(Deserialize)]
@@ -116,15 +112,7 @@ pub struct PasswordForm {
 }
 
 #[handler]
-pub async fn change_password(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Form(form): Form<PasswordForm>,
-) -> Response {
-    let s = match session::require(req, state, &Role::ALL).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn change_password(Form(form): Form<PasswordForm>, AnyUser(state, s): AnyUser<'_>) -> Response {
     if form.new_password != form.repeat {
         return password_page_with(&s, Some("两次输入的新密码不一致。".into()), false);
     }

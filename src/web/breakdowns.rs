@@ -2,15 +2,16 @@
 //! lines or as an uploaded csv/xlsx file; the office sees who must and who did, and accepts
 //! or returns each submitted version. The same services as the GraphQL mutations.
 use askama::Template;
-use chrono::{DateTime, Datelike, Utc};
-use poem::http::{header, StatusCode};
-use poem::web::{Data, Form, Multipart, Path, Query};
+use chrono::Datelike;
+use poem::http::StatusCode;
+use poem::web::{Form, Multipart, Path, Query};
 use poem::{handler, Request, Response};
 use serde::Deserialize;
 
 use super::render::{self, thousands, Chrome};
-use super::session::{self, Session};
-use crate::domain::auth::Role;
+use super::session::{LiaisonUser, OfficeUser, Session};
+use super::upload::{read_upload, Upload};
+use super::view::local_time;
 use crate::domain::breakdown::{BreakdownStatus, SubUnitRow, MAX_ROWS};
 use crate::domain::ids::UnitId;
 use crate::domain::UnitKind;
@@ -18,8 +19,6 @@ use crate::services::breakdowns::{self, BreakdownView, HolderYear};
 use crate::services::{Page, ServiceError};
 use crate::state::AppState;
 
-const LIAISON: &[Role] = &[Role::Liaison];
-const OFFICE: &[Role] = &[Role::Office];
 /// The holders asked for a breakdown are a few dozen a city; the overview shows them all.
 const OVERVIEW_ROWS: u64 = 500;
 
@@ -43,10 +42,6 @@ struct VersionView {
     decided_at: String,
     waiting: bool,
     sub_units: Vec<SubUnitLine>,
-}
-
-fn local_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string()
 }
 
 impl From<&BreakdownView> for VersionView {
@@ -171,17 +166,11 @@ fn year_or_now(state: &AppState, year: Option<i32>) -> i32 {
 /// `/breakdowns?year=2020`: the liaison's breakdown of their holder's quota.
 #[handler]
 pub async fn liaison_breakdown(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Query(q): Query<YearQuery>,
+    LiaisonUser(state, s): LiaisonUser<'_>,
 ) -> Response {
-    match session::require(req, state, LIAISON).await {
-        Ok(s) => {
-            let year = year_or_now(state, q.year);
-            liaison_page(state, &s, year, flash_text(q.done.as_deref()), None, String::new()).await
-        }
-        Err(r) => r,
-    }
+    let year = year_or_now(state, q.year);
+    liaison_page(state, &s, year, flash_text(q.done.as_deref()), None, String::new()).await
 }
 
 /// The typed lines `名称,类别,计划人数` (ASCII or full-width commas, or tabs as pasted from a
@@ -217,11 +206,7 @@ pub struct SubmitForm {
 
 /// The typed form: a new version, or the refusal said on the page with the lines kept.
 #[handler]
-pub async fn submit(req: &Request, Data(state): Data<&AppState>, Form(form): Form<SubmitForm>) -> Response {
-    let s = match session::require(req, state, LIAISON).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn submit(Form(form): Form<SubmitForm>, LiaisonUser(state, s): LiaisonUser<'_>) -> Response {
     let Some(unit_id) = s.actor.unit_id else {
         return render::error_page(Some(&s), StatusCode::FORBIDDEN, render::FORBIDDEN);
     };
@@ -252,45 +237,16 @@ async fn after_submit(
 /// The upload (multipart, with the CSRF token in the query): the file checked as the plan
 /// import checks its rows, then submitted as the typed form is.
 #[handler]
-pub async fn upload(req: &Request, Data(state): Data<&AppState>, mut upload: Multipart) -> Response {
-    let s = match session::require(req, state, LIAISON).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn upload(req: &Request, upload: Multipart, LiaisonUser(state, s): LiaisonUser<'_>) -> Response {
     let Some(unit_id) = s.actor.unit_id else {
         return render::error_page(Some(&s), StatusCode::FORBIDDEN, render::FORBIDDEN);
     };
-    let too_big_text = format!("文件太大：分解计划不能超过 {} KB。", breakdowns::MAX_FILE_BYTES / 1024);
-    let too_big = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-        .is_some_and(|n| n > breakdowns::MAX_FILE_BYTES + 64 * 1024);
-    if too_big {
-        return render::refusal_page(&s, &too_big_text, "/breakdowns");
-    }
-    let mut year = None;
-    let mut file = None;
-    loop {
-        let field = match upload.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => {
-                return render::refusal_page(&s, "上传的表单无法读取，请重新选择文件后再试。", "/breakdowns")
-            }
+    let too_big = format!("文件太大：分解计划不能超过 {} KB。", breakdowns::MAX_FILE_BYTES / 1024);
+    let Upload { year, file } =
+        match read_upload(req, upload, breakdowns::MAX_FILE_BYTES, "分解计划.csv", &too_big).await {
+            Ok(sent) => sent,
+            Err(m) => return render::refusal_page(&s, &m, "/breakdowns"),
         };
-        match field.name() {
-            Some("year") => year = field.text().await.ok().and_then(|t| t.trim().parse::<i32>().ok()),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("分解计划.csv").to_owned();
-                match field.bytes().await {
-                    Ok(bytes) if bytes.len() <= breakdowns::MAX_FILE_BYTES => file = Some((name, bytes)),
-                    _ => return render::refusal_page(&s, &too_big_text, "/breakdowns"),
-                }
-            }
-            _ => {}
-        }
-    }
     let year = year_or_now(state, year);
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         let m = "请选择要上传的 CSV 或 Excel（xlsx）文件。".to_owned();
@@ -327,11 +283,7 @@ struct OverviewPage {
 
 /// `/office/breakdowns?year=2020`: every holder asked for a breakdown and where it stands.
 #[handler]
-pub async fn overview(req: &Request, Data(state): Data<&AppState>, Query(q): Query<YearQuery>) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn overview(Query(q): Query<YearQuery>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let year = year_or_now(state, q.year);
     let page = Page { first: OVERVIEW_ROWS, offset: 0 };
     let (asked, rows) = match breakdowns::overview(&state.db, &s.actor, year, page).await {
@@ -388,15 +340,10 @@ struct ReviewPage {
 /// to accept it or return it with a comment while it waits.
 #[handler]
 pub async fn review(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(unit_id): Path<i32>,
     Query(q): Query<YearQuery>,
+    OfficeUser(state, s): OfficeUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let year = year_or_now(state, q.year);
     let unit_id = UnitId(unit_id);
     let holder = match breakdowns::holder_year(&state.db, &s.actor, unit_id, year).await {
@@ -430,34 +377,22 @@ pub struct DecideForm {
 async fn after_decision(s: &Session, result: Result<BreakdownView, ServiceError>, done: &str) -> Response {
     match result {
         Ok(v) => render::redirect(&format!("/office/breakdowns/{}?year={}&done={done}", v.unit_id, v.year)),
-        Err(e @ (ServiceError::Database(_) | ServiceError::Internal(_) | ServiceError::Forbidden)) => {
-            render::service_error_for(s, e)
-        }
-        Err(e) => render::refusal_page(s, &render::message_of(&e), "/office/breakdowns"),
+        Err(e) => render::refusal(s, e, "/office/breakdowns"),
     }
 }
 
 #[handler]
-pub async fn accept(req: &Request, Data(state): Data<&AppState>, Path(id): Path<i32>) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn accept(Path(id): Path<i32>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let result = breakdowns::accept(&state.db, &state.clock, &s.actor, id).await;
     after_decision(&s, result, "accepted").await
 }
 
 #[handler]
 pub async fn send_back(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<i32>,
     Form(form): Form<DecideForm>,
+    OfficeUser(state, s): OfficeUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let result =
         breakdowns::send_back(&state.db, &state.clock, &s.actor, id, form.comment.unwrap_or_default()).await;
     after_decision(&s, result, "returned").await

@@ -2,14 +2,13 @@
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
 use poem::http::StatusCode;
-use poem::web::{Data, Form, Path, Query};
-use poem::{handler, Request, Response};
+use poem::web::{Form, Path, Query};
+use poem::{handler, Response};
 use serde::Deserialize;
 
 use super::render::{self, thousands, Chrome};
-use super::session;
+use super::session::{AnyUser, OfficeUser};
 use super::view::{Figures, VisitRow};
-use crate::domain::auth::Role;
 use crate::domain::ids::UnitId;
 use crate::domain::section::Section;
 use crate::domain::unit_kind::UnitKind;
@@ -85,15 +84,7 @@ const ORDERS: [(&str, &str, ProgressOrder); 5] = [
 ];
 
 #[handler]
-pub async fn holders_table(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Query(q): Query<HoldersQuery>,
-) -> Response {
-    let s = match session::require(req, state, &[Role::Office]).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn holders_table(Query(q): Query<HoldersQuery>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let today = state.clock.today();
     let year = today.year();
     let section = q.section.as_deref().and_then(Section::parse);
@@ -197,15 +188,10 @@ pub struct DoneQuery {
 
 #[handler]
 pub async fn holder_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<UnitId>,
     Query(q): Query<DoneQuery>,
+    AnyUser(state, s): AnyUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, &Role::ALL).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     // The same permission as the holder's contact: the office, the station, its own liaisons.
     if s.actor.may_read_holder(id).is_err() {
         return render::error_page(Some(&s), StatusCode::FORBIDDEN, render::FORBIDDEN);
@@ -318,22 +304,14 @@ pub struct ContactForm {
 /// The holder's liaison contact, edited by the office or the holder's own liaison.
 #[handler]
 pub async fn update_contact(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<UnitId>,
     Form(form): Form<ContactForm>,
+    AnyUser(state, s): AnyUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, &Role::ALL).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let input = contacts::ContactInput { name: form.name, phone: form.phone, email: form.email };
     let back = format!("/holders/{id}");
     match contacts::update_unit_contact(&state.db, &state.clock, &s.actor, id, input).await {
         Ok(_) => render::redirect(&format!("{back}?done=contact")),
-        Err(e @ (ServiceError::BadInput(_) | ServiceError::NotFound(_) | ServiceError::Rejected { .. })) => {
-            render::refusal_page(&s, &render::message_of(&e), &back)
-        }
-        Err(e) => render::service_error_for(&s, e),
+        Err(e) => render::refusal(&s, e, &back),
     }
 }

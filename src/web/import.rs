@@ -2,20 +2,18 @@
 //! every problem (row and column), then apply. The preview is the service's dry run, which
 //! rolls its transaction back; apply re-reads and re-checks the rows it is sent.
 use askama::Template;
-use poem::http::header;
-use poem::web::{Data, Form, Multipart};
+use poem::web::{Form, Multipart};
 use poem::{handler, Request, Response};
 use serde::Deserialize;
 
 use super::render::{self, thousands, Chrome};
-use super::session::{self, Session};
-use crate::domain::auth::Role;
+use super::session::{OfficeUser, Session};
+use super::upload::{read_upload, Upload};
 use crate::domain::plan_table::{Problem, YEARS};
 use crate::services::audit::Performer;
 use crate::services::plan_import::{self, ImportError, ImportOptions, ImportReport};
 use crate::state::AppState;
 
-const OFFICE: &[Role] = &[Role::Office];
 /// A plan table is a few hundred rows; a file above this is refused before it is read.
 const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
 
@@ -135,11 +133,8 @@ fn changes(r: &ImportReport) -> Changes {
 }
 
 #[handler]
-pub async fn import_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    match session::require(req, state, OFFICE).await {
-        Ok(s) => render::page(&ImportPage::new(&s, chrono::Datelike::year(&state.clock.today()))),
-        Err(r) => r,
-    }
+pub async fn import_page(OfficeUser(state, s): OfficeUser<'_>) -> Response {
+    render::page(&ImportPage::new(&s, chrono::Datelike::year(&state.clock.today())))
 }
 
 /// Checks rows against the year's stored figures and runs the import, as a dry run for the
@@ -193,47 +188,12 @@ async fn check_and_import(
 /// The upload (multipart, with the CSRF token in the query): checks and previews, writes
 /// nothing.
 #[handler]
-pub async fn preview(req: &Request, Data(state): Data<&AppState>, mut upload: Multipart) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
+pub async fn preview(req: &Request, upload: Multipart, OfficeUser(state, s): OfficeUser<'_>) -> Response {
+    let too_big = "文件太大：计划表不能超过 2 MB。";
+    let Upload { year, file } = match read_upload(req, upload, MAX_UPLOAD_BYTES, "units.csv", too_big).await {
+        Ok(sent) => sent,
+        Err(m) => return render::refusal_page(&s, &m, "/office/import"),
     };
-    let too_big = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-        .is_some_and(|n| n > MAX_UPLOAD_BYTES + 64 * 1024);
-    if too_big {
-        return render::refusal_page(&s, "文件太大：计划表不能超过 2 MB。", "/office/import");
-    }
-    let mut year = None;
-    let mut file = None;
-    loop {
-        let field = match upload.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => {
-                return render::refusal_page(
-                    &s,
-                    "上传的表单无法读取，请重新选择文件后再试。",
-                    "/office/import",
-                )
-            }
-        };
-        match field.name() {
-            Some("year") => year = field.text().await.ok().and_then(|t| t.trim().parse::<i32>().ok()),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("units.csv").to_owned();
-                match field.bytes().await {
-                    Ok(bytes) if bytes.len() <= MAX_UPLOAD_BYTES => file = Some((name, bytes)),
-                    _ => {
-                        return render::refusal_page(&s, "文件太大：计划表不能超过 2 MB。", "/office/import")
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
     let Some(year) = year else {
         return render::refusal_page(&s, "请填写计划年度。", "/office/import");
     };
@@ -259,11 +219,7 @@ pub struct ApplyForm {
 
 /// Apply: the rows the preview showed, checked again and written in one transaction.
 #[handler]
-pub async fn apply(req: &Request, Data(state): Data<&AppState>, Form(form): Form<ApplyForm>) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn apply(Form(form): Form<ApplyForm>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let mut page = ImportPage::new(&s, form.year);
     page.file_name = form.file_name;
     check_and_import(state, &s, page, Ok(form.rows), false).await

@@ -3,12 +3,12 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use chrono::{Datelike, NaiveDate, TimeDelta};
-use poem::web::{Data, Form, Path, Query};
-use poem::{handler, Request, Response};
+use poem::web::{Form, Path, Query};
+use poem::{handler, Response};
 use serde::Deserialize;
 
 use super::render::{self, Chrome};
-use super::session::{self, Session};
+use super::session::{self, LiaisonOrOffice, LiaisonUser, Session};
 use super::view::{day_label, short_day, Figures, VisitRow};
 use crate::domain::auth::Role;
 use crate::domain::ids::{SubUnitId, UnitId, VehicleId, VisitId};
@@ -16,8 +16,6 @@ use crate::domain::visit::Session as DaySession;
 use crate::services::visits::{self, BookingInput, RescheduleInput, VisitFilter};
 use crate::services::{breakdowns, fulfilment, sub_units, Page, ServiceError};
 use crate::state::AppState;
-
-const LIAISON: &[Role] = &[Role::Liaison];
 
 #[derive(Template)]
 #[template(path = "liaison.html")]
@@ -104,11 +102,8 @@ async fn home_page(state: &AppState, s: &Session, flash: Option<String>, error: 
 }
 
 #[handler]
-pub async fn home(req: &Request, Data(state): Data<&AppState>, Query(q): Query<FlashQuery>) -> Response {
-    match session::require(req, state, LIAISON).await {
-        Ok(s) => home_page(state, &s, flash_text(q.done.as_deref()), None).await,
-        Err(r) => r,
-    }
+pub async fn home(Query(q): Query<FlashQuery>, LiaisonUser(state, s): LiaisonUser<'_>) -> Response {
+    home_page(state, &s, flash_text(q.done.as_deref()), None).await
 }
 
 struct SlotCell {
@@ -254,11 +249,8 @@ fn empty_book(s: &Session, error: String, earliest: NaiveDate) -> BookPage {
 }
 
 #[handler]
-pub async fn book_page(req: &Request, Data(state): Data<&AppState>, Query(q): Query<RangeQuery>) -> Response {
-    match session::require(req, state, LIAISON).await {
-        Ok(s) => book_page_with(state, &s, &q, None, String::new()).await,
-        Err(r) => r,
-    }
+pub async fn book_page(Query(q): Query<RangeQuery>, LiaisonUser(state, s): LiaisonUser<'_>) -> Response {
+    book_page_with(state, &s, &q, None, String::new()).await
 }
 
 #[derive(Deserialize)]
@@ -304,11 +296,7 @@ fn booking_input(s: &Session, f: &BookForm) -> Result<BookingInput, String> {
 }
 
 #[handler]
-pub async fn book(req: &Request, Data(state): Data<&AppState>, Form(form): Form<BookForm>) -> Response {
-    let s = match session::require(req, state, LIAISON).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn book(Form(form): Form<BookForm>, LiaisonUser(state, s): LiaisonUser<'_>) -> Response {
     let range = RangeQuery { from: form.from.clone(), to: form.to.clone() };
     let input = match booking_input(&s, &form) {
         Ok(i) => i,
@@ -332,15 +320,10 @@ pub struct CancelForm {
 /// Cancelling a visit: a liaison their own (until the cut-off), the office any.
 #[handler]
 pub async fn cancel(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<i32>,
     Form(form): Form<CancelForm>,
+    LiaisonOrOffice(state, s): LiaisonOrOffice<'_>,
 ) -> Response {
-    let s = match session::require(req, state, &[Role::Liaison, Role::Office]).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let result =
         visits::cancel_visit(&state.db, &state.clock, &state.booking, &s.actor, VisitId(id), form.reason)
             .await;
@@ -356,15 +339,10 @@ pub struct MoveForm {
 
 #[handler]
 pub async fn reschedule(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<i32>,
     Form(form): Form<MoveForm>,
+    LiaisonOrOffice(state, s): LiaisonOrOffice<'_>,
 ) -> Response {
-    let s = match session::require(req, state, &[Role::Liaison, Role::Office]).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let date = match parse_date(&form.date, "新日期") {
         Ok(d) => d,
         Err(m) => {

@@ -28,6 +28,7 @@ mod schedule;
 pub mod session;
 mod station;
 mod supply;
+mod upload;
 mod view;
 
 /// The routes of the pages and their assets; `/graphql` and the API stay in `http`.

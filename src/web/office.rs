@@ -1,23 +1,20 @@
 //! The office's pages: the dashboard, the visit calendar, exports.
 use askama::Template;
 use chrono::{Datelike, NaiveDate, TimeDelta};
-use poem::web::{Data, Form, Path, Query};
-use poem::{handler, Body, Request, Response};
+use poem::web::{Form, Path, Query};
+use poem::{handler, Body, Response};
 use serde::Deserialize;
 
 use super::liaison::{after_change, flash_text};
 use super::render::{self, thousands, Chrome};
-use super::session;
-use super::view::{short_day, Figures, VisitRow};
-use crate::domain::auth::Role;
+use super::session::{self, OfficeUser};
+use super::view::{
+    first_of_month, month_day, month_title, month_weeks, next_month, short_day, week_of, Figures, VisitRow,
+};
 use crate::domain::ids::{VehicleId, VisitId};
-use crate::domain::work_calendar::weekday_zh;
 use crate::services::fulfilment::{self, ProgressFilter, ProgressOrder};
 use crate::services::visits::{self, VisitFilter};
 use crate::services::{vehicles, Page, ServiceError};
-use crate::state::AppState;
-
-const OFFICE: &[Role] = &[Role::Office];
 
 struct Level {
     id: String,
@@ -72,11 +69,7 @@ pub struct YearQuery {
 }
 
 #[handler]
-pub async fn dashboard(req: &Request, Data(state): Data<&AppState>, Query(q): Query<YearQuery>) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn dashboard(Query(q): Query<YearQuery>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let today = state.clock.today();
     let year = q.year.unwrap_or(today.year());
     let as_of = fulfilment::default_as_of(year, today);
@@ -190,29 +183,15 @@ pub struct CalendarQuery {
 }
 
 #[handler]
-pub async fn calendar(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Query(q): Query<CalendarQuery>,
-) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn calendar(Query(q): Query<CalendarQuery>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let anchor = q.date.unwrap_or_else(|| state.clock.today());
     let month = q.view.as_deref() == Some("month");
     let (from, to, prev, next, title) = if month {
-        let first = anchor.with_day(1).unwrap_or(anchor);
-        let next_month = first + TimeDelta::days(32);
-        let next_first = next_month.with_day(1).unwrap_or(next_month);
-        let last = next_first - TimeDelta::days(1);
-        let prev_first = (first - TimeDelta::days(1)).with_day(1).unwrap_or(first);
-        let from = first - TimeDelta::days(i64::from(first.weekday().num_days_from_monday()));
-        let to = last + TimeDelta::days(6 - i64::from(last.weekday().num_days_from_monday()));
-        (from, to, prev_first, next_first, format!("{} 年 {} 月", first.year(), first.month()))
+        let (from, to) = month_weeks(anchor);
+        let prev_first = first_of_month(first_of_month(anchor) - TimeDelta::days(1));
+        (from, to, prev_first, next_month(anchor), month_title(anchor))
     } else {
-        let monday = anchor - TimeDelta::days(i64::from(anchor.weekday().num_days_from_monday()));
-        let sunday = monday + TimeDelta::days(6);
+        let (monday, sunday) = week_of(anchor);
         let title = format!("{} 至 {}", monday.format("%Y-%m-%d"), sunday.format("%m-%d"));
         (monday, sunday, monday - TimeDelta::days(7), monday + TimeDelta::days(7), title)
     };
@@ -233,7 +212,7 @@ pub async fn calendar(
         .iter_days()
         .take_while(|d| *d <= to)
         .map(|d| Day {
-            label: if month { format!("{}日 {}", d.day(), weekday_zh(d)) } else { short_day(d) },
+            label: if month { month_day(d) } else { short_day(d) },
             iso: d.to_string(),
             off: !calendar.is_working_day(d),
             visits: rows
@@ -272,15 +251,10 @@ pub struct BackForm {
 
 #[handler]
 pub async fn confirm(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<i32>,
     Form(form): Form<BackForm>,
+    OfficeUser(state, s): OfficeUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let result = visits::confirm_visit(&state.db, &state.clock, &state.booking, &s.actor, VisitId(id))
         .await
         .map(|_| ());
@@ -289,11 +263,7 @@ pub async fn confirm(
 
 /// Confirms every ticked visit, each in its own transaction; says which were refused.
 #[handler]
-pub async fn confirm_many(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn confirm_many(body: Body, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let body = body.into_vec().await.unwrap_or_default();
     let mut ids = Vec::new();
     let mut back = None;
@@ -335,13 +305,10 @@ struct ExportsPage {
 }
 
 #[handler]
-pub async fn exports_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    match session::require(req, state, OFFICE).await {
-        Ok(s) => render::page(&ExportsPage {
-            chrome: Chrome::new(Some(&s), "导出"),
-            year: state.clock.today().year(),
-            today: state.clock.today().to_string(),
-        }),
-        Err(r) => r,
-    }
+pub async fn exports_page(OfficeUser(state, s): OfficeUser<'_>) -> Response {
+    render::page(&ExportsPage {
+        chrome: Chrome::new(Some(&s), "导出"),
+        year: state.clock.today().year(),
+        today: state.clock.today().to_string(),
+    })
 }

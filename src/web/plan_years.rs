@@ -2,15 +2,13 @@
 //! year beside the year before, from `services::year_on_year`.
 use askama::Template;
 use chrono::Datelike;
-use poem::web::{Data, Query};
-use poem::{handler, Request, Response};
+use poem::web::Query;
+use poem::{handler, Response};
 use serde::Deserialize;
 
 use super::render::{self, thousands, Chrome};
-use super::session;
-use crate::domain::auth::Role;
+use super::session::StaffUser;
 use crate::services::{year_on_year, Page};
-use crate::state::AppState;
 
 const PAGE_SIZE: u64 = 50;
 
@@ -54,14 +52,9 @@ fn signed(n: i64) -> String {
 
 #[handler]
 pub async fn year_on_year_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Query(q): Query<YearOnYearQuery>,
+    StaffUser(state, s): StaffUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, &[Role::Office, Role::Station]).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let year = q.year.unwrap_or_else(|| state.clock.today().year());
     let previous = q.previous.unwrap_or(year - 1);
     let page = q.page.unwrap_or(1).clamp(1, 100_000);

@@ -26,7 +26,8 @@ pub struct Chrome {
     pub nav: Vec<NavLink>,
 }
 
-fn role_label(role: Role) -> &'static str {
+/// A role as the pages name it.
+pub fn role_label(role: Role) -> &'static str {
     match role {
         Role::Office => "市献血办",
         Role::Liaison => "单位联络员",
@@ -126,6 +127,21 @@ pub fn refusal_page(session: &Session, message: &str, back: &str) -> Response {
         message: message.to_owned(),
         back: back.to_owned(),
     })
+}
+
+/// A rule refused the request (not found, bad input, rejected): said on the page, not an
+/// error page. Database and internal errors and a missing permission are not refusals.
+pub fn is_refusal(err: &ServiceError) -> bool {
+    !matches!(err, ServiceError::Database(_) | ServiceError::Internal(_) | ServiceError::Forbidden)
+}
+
+/// A refusal as the refusal page leading back to `back`; any other error as its error page.
+pub fn refusal(session: &Session, err: ServiceError, back: &str) -> Response {
+    if is_refusal(&err) {
+        refusal_page(session, &message_of(&err), back)
+    } else {
+        service_error_for(session, err)
+    }
 }
 
 /// The services write messages with ASCII commas and semicolons; pages use full-width ones.

@@ -7,13 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use askama::Template;
-use chrono::{Datelike, NaiveDate, TimeDelta};
-use poem::web::Data;
+use chrono::{Datelike, NaiveDate};
 use poem::{handler, Body, Request, Response};
 
 use super::render::{self, thousands, Chrome};
-use super::session::{self, Session};
-use crate::domain::auth::Role;
+use super::session::{self, OfficeUser, Session};
+use super::view::{first_of_month, month_day, month_title, month_weeks, next_month};
 use crate::domain::ids::{UnitId, VehicleId};
 use crate::domain::schedule as solver;
 use crate::domain::visit::Session as VisitSession;
@@ -21,8 +20,6 @@ use crate::domain::work_calendar::weekday_zh;
 use crate::services::schedule_publish::{self, ScheduledVisit};
 use crate::services::{schedule, vehicles, ServiceError};
 use crate::state::AppState;
-
-const OFFICE: &[Role] = &[Role::Office];
 
 /// What the form asks for; also what every link of the page carries along.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -158,6 +155,13 @@ struct Planned {
     date: NaiveDate,
     session: VisitSession,
     expected_donors: i32,
+}
+
+impl Planned {
+    /// The pin that keeps this visit as it is.
+    fn pin(&self) -> Pin {
+        Pin { unit_id: self.unit_id, vehicle_id: self.vehicle_id, date: self.date, session: self.session }
+    }
 }
 
 /// What the proposal says, in the page's terms.
@@ -331,11 +335,7 @@ struct SchedulePage {
 
 /// `GET /office/schedule`: the form, and with a year the proposal.
 #[handler]
-pub async fn schedule_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn schedule_page(req: &Request, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let query = req.uri().query().unwrap_or("");
     let (mut p, mut problems) = Params::parse(query, state.clock.today());
     if let Some(name) = p.exclude_name.take() {
@@ -433,14 +433,6 @@ async fn chips(state: &AppState, p: &Params) -> Vec<Chip> {
     out
 }
 
-fn first_of_month(d: NaiveDate) -> NaiveDate {
-    d.with_day(1).unwrap_or(d)
-}
-
-fn next_month(d: NaiveDate) -> NaiveDate {
-    first_of_month(first_of_month(d) + TimeDelta::days(32))
-}
-
 fn fill(page: &mut SchedulePage, state: &AppState, p: &Params, proposal: Proposal) {
     page.ran = true;
     page.starts =
@@ -460,9 +452,7 @@ fn fill(page: &mut SchedulePage, state: &AppState, p: &Params, proposal: Proposa
             let mut months = Vec::new();
             let mut month = first_of_month(p.from);
             while month <= p.to {
-                let end = next_month(month) - TimeDelta::days(1);
-                let start = month - TimeDelta::days(i64::from(month.weekday().num_days_from_monday()));
-                let stop = end + TimeDelta::days(6 - i64::from(end.weekday().num_days_from_monday()));
+                let (start, stop) = month_weeks(month);
                 let mut donors = 0i64;
                 let days = start
                     .iter_days()
@@ -482,7 +472,7 @@ fn fill(page: &mut SchedulePage, state: &AppState, p: &Params, proposal: Proposa
                         donors += visits.iter().map(|v| i64::from(v.expected)).sum::<i64>();
                         CalDay {
                             iso: d.to_string(),
-                            label: format!("{}日 {}", d.day(), weekday_zh(d)),
+                            label: month_day(d),
                             pad,
                             off: !calendar.is_working_day(d),
                             visits,
@@ -494,7 +484,7 @@ fn fill(page: &mut SchedulePage, state: &AppState, p: &Params, proposal: Proposa
                     .collect();
                 months.push(MonthCal {
                     id: format!("{}-{:02}", month.year(), month.month()),
-                    title: format!("{} 年 {} 月", month.year(), month.month()),
+                    title: month_title(month),
                     days,
                     donors: thousands(donors),
                 });
@@ -540,17 +530,12 @@ fn fill(page: &mut SchedulePage, state: &AppState, p: &Params, proposal: Proposa
     page.unplaced_total = thousands(proposal.unplaced_donations);
     page.visit_count = proposal.visits.len();
     page.donors_total = thousands(proposal.visits.iter().map(|v| i64::from(v.expected_donors)).sum());
-    page.publish = proposal
-        .visits
-        .iter()
-        .map(|v| {
-            format!("{}|{}|{}|{}|{}", v.unit_id, v.vehicle_id, v.date, v.session.code(), v.expected_donors)
-        })
-        .collect();
+    page.publish =
+        proposal.visits.iter().map(|v| format!("{}|{}", v.pin().code(), v.expected_donors)).collect();
 }
 
 fn cal_visit(p: &Params, v: &Planned) -> CalVisit {
-    let pin = Pin { unit_id: v.unit_id, vehicle_id: v.vehicle_id, date: v.date, session: v.session };
+    let pin = v.pin();
     CalVisit {
         unit_id: v.unit_id,
         unit_name: v.unit_name.clone(),
@@ -577,11 +562,7 @@ struct PublishedPage {
 
 /// `POST /office/schedule/publish`: the visits the page showed become requested visits.
 #[handler]
-pub async fn publish(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn publish(body: Body, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let body = body.into_vec().await.unwrap_or_default();
     let mut visits = Vec::new();
     let (mut year, mut back, mut broken) = (None, None, 0);
@@ -623,16 +604,17 @@ pub async fn publish(req: &Request, Data(state): Data<&AppState>, body: Body) ->
     }
 }
 
+/// A published visit as the page posts it: its pin's code, then `|` and the expected donors.
 fn parse_visit(text: &str) -> Option<ScheduledVisit> {
-    let mut parts = text.split('|');
-    let v = ScheduledVisit {
-        unit_id: UnitId(parts.next()?.parse().ok()?),
-        vehicle_id: VehicleId(parts.next()?.parse().ok()?),
-        date: parts.next()?.parse().ok()?,
-        session: VisitSession::parse(parts.next()?)?,
-        expected_donors: parts.next()?.parse().ok()?,
-    };
-    parts.next().is_none().then_some(v)
+    let (pin, expected) = text.rsplit_once('|')?;
+    let pin = Pin::parse(pin)?;
+    Some(ScheduledVisit {
+        unit_id: pin.unit_id,
+        vehicle_id: pin.vehicle_id,
+        date: pin.date,
+        session: pin.session,
+        expected_donors: expected.parse().ok()?,
+    })
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! lock-out are the API's). The CSRF token is derived from that secret token: a page can
 //! show it, another site cannot compute it, and it dies with the session.
 use poem::http::{header, Method, StatusCode};
-use poem::{Endpoint, IntoResponse, Request, Response};
+use poem::web::Data;
+use poem::{Endpoint, FromRequest, IntoResponse, Request, RequestBody, Response};
 use sha2::{Digest, Sha256};
 
 use super::render;
@@ -53,6 +54,40 @@ pub async fn require(req: &Request, state: &AppState, roles: &[Role]) -> Result<
         Some(s) => Err(render::error_page(Some(&s), StatusCode::FORBIDDEN, render::FORBIDDEN)),
         None => Err(to_login(req)),
     }
+}
+
+/// Declares a handler argument per set of roles: the app state and the signed-in user with
+/// one of those roles. Extracting it answers as `require` does (login redirect, or 403) and
+/// the handler does not run; it is the last argument, so the path, query and form are read
+/// first.
+macro_rules! signed_in {
+    ($($(#[$doc:meta])* $name:ident = $roles:expr;)*) => {$(
+        $(#[$doc])*
+        pub struct $name<'a>(pub &'a AppState, pub Session);
+
+        impl<'a> FromRequest<'a> for $name<'a> {
+            async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+                let Data(state) = Data::<&AppState>::from_request(req, body).await?;
+                match require(req, state, $roles).await {
+                    Ok(s) => Ok($name(state, s)),
+                    Err(refusal) => Err(poem::Error::from_response(refusal)),
+                }
+            }
+        }
+    )*};
+}
+
+signed_in! {
+    /// The office.
+    OfficeUser = &[Role::Office];
+    /// A liaison of a holder.
+    LiaisonUser = &[Role::Liaison];
+    /// The station or the office.
+    StaffUser = &[Role::Station, Role::Office];
+    /// A liaison or the office (a visit's own changes).
+    LiaisonOrOffice = &[Role::Liaison, Role::Office];
+    /// Anyone signed in.
+    AnyUser = &Role::ALL;
 }
 
 pub fn to_login(req: &Request) -> Response {

@@ -4,23 +4,20 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use chrono::{Datelike, NaiveDate, TimeDelta};
-use poem::web::{Data, Form, Path, Query};
-use poem::{handler, Request, Response};
+use poem::web::{Form, Path, Query};
+use poem::{handler, Response};
 use serde::Deserialize;
 
 use super::liaison::flash_text;
 use super::render::{self, Chrome};
-use super::session::{self, Session};
-use super::view::{day_label, VisitRow};
-use crate::domain::auth::Role;
+use super::session::{Session, StaffUser};
+use super::view::{day_label, week_of, VisitRow};
 use crate::domain::collection::{BloodTypes, CollectionSite, Counts};
 use crate::domain::ids::{SubUnitId, UnitId, VehicleId, VisitId};
 use crate::services::collections::{self, CollectionFilter, CollectionInput, CollectionView, Source};
 use crate::services::visits::{self, VisitFilter};
 use crate::services::{plans, sub_units, Page, ServiceError};
 use crate::state::AppState;
-
-const STAFF: &[Role] = &[Role::Station, Role::Office];
 
 struct VehicleDay {
     vehicle: String,
@@ -45,14 +42,9 @@ pub struct DateQuery {
 }
 
 #[handler]
-pub async fn schedule(req: &Request, Data(state): Data<&AppState>, Query(q): Query<DateQuery>) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn schedule(Query(q): Query<DateQuery>, StaffUser(state, s): StaffUser<'_>) -> Response {
     let day = q.date.unwrap_or_else(|| state.clock.today());
-    let monday = day - TimeDelta::days(i64::from(day.weekday().num_days_from_monday()));
-    let sunday = monday + TimeDelta::days(6);
+    let (monday, sunday) = week_of(day);
     let filter = VisitFilter { from: Some(monday), to: Some(sunday), ..VisitFilter::default() };
     let rows = match visits::list_visits(&state.db, &s.actor, &filter, Page { first: 500, offset: 0 }).await {
         Ok((_, rows)) => rows,
@@ -215,15 +207,11 @@ async fn sub_unit_options(
 
 #[handler]
 pub async fn visit_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<VisitId>,
     Query(q): Query<FlashQuery>,
+    StaffUser(state, s): StaffUser<'_>,
 ) -> Response {
-    match session::require(req, state, STAFF).await {
-        Ok(s) => visit_page_with(state, &s, id, done_text(q.done.as_deref()), None, None).await,
-        Err(r) => r,
-    }
+    visit_page_with(state, &s, id, done_text(q.done.as_deref()), None, None).await
 }
 
 fn done_text(done: Option<&str>) -> Option<String> {
@@ -324,21 +312,12 @@ impl CountsForm {
     }
 }
 
-fn refused(e: &ServiceError) -> bool {
-    !matches!(e, ServiceError::Database(_) | ServiceError::Internal(_) | ServiceError::Forbidden)
-}
-
 #[handler]
 pub async fn record(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<VisitId>,
     Form(form): Form<CountsForm>,
+    StaffUser(state, s): StaffUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let (date, counts, sub_unit_id) = match form.counts().and_then(|(d, c)| Ok((d, c, form.sub_unit()?))) {
         Ok(c) => c,
         Err(m) => return visit_page_with(state, &s, id, None, Some(m), Some(form.fields())).await,
@@ -347,7 +326,7 @@ pub async fn record(
         CollectionInput { sub_unit_id, source: Source::Visit(id), date, counts, note: form.note.clone() };
     match collections::record_collection(&state.db, &state.clock, &state.collections, &s.actor, input).await {
         Ok(_) => render::redirect(&format!("/station/visits/{id}?done=recorded")),
-        Err(e) if refused(&e) => {
+        Err(e) if render::is_refusal(&e) => {
             visit_page_with(state, &s, id, None, Some(render::message_of(&e)), Some(form.fields())).await
         }
         Err(e) => render::service_error_for(&s, e),
@@ -362,16 +341,11 @@ pub struct VisitOf {
 /// A correction: a new revision with a reason; the form names the visit it came from.
 #[handler]
 pub async fn correct(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<i32>,
     Query(of): Query<VisitOf>,
     Form(form): Form<CountsForm>,
+    StaffUser(state, s): StaffUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let Some(visit_id) = of.visit else {
         return render::error_page(Some(&s), poem::http::StatusCode::BAD_REQUEST, "缺少采血活动编号。");
     };
@@ -401,7 +375,7 @@ pub async fn correct(
     .await
     {
         Ok(_) => render::redirect(&format!("/station/visits/{visit_id}?done=corrected")),
-        Err(e) if refused(&e) => {
+        Err(e) if render::is_refusal(&e) => {
             visit_page_with(state, &s, visit_id, None, Some(render::message_of(&e)), Some(form.fields()))
                 .await
         }
@@ -477,30 +451,13 @@ async fn fixed_site_with(
 }
 
 #[handler]
-pub async fn fixed_site_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Query(q): Query<FlashQuery>,
-) -> Response {
-    match session::require(req, state, STAFF).await {
-        Ok(s) => {
-            let flash = (q.done.as_deref() == Some("recorded")).then(|| "固定点采血记录已保存。".to_owned());
-            fixed_site_with(state, &s, flash, None, None).await
-        }
-        Err(r) => r,
-    }
+pub async fn fixed_site_page(Query(q): Query<FlashQuery>, StaffUser(state, s): StaffUser<'_>) -> Response {
+    let flash = (q.done.as_deref() == Some("recorded")).then(|| "固定点采血记录已保存。".to_owned());
+    fixed_site_with(state, &s, flash, None, None).await
 }
 
 #[handler]
-pub async fn record_fixed_site(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Form(form): Form<CountsForm>,
-) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn record_fixed_site(Form(form): Form<CountsForm>, StaffUser(state, s): StaffUser<'_>) -> Response {
     let unit_id = form.unit_id.as_deref().and_then(|u| u.parse::<i32>().ok()).map(UnitId);
     let site = form.site.as_deref().and_then(CollectionSite::parse);
     let (Some(unit_id), Some(site)) = (unit_id, site) else {
@@ -520,7 +477,7 @@ pub async fn record_fixed_site(
     };
     match collections::record_collection(&state.db, &state.clock, &state.collections, &s.actor, input).await {
         Ok(_) => render::redirect("/station/fixed-site?done=recorded"),
-        Err(e) if refused(&e) => {
+        Err(e) if render::is_refusal(&e) => {
             fixed_site_with(state, &s, None, Some(render::message_of(&e)), Some(&form)).await
         }
         Err(e) => render::service_error_for(&s, e),

@@ -3,22 +3,18 @@
 //! county's monthly clinical use.
 use askama::Template;
 use chrono::Datelike;
-use poem::web::{Data, Form, Query};
-use poem::{handler, Request, Response};
+use poem::web::{Form, Query};
+use poem::{handler, Response};
 use serde::Deserialize;
 
 use super::render::{self, thousands, Chrome};
-use super::session::{self, Session};
-use crate::domain::auth::Role;
+use super::session::{OfficeUser, Session, StaffUser};
 use crate::domain::ids::UnitId;
 use crate::services::clinical_use::{self, SupplyBalance, UseInput};
 use crate::services::fulfilment::{self, Scope};
 use crate::services::population::{self, Rate};
 use crate::services::ServiceError;
 use crate::state::AppState;
-
-const OFFICE: &[Role] = &[Role::Office];
-const STAFF: &[Role] = &[Role::Station, Role::Office];
 
 /// A rate row: the city (`id` empty) or a county.
 struct RateRow {
@@ -155,15 +151,7 @@ async fn population_page_with(
 /// `/office/population`: the year's rates with a population form per row, and the supply
 /// balance.
 #[handler]
-pub async fn population_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Query(q): Query<YearQuery>,
-) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn population_page(Query(q): Query<YearQuery>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let year = q.year.unwrap_or_else(|| state.clock.today().year());
     let flash = (q.done.as_deref() == Some("population")).then(|| "常住人口已保存。".to_owned());
     population_page_with(state, &s, year, flash, None).await
@@ -179,14 +167,9 @@ pub struct PopulationForm {
 
 #[handler]
 pub async fn set_population(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Form(form): Form<PopulationForm>,
+    OfficeUser(state, s): OfficeUser<'_>,
 ) -> Response {
-    let s = match session::require(req, state, OFFICE).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let unit_id = match form.unit_id.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         None => None,
         Some(u) => match u.parse::<i32>() {
@@ -204,15 +187,11 @@ pub async fn set_population(
     match population::set_population(&state.db, &state.clock, &s.actor, form.year, unit_id, population).await
     {
         Ok(_) => render::redirect(&format!("/office/population?year={}&done=population", form.year)),
-        Err(e) if refused(&e) => {
+        Err(e) if render::is_refusal(&e) => {
             population_page_with(state, &s, form.year, None, Some(render::message_of(&e))).await
         }
         Err(e) => render::service_error_for(&s, e),
     }
-}
-
-fn refused(e: &ServiceError) -> bool {
-    !matches!(e, ServiceError::Database(_) | ServiceError::Internal(_) | ServiceError::Forbidden)
 }
 
 /// The figures the station's form shows again after a refusal.
@@ -261,15 +240,7 @@ async fn clinical_use_page_with(
 
 /// `/station/clinical-use`: record a county's clinical use of a month; the year's balance.
 #[handler]
-pub async fn clinical_use_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Query(q): Query<YearQuery>,
-) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn clinical_use_page(Query(q): Query<YearQuery>, StaffUser(state, s): StaffUser<'_>) -> Response {
     let today = state.clock.today();
     let year = q.year.unwrap_or(today.year());
     let flash = (q.done.as_deref() == Some("recorded")).then(|| "临床用血量已保存。".to_owned());
@@ -288,15 +259,7 @@ pub struct UseForm {
 }
 
 #[handler]
-pub async fn record_clinical_use(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Form(form): Form<UseForm>,
-) -> Response {
-    let s = match session::require(req, state, STAFF).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn record_clinical_use(Form(form): Form<UseForm>, StaffUser(state, s): StaffUser<'_>) -> Response {
     let fields = UseFields {
         unit_id: form.unit_id.clone(),
         month: form.month,
@@ -314,7 +277,7 @@ pub async fn record_clinical_use(
         UseInput { year: form.year, month: form.month, unit_id: UnitId(unit_id), used_ml, non_voluntary_ml };
     match clinical_use::record(&state.db, &state.clock, &s.actor, input).await {
         Ok(_) => render::redirect(&format!("/station/clinical-use?year={}&done=recorded", form.year)),
-        Err(e) if refused(&e) => {
+        Err(e) if render::is_refusal(&e) => {
             clinical_use_page_with(state, &s, form.year, None, Some(render::message_of(&e)), fields).await
         }
         Err(e) => render::service_error_for(&s, e),

@@ -1,5 +1,5 @@
 //! Rows as the templates show them: labels in Chinese, dates with their weekday.
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate, TimeDelta};
 
 use super::render::{percent, thousands};
 use crate::domain::ids::UnitId;
@@ -13,6 +13,43 @@ pub fn day_label(d: NaiveDate) -> String {
 
 pub fn short_day(d: NaiveDate) -> String {
     format!("{}（{}）", d.format("%m-%d"), weekday_zh(d))
+}
+
+/// A moment as the office reads it: Shanghai time to the minute.
+pub fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A day's cell in a month's calendar: "2日 星期一".
+pub fn month_day(d: NaiveDate) -> String {
+    format!("{}日 {}", d.day(), weekday_zh(d))
+}
+
+/// A month's heading: "2020 年 3 月".
+pub fn month_title(d: NaiveDate) -> String {
+    format!("{} 年 {} 月", d.year(), d.month())
+}
+
+pub fn first_of_month(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+/// The first day of the month after `d`'s.
+pub fn next_month(d: NaiveDate) -> NaiveDate {
+    first_of_month(first_of_month(d) + TimeDelta::days(32))
+}
+
+/// The week that holds `d`: its Monday and its Sunday.
+pub fn week_of(d: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let monday = d - TimeDelta::days(i64::from(d.weekday().num_days_from_monday()));
+    (monday, monday + TimeDelta::days(6))
+}
+
+/// The days a calendar of `d`'s month shows: whole weeks, from the Monday of its first day's
+/// week to the Sunday of its last day's.
+pub fn month_weeks(d: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let last = next_month(d) - TimeDelta::days(1);
+    (week_of(first_of_month(d)).0, week_of(last).1)
 }
 
 pub struct VisitRow {
@@ -77,5 +114,19 @@ impl From<&Progress> for Figures {
             collected_width,
             booked_width,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_calendar_is_whole_weeks_monday_to_sunday() {
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(week_of(day("2020-03-04")), (day("2020-03-02"), day("2020-03-08")));
+        assert_eq!(month_weeks(day("2020-03-15")), (day("2020-02-24"), day("2020-04-05")));
+        assert_eq!(next_month(day("2020-12-31")), day("2021-01-01"));
+        assert_eq!(month_title(day("2020-03-15")), "2020 年 3 月");
     }
 }
