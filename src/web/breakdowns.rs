@@ -15,7 +15,7 @@ use super::view::local_time;
 use crate::domain::breakdown::{BreakdownStatus, SubUnitRow, MAX_ROWS};
 use crate::domain::ids::UnitId;
 use crate::domain::UnitKind;
-use crate::services::breakdowns::{self, BreakdownView, HolderYear};
+use crate::services::breakdowns::{self, BreakdownView, HolderYear, OverviewCounts};
 use crate::services::{Page, ServiceError};
 use crate::state::AppState;
 
@@ -274,10 +274,10 @@ struct OverviewLine {
 struct OverviewPage {
     chrome: Chrome,
     year: i32,
-    asked: u64,
-    submitted: usize,
-    accepted: usize,
-    waiting: usize,
+    /// Every asked holder's state, counted by the database (the table lists a page of them).
+    counts: OverviewCounts,
+    /// The table lists every asked holder.
+    listed_all: bool,
     rows: Vec<OverviewLine>,
 }
 
@@ -286,20 +286,21 @@ struct OverviewPage {
 pub async fn overview(Query(q): Query<YearQuery>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let year = year_or_now(state, q.year);
     let page = Page { first: OVERVIEW_ROWS, offset: 0 };
-    let (asked, rows) = match breakdowns::overview(&state.db, &s.actor, year, page).await {
+    let found = async {
+        let (_, rows) = breakdowns::overview(&state.db, &s.actor, year, page).await?;
+        let counts = breakdowns::overview_counts(&state.db, &s.actor, year).await?;
+        Ok::<_, ServiceError>((counts, rows))
+    }
+    .await;
+    let (counts, rows) = match found {
         Ok(found) => found,
         Err(e) => return render::service_error_for(&s, e),
-    };
-    let count = |wanted: BreakdownStatus| {
-        rows.iter().filter(|r| r.latest.is_some_and(|(_, st)| st == wanted)).count()
     };
     render::page(&OverviewPage {
         chrome: Chrome::new(Some(&s), "分解计划"),
         year,
-        asked,
-        submitted: rows.iter().filter(|r| r.handed_in).count(),
-        accepted: count(BreakdownStatus::Accepted),
-        waiting: count(BreakdownStatus::Submitted),
+        listed_all: u64::try_from(rows.len()).is_ok_and(|n| n >= counts.asked),
+        counts,
         rows: rows
             .iter()
             .map(|r| OverviewLine {

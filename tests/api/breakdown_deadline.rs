@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
-use crate::helpers::{error_code, spawn_app_with, AppOptions, TestApp};
+use crate::helpers::{bloodplan_cli, error_code, spawn_app_with, spawn_empty_app, AppOptions, TestApp};
 use crate::smtp_server::TestSmtpServer;
 
 const SET_DEADLINE: &str =
@@ -246,17 +246,47 @@ async fn a_holder_whose_only_version_was_returned_has_not_handed_in_and_is_overd
     assert_eq!(overview_counts(&app, &office).await, [29, 2, 1, 0]);
 }
 
+/// The office's page lists 500 holders; its counts are the database's over all of them. A
+/// synthetic plan of 520 cities has 520 counties asked for a breakdown: the last one's
+/// submission, beyond the listed rows, is counted.
+#[tokio::test]
+async fn the_office_page_counts_every_asked_holder_not_only_the_listed_ones() {
+    let app = spawn_empty_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().to_str().unwrap();
+    for args in [
+        &["gen", "--cities", "520", "--units-per-city", "3", "--year", "2020", "--out", folder][..],
+        &["import", folder][..],
+    ] {
+        let out = bloodplan_cli(&app.database, args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let office = app.user_token("office", Role::Office, None).await;
+    let last = app
+        .gql_ok_as(
+            &office,
+            "{ breakdownOverview(year: 2020, first: 1, offset: 519) { totalCount nodes { unitId quota section } } }",
+            json!({}),
+        )
+        .await;
+    let page = &last["breakdownOverview"];
+    assert_eq!(page["totalCount"], 520);
+    let holder = &page["nodes"][0];
+    assert_eq!(holder["section"], "COUNTY");
+    let rows = json!([{ "name": "教育局", "quota": holder["quota"], "kind": "GOVERNMENT" }]);
+    app.gql_ok_as(
+        &office,
+        "mutation($u: ID!, $r: [SubUnitInput!]!) { submitBreakdown(unitId: $u, year: 2020, rows: $r) { id } }",
+        json!({ "u": holder["unitId"], "r": rows }),
+    )
+    .await;
+    assert_eq!(overview_counts(&app, &office).await, [520, 1, 1, 0]);
+    assert!(office_page(&app, &office).await.contains("表中列出前 500 个单位。"));
+}
+
 /// The office's breakdown page's counts: asked, handed in, waiting, accepted.
 async fn overview_counts(app: &TestApp, office: &str) -> [u64; 4] {
-    let page = reqwest::Client::new()
-        .get(format!("{}/office/breakdowns?year=2020", app.address))
-        .header("cookie", format!("bloodplan_session={office}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = office_page(app, office).await;
     let counts = page.split("<p id=\"breakdown-counts\">").nth(1).and_then(|p| p.split("</p>").next());
     let numbers: Vec<u64> = counts
         .expect("the page shows its counts")
@@ -265,6 +295,19 @@ async fn overview_counts(app: &TestApp, office: &str) -> [u64; 4] {
         .map(|part| part.split("</strong>").next().unwrap().replace(',', "").parse().unwrap())
         .collect();
     numbers.try_into().expect("four counts")
+}
+
+/// The office's breakdown page of 2020.
+async fn office_page(app: &TestApp, office: &str) -> String {
+    reqwest::Client::new()
+        .get(format!("{}/office/breakdowns?year=2020", app.address))
+        .header("cookie", format!("bloodplan_session={office}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// The office submits `holder`'s breakdown as one sub-unit of `quota`; the version's id.
