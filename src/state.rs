@@ -54,6 +54,12 @@ pub enum StateError {
 }
 
 impl AppState {
+    /// The address clients subscribe to for a calendar feed (`http::calendar` serves it):
+    /// `feed` is `units` or `vehicles`.
+    pub fn calendar_url(&self, feed: &str, token: &str) -> String {
+        format!("{}/calendar/{feed}/{token}.ics", self.public_url)
+    }
+
     /// Connects to the database (without migrating or seeding it), reads the holiday
     /// calendar and builds the mailer. The clock is `BLOODPLAN_NOW` or the system's.
     pub async fn open(config: &Config) -> Result<AppState, StateError> {

@@ -6,12 +6,6 @@ use super::guards::{role, OFFICE_OR_LIAISON, STAFF};
 use super::plan::parse_id;
 use crate::error::ApiResult;
 use crate::services::calendars;
-use crate::state::AppState;
-
-/// The public address of a calendar feed: `kind` is `units` or `vehicles`.
-pub(super) fn feed_url(state: &AppState, kind: &str, token: &str) -> String {
-    format!("{}/calendar/{kind}/{token}.ics", state.public_url)
-}
 
 #[derive(Default)]
 pub struct CalendarMutation;
@@ -25,7 +19,7 @@ impl CalendarMutation {
         let (actor, state) = auth::signed_in_with_state(ctx)?;
         let token =
             calendars::rotate_unit_calendar(&state.db, &state.clock, actor, parse_id(&unit_id)?).await?;
-        Ok(feed_url(state, "units", &token))
+        Ok(state.calendar_url("units", &token))
     }
 
     /// Gives a vehicle's calendar feed a new link and returns it; the old link stops working
@@ -36,6 +30,6 @@ impl CalendarMutation {
         let token =
             calendars::rotate_vehicle_calendar(&state.db, &state.clock, actor, parse_id(&vehicle_id)?)
                 .await?;
-        Ok(feed_url(state, "vehicles", &token))
+        Ok(state.calendar_url("vehicles", &token))
     }
 }

@@ -253,7 +253,7 @@ impl Unit {
         let (actor, state) = auth::signed_in_with_state(ctx)?;
         actor.may_read_holder(UnitId(self.0.id)).map_err(ServiceError::from)?;
         let token = super::loaders::unit_calendar_token(ctx, UnitId(self.0.id)).await?;
-        Ok(super::calendars::feed_url(state, "units", &token))
+        Ok(state.calendar_url("units", &token))
     }
     /// The holder's quota in each plan year it appears in, oldest first.
     async fn quotas(&self) -> Vec<UnitQuota> {

@@ -142,7 +142,7 @@ impl Vehicle {
     #[graphql(guard = "role(STAFF)")]
     async fn calendar_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
         let state = ctx.data_unchecked::<AppState>();
-        Ok(super::calendars::feed_url(state, "vehicles", &self.0.calendar_token))
+        Ok(state.calendar_url("vehicles", &self.0.calendar_token))
     }
 }
 

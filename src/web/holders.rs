@@ -249,7 +249,7 @@ async fn holder_data(
     let contact = contacts::contact_of(&state.db, actor, id).await?.map(|c| (c.name, c.phone, c.email));
     let contact_form = actor.may_manage_holder(id).is_ok().then(|| contact.clone().unwrap_or_default());
     let calendar_url = match calendars::unit_calendar_token(&state.db, actor, id).await {
-        Ok(token) => Some(format!("{}/calendar/units/{token}.ics", state.public_url)),
+        Ok(token) => Some(state.calendar_url("units", &token)),
         Err(ServiceError::Forbidden) => None,
         Err(e) => return Err(e),
     };
