@@ -141,7 +141,7 @@ pub(crate) fn random_token() -> String {
 }
 
 /// A page request as every list takes it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
     pub first: u64,
     pub offset: u64,

@@ -11,16 +11,17 @@ use serde::Deserialize;
 use super::render::{self, thousands, Chrome};
 use super::session::{LiaisonUser, OfficeUser, Session};
 use super::upload::{read_upload, Upload};
-use super::view::local_time;
+use super::view::{local_time, Pager};
 use crate::domain::breakdown::{BreakdownStatus, SubUnitRow, MAX_ROWS};
 use crate::domain::ids::UnitId;
 use crate::domain::UnitKind;
 use crate::services::breakdowns::{self, BreakdownView, HolderYear, OverviewCounts};
-use crate::services::{Page, ServiceError};
+use crate::services::ServiceError;
 use crate::state::AppState;
 
 /// The holders asked for a breakdown are a few dozen a city; the overview shows them all.
-const OVERVIEW_ROWS: u64 = 500;
+/// Holders a page of the office's overview lists.
+const OVERVIEW_ROWS: u64 = 100;
 
 struct SubUnitLine {
     name: String,
@@ -97,6 +98,12 @@ struct LiaisonPage {
 pub struct YearQuery {
     year: Option<i32>,
     done: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct OverviewQuery {
+    year: Option<i32>,
+    page: Option<u64>,
 }
 
 fn flash_text(done: Option<&str>) -> Option<String> {
@@ -276,30 +283,33 @@ struct OverviewPage {
     year: i32,
     /// Every asked holder's state, counted by the database (the table lists a page of them).
     counts: OverviewCounts,
-    /// The table lists every asked holder.
-    listed_all: bool,
     rows: Vec<OverviewLine>,
+    pager: Pager,
 }
 
 /// `/office/breakdowns?year=2020`: every holder asked for a breakdown and where it stands.
 #[handler]
-pub async fn overview(Query(q): Query<YearQuery>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
+pub async fn overview(Query(q): Query<OverviewQuery>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let year = year_or_now(state, q.year);
-    let page = Page { first: OVERVIEW_ROWS, offset: 0 };
     let found = async {
-        let (_, rows) = breakdowns::overview(&state.db, &s.actor, year, page).await?;
         let counts = breakdowns::overview_counts(&state.db, &s.actor, year).await?;
-        Ok::<_, ServiceError>((counts, rows))
+        // A page past the last shows the last.
+        let last = Pager::last_page(counts.asked, OVERVIEW_ROWS);
+        let (page, rows_of_page) = Pager::asked(q.page.map(|p| p.min(last)), OVERVIEW_ROWS);
+        let (_, rows) = breakdowns::overview(&state.db, &s.actor, year, rows_of_page).await?;
+        Ok::<_, ServiceError>((counts, page, rows))
     }
     .await;
-    let (counts, rows) = match found {
+    let (counts, page, rows) = match found {
         Ok(found) => found,
         Err(e) => return render::service_error_for(&s, e),
     };
     render::page(&OverviewPage {
         chrome: Chrome::new(Some(&s), "分解计划"),
         year,
-        listed_all: u64::try_from(rows.len()).is_ok_and(|n| n >= counts.asked),
+        pager: Pager::new(page, counts.asked, OVERVIEW_ROWS, |n| {
+            format!("/office/breakdowns?year={year}&page={n}")
+        }),
         counts,
         rows: rows
             .iter()

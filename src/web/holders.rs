@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::render::{self, thousands, Chrome};
 use super::session::{AnyUser, OfficeUser};
-use super::view::{Figures, VisitRow};
+use super::view::{Figures, Pager, VisitRow};
 use crate::domain::ids::UnitId;
 use crate::domain::section::Section;
 use crate::domain::unit_kind::UnitKind;
@@ -40,10 +40,7 @@ struct HoldersPage {
     behind: String,
     q: String,
     orders: Vec<(&'static str, &'static str, bool)>,
-    page: u64,
-    pages: u64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -97,18 +94,16 @@ pub async fn holders_table(Query(q): Query<HoldersQuery>, OfficeUser(state, s): 
     let order_code = q.order.as_deref().unwrap_or("TABLE");
     let order = ORDERS.iter().find(|(c, _, _)| *c == order_code).map_or(ProgressOrder::Table, |o| o.2);
     let filter = ProgressFilter { section, kind, behind_schedule: behind, name_contains: q.q.clone() };
-    let page = q.page.unwrap_or(1).max(1);
+    let (page, rows_of_page) = Pager::asked(q.page, PAGE_SIZE);
     let found = async {
         let scope =
             fulfilment::scope(&state.db, &state.answers, year, today, state.behind_margin_points).await?;
-        let page = Page { first: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
-        fulfilment::units(&state.db, &scope, &s.actor, &filter, order, page, true).await
+        fulfilment::units(&state.db, &scope, &s.actor, &filter, order, rows_of_page, true).await
     };
     let (total, rows) = match found.await {
         Ok(found) => (found.total.unwrap_or(0), found.rows),
         Err(e) => return render::service_error_for(&s, e),
     };
-    let pages = total.div_ceil(PAGE_SIZE).max(1);
     render::page(&HoldersPage {
         chrome: Chrome::new(Some(&s), "献血单位"),
         year,
@@ -131,10 +126,7 @@ pub async fn holders_table(Query(q): Query<HoldersQuery>, OfficeUser(state, s): 
         behind: q.behind.clone().unwrap_or_default(),
         q: q.q.clone().unwrap_or_default(),
         orders: ORDERS.iter().map(|(c, l, _)| (*c, *l, *c == order_code)).collect(),
-        page,
-        pages,
-        prev: (page > 1).then(|| q.link(page - 1)),
-        next: (page < pages).then(|| q.link(page + 1)),
+        pager: Pager::new(page, total, PAGE_SIZE, |n| q.link(n)),
     })
 }
 

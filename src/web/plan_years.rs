@@ -8,7 +8,8 @@ use serde::Deserialize;
 
 use super::render::{self, thousands, Chrome};
 use super::session::StaffUser;
-use crate::services::{year_on_year, Page};
+use super::view::Pager;
+use crate::services::year_on_year;
 
 const PAGE_SIZE: u64 = 50;
 
@@ -37,8 +38,7 @@ struct YearOnYearPage {
     year: i32,
     previous: i32,
     total: u64,
-    page: u64,
-    pages: u64,
+    pager: Pager,
     rows: Vec<Line>,
 }
 
@@ -57,8 +57,7 @@ pub async fn year_on_year_page(
 ) -> Response {
     let year = q.year.unwrap_or_else(|| state.clock.today().year());
     let previous = q.previous.unwrap_or(year - 1);
-    let page = q.page.unwrap_or(1).clamp(1, 100_000);
-    let cut = Page { first: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
+    let (page, cut) = Pager::asked(q.page, PAGE_SIZE);
     let (total, rows) = match year_on_year::compare(&state.db, &s.actor, year, previous, cut).await {
         Ok(found) => found,
         Err(e) => return render::service_error_for(&s, e),
@@ -69,8 +68,9 @@ pub async fn year_on_year_page(
         year,
         previous,
         total,
-        page,
-        pages: total.div_ceil(PAGE_SIZE).max(1),
+        pager: Pager::new(page, total, PAGE_SIZE, |n| {
+            format!("/office/year-on-year?year={year}&previous={previous}&page={n}")
+        }),
         rows: rows
             .into_iter()
             .map(|r| Line {

@@ -6,6 +6,7 @@ use crate::domain::ids::UnitId;
 use crate::domain::work_calendar::weekday_zh;
 use crate::services::fulfilment::Progress;
 use crate::services::visits::VisitView;
+use crate::services::Page;
 
 pub fn day_label(d: NaiveDate) -> String {
     format!("{}（{}）", d.format("%Y-%m-%d"), weekday_zh(d))
@@ -86,6 +87,44 @@ impl From<&VisitView> for VisitRow {
     }
 }
 
+/// The last page a list page may be asked for (`?page=`): beyond it is no list of a city's or
+/// a country's rows, and the offset stays far from overflowing.
+pub const MAX_PAGE: u64 = 100_000;
+
+/// A list page's place among its pages and the links to its neighbours (the `pager` macro).
+pub struct Pager {
+    /// From 1.
+    pub page: u64,
+    pub pages: u64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// The page asked for (`?page=`, from 1; none is the first, past [`MAX_PAGE`] the last
+    /// allowed) and the rows it shows, `size` a page.
+    pub fn asked(page: Option<u64>, size: u64) -> (u64, Page) {
+        let page = page.unwrap_or(1).clamp(1, MAX_PAGE);
+        (page, Page { first: size, offset: (page - 1) * size })
+    }
+
+    /// The number of the last page of `total` rows, `size` a page (1 when there are none).
+    pub fn last_page(total: u64, size: u64) -> u64 {
+        total.div_ceil(size).max(1)
+    }
+
+    /// Page `page` of `total` rows, `size` a page; `link(n)` is the address of page `n`.
+    pub fn new(page: u64, total: u64, size: u64, link: impl Fn(u64) -> String) -> Pager {
+        let pages = Pager::last_page(total, size);
+        Pager {
+            page,
+            pages,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+}
+
 /// A level's figures as a page shows them, with bar widths for quota, booked and collected.
 pub struct Figures {
     pub quota: String,
@@ -128,5 +167,23 @@ mod tests {
         assert_eq!(month_weeks(day("2020-03-15")), (day("2020-02-24"), day("2020-04-05")));
         assert_eq!(next_month(day("2020-12-31")), day("2021-01-01"));
         assert_eq!(month_title(day("2020-03-15")), "2020 年 3 月");
+    }
+
+    #[test]
+    fn a_page_past_the_last_allowed_is_the_last_allowed_and_links_go_both_ways() {
+        assert_eq!(Pager::asked(None, 50), (1, Page { first: 50, offset: 0 }));
+        assert_eq!(Pager::asked(Some(0), 50).0, 1);
+        assert_eq!(
+            Pager::asked(Some(u64::MAX), 50),
+            (MAX_PAGE, Page { first: 50, offset: (MAX_PAGE - 1) * 50 })
+        );
+        let link = |n: u64| format!("?page={n}");
+        let middle = Pager::new(2, 101, 50, link);
+        assert_eq!(
+            (middle.pages, middle.prev.as_deref(), middle.next.as_deref()),
+            (3, Some("?page=1"), Some("?page=3"))
+        );
+        let only = Pager::new(1, 0, 50, link);
+        assert_eq!((only.pages, only.prev, only.next), (1, None, None));
     }
 }

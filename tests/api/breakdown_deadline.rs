@@ -246,9 +246,9 @@ async fn a_holder_whose_only_version_was_returned_has_not_handed_in_and_is_overd
     assert_eq!(overview_counts(&app, &office).await, [29, 2, 1, 0]);
 }
 
-/// The office's page lists 500 holders; its counts are the database's over all of them. A
-/// synthetic plan of 520 cities has 520 counties asked for a breakdown: the last one's
-/// submission, beyond the listed rows, is counted.
+/// The office's page lists 100 holders a page; its counts are the database's over all of
+/// them. A synthetic plan of 520 cities has 520 counties asked for a breakdown: the last
+/// one's submission, beyond the first page, is counted, and the sixth page lists it.
 #[tokio::test]
 async fn the_office_page_counts_every_asked_holder_not_only_the_listed_ones() {
     let app = spawn_empty_app().await;
@@ -281,7 +281,16 @@ async fn the_office_page_counts_every_asked_holder_not_only_the_listed_ones() {
     )
     .await;
     assert_eq!(overview_counts(&app, &office).await, [520, 1, 1, 0]);
-    assert!(office_page(&app, &office).await.contains("表中列出前 500 个单位。"));
+    let first = office_page(&app, &office).await;
+    let row = format!("id=\"holder-{}\"", holder["unitId"].as_str().unwrap());
+    assert_eq!(first.matches("<tr id=\"holder-").count(), 100);
+    assert!(first.contains("第 1 / 6 页") && !first.contains(&row), "the first page lists the first 100");
+    assert!(first.contains("href=\"/office/breakdowns?year=2020&#38;page=2\" id=\"next-page\""), "{first}");
+    let last = app.page_as(&office, "/office/breakdowns?year=2020&page=6").await;
+    assert_eq!(last.matches("<tr id=\"holder-").count(), 20);
+    assert!(last.contains("第 6 / 6 页") && last.contains(&row) && !last.contains("id=\"next-page\""));
+    let beyond = app.page_as(&office, "/office/breakdowns?year=2020&page=18446744073709551615").await;
+    assert!(beyond.contains("第 6 / 6 页") && beyond.contains(&row), "a page past the last shows the last");
 }
 
 /// The office's breakdown page's counts: asked, handed in, waiting, accepted.
@@ -299,15 +308,7 @@ async fn overview_counts(app: &TestApp, office: &str) -> [u64; 4] {
 
 /// The office's breakdown page of 2020.
 async fn office_page(app: &TestApp, office: &str) -> String {
-    reqwest::Client::new()
-        .get(format!("{}/office/breakdowns?year=2020", app.address))
-        .header("cookie", format!("bloodplan_session={office}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    app.page_as(office, "/office/breakdowns?year=2020").await
 }
 
 /// The office submits `holder`'s breakdown as one sub-unit of `quota`; the version's id.

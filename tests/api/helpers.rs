@@ -296,6 +296,20 @@ impl TestApp {
             .id
     }
 
+    /// A page of the web app as the holder of `token` (a login token is also a session
+    /// cookie) sees it; asserts it answered 200.
+    pub async fn page_as(&self, token: &str, path: &str) -> String {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .header("cookie", format!("bloodplan_session={token}"))
+            .send()
+            .await
+            .expect("request reaches the server");
+        assert_eq!(response.status(), 200, "{path}");
+        response.text().await.expect("a page")
+    }
+
     /// Logs in over GraphQL and returns the bearer token.
     pub async fn login(&self, username: &str) -> String {
         let data = self

@@ -25,18 +25,6 @@ fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-/// A page of the web app, signed in by the session cookie that carries `token`.
-async fn page_as(app: &TestApp, token: &str, path: &str) -> String {
-    let response = reqwest::Client::new()
-        .get(format!("{}{path}", app.address))
-        .header("cookie", format!("bloodplan_session={token}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{path}");
-    response.text().await.unwrap()
-}
-
 async fn plan_of(app: &TestApp, year: i32) -> Value {
     app.gql_ok(PLAN, json!({ "y": year })).await["plan"].clone()
 }
@@ -245,6 +233,6 @@ async fn a_quota_changed_in_the_copy_shows_year_on_year_with_its_exact_change() 
     assert_eq!(error_code(&missing), Some("NOT_FOUND"), "{missing:#}");
 
     // The office's page shows the same row.
-    let page = page_as(&app, &office, "/office/year-on-year?year=2021&previous=2020").await;
+    let page = app.page_as(&office, "/office/year-on-year?year=2021&previous=2020").await;
     assert!(page.contains("<td>咸安</td>") && page.contains("+100"), "{page}");
 }

@@ -54,6 +54,23 @@ async fn a_page_without_a_session_redirects_to_the_login_page_and_back() {
     );
 }
 
+/// `?page=` is the client's: a page past the last a list may have is the last allowed
+/// (page 100,000), never an overflowing offset.
+#[tokio::test]
+async fn a_list_page_number_past_any_list_is_answered_not_overflowed() {
+    let app = spawn_app().await;
+    app.create_user("office", Role::Office, None).await;
+    let cookie = sign_in(&app, "office").await;
+    let huge = "page=18446744073709551615";
+    let (status, page) = get(&app, &cookie, &format!("/office/holders?{huge}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("第 100000 / 4 页") && page.contains("id=\"prev-page\""), "{page}");
+    // The breakdown overview knows its pages first and shows the last.
+    let (status, page) = get(&app, &cookie, &format!("/office/breakdowns?year=2020&{huge}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("第 1 / 1 页") && page.contains("咸安"), "{page}");
+}
+
 #[tokio::test]
 async fn the_login_page_refuses_a_wrong_password_in_chinese_and_never_leaves_the_site() {
     let app = spawn_app().await;
