@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set,
 };
 use serde_json::json;
 
@@ -412,7 +412,7 @@ async fn views(
 }
 
 /// Every holder of `year`'s plan that is asked for a breakdown, in table order, with its
-/// latest version's number and status: for the office and the station.
+/// latest version's number and status, and how many they are: for the office and the station.
 pub async fn overview(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -420,9 +420,20 @@ pub async fn overview(
     page: Page,
 ) -> Result<(u64, Vec<OverviewRow>), ServiceError> {
     actor.require(STAFF)?;
-    let asked = || super::plans::quotas_of_year(year).filter(asked_for_breakdown());
-    let total = asked().count(db).await?;
-    let rows = asked()
+    let total = asked_quotas(year).count(db).await?;
+    Ok((total, overview_rows(db, actor, year, page).await?))
+}
+
+/// A page of [`overview`]'s holders, without counting them all (the office's page counts
+/// with [`overview_counts`]).
+pub async fn overview_rows(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    year: i32,
+    page: Page,
+) -> Result<Vec<OverviewRow>, ServiceError> {
+    actor.require(STAFF)?;
+    let rows = asked_quotas(year)
         .order_by_asc(plan_quota::Column::SectionRank)
         .order_by_asc(plan_quota::Column::Seq)
         .offset(page.offset)
@@ -457,7 +468,7 @@ pub async fn overview(
             handed_in: handed_in.contains(&q.unit_id),
         })
         .collect();
-    Ok((total, out))
+    Ok(out)
 }
 
 /// How far `year`'s breakdowns have come, over every holder asked for one (the overview's
@@ -475,19 +486,14 @@ pub struct OverviewCounts {
     pub accepted: u64,
 }
 
-/// The counts of the overview, each computed by the database: for the office and the station.
+/// The counts of the overview, in one statement over the asked holders: for the office and
+/// the station.
 pub async fn overview_counts(
     db: &DatabaseConnection,
     actor: &Actor,
     year: i32,
 ) -> Result<OverviewCounts, ServiceError> {
     actor.require(STAFF)?;
-    let holders = |with: SelectStatement| {
-        super::plans::quotas_of_year(year)
-            .filter(asked_for_breakdown())
-            .filter(plan_quota::Column::UnitId.in_subquery(with))
-            .count(db)
-    };
     let with_status = |statuses: &[BreakdownStatus]| {
         breakdown::Entity::find()
             .select_only()
@@ -514,11 +520,37 @@ pub async fn overview_counts(
         )
         .to_owned();
     let latest_accepted = with_status(&[BreakdownStatus::Accepted]).filter(Expr::exists(newer).not());
+    // How many asked holders are among `holders`.
+    let among = |holders: SelectStatement| {
+        let one =
+            Expr::case(Expr::col((plan_quota::Entity, plan_quota::Column::UnitId)).in_subquery(holders), 1);
+        let one: Expr = one.finally(0).into();
+        crate::db::sum_i64(one)
+    };
+    /// SUM over no rows is NULL: none asked, none of anything.
+    #[derive(sea_orm::FromQueryResult, Default)]
+    struct Counted {
+        asked: i64,
+        handed_in: Option<i64>,
+        waiting: Option<i64>,
+        accepted: Option<i64>,
+    }
+    let counted = asked_quotas(year)
+        .select_only()
+        .expr_as(Expr::cust("COUNT(*)").cast_as("BIGINT"), "asked")
+        .expr_as(among(with_status(&rules::HANDED_IN).into_query()), "handed_in")
+        .expr_as(among(with_status(&[BreakdownStatus::Submitted]).into_query()), "waiting")
+        .expr_as(among(latest_accepted.into_query()), "accepted")
+        .into_model::<Counted>()
+        .one(db)
+        .await?
+        .unwrap_or_default();
+    let count = |n: Option<i64>| u64::try_from(n.unwrap_or(0)).unwrap_or(0);
     Ok(OverviewCounts {
-        asked: super::plans::quotas_of_year(year).filter(asked_for_breakdown()).count(db).await?,
-        handed_in: holders(with_status(&rules::HANDED_IN).into_query()).await?,
-        waiting: holders(with_status(&[BreakdownStatus::Submitted]).into_query()).await?,
-        accepted: holders(latest_accepted.into_query()).await?,
+        asked: count(Some(counted.asked)),
+        handed_in: count(counted.handed_in),
+        waiting: count(counted.waiting),
+        accepted: count(counted.accepted),
     })
 }
 
@@ -692,6 +724,11 @@ pub fn file_rows(file_name: &str, bytes: &[u8], holder: &str) -> Result<Vec<SubU
 
 /// The condition on `plan_quota` that picks the holders asked for a breakdown
 /// ([`rules::required`], as SQL).
+/// The rows of `year`'s plan whose holders are asked for a breakdown.
+fn asked_quotas(year: i32) -> Select<plan_quota::Entity> {
+    super::plans::quotas_of_year(year).filter(asked_for_breakdown())
+}
+
 fn asked_for_breakdown() -> Condition {
     Condition::any()
         .add(plan_quota::Column::Section.eq(Section::County))
@@ -769,8 +806,7 @@ pub async fn overdue(
         .filter(breakdown::Column::Year.eq(year))
         .filter(breakdown::Column::Status.is_in(rules::HANDED_IN))
         .into_query();
-    let rows = super::plans::quotas_of_year(year)
-        .filter(asked_for_breakdown())
+    let rows = asked_quotas(year)
         .filter(plan_quota::Column::UnitId.not_in_subquery(handed_in))
         .order_by_asc(plan_quota::Column::SectionRank)
         .order_by_asc(plan_quota::Column::Seq)

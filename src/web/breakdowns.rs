@@ -19,8 +19,7 @@ use crate::services::breakdowns::{self, BreakdownView, HolderYear, OverviewCount
 use crate::services::ServiceError;
 use crate::state::AppState;
 
-/// The holders asked for a breakdown are a few dozen a city; the overview shows them all.
-/// Holders a page of the office's overview lists.
+/// Holders a page of the office's overview lists (a city asks a few dozen for a breakdown).
 const OVERVIEW_ROWS: u64 = 100;
 
 struct SubUnitLine {
@@ -234,9 +233,7 @@ async fn after_submit(
 ) -> Response {
     match result {
         Ok(_) => render::redirect(&format!("/breakdowns?year={year}&done=submitted")),
-        Err(e @ (ServiceError::Database(_) | ServiceError::Internal(_) | ServiceError::Forbidden)) => {
-            render::service_error_for(s, e)
-        }
+        Err(e) if !render::is_refusal(&e) => render::service_error_for(s, e),
         Err(e) => liaison_page(state, s, year, None, Some(render::message_of(&e)), rows_text).await,
     }
 }
@@ -291,16 +288,14 @@ struct OverviewPage {
 #[handler]
 pub async fn overview(Query(q): Query<OverviewQuery>, OfficeUser(state, s): OfficeUser<'_>) -> Response {
     let year = year_or_now(state, q.year);
+    let (page, rows_of_page) = Pager::asked(q.page, OVERVIEW_ROWS);
     let found = async {
         let counts = breakdowns::overview_counts(&state.db, &s.actor, year).await?;
-        // A page past the last shows the last.
-        let last = Pager::last_page(counts.asked, OVERVIEW_ROWS);
-        let (page, rows_of_page) = Pager::asked(q.page.map(|p| p.min(last)), OVERVIEW_ROWS);
-        let (_, rows) = breakdowns::overview(&state.db, &s.actor, year, rows_of_page).await?;
-        Ok::<_, ServiceError>((counts, page, rows))
+        let rows = breakdowns::overview_rows(&state.db, &s.actor, year, rows_of_page).await?;
+        Ok::<_, ServiceError>((counts, rows))
     }
     .await;
-    let (counts, page, rows) = match found {
+    let (counts, rows) = match found {
         Ok(found) => found,
         Err(e) => return render::service_error_for(&s, e),
     };

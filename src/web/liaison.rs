@@ -380,9 +380,7 @@ pub(super) async fn after_change(
             let sep = if back.contains('?') { '&' } else { '?' };
             render::redirect(&format!("{back}{sep}done={done}"))
         }
-        Err(e @ (ServiceError::Database(_) | ServiceError::Internal(_) | ServiceError::Forbidden)) => {
-            render::service_error_for(s, e)
-        }
+        Err(e) if !render::is_refusal(&e) => render::service_error_for(s, e),
         Err(e) if s.actor.role == Role::Liaison => {
             home_page(state, s, None, Some(render::message_of(&e))).await
         }

@@ -108,14 +108,9 @@ impl Pager {
         (page, Page { first: size, offset: (page - 1) * size })
     }
 
-    /// The number of the last page of `total` rows, `size` a page (1 when there are none).
-    pub fn last_page(total: u64, size: u64) -> u64 {
-        total.div_ceil(size).max(1)
-    }
-
     /// Page `page` of `total` rows, `size` a page; `link(n)` is the address of page `n`.
     pub fn new(page: u64, total: u64, size: u64, link: impl Fn(u64) -> String) -> Pager {
-        let pages = Pager::last_page(total, size);
+        let pages = total.div_ceil(size).max(1);
         Pager {
             page,
             pages,
