@@ -33,6 +33,8 @@ pub const OFFICE: &[Role] = &[Role::Office];
 pub const STAFF: &[Role] = &[Role::Office, Role::Station];
 /// The office and the holders' liaisons: booking, moving and cancelling visits, contacts.
 pub const OFFICE_OR_LIAISON: &[Role] = &[Role::Office, Role::Liaison];
+/// A holder's liaisons alone: the liaison's own pages.
+pub const LIAISON: &[Role] = &[Role::Liaison];
 
 /// The caller may not do this. Says nothing about the object, so ids cannot be probed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

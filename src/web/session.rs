@@ -9,7 +9,7 @@ use poem::{Endpoint, FromRequest, IntoResponse, Request, RequestBody, Response};
 use sha2::{Digest, Sha256};
 
 use super::render;
-use crate::domain::auth::{Actor, Role};
+use crate::domain::auth::{Actor, Role, ANY_ROLE, LIAISON, OFFICE, OFFICE_OR_LIAISON, STAFF};
 use crate::http::auth::{session_cookie, SESSION_COOKIE};
 use crate::services::accounts;
 use crate::state::AppState;
@@ -48,7 +48,7 @@ pub async fn session_of(req: &Request, state: &AppState) -> Result<Option<Sessio
 
 /// The signed-in user with one of `roles`; without a session, a redirect to the login page
 /// that comes back here; with another role, 403.
-pub async fn require(req: &Request, state: &AppState, roles: &[Role]) -> Result<Session, Response> {
+async fn require(req: &Request, state: &AppState, roles: &[Role]) -> Result<Session, Response> {
     match session_of(req, state).await? {
         Some(s) if s.actor.is(roles) => Ok(s),
         Some(s) => Err(render::error_page(Some(&s), StatusCode::FORBIDDEN, render::FORBIDDEN)),
@@ -79,15 +79,15 @@ macro_rules! signed_in {
 
 signed_in! {
     /// The office.
-    OfficeUser = &[Role::Office];
+    OfficeUser = OFFICE;
     /// A liaison of a holder.
-    LiaisonUser = &[Role::Liaison];
+    LiaisonUser = LIAISON;
     /// The station or the office.
-    StaffUser = &[Role::Station, Role::Office];
+    StaffUser = STAFF;
     /// A liaison or the office (a visit's own changes).
-    LiaisonOrOffice = &[Role::Liaison, Role::Office];
+    LiaisonOrOffice = OFFICE_OR_LIAISON;
     /// Anyone signed in.
-    AnyUser = &Role::ALL;
+    AnyUser = ANY_ROLE;
 }
 
 pub fn to_login(req: &Request) -> Response {
