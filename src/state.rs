@@ -53,11 +53,29 @@ pub enum StateError {
     Config(#[from] ConfigError),
 }
 
+/// The two kinds of calendar feed (`http::calendar` serves them, at these paths).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalendarFeed {
+    /// A holder's visits.
+    Units,
+    /// A vehicle's visits.
+    Vehicles,
+}
+
+impl CalendarFeed {
+    /// Where the feeds of this kind are served: `{path}/{token}.ics`.
+    pub fn path(self) -> &'static str {
+        match self {
+            CalendarFeed::Units => "/calendar/units",
+            CalendarFeed::Vehicles => "/calendar/vehicles",
+        }
+    }
+}
+
 impl AppState {
-    /// The address clients subscribe to for a calendar feed (`http::calendar` serves it):
-    /// `feed` is `units` or `vehicles`.
-    pub fn calendar_url(&self, feed: &str, token: &str) -> String {
-        format!("{}/calendar/{feed}/{token}.ics", self.public_url)
+    /// The address clients subscribe to for a calendar feed.
+    pub fn calendar_url(&self, feed: CalendarFeed, token: &str) -> String {
+        format!("{}{}/{token}.ics", self.public_url, feed.path())
     }
 
     /// Connects to the database (without migrating or seeding it), reads the holiday

@@ -6,6 +6,7 @@ use super::guards::{role, OFFICE_OR_LIAISON, STAFF};
 use super::plan::parse_id;
 use crate::error::ApiResult;
 use crate::services::calendars;
+use crate::state::CalendarFeed;
 
 #[derive(Default)]
 pub struct CalendarMutation;
@@ -19,7 +20,7 @@ impl CalendarMutation {
         let (actor, state) = auth::signed_in_with_state(ctx)?;
         let token =
             calendars::rotate_unit_calendar(&state.db, &state.clock, actor, parse_id(&unit_id)?).await?;
-        Ok(state.calendar_url("units", &token))
+        Ok(state.calendar_url(CalendarFeed::Units, &token))
     }
 
     /// Gives a vehicle's calendar feed a new link and returns it; the old link stops working
@@ -30,6 +31,6 @@ impl CalendarMutation {
         let token =
             calendars::rotate_vehicle_calendar(&state.db, &state.clock, actor, parse_id(&vehicle_id)?)
                 .await?;
-        Ok(state.calendar_url("vehicles", &token))
+        Ok(state.calendar_url(CalendarFeed::Vehicles, &token))
     }
 }

@@ -13,7 +13,7 @@ use crate::domain::ids::UnitId;
 use crate::error::{ApiError, ApiResult};
 use crate::services::plans::{self, PlanView, QuotaRow, SectionSummary, UnitFilter, UnitOrder, UnitView};
 use crate::services::{plan_cache, units, ServiceError};
-use crate::state::AppState;
+use crate::state::{AppState, CalendarFeed};
 
 #[derive(Default)]
 pub struct PlanQuery;
@@ -253,7 +253,7 @@ impl Unit {
         let (actor, state) = auth::signed_in_with_state(ctx)?;
         actor.may_read_holder(UnitId(self.0.id)).map_err(ServiceError::from)?;
         let token = super::loaders::unit_calendar_token(ctx, UnitId(self.0.id)).await?;
-        Ok(state.calendar_url("units", &token))
+        Ok(state.calendar_url(CalendarFeed::Units, &token))
     }
     /// The holder's quota in each plan year it appears in, oldest first.
     async fn quotas(&self) -> Vec<UnitQuota> {

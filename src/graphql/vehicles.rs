@@ -10,7 +10,7 @@ use crate::db::entities::{vehicle, vehicle_blackout};
 use crate::domain::ids::VehicleId;
 use crate::error::ApiResult;
 use crate::services::vehicles::{self, BlackoutInput, VehicleChanges, VehicleInput};
-use crate::state::AppState;
+use crate::state::{AppState, CalendarFeed};
 
 #[derive(Default)]
 pub struct VehicleQuery;
@@ -142,7 +142,7 @@ impl Vehicle {
     #[graphql(guard = "role(STAFF)")]
     async fn calendar_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
         let state = ctx.data_unchecked::<AppState>();
-        Ok(state.calendar_url("vehicles", &self.0.calendar_token))
+        Ok(state.calendar_url(CalendarFeed::Vehicles, &self.0.calendar_token))
     }
 }
 

@@ -5,7 +5,7 @@ use poem::http::StatusCode;
 use poem::{get, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 
 use crate::graphql::AppSchema;
-use crate::state::AppState;
+use crate::state::{AppState, CalendarFeed};
 
 pub mod auth;
 mod calendar;
@@ -29,8 +29,8 @@ pub fn routes(
         .at("/graphql", get(graphql::graphql_get).post(graphql::graphql_post))
         .at("/graphql/introspection.json", get(graphql::graphiql_introspection))
         .at("/health", get(graphql::health))
-        .at("/calendar/vehicles/:file", get(calendar::vehicle_ics))
-        .at("/calendar/units/:file", get(calendar::unit_ics))
+        .at(format!("{}/:file", CalendarFeed::Vehicles.path()), get(calendar::vehicle_ics))
+        .at(format!("{}/:file", CalendarFeed::Units.path()), get(calendar::unit_ics))
         .at("/exports/:file", get(exports::fulfilment_export))
         .data(state.clone())
         .data(graphql::GraphqlHttp { schema, state, max_body_bytes, max_batch })

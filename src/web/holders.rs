@@ -16,7 +16,7 @@ use crate::services::collections::{self, CollectionFilter};
 use crate::services::fulfilment::{self, ProgressFilter, ProgressOrder};
 use crate::services::visits::{self, VisitFilter};
 use crate::services::{calendars, contacts, plans, Page, ServiceError};
-use crate::state::AppState;
+use crate::state::{AppState, CalendarFeed};
 
 const PAGE_SIZE: u64 = 50;
 
@@ -241,7 +241,7 @@ async fn holder_data(
     let contact = contacts::contact_of(&state.db, actor, id).await?.map(|c| (c.name, c.phone, c.email));
     let contact_form = actor.may_manage_holder(id).is_ok().then(|| contact.clone().unwrap_or_default());
     let calendar_url = match calendars::unit_calendar_token(&state.db, actor, id).await {
-        Ok(token) => Some(state.calendar_url("units", &token)),
+        Ok(token) => Some(state.calendar_url(CalendarFeed::Units, &token)),
         Err(ServiceError::Forbidden) => None,
         Err(e) => return Err(e),
     };
