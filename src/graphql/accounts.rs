@@ -1,16 +1,15 @@
 //! Login, logout, users.
-use super::page::{requested_page, PageOf};
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::auth;
 use super::guards::{role, ANY_ROLE, OFFICE};
+use super::page::{requested_page, PageOf};
 use super::plan::{parse_id, Unit};
 use super::types::RoleGql;
 use crate::error::ApiResult;
 use crate::services::accounts::{self, NewUser, UserView};
 use crate::services::audit::Performer;
-
 use crate::state::AppState;
 
 #[derive(Default)]

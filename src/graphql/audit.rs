@@ -1,13 +1,12 @@
 //! The audit trail, for the office.
-use super::page::{requested_page, PageOf};
 use async_graphql::{Context, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::guards::{role, OFFICE};
+use super::page::{requested_page, PageOf};
 use super::plan::parse_id;
 use crate::error::ApiResult;
 use crate::services::audit::{self, AuditEntry, AuditFilter};
-
 use crate::state::AppState;
 
 #[derive(Default)]

@@ -1,13 +1,12 @@
 //! Collections: recording what was collected, correcting it, reading it and its history.
-use super::page::{requested_page, PageOf};
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::scalars::Date;
-
 use super::auth;
 use super::guards::{role, ANY_ROLE, STAFF};
+use super::page::{requested_page, PageOf};
 use super::plan::parse_id;
+use super::scalars::Date;
 use super::types::CollectionSiteGql;
 use crate::domain::collection::{BloodTypes, CollectionSite, Counts};
 use crate::error::{ApiError, ApiResult};
@@ -128,8 +127,7 @@ impl CollectionQuery {
             unit_id: unit_id.as_ref().map(parse_id).transpose()?,
             visit_id: visit_id.as_ref().map(parse_id).transpose()?,
         };
-        let (total, rows) = collections::list_collections(&state.db, actor, &filter, page).await?;
-        Ok(PageOf::new(total, page, rows.into_iter().map(Collection).collect()))
+        Ok(PageOf::listed(page, collections::list_collections(&state.db, actor, &filter, page).await?))
     }
 }
 
@@ -250,6 +248,12 @@ impl From<RevisionView> for CollectionRevision {
 
 /// A collection record (采血记录) with the figures of its latest revision.
 pub struct Collection(CollectionView);
+
+impl From<CollectionView> for Collection {
+    fn from(view: CollectionView) -> Collection {
+        Collection(view)
+    }
+}
 
 #[Object]
 impl Collection {

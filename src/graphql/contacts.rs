@@ -1,10 +1,10 @@
 //! Quota holders' liaison contacts.
-use super::page::{requested_page, PageOf};
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::auth;
 use super::guards::{role, ANY_ROLE, OFFICE_OR_LIAISON};
+use super::page::{requested_page, PageOf};
 use super::plan::parse_id;
 use crate::domain::ids::UnitId;
 use crate::error::ApiResult;

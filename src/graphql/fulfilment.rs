@@ -1,12 +1,12 @@
 //! Fulfilment: every quota's progress as of a date, rolled up, and by month.
-use super::page::{requested_page, PageOf};
-use super::scalars::Date;
 use async_graphql::{ComplexObject, Context, Enum, Object, SimpleObject, ID};
 
 use super::auth;
 use super::guards::{role, ANY_ROLE};
 use super::loaders;
+use super::page::{requested_page, PageOf};
 use super::plan::parse_id;
+use super::scalars::Date;
 use super::types::{SectionGql, UnitKindGql};
 use crate::domain::ids::UnitId;
 use crate::error::ApiResult;
@@ -15,7 +15,6 @@ use crate::services::fulfilment::{
     self, Progress, ProgressFilter, ProgressOrder, Scope, SectionProgress, SubUnitProgress, UnitProgress,
 };
 use crate::services::population::{self, Rate};
-
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -179,7 +178,7 @@ impl Fulfilment {
         name_contains: Option<String>,
         order_by: Option<FulfilmentOrderBy>,
     ) -> ApiResult<PageOf<UnitFulfilment>> {
-        let actor = auth::signed_in(ctx)?;
+        let (actor, state) = auth::signed_in_with_state(ctx)?;
         let page = requested_page(first, offset)?;
         let filter = ProgressFilter {
             section: section.map(Into::into),
@@ -188,7 +187,6 @@ impl Fulfilment {
             name_contains,
         };
         let order: ProgressOrder = order_by.unwrap_or_default().into();
-        let state = ctx.data_unchecked::<AppState>();
         // Counted only when the query asks for the count.
         let count = ctx.look_ahead().field("totalCount").exists();
         let found = fulfilment::units(&state.db, &self.scope, actor, &filter, order, page, count).await?;

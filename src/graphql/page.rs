@@ -51,7 +51,7 @@ impl<T: OutputType> PageOf<T> {
     }
 
     /// The page `page` of `total` matching rows.
-    pub fn new(total: u64, page: Page, nodes: Vec<T>) -> Self {
+    fn new(total: u64, page: Page, nodes: Vec<T>) -> Self {
         let has_next_page = page.offset.saturating_add(nodes.len() as u64) < total;
         PageOf { total_count: i64::try_from(total).unwrap_or(i64::MAX), has_next_page, nodes }
     }

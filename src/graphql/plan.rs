@@ -1,13 +1,12 @@
 //! The published plan: readable by anyone.
-use super::page::{requested_page, PageOf};
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-
-use super::scalars::Date;
 
 use super::auth;
 use super::guards::{role, ANY_ROLE, OFFICE};
 use super::memo::{MemoKey, Memoized};
+use super::page::{requested_page, PageOf};
+use super::scalars::Date;
 use super::types::{SectionGql, UnitKindGql};
 use crate::domain::ids::UnitId;
 use crate::error::{ApiError, ApiResult};

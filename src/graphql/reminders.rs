@@ -1,19 +1,17 @@
 //! Term calendars, reminder rules and the outbox (office only).
-use super::page::{requested_page, PageOf};
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::scalars::Date;
-
 use super::auth;
 use super::guards::{role, OFFICE};
+use super::page::{requested_page, PageOf};
 use super::plan::parse_id;
+use super::scalars::Date;
 use super::types::{OutboxStatusGql, ReminderKindGql};
 use crate::domain::reminders::TermDates;
 use crate::error::ApiResult;
 use crate::services::outbox::{self, MessageView};
 use crate::services::reminders::{self, RuleView, TermCalendarView};
-
 use crate::state::AppState;
 
 #[derive(Default)]

@@ -1,10 +1,10 @@
 //! Collection vehicles and their blackouts (office and station).
-use super::scalars::Date;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use super::auth;
 use super::guards::{role, ANY_ROLE, STAFF};
 use super::plan::parse_id;
+use super::scalars::Date;
 use super::visits::Visit;
 use crate::db::entities::{vehicle, vehicle_blackout};
 use crate::domain::ids::VehicleId;

@@ -1,13 +1,12 @@
 //! Visits: booking, confirming, moving, cancelling; availability.
-use super::page::{requested_page, PageOf};
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::scalars::Date;
-
 use super::auth;
 use super::guards::{role, ANY_ROLE, OFFICE, OFFICE_OR_LIAISON, STAFF};
+use super::page::{requested_page, PageOf};
 use super::plan::parse_id;
+use super::scalars::Date;
 use super::types::{SectionGql, SessionGql, VisitStatusGql};
 use super::vehicles::Vehicle;
 use crate::domain::ids::{VehicleId, VisitId};

@@ -8,7 +8,6 @@ use argon2::Argon2;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand_core::OsRng;
 use sea_orm::sea_query::{Expr, OnConflict};
-
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
     ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,

@@ -5,6 +5,8 @@
 //! a GROUP BY, a page of holders is filtered, sorted and cut there, and only the rows asked
 //! for come back. The holder figures every statement starts from are built by one function,
 //! [`holder_figures`], so every level adds up the same numbers.
+use std::sync::Arc;
+
 use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::{
     Alias, Cond, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement, SimpleExpr,
@@ -12,8 +14,6 @@ use sea_orm::sea_query::{
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, StreamTrait,
 };
-
-use std::sync::Arc;
 
 use super::answers::{self, AnswerCache, Snapshot};
 use super::plans::{self, PlanView};

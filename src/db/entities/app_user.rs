@@ -1,8 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::ids::UnitId;
-
 use crate::domain::auth::Role;
+use crate::domain::ids::UnitId;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "app_user")]

@@ -1,8 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::ids::{SubUnitId, UnitId, VisitId};
-
 use crate::domain::collection::CollectionSite;
+use crate::domain::ids::{SubUnitId, UnitId, VisitId};
 
 /// A collection record's current figures: the ones fulfilment counts.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -1,7 +1,6 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::ids::UnitId;
-
 use crate::domain::Section;
 
 /// A row of a plan table: one holder's quota in one year.

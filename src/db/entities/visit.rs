@@ -1,7 +1,6 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::ids::{SubUnitId, UnitId, VehicleId};
-
 use crate::domain::visit::{Session, VisitStatus};
 
 /// A collection vehicle at a quota holder on a date and session.

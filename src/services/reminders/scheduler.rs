@@ -12,6 +12,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use super::rules::calendar_view;
 use crate::clock::Clock;
 use crate::db::entities::{app_user, audit_log, plan_quota, term_calendar, unit, unit_contact, visit};
 use crate::domain::auth::Role;
@@ -29,8 +30,6 @@ use crate::services::audit::{Change, Performer};
 use crate::services::outbox::{self, NewMessage};
 use crate::services::visits::{self, BookingSettings};
 use crate::services::{breakdowns, fulfilment, ServiceError};
-
-use super::rules::calendar_view;
 
 /// What the scheduler needs besides the database.
 #[derive(Debug, Clone)]

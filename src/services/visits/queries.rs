@@ -1,5 +1,4 @@
 //! Reading visits: one, a filtered page, and the donors a holder has booked.
-
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -8,14 +7,13 @@ use sea_orm::{
     QuerySelect, QueryTrait,
 };
 
+use super::{view, view_with, VisitView};
 use crate::db::entities::{plan_quota, unit, vehicle, visit};
 use crate::domain::auth::Actor;
 use crate::domain::ids::{UnitId, VehicleId, VisitId};
 use crate::domain::visit::VisitStatus;
 use crate::domain::Section;
 use crate::services::{Page, ServiceError};
-
-use super::{view, view_with, VisitView};
 
 pub async fn visit_by_id(
     db: &DatabaseConnection,
