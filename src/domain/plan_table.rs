@@ -593,51 +593,55 @@ pub fn parse_breakdown_rows(file: &str, text: &str, with_holder: bool) -> (Vec<B
         if with_holder { &[C::Holder, C::Name, C::Kind, C::Quota] } else { &[C::Name, C::Kind, C::Quota] };
     let mut lines = Vec::new();
     let mut seen: HashMap<(Option<String>, String), u64> = HashMap::new();
-    let problems = read_table(file, text, "holder, name, kind, quota", required, |line, fields, problems| {
-        let field = |c: C| fields.get(c);
-        let before = problems.len();
-        let mut report =
-            |c: C, message: String| problems.push(Problem::new(file, Some(line), Some(c.name()), message));
-        let holder = Some(field(C::Holder).to_owned()).filter(|h| !h.is_empty());
-        if with_holder && holder.is_none() {
-            report(C::Holder, "上报单位不能为空".into());
-        }
-        let name = field(C::Name).to_owned();
-        if name.is_empty() {
-            report(C::Name, "二级单位名称不能为空".into());
-        } else if let Err(why) = super::text::check_text(&name, breakdown::MAX_NAME_CHARS) {
-            report(C::Name, format!("二级单位名称{why}"));
-        }
-        let kind = UnitKind::parse(field(C::Kind));
-        if kind.is_none() {
-            report(C::Kind, format!("未知的单位类别 \"{}\"", field(C::Kind)));
-        }
-        let quota =
-            field(C::Quota).parse::<i64>().ok().filter(|q| (1..=breakdown::MAX_SUB_UNIT_QUOTA).contains(q));
-        if quota.is_none() {
-            report(
-                C::Quota,
-                format!(
-                    "计划人数须是 1 到 {} 之间的整数，读到 \"{}\"",
-                    breakdown::MAX_SUB_UNIT_QUOTA,
-                    field(C::Quota)
-                ),
-            );
-        }
-        if !name.is_empty() {
-            if let Some(first) = seen.insert((holder.clone(), name.clone()), line) {
-                report(C::Name, format!("二级单位 \"{name}\" 与第{first}行重复"));
+    let problems =
+        read_table(file, text, &BREAKDOWN_HEADER.join(", "), required, |line, fields, problems| {
+            let field = |c: C| fields.get(c);
+            let before = problems.len();
+            let mut report = |c: C, message: String| {
+                problems.push(Problem::new(file, Some(line), Some(c.name()), message))
+            };
+            let holder = Some(field(C::Holder).to_owned()).filter(|h| !h.is_empty());
+            if with_holder && holder.is_none() {
+                report(C::Holder, "上报单位不能为空".into());
             }
-        }
-        if problems.len() > before {
-            return;
-        }
-        lines.push(BreakdownLine {
-            line,
-            holder,
-            row: SubUnitRow { name, kind: kind.expect("checked"), quota: quota.expect("checked") },
+            let name = field(C::Name).to_owned();
+            if name.is_empty() {
+                report(C::Name, "二级单位名称不能为空".into());
+            } else if let Err(why) = super::text::check_text(&name, breakdown::MAX_NAME_CHARS) {
+                report(C::Name, format!("二级单位名称{why}"));
+            }
+            let kind = UnitKind::parse(field(C::Kind));
+            if kind.is_none() {
+                report(C::Kind, format!("未知的单位类别 \"{}\"", field(C::Kind)));
+            }
+            let quota = field(C::Quota)
+                .parse::<i64>()
+                .ok()
+                .filter(|q| (1..=breakdown::MAX_SUB_UNIT_QUOTA).contains(q));
+            if quota.is_none() {
+                report(
+                    C::Quota,
+                    format!(
+                        "计划人数须是 1 到 {} 之间的整数，读到 \"{}\"",
+                        breakdown::MAX_SUB_UNIT_QUOTA,
+                        field(C::Quota)
+                    ),
+                );
+            }
+            if !name.is_empty() {
+                if let Some(first) = seen.insert((holder.clone(), name.clone()), line) {
+                    report(C::Name, format!("二级单位 \"{name}\" 与第{first}行重复"));
+                }
+            }
+            if problems.len() > before {
+                return;
+            }
+            lines.push(BreakdownLine {
+                line,
+                holder,
+                row: SubUnitRow { name, kind: kind.expect("checked"), quota: quota.expect("checked") },
+            });
         });
-    });
     (lines, problems)
 }
 

@@ -52,6 +52,8 @@ pub mod codes {
         LOGIN_THROTTLED,
         USERNAME_TAKEN,
         CANNOT_DISABLE_SELF,
+        /// The current password given to change it is not right.
+        WRONG_PASSWORD,
     }
 }
 
@@ -214,17 +216,16 @@ pub async fn login(
         .filter(login_address::Column::Failures.gt(0))
         .exec(&txn)
         .await?;
-    known_login_address::Entity::insert(known_login_address::ActiveModel {
-        user_id: Set(user.id),
-        address: Set(address.to_owned()),
-        last_login_at: Set(now),
-    })
-    .on_conflict(
-        OnConflict::columns([known_login_address::Column::UserId, known_login_address::Column::Address])
-            .update_column(known_login_address::Column::LastLoginAt)
-            .to_owned(),
+    super::upsert(
+        &txn,
+        known_login_address::ActiveModel {
+            user_id: Set(user.id),
+            address: Set(address.to_owned()),
+            last_login_at: Set(now),
+        },
+        [known_login_address::Column::UserId, known_login_address::Column::Address],
+        [known_login_address::Column::LastLoginAt],
     )
-    .exec_without_returning(&txn)
     .await?;
     auth_token::ActiveModel {
         user_id: Set(user.id),
@@ -383,8 +384,6 @@ pub async fn logout(
     Ok(())
 }
 
-pub const WRONG_PASSWORD: &str = "WRONG_PASSWORD";
-
 /// A signed-in user changes their own password: the current one must be right. Every other
 /// session of theirs is revoked; the one asking stays signed in.
 pub async fn change_own_password(
@@ -401,7 +400,7 @@ pub async fn change_own_password(
         .await?
         .ok_or_else(|| ServiceError::NotFound("账号不存在".into()))?;
     if !verify_password(current.to_owned(), Some(user.password_hash.clone())).await? {
-        return Err(ServiceError::rejected(WRONG_PASSWORD, "当前密码不正确"));
+        return Err(ServiceError::rejected(codes::WRONG_PASSWORD, "当前密码不正确"));
     }
     let hash = hash_password(new_password.to_owned()).await?;
     let txn = crate::db::begin_write(db).await?;

@@ -2,7 +2,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait, Set,
@@ -119,25 +118,24 @@ pub async fn update_unit_contact(
     let before =
         unit_contact::Entity::find().filter(unit_contact::Column::UnitId.eq(unit_id)).one(&txn).await?;
     let now = clock.now();
-    unit_contact::Entity::insert(unit_contact::ActiveModel {
-        unit_id: Set(unit_id),
-        name: Set(contact.name.clone()),
-        phone: Set(contact.phone.clone()),
-        email: Set(contact.email.clone()),
-        updated_at: Set(now),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(unit_contact::Column::UnitId)
-            .update_columns([
-                unit_contact::Column::Name,
-                unit_contact::Column::Phone,
-                unit_contact::Column::Email,
-                unit_contact::Column::UpdatedAt,
-            ])
-            .to_owned(),
+    super::upsert(
+        &txn,
+        unit_contact::ActiveModel {
+            unit_id: Set(unit_id),
+            name: Set(contact.name.clone()),
+            phone: Set(contact.phone.clone()),
+            email: Set(contact.email.clone()),
+            updated_at: Set(now),
+            ..Default::default()
+        },
+        [unit_contact::Column::UnitId],
+        [
+            unit_contact::Column::Name,
+            unit_contact::Column::Phone,
+            unit_contact::Column::Email,
+            unit_contact::Column::UpdatedAt,
+        ],
     )
-    .exec(&txn)
     .await?;
     let as_json =
         |name: &str, phone: &str, email: &str| json!({ "name": name, "phone": phone, "email": email });

@@ -15,6 +15,13 @@ use crate::domain::UnitKind;
 use crate::services::audit::Change;
 use crate::services::ServiceError;
 
+pub mod codes {
+    error_codes! {
+        /// Term dates are only for universities and the holders set to be reminded per term.
+        NOT_A_UNIVERSITY,
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TermCalendarView {
     pub year: i32,
@@ -54,7 +61,7 @@ pub async fn set_term_calendar(
             crate::services::find_or_not_found(&txn, unit::Entity, id, crate::services::noun::UNIT).await?;
         if found.kind != UnitKind::University && !found.term_bound {
             return Err(ServiceError::rejected(
-                "NOT_A_UNIVERSITY",
+                codes::NOT_A_UNIVERSITY,
                 format!("{}不是高校，也未设为按学期提醒的单位，不能设置学期日期", found.name),
             ));
         }
