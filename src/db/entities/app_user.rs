@@ -19,12 +19,4 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(belongs_to = "super::unit::Entity", from = "Column::UnitId", to = "super::unit::Column::Id")]
-    Unit,
-}
-
-related!(Unit => super::unit::Entity);
-
-impl ActiveModelBehavior for ActiveModel {}
+relations!(Unit => belongs_to unit (UnitId -> Id));

@@ -14,16 +14,4 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::app_user::Entity",
-        from = "Column::UserId",
-        to = "super::app_user::Column::Id"
-    )]
-    User,
-}
-
-related!(User => super::app_user::Entity);
-
-impl ActiveModelBehavior for ActiveModel {}
+relations!(User => belongs_to app_user (UserId -> Id));

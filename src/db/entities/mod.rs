@@ -1,16 +1,40 @@
 //! Entities, owned by hand: never regenerated over.
 
-/// `impl Related<entity> for Entity` through `Relation::variant`, for each `variant => entity`:
-/// what sea-orm needs to join or load an entity through one of its relations.
-macro_rules! related {
-    ($($relation:ident => $entity:path),+ $(,)?) => {
-        $(
-            impl Related<$entity> for Entity {
-                fn to() -> RelationDef {
-                    Relation::$relation.def()
+/// An entity's relations and what sea-orm needs of them, written once: the `Relation` enum,
+/// its `RelationTrait` (what `DeriveRelation` would write), `impl Related` for each related
+/// entity, and the default `ActiveModelBehavior`. Each relation is
+/// `Variant => belongs_to module (ForeignKeyColumn -> KeyColumn)` or
+/// `Variant => has_many module`, the module being a sibling entity; `relations!()` for none.
+macro_rules! relations {
+    ($($variant:ident => $kind:ident $entity:ident $(($from:ident -> $to:ident))?),* $(,)?) => {
+        #[derive(Copy, Clone, Debug, EnumIter)]
+        pub enum Relation {
+            $($variant),*
+        }
+
+        impl RelationTrait for Relation {
+            fn def(&self) -> RelationDef {
+                match *self {
+                    $(Self::$variant => relations!(@def $kind $entity $(($from -> $to))?),)*
                 }
             }
-        )+
+        }
+
+        $(
+            impl Related<super::$entity::Entity> for Entity {
+                fn to() -> RelationDef {
+                    Relation::$variant.def()
+                }
+            }
+        )*
+
+        impl ActiveModelBehavior for ActiveModel {}
+    };
+    (@def belongs_to $entity:ident ($from:ident -> $to:ident)) => {
+        Entity::belongs_to(super::$entity::Entity).from(Column::$from).to(super::$entity::Column::$to).into()
+    };
+    (@def has_many $entity:ident) => {
+        Entity::has_many(super::$entity::Entity).into()
     };
 }
 

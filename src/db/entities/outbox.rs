@@ -32,7 +32,4 @@ pub struct Model {
     pub ref_visit_session: Option<Session>,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
+relations!();

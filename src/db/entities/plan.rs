@@ -20,12 +20,4 @@ pub struct Model {
     pub version: i64,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_many = "super::plan_quota::Entity")]
-    PlanQuota,
-}
-
-related!(PlanQuota => super::plan_quota::Entity);
-
-impl ActiveModelBehavior for ActiveModel {}
+relations!(PlanQuota => has_many plan_quota);

@@ -21,17 +21,7 @@ pub struct Model {
     pub note: Option<String>,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(belongs_to = "super::plan::Entity", from = "Column::PlanId", to = "super::plan::Column::Id")]
-    Plan,
-    #[sea_orm(belongs_to = "super::unit::Entity", from = "Column::UnitId", to = "super::unit::Column::Id")]
-    Unit,
+relations! {
+    Plan => belongs_to plan (PlanId -> Id),
+    Unit => belongs_to unit (UnitId -> Id),
 }
-
-related! {
-    Plan => super::plan::Entity,
-    Unit => super::unit::Entity,
-}
-
-impl ActiveModelBehavior for ActiveModel {}

@@ -18,12 +18,4 @@ pub struct Model {
     pub term_bound: bool,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_many = "super::plan_quota::Entity")]
-    PlanQuota,
-}
-
-related!(PlanQuota => super::plan_quota::Entity);
-
-impl ActiveModelBehavior for ActiveModel {}
+relations!(PlanQuota => has_many plan_quota);

@@ -27,21 +27,7 @@ pub struct Model {
     pub sub_unit_id: Option<SubUnitId>,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(belongs_to = "super::unit::Entity", from = "Column::UnitId", to = "super::unit::Column::Id")]
-    Unit,
-    #[sea_orm(
-        belongs_to = "super::vehicle::Entity",
-        from = "Column::VehicleId",
-        to = "super::vehicle::Column::Id"
-    )]
-    Vehicle,
+relations! {
+    Unit => belongs_to unit (UnitId -> Id),
+    Vehicle => belongs_to vehicle (VehicleId -> Id),
 }
-
-related! {
-    Unit => super::unit::Entity,
-    Vehicle => super::vehicle::Entity,
-}
-
-impl ActiveModelBehavior for ActiveModel {}

@@ -14,7 +14,4 @@ pub struct Model {
     pub half_day: HalfDay,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
+relations!();
