@@ -93,27 +93,10 @@ impl Fulfilment {
     async fn margin_points(&self) -> i64 {
         self.scope.schedule.margin_points
     }
-    /// The group plan: every holder's quota summed.
-    async fn quota(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        Ok(self.city(ctx).await?.quota)
-    }
-    async fn booked_donors(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        Ok(self.city(ctx).await?.booked_donors)
-    }
-    async fn collected_donations(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        Ok(self.city(ctx).await?.collected_donations)
-    }
-    async fn collected_volume_ml(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        Ok(self.city(ctx).await?.collected_volume_ml)
-    }
-    async fn share(&self, ctx: &Context<'_>) -> ApiResult<f64> {
-        Ok(self.city(ctx).await?.share)
-    }
-    async fn remaining(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        Ok(self.city(ctx).await?.remaining)
-    }
-    async fn behind_schedule(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        Ok(self.city(ctx).await?.behind_schedule)
+    /// The city's figures: every holder's summed (the group plan and its progress).
+    #[graphql(flatten)]
+    async fn figures(&self, ctx: &Context<'_>) -> ApiResult<Figures> {
+        Ok(Figures::from(&self.city(ctx).await?))
     }
     /// The notice's city-wide donation target (group quotas are only part of it).
     async fn donation_target(&self) -> Option<i64> {
@@ -215,6 +198,37 @@ pub struct MonthCollected {
     volume_ml: i64,
 }
 
+/// The progress figures of every level (the city, a section, a holder, a sub-unit), as
+/// `services::fulfilment::Progress` computes them, flattened into each level's type.
+#[derive(SimpleObject)]
+pub struct Figures {
+    /// The quota: a holder's own, a sub-unit's in the accepted breakdown, or the quotas of
+    /// the holders below it summed (a section's, the city's group plan).
+    quota: i64,
+    /// Expected donors of requested and confirmed visits after `asOf` in the year.
+    booked_donors: i64,
+    collected_donations: i64,
+    collected_volume_ml: i64,
+    /// Collected donations over the quota (1.0 = fulfilled).
+    share: f64,
+    remaining: i64,
+    behind_schedule: bool,
+}
+
+impl From<&Progress> for Figures {
+    fn from(p: &Progress) -> Self {
+        Figures {
+            quota: p.quota,
+            booked_donors: p.booked_donors,
+            collected_donations: p.collected_donations,
+            collected_volume_ml: p.collected_volume_ml,
+            share: p.share,
+            remaining: p.remaining,
+            behind_schedule: p.behind_schedule,
+        }
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct SectionFulfilment {
     kind: SectionGql,
@@ -222,13 +236,8 @@ pub struct SectionFulfilment {
     unit_count: i64,
     /// Holders of the section behind schedule.
     behind_count: i64,
-    quota: i64,
-    booked_donors: i64,
-    collected_donations: i64,
-    collected_volume_ml: i64,
-    share: f64,
-    remaining: i64,
-    behind_schedule: bool,
+    #[graphql(flatten)]
+    figures: Figures,
     /// The section's total as the notice printed it (`quota` is what its rows add up to).
     printed_total: Option<i64>,
     /// printed_total − quota, when a total was printed: the notice's own arithmetic error,
@@ -238,19 +247,12 @@ pub struct SectionFulfilment {
 
 impl From<&SectionProgress> for SectionFulfilment {
     fn from(s: &SectionProgress) -> Self {
-        let p: &Progress = &s.progress;
         SectionFulfilment {
             kind: s.section.into(),
             label: s.section.label_zh().to_owned(),
             unit_count: s.unit_count,
             behind_count: s.behind_count,
-            quota: p.quota,
-            booked_donors: p.booked_donors,
-            collected_donations: p.collected_donations,
-            collected_volume_ml: p.collected_volume_ml,
-            share: p.share,
-            remaining: p.remaining,
-            behind_schedule: p.behind_schedule,
+            figures: Figures::from(&s.progress),
             printed_total: s.printed_total,
             difference: s.difference(),
         }
@@ -270,15 +272,8 @@ pub struct UnitFulfilment {
     section: SectionGql,
     seq: i32,
     kind: UnitKindGql,
-    quota: i64,
-    /// Expected donors of requested and confirmed visits after `asOf` in the year.
-    booked_donors: i64,
-    collected_donations: i64,
-    collected_volume_ml: i64,
-    /// Collected donations over the quota (1.0 = fulfilled).
-    share: f64,
-    remaining: i64,
-    behind_schedule: bool,
+    #[graphql(flatten)]
+    figures: Figures,
     #[graphql(skip)]
     sub_units_key: loaders::SubUnitFiguresKey,
 }
@@ -286,7 +281,6 @@ pub struct UnitFulfilment {
 impl UnitFulfilment {
     fn of(u: &UnitProgress, scope: &Scope) -> Self {
         let year = scope.plan.year;
-        let p = &u.progress;
         let schedule = scope.schedule;
         UnitFulfilment {
             year,
@@ -296,13 +290,7 @@ impl UnitFulfilment {
             section: u.section.into(),
             seq: u.seq,
             kind: u.kind.into(),
-            quota: p.quota,
-            booked_donors: p.booked_donors,
-            collected_donations: p.collected_donations,
-            collected_volume_ml: p.collected_volume_ml,
-            share: p.share,
-            remaining: p.remaining,
-            behind_schedule: p.behind_schedule,
+            figures: Figures::from(&u.progress),
             sub_units_key: (u.unit_id, scope.plan.year, scope.as_of, schedule.margin_points),
         }
     }
@@ -344,31 +332,18 @@ pub struct SubUnitFulfilment {
     kind: Option<UnitKindGql>,
     /// A newer accepted breakdown no longer lists it: its quota is 0, its figures stay.
     removed: bool,
-    /// Its quota in the accepted breakdown.
-    quota: i64,
-    booked_donors: i64,
-    collected_donations: i64,
-    collected_volume_ml: i64,
-    share: f64,
-    remaining: i64,
-    behind_schedule: bool,
+    #[graphql(flatten)]
+    figures: Figures,
 }
 
 impl From<&SubUnitProgress> for SubUnitFulfilment {
     fn from(s: &SubUnitProgress) -> Self {
-        let p = &s.progress;
         SubUnitFulfilment {
             id: ID(s.sub_unit_id.to_string()),
             name: s.name.clone(),
             kind: s.kind.map(Into::into),
             removed: s.removed,
-            quota: p.quota,
-            booked_donors: p.booked_donors,
-            collected_donations: p.collected_donations,
-            collected_volume_ml: p.collected_volume_ml,
-            share: p.share,
-            remaining: p.remaining,
-            behind_schedule: p.behind_schedule,
+            figures: Figures::from(&s.progress),
         }
     }
 }
@@ -377,7 +352,7 @@ impl UnitFulfilment {
     /// The rate over the population loaded with every other row's.
     async fn rate(&self, ctx: &Context<'_>) -> ApiResult<Rate> {
         let population = super::loaders::county_population(ctx, self.year, self.unit_id).await?;
-        Ok(Rate::of(self.year, self.collected_donations, population))
+        Ok(Rate::of(self.year, self.figures.collected_donations, population))
     }
 }
 
