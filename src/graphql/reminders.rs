@@ -47,15 +47,45 @@ impl ReminderQuery {
     }
 }
 
+/// A term calendar's four dates, read and written alike (flattened into both types).
+#[derive(SimpleObject, InputObject)]
+#[graphql(name = "TermDates", input_name = "TermDatesInput")]
+pub struct TermDatesGql {
+    spring_start: Date,
+    spring_end: Date,
+    autumn_start: Date,
+    autumn_end: Date,
+}
+
+impl From<TermDates> for TermDatesGql {
+    fn from(d: TermDates) -> Self {
+        TermDatesGql {
+            spring_start: d.spring_start.into(),
+            spring_end: d.spring_end.into(),
+            autumn_start: d.autumn_start.into(),
+            autumn_end: d.autumn_end.into(),
+        }
+    }
+}
+
+impl From<TermDatesGql> for TermDates {
+    fn from(d: TermDatesGql) -> Self {
+        TermDates {
+            spring_start: d.spring_start.into(),
+            spring_end: d.spring_end.into(),
+            autumn_start: d.autumn_start.into(),
+            autumn_end: d.autumn_end.into(),
+        }
+    }
+}
+
 #[derive(InputObject)]
 pub struct TermCalendarInput {
     year: i32,
     /// A university's own dates; without it, the default of every university.
     unit_id: Option<ID>,
-    spring_start: Date,
-    spring_end: Date,
-    autumn_start: Date,
-    autumn_end: Date,
+    #[graphql(flatten)]
+    dates: TermDatesGql,
 }
 
 #[derive(Default)]
@@ -71,12 +101,7 @@ impl ReminderMutation {
     ) -> ApiResult<TermCalendar> {
         let (actor, state) = auth::signed_in_with_state(ctx)?;
         let unit_id = input.unit_id.as_ref().map(parse_id).transpose()?;
-        let dates = TermDates {
-            spring_start: input.spring_start.into(),
-            spring_end: input.spring_end.into(),
-            autumn_start: input.autumn_start.into(),
-            autumn_end: input.autumn_end.into(),
-        };
+        let dates = input.dates.into();
         Ok(reminders::set_term_calendar(&state.db, &state.clock, actor, input.year, unit_id, dates)
             .await?
             .into())
@@ -108,10 +133,8 @@ pub struct TermCalendar {
     year: i32,
     /// Empty for the default.
     unit_id: Option<ID>,
-    spring_start: Date,
-    spring_end: Date,
-    autumn_start: Date,
-    autumn_end: Date,
+    #[graphql(flatten)]
+    dates: TermDatesGql,
     updated_at: DateTime<Utc>,
 }
 
@@ -120,10 +143,7 @@ impl From<TermCalendarView> for TermCalendar {
         TermCalendar {
             year: v.year,
             unit_id: v.unit_id.map(|u| ID(u.to_string())),
-            spring_start: v.dates.spring_start.into(),
-            spring_end: v.dates.spring_end.into(),
-            autumn_start: v.dates.autumn_start.into(),
-            autumn_end: v.dates.autumn_end.into(),
+            dates: v.dates.into(),
             updated_at: v.updated_at,
         }
     }
