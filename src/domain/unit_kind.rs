@@ -31,20 +31,8 @@ mod tests {
 
     #[test]
     fn stored_codes_stay_as_they_were() {
-        let codes = [
-            "university",
-            "school",
-            "hospital",
-            "government",
-            "military",
-            "bank",
-            "insurer",
-            "enterprise",
-            "hotel",
-            "retail",
-            "other",
-        ];
-        assert_eq!(UnitKind::ALL.map(UnitKind::code), codes);
+        let all = "university school hospital government military bank insurer enterprise hotel retail other";
+        assert_eq!(UnitKind::ALL.map(UnitKind::code).join(" "), all);
         assert!("UNIVERSITY".parse::<UnitKind>().is_err(), "a stored code is exact");
     }
 }
