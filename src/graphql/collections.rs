@@ -203,8 +203,38 @@ pub struct BloodTypeCounts {
     rh_negative: i32,
 }
 
-fn types(c: &Counts) -> Option<BloodTypeCounts> {
-    c.blood_types.map(|t| BloodTypeCounts { a: t.a, b: t.b, o: t.o, ab: t.ab, rh_negative: t.rh_negative })
+/// What a record (or one of its revisions) counted, flattened into both types.
+#[derive(SimpleObject)]
+#[graphql(name = "CollectionCounts")]
+pub struct CountsGql {
+    bags200: i32,
+    bags300: i32,
+    bags400: i32,
+    /// 人次: one per bag.
+    donations: i64,
+    volume_ml: i64,
+    deferred: i32,
+    blood_types: Option<BloodTypeCounts>,
+}
+
+impl From<&Counts> for CountsGql {
+    fn from(c: &Counts) -> Self {
+        CountsGql {
+            bags200: c.bags200,
+            bags300: c.bags300,
+            bags400: c.bags400,
+            donations: c.donations(),
+            volume_ml: c.volume_ml(),
+            deferred: c.deferred,
+            blood_types: c.blood_types.map(|t| BloodTypeCounts {
+                a: t.a,
+                b: t.b,
+                o: t.o,
+                ab: t.ab,
+                rh_negative: t.rh_negative,
+            }),
+        }
+    }
 }
 
 /// The figures a record and each of its revisions share.
@@ -213,13 +243,8 @@ pub struct CollectionRevision {
     revision: i32,
     site: CollectionSiteGql,
     date: Date,
-    bags200: i32,
-    bags300: i32,
-    bags400: i32,
-    donations: i64,
-    volume_ml: i64,
-    deferred: i32,
-    blood_types: Option<BloodTypeCounts>,
+    #[graphql(flatten)]
+    counts: CountsGql,
     note: Option<String>,
     /// Why this revision replaced the one before; none for the first.
     reason: Option<String>,
@@ -232,13 +257,7 @@ impl From<RevisionView> for CollectionRevision {
             revision: r.revision,
             site: r.site.into(),
             date: r.date.into(),
-            bags200: r.counts.bags200,
-            bags300: r.counts.bags300,
-            bags400: r.counts.bags400,
-            donations: r.counts.donations(),
-            volume_ml: r.counts.volume_ml(),
-            deferred: r.counts.deferred,
-            blood_types: types(&r.counts),
+            counts: CountsGql::from(&r.counts),
             note: r.note,
             reason: r.reason,
             recorded_at: r.recorded_at,
@@ -283,27 +302,9 @@ impl Collection {
     async fn date(&self) -> Date {
         self.0.date.into()
     }
-    async fn bags200(&self) -> i32 {
-        self.0.counts.bags200
-    }
-    async fn bags300(&self) -> i32 {
-        self.0.counts.bags300
-    }
-    async fn bags400(&self) -> i32 {
-        self.0.counts.bags400
-    }
-    /// 人次: one per bag.
-    async fn donations(&self) -> i64 {
-        self.0.counts.donations()
-    }
-    async fn volume_ml(&self) -> i64 {
-        self.0.counts.volume_ml()
-    }
-    async fn deferred(&self) -> i32 {
-        self.0.counts.deferred
-    }
-    async fn blood_types(&self) -> Option<BloodTypeCounts> {
-        types(&self.0.counts)
+    #[graphql(flatten)]
+    async fn counts(&self) -> CountsGql {
+        CountsGql::from(&self.0.counts)
     }
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
