@@ -2,7 +2,6 @@
 //! year's rows are paged from memory: `plan_cache`.
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
 use sea_orm::{
@@ -20,50 +19,20 @@ pub(crate) fn quotas_of_year(year: i32) -> Select<plan_quota::Entity> {
     plan_quota::Entity::find().inner_join(plan::Entity).filter(plan::Column::Year.eq(year))
 }
 
-#[derive(Debug, Clone)]
-pub struct PlanView {
-    pub id: i32,
-    pub year: i32,
-    pub document_number: Option<String>,
-    pub title: Option<String>,
-    pub issued_on: Option<NaiveDate>,
-    pub donation_target: Option<i64>,
-    pub volume_target_ml: Option<i64>,
-    pub donation_rate_per_thousand: Option<i64>,
-    pub imported_at: DateTime<Utc>,
-    /// Raised by every write that changes what the plan shows (`plan_cache`).
-    pub version: i64,
-}
-
-impl From<plan::Model> for PlanView {
-    fn from(m: plan::Model) -> Self {
-        PlanView {
-            id: m.id,
-            year: m.year,
-            document_number: m.document_number,
-            title: m.title,
-            issued_on: m.issued_on,
-            donation_target: m.donation_target,
-            volume_target_ml: m.volume_target_ml,
-            donation_rate_per_thousand: m.donation_rate_per_thousand,
-            imported_at: m.imported_at,
-            version: m.version,
-        }
-    }
-}
+/// A plan as the services hand it out: the stored row itself, every column shown as it is
+/// (`version` is raised by every write that changes what the plan shows, for `plan_cache`).
+pub type PlanView = plan::Model;
 
 pub async fn plan_by_year(db: &impl ConnectionTrait, year: i32) -> Result<PlanView, ServiceError> {
     plan::Entity::find()
         .filter(plan::Column::Year.eq(year))
         .one(db)
         .await?
-        .map(PlanView::from)
         .ok_or_else(|| ServiceError::NotFound(format!("没有 {year} 年的献血计划")))
 }
 
 pub async fn all_plans(db: &impl ConnectionTrait) -> Result<Vec<PlanView>, ServiceError> {
-    let plans = plan::Entity::find().order_by_asc(plan::Column::Year).all(db).await?;
-    Ok(plans.into_iter().map(PlanView::from).collect())
+    Ok(plan::Entity::find().order_by_asc(plan::Column::Year).all(db).await?)
 }
 
 pub async fn plan_warnings(db: &impl ConnectionTrait, plan_id: i32) -> Result<Vec<String>, ServiceError> {
