@@ -1,27 +1,28 @@
 //! The per-holder cap on requested visits (see `domain::booking_limit`), checked inside the
 //! booking's transaction.
-use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, JoinType, PaginatorTrait,
-    QueryFilter, QuerySelect, RelationTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect,
 };
 
 use super::ServiceError;
-use crate::db::entities::{plan, plan_quota, unit, vehicle, visit};
+use crate::db::entities::{unit, visit};
 use crate::domain::booking_limit::{limit_message, requested_visits_limit, BOOKING_LIMIT};
-use crate::domain::ids::{UnitId, VehicleId};
+use crate::domain::ids::UnitId;
 use crate::domain::visit::VisitStatus;
 
-/// Refuses a liaison's booking when the holder already has its cap of requested visits.
-/// On PostgreSQL the holder's row is locked first, so that parallel bookings for one holder
-/// count one after another; SQLite's write transaction already runs them one at a time.
+/// Refuses a liaison's booking when the holder already has its cap of requested visits, the
+/// cap following from the holder's `quota` and the vehicle's `capacity_per_day` (as the
+/// booking rules read them in this transaction). On PostgreSQL the holder's row is locked
+/// first, so that parallel bookings for one holder count one after another; SQLite's write
+/// transaction already runs them one at a time.
 pub async fn check(
     txn: &DatabaseTransaction,
     configured: Option<i64>,
     unit_id: UnitId,
-    vehicle_id: VehicleId,
-    date: NaiveDate,
+    quota: i64,
+    capacity_per_day: i64,
 ) -> Result<(), ServiceError> {
     if txn.get_database_backend() != DbBackend::Sqlite {
         unit::Entity::find_by_id(unit_id)
@@ -37,17 +38,7 @@ pub async fn check(
         .filter(visit::Column::Status.eq(VisitStatus::Requested.code()))
         .count(txn)
         .await? as i64;
-    let quota: i64 = plan_quota::Entity::find()
-        .join(JoinType::InnerJoin, plan_quota::Relation::Plan.def())
-        .filter(plan_quota::Column::UnitId.eq(unit_id))
-        .filter(plan::Column::Year.eq(date.year()))
-        .all(txn)
-        .await?
-        .iter()
-        .map(|q| i64::from(q.quota))
-        .sum();
-    let capacity = vehicle::Entity::find_by_id(vehicle_id).one(txn).await?.map_or(0, |v| v.capacity_per_day);
-    let limit = requested_visits_limit(quota, i64::from(capacity), configured);
+    let limit = requested_visits_limit(quota, capacity_per_day, configured);
     if requested >= limit {
         return Err(ServiceError::rejected(BOOKING_LIMIT, limit_message(limit)));
     }

@@ -8,7 +8,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::clock::Clock;
-use crate::db::entities::{unit, vehicle, visit, visit_slot};
+use crate::db::entities::{unit, visit, visit_slot};
 use crate::domain::auth::{Actor, Role, OFFICE, OFFICE_OR_LIAISON, STAFF};
 use crate::domain::booking::{self, Blackout, BookingRequest};
 use crate::domain::ids::{SubUnitId, UnitId, UserId, VehicleId, VisitId};
@@ -75,6 +75,13 @@ impl Overrides {
     }
 }
 
+/// What the rules read that the cap on requested visits needs too.
+struct Checked {
+    /// The holder's quota in the date's year (0 without one).
+    quota: i64,
+    capacity_per_day: i64,
+}
+
 /// Checks the rules for a vehicle, holder, date and session inside the transaction.
 async fn check_rules(
     txn: &DatabaseTransaction,
@@ -82,7 +89,7 @@ async fn check_rules(
     settings: &BookingSettings,
     slot: Slot,
     overrides: &Overrides,
-) -> Result<vehicle::Model, ServiceError> {
+) -> Result<Checked, ServiceError> {
     let Slot { unit_id, vehicle_id, date, session, expected_donors } = slot;
     // Held until commit: a deactivation or capacity cut waits for this visit and then sees it.
     let vehicle = crate::services::vehicles::lock(txn, vehicle_id).await?;
@@ -112,7 +119,7 @@ async fn check_rules(
     };
     booking::check_booking(&request, today, &settings.calendar, &blackouts, settings.policy)
         .map_err(rejection)?;
-    Ok(vehicle)
+    Ok(Checked { quota: quota.map_or(0, i64::from), capacity_per_day: i64::from(vehicle.capacity_per_day) })
 }
 
 /// Holds the visit's half-days; a unique violation means another visit holds one of them.
@@ -245,12 +252,13 @@ pub(crate) async fn insert_visit(
         session: new.session,
         expected_donors: new.expected_donors,
     };
-    check_rules(txn, clock.today(), settings, slot, overrides).await?;
+    let checked = check_rules(txn, clock.today(), settings, slot, overrides).await?;
     let sub_unit_id =
         sub_units::check(txn, actor, new.sub_unit_id, new.unit_id, new.date.year(), None).await?;
     if !actor.is_office() {
         let cap = settings.max_requested_visits;
-        crate::services::booking_limit::check(txn, cap, new.unit_id, new.vehicle_id, new.date).await?;
+        crate::services::booking_limit::check(txn, cap, new.unit_id, checked.quota, checked.capacity_per_day)
+            .await?;
     }
     let now = clock.now();
     let created = visit::ActiveModel {
@@ -495,14 +503,21 @@ pub async fn reschedule_visit(
         session: input.session,
         expected_donors: expected,
     };
-    check_rules(&txn, clock.today(), settings, slot, &overrides).await?;
+    let checked = check_rules(&txn, clock.today(), settings, slot, &overrides).await?;
     // The visit keeps its sub-unit, which belongs to one year's breakdown.
     let kept = current.sub_unit_id;
     sub_units::check(&txn, actor, kept, current.unit_id, input.date.year(), kept).await?;
     // A liaison's move of a confirmed visit asks for it again: it counts like a new request.
     if actor.role == Role::Liaison && confirmed {
         let cap = settings.max_requested_visits;
-        crate::services::booking_limit::check(&txn, cap, current.unit_id, vehicle_id, input.date).await?;
+        crate::services::booking_limit::check(
+            &txn,
+            cap,
+            current.unit_id,
+            checked.quota,
+            checked.capacity_per_day,
+        )
+        .await?;
     }
     free_slots(&txn, id).await?;
     let mut changed: visit::ActiveModel = current.clone().into();
