@@ -89,6 +89,13 @@ pub struct OverviewRow {
     pub handed_in: bool,
 }
 
+impl OverviewRow {
+    /// How far the latest version exceeds the holder's quota now; none before one is submitted.
+    pub fn surplus(&self) -> Option<i64> {
+        self.latest_total.map(|t| t.saturating_sub(self.quota))
+    }
+}
+
 /// A holder's row in a year's plan as its breakdown pages show it.
 #[derive(Debug, Clone)]
 pub struct HolderYear {
@@ -494,13 +501,6 @@ pub async fn overview_counts(
     year: i32,
 ) -> Result<OverviewCounts, ServiceError> {
     actor.require(STAFF)?;
-    let with_status = |statuses: &[BreakdownStatus]| {
-        breakdown::Entity::find()
-            .select_only()
-            .column(breakdown::Column::UnitId)
-            .filter(breakdown::Column::Year.eq(year))
-            .filter(breakdown::Column::Status.is_in(statuses.iter().copied()))
-    };
     // A version waiting for the office is always its holder's latest (a new version
     // supersedes the one waiting); an accepted one is the latest when none came after it.
     let newer = Query::select()
@@ -519,7 +519,7 @@ pub async fn overview_counts(
                 .gt(Expr::col((breakdown::Entity, breakdown::Column::Version))),
         )
         .to_owned();
-    let latest_accepted = with_status(&[BreakdownStatus::Accepted]).filter(Expr::exists(newer).not());
+    let latest_accepted = holders_with(year, &[BreakdownStatus::Accepted]).filter(Expr::exists(newer).not());
     // How many asked holders are among `holders`.
     let among = |holders: SelectStatement| {
         let one =
@@ -538,8 +538,8 @@ pub async fn overview_counts(
     let counted = asked_quotas(year)
         .select_only()
         .expr_as(Expr::cust("COUNT(*)").cast_as("BIGINT"), "asked")
-        .expr_as(among(with_status(&rules::HANDED_IN).into_query()), "handed_in")
-        .expr_as(among(with_status(&[BreakdownStatus::Submitted]).into_query()), "waiting")
+        .expr_as(among(holders_with(year, &rules::HANDED_IN).into_query()), "handed_in")
+        .expr_as(among(holders_with(year, &[BreakdownStatus::Submitted]).into_query()), "waiting")
         .expr_as(among(latest_accepted.into_query()), "accepted")
         .into_model::<Counted>()
         .one(db)
@@ -722,17 +722,22 @@ pub fn file_rows(file_name: &str, bytes: &[u8], holder: &str) -> Result<Vec<SubU
     Ok(lines.into_iter().map(|l| l.row).collect())
 }
 
-/// The condition on `plan_quota` that picks the holders asked for a breakdown
-/// ([`rules::required`], as SQL).
-/// The rows of `year`'s plan whose holders are asked for a breakdown.
+/// The rows of `year`'s plan whose holders are asked for a breakdown ([`rules::required`],
+/// as SQL).
 fn asked_quotas(year: i32) -> Select<plan_quota::Entity> {
-    super::plans::quotas_of_year(year).filter(asked_for_breakdown())
+    let asked = Condition::any()
+        .add(plan_quota::Column::Section.eq(Section::County))
+        .add(plan_quota::Column::Note.like(format!("%{}%", rules::SUB_UNITS_NOTE)));
+    super::plans::quotas_of_year(year).filter(asked)
 }
 
-fn asked_for_breakdown() -> Condition {
-    Condition::any()
-        .add(plan_quota::Column::Section.eq(Section::County))
-        .add(plan_quota::Column::Note.like(format!("%{}%", rules::SUB_UNITS_NOTE)))
+/// The holders with a version of `year` in one of `statuses`, as a subquery.
+fn holders_with(year: i32, statuses: &[BreakdownStatus]) -> Select<breakdown::Entity> {
+    breakdown::Entity::find()
+        .select_only()
+        .column(breakdown::Column::UnitId)
+        .filter(breakdown::Column::Year.eq(year))
+        .filter(breakdown::Column::Status.is_in(statuses.iter().copied()))
 }
 
 /// The office sets (or moves) the deadline for `year`'s breakdown plans: a day of that year.
@@ -800,12 +805,7 @@ pub async fn overdue(
     if !rules::overdue(due_on, today) {
         return Ok(None);
     }
-    let handed_in = breakdown::Entity::find()
-        .select_only()
-        .column(breakdown::Column::UnitId)
-        .filter(breakdown::Column::Year.eq(year))
-        .filter(breakdown::Column::Status.is_in(rules::HANDED_IN))
-        .into_query();
+    let handed_in = holders_with(year, &rules::HANDED_IN).into_query();
     let rows = asked_quotas(year)
         .filter(plan_quota::Column::UnitId.not_in_subquery(handed_in))
         .order_by_asc(plan_quota::Column::SectionRank)

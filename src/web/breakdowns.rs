@@ -317,8 +317,7 @@ pub async fn overview(Query(q): Query<OverviewQuery>, OfficeUser(state, s): Offi
                 status: r.latest.map_or("未上报", |(_, st)| st.label_zh()),
                 status_code: r.latest.map_or("NONE", |(_, st)| st.code()),
                 total: r.latest_total.map_or_else(|| "—".to_owned(), thousands),
-                difference: r.latest_total.map_or_else(String::new, |t| {
-                    let d = t.saturating_sub(r.quota);
+                difference: r.surplus().map_or_else(String::new, |d| {
                     if d >= 0 {
                         format!("+{}", thousands(d))
                     } else {
