@@ -12,7 +12,6 @@ use crate::domain::breakdown::SubUnitRow;
 use crate::error::ApiResult;
 use crate::services::breakdowns::{self, BreakdownView, OverviewRow, SubUnitView};
 use crate::services::ServiceError;
-use crate::state::AppState;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "BreakdownStatus", remote = "crate::domain::breakdown::BreakdownStatus")]
@@ -61,8 +60,7 @@ impl BreakdownQuery {
     /// are reminded once from the day after it and listed in the office's weekly digest.
     #[graphql(guard = "role(ANY_ROLE)")]
     async fn breakdown_deadline(&self, ctx: &Context<'_>, year: i32) -> ApiResult<Option<BreakdownDeadline>> {
-        auth::signed_in(ctx)?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (_, state) = auth::signed_in_with_state(ctx)?;
         let due = breakdowns::deadline(&state.db, year).await?;
         Ok(due.map(|d| BreakdownDeadline { year, due_on: d.into() }))
     }

@@ -75,7 +75,8 @@ pub fn build_schema(state: Option<AppState>, limits: &GraphqlLimits) -> AppSchem
 
 /// A paged list costs its page size times one row: `first` (default 50, at most 500).
 pub(crate) fn list_cost(first: Option<i64>, child_complexity: usize) -> usize {
-    let rows = first.unwrap_or(50).clamp(1, crate::services::Page::MAX_FIRST as i64) as usize;
+    let rows =
+        first.unwrap_or(page::DEFAULT_FIRST).clamp(1, crate::services::Page::MAX_FIRST as i64) as usize;
     rows.saturating_mul(child_complexity.max(1))
 }
 

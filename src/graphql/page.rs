@@ -15,9 +15,12 @@ use super::visits::Visit;
 use crate::error::ApiResult;
 use crate::services::Page;
 
-/// The page a list field's `first` (default 50) and `offset` (default 0) ask for.
+/// A list field's page size when it does not give `first`.
+pub const DEFAULT_FIRST: i64 = 50;
+
+/// The page a list field's `first` (default [`DEFAULT_FIRST`]) and `offset` (default 0) ask for.
 pub fn requested_page(first: Option<i64>, offset: Option<i64>) -> ApiResult<Page> {
-    Ok(Page::new(first.unwrap_or(50), offset.unwrap_or(0))?)
+    Ok(Page::new(first.unwrap_or(DEFAULT_FIRST), offset.unwrap_or(0))?)
 }
 
 #[derive(SimpleObject)]
