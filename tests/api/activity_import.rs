@@ -6,7 +6,7 @@ use std::path::Path;
 use bloodplan::domain::auth::Role;
 use serde_json::json;
 
-use crate::helpers::{bloodplan_cli, spawn_empty_app, TestApp};
+use crate::helpers::{bloodplan_cli, cli_ok, spawn_empty_app, TestApp};
 
 /// The figures the generated files add up to.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -56,13 +56,6 @@ fn sums_of(dir: &Path) -> Sums {
 async fn city_total(app: &TestApp, token: &str) -> serde_json::Value {
     let query = "{ fulfilment(year: 2020, asOf: \"2020-01-31\") { quota collectedDonations collectedVolumeMl bookedDonors } }";
     app.gql_ok_as(token, query, json!({})).await["fulfilment"].clone()
-}
-
-fn cli_ok(app: &TestApp, args: &[&str]) -> String {
-    let out = bloodplan_cli(&app.database, args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{args:?}: {stderr}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[tokio::test]

@@ -273,6 +273,15 @@ pub fn bloodplan_cli(database: &TestDatabase, args: &[&str]) -> std::process::Ou
         .expect("bloodplan binary runs")
 }
 
+/// Runs the `bloodplan` binary against the test's database, asserts it succeeded and returns
+/// what it printed.
+pub fn cli_ok(app: &TestApp, args: &[&str]) -> String {
+    let out = bloodplan_cli(&app.database, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The password every test account gets.
 pub const PASSWORD: &str = "献血光荣-2020-xianning";
 
